@@ -1,0 +1,83 @@
+import { quorumRound } from './quorum.js';
+import type { NodeId } from './types.js';
+
+/**
+ * The leader's lease, driven by acknowledged heartbeat rounds.
+ *
+ * Why no other node can become leader before the lease ends (Raft thesis 6.4.1, with check-quorum):
+ *
+ * 1. The leader starts heartbeat round r at time s_r on its own clock and sends it only after s_r. A follower
+ *    that accepts the heartbeat sets `stickyUntil = receipt + electionTimeoutMin` on its clock, and its
+ *    election timer to at least that. Until then it refuses every vote and pre-vote request that is not a
+ *    leadership transfer, and it does not campaign. A node that restarts is sticky for `electionTimeoutMin`
+ *    after it starts, so a crash cannot make it forget that promise.
+ * 2. When a strict majority M of the voters (the leader included) has acknowledged round r, every member of
+ *    M made that promise at some real instant after s_r. Any election in a later term needs a vote from a
+ *    member of M (two majorities of one voter set intersect), so no election can complete before every
+ *    member of M has seen `electionTimeoutMin` pass on its own clock since its receipt.
+ * 3. Every clock runs at a rate within [1 − ρ, 1 + ρ] of real time (ρ = `clockDriftBound`). A member of M
+ *    waits `electionTimeoutMin` on its own clock: at least `electionTimeoutMin / (1 + ρ)` of real time. A lease
+ *    of `L` on the leader's clock spans at most `L / (1 − ρ)` of real time. With
+ *    `L = electionTimeoutMin × (1 − ρ) / (1 + ρ)` that is `electionTimeoutMin / (1 + ρ)`: the lease `s_r + L`
+ *    ends no later than the first instant a member of M can vote for another candidate.
+ * 4. The only requests a sticky follower grants are transfer campaigns, which a leader starts only after it
+ *    has given up its lease (see `ElectionMachine.transferLeadership`), and which are tied to the term of that
+ *    leader, so a stale one cannot bypass a later leader's lease.
+ *
+ * What this does not cover, and the runtime does: a process paused longer than the margin. The machine answers
+ * `isLeader(now)` from the time it is given, so a runtime that reads the clock when asked never reports a lapsed
+ * lease as held; the runtime also treats event-loop stalls as lease loss.
+ */
+export class LeaderLease {
+  private round = 0;
+  private readonly roundStarts = new Map<number, number>();
+  private readonly acked = new Map<NodeId, number>();
+  /** End of the lease on the leader's clock; `-Infinity` until a majority acknowledged a round. */
+  private end = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly self: NodeId,
+    private readonly voters: readonly NodeId[],
+    private readonly durationMs: number,
+  ) {}
+
+  /** Starts a new heartbeat round at `now` and returns its number. The leader acknowledges it at once. */
+  startRound(now: number): number {
+    this.round += 1;
+    this.roundStarts.set(this.round, now);
+    this.acknowledge(this.self, this.round);
+    return this.round;
+  }
+
+  /** Records that `voter` acknowledged `round` (a later round implies the earlier ones). */
+  acknowledge(voter: NodeId, round: number): void {
+    if (round > this.round || round <= 0) return;
+    if ((this.acked.get(voter) ?? 0) >= round) return;
+    this.acked.set(voter, round);
+    const confirmed = quorumRound(this.voters, this.acked);
+    const start = this.roundStarts.get(confirmed);
+    if (start === undefined) return;
+    this.end = Math.max(this.end, start + this.durationMs);
+    for (const r of this.roundStarts.keys()) if (r < confirmed) this.roundStarts.delete(r);
+  }
+
+  /** Gives the lease up at once (before a transfer or a step-down). */
+  relinquish(): void {
+    this.end = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Whether the lease is valid at `now`. */
+  validAt(now: number): boolean {
+    return now < this.end;
+  }
+
+  /** The lease's end on the leader's clock (`-Infinity` when none is held). */
+  get endsAt(): number {
+    return this.end;
+  }
+
+  /** The highest round `voter` acknowledged in this term (0: none). */
+  ackedRound(voter: NodeId): number {
+    return this.acked.get(voter) ?? 0;
+  }
+}

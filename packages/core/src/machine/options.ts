@@ -1,0 +1,167 @@
+import { InvalidOptionError } from '../errors.js';
+import type { NodeId } from './types.js';
+
+/**
+ * Options of the election, mirroring the Go `leader` package. All durations are milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { resolveElectionOptions } from '@baton/core';
+ * const { options, warnings } = resolveElectionOptions({ clusterId: 'jobs', voters: ['a', 'b', 'c'] });
+ * console.log(options.electionTimeoutMin, options.leaseDurationMs, warnings); // 150 135.71… []
+ * ```
+ */
+export interface ElectionOptions {
+  /** Name of the cluster. Nodes only talk to nodes with the same id. Required, non-empty. */
+  clusterId: string;
+  /**
+   * Lower bound of the randomised election timeout. Also how long a node that heard from a leader refuses
+   * to vote for anyone else (leader stickiness), and the base of the leader's lease.
+   * @default 150
+   */
+  electionTimeoutMin?: number;
+  /**
+   * Upper bound (exclusive) of the randomised election timeout; must be greater than `electionTimeoutMin`.
+   * @default 300
+   */
+  electionTimeoutMax?: number;
+  /**
+   * How often the leader sends heartbeats (and renews its lease). Should be well below `electionTimeoutMin`.
+   * @default 50
+   */
+  heartbeatInterval?: number;
+  /**
+   * The ids of the voting members, this node included when it votes. A node whose id is not listed runs as
+   * an observer. Quorum is a strict majority of this list, never of the peers seen so far.
+   * @default []
+   */
+  voters?: readonly NodeId[];
+  /**
+   * Bound on the relative rate error of any node's clock (0.05 = a clock may run up to 5 % fast or slow).
+   * The lease is `electionTimeoutMin × (1 − bound) / (1 + bound)` from the start of the last heartbeat round
+   * a majority acknowledged. Must be in [0, 0.5).
+   * @default 0.05
+   */
+  clockDriftBound?: number;
+}
+
+/** Options with every default filled in, plus values derived from them. */
+export interface ResolvedElectionOptions {
+  readonly clusterId: string;
+  readonly electionTimeoutMin: number;
+  readonly electionTimeoutMax: number;
+  readonly heartbeatInterval: number;
+  readonly voters: readonly NodeId[];
+  readonly clockDriftBound: number;
+  /** How long a lease lasts after the start of a heartbeat round a majority acknowledged. */
+  readonly leaseDurationMs: number;
+}
+
+/** Defaults of {@link ElectionOptions}, as in the Go package. */
+export const ELECTION_DEFAULTS = {
+  electionTimeoutMin: 150,
+  electionTimeoutMax: 300,
+  heartbeatInterval: 50,
+  clockDriftBound: 0.05,
+} as const;
+
+function positiveInteger(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new InvalidOptionError(option, value, 'must be an integer number of milliseconds');
+  }
+  if (value <= 0) throw new InvalidOptionError(option, value, 'must be greater than 0');
+  return value;
+}
+
+/**
+ * Checks options and fills in defaults. Throws {@link InvalidOptionError} naming the first bad option;
+ * returns warnings for values that work but are unwise.
+ *
+ * @example
+ * ```ts
+ * import { resolveElectionOptions } from '@baton/core';
+ * const { warnings } = resolveElectionOptions({ clusterId: 'jobs', heartbeatInterval: 200 });
+ * console.log(warnings[0]); // 'heartbeatInterval=200 is not below electionTimeoutMin=150: ...'
+ * ```
+ */
+export function resolveElectionOptions(input: ElectionOptions): {
+  options: ResolvedElectionOptions;
+  warnings: string[];
+} {
+  if (input == null || typeof input !== 'object') {
+    throw new InvalidOptionError('options', input, 'must be an object');
+  }
+  const { clusterId } = input;
+  if (typeof clusterId !== 'string' || clusterId.trim() === '') {
+    throw new InvalidOptionError('clusterId', clusterId, 'is required and must be a non-empty string');
+  }
+  const electionTimeoutMin = positiveInteger(
+    'electionTimeoutMin',
+    input.electionTimeoutMin ?? ELECTION_DEFAULTS.electionTimeoutMin,
+  );
+  const electionTimeoutMax = positiveInteger(
+    'electionTimeoutMax',
+    input.electionTimeoutMax ?? ELECTION_DEFAULTS.electionTimeoutMax,
+  );
+  if (electionTimeoutMax <= electionTimeoutMin) {
+    throw new InvalidOptionError(
+      'electionTimeoutMax',
+      electionTimeoutMax,
+      `must be greater than electionTimeoutMin (${electionTimeoutMin})`,
+    );
+  }
+  const heartbeatInterval = positiveInteger(
+    'heartbeatInterval',
+    input.heartbeatInterval ?? ELECTION_DEFAULTS.heartbeatInterval,
+  );
+  const clockDriftBound = input.clockDriftBound ?? ELECTION_DEFAULTS.clockDriftBound;
+  if (
+    typeof clockDriftBound !== 'number' ||
+    !Number.isFinite(clockDriftBound) ||
+    clockDriftBound < 0 ||
+    clockDriftBound >= 0.5
+  ) {
+    throw new InvalidOptionError('clockDriftBound', clockDriftBound, 'must be a number in [0, 0.5)');
+  }
+  const voters = resolveVoters(input.voters);
+  const warnings: string[] = [];
+  if (heartbeatInterval >= electionTimeoutMin) {
+    warnings.push(
+      `heartbeatInterval=${heartbeatInterval} is not below electionTimeoutMin=${electionTimeoutMin}: ` +
+        'followers will time out between heartbeats and the leader will keep losing its lease',
+    );
+  }
+  const leaseDurationMs = (electionTimeoutMin * (1 - clockDriftBound)) / (1 + clockDriftBound);
+  if (leaseDurationMs <= heartbeatInterval) {
+    warnings.push(
+      `the lease (${leaseDurationMs.toFixed(1)} ms) is not longer than heartbeatInterval=${heartbeatInterval}: ` +
+        'the leader cannot renew it in time and will step down between heartbeats',
+    );
+  }
+  return {
+    options: {
+      clusterId,
+      electionTimeoutMin,
+      electionTimeoutMax,
+      heartbeatInterval,
+      voters,
+      clockDriftBound,
+      leaseDurationMs,
+    },
+    warnings,
+  };
+}
+
+function resolveVoters(value: unknown): readonly NodeId[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new InvalidOptionError('voters', value, 'must be an array of node ids');
+  const seen = new Set<NodeId>();
+  for (const [index, id] of value.entries()) {
+    if (typeof id !== 'string' || id === '') {
+      throw new InvalidOptionError(`voters[${index}]`, id, 'must be a non-empty string');
+    }
+    if (seen.has(id)) throw new InvalidOptionError(`voters[${index}]`, id, 'is listed twice');
+    seen.add(id);
+  }
+  return [...seen].sort();
+}

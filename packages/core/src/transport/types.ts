@@ -1,0 +1,46 @@
+import type { DropReason, ElectionMessage, NodeId } from '../machine/types.js';
+
+/**
+ * What a transport reports to the runtime. Handlers are called synchronously from the transport's own
+ * callbacks and must not throw; the runtime's handlers never do.
+ */
+export interface TransportHandlers {
+  /** An election message for this node arrived (already decoded into a well-formed message). */
+  onMessage(message: ElectionMessage): void;
+  /** An application payload sent with {@link Transport.broadcast} by `from` arrived. */
+  onBroadcast(from: NodeId, payload: Uint8Array): void;
+  /** A peer of this cluster became reachable. Reported once per connection, before any of its messages. */
+  onPeerConnected(peer: NodeId): void;
+  /** A peer of this cluster became unreachable. */
+  onPeerDisconnected(peer: NodeId): void;
+  /** The transport dropped an incoming frame before it reached the election; counted in `inspect()`. */
+  onDropped?(reason: DropReason, detail: string): void;
+}
+
+/**
+ * How election runtimes reach each other. Delivery is unreliable: a message may be lost, duplicated,
+ * delayed or reordered, and the election is safe under all of that. A transport must never deliver a
+ * message whose `to` is another node, must never throw from `send`, and must report every peer that
+ * disconnects.
+ *
+ * Every implementation runs the compliance suite `transportComplianceTests` of `@baton/core/testing`.
+ */
+export interface Transport {
+  /**
+   * This node's id. Available once `start()` resolved (a libp2p transport derives it from its key).
+   */
+  readonly localId: NodeId;
+  /** Starts listening and connecting; handlers receive everything from now on. Idempotent. */
+  start(handlers: TransportHandlers, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Closes every connection; no handler is called after it resolves. Idempotent. */
+  stop(): Promise<void>;
+  /** Sends an election message to `message.to`; silently drops it when that peer cannot be reached. */
+  send(message: ElectionMessage): void;
+  /**
+   * Sends an application payload to every connected peer of the cluster, or only to `to` when given
+   * (the Go package's BroadcastBootstrap reaches the voters only).
+   */
+  broadcast(payload: Uint8Array, options?: { to?: readonly NodeId[] }): void;
+  /** The peers of this cluster currently connected. */
+  peers(): readonly NodeId[];
+}
