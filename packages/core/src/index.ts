@@ -39,3 +39,11 @@ export {
   type VoterConfig,
 } from './machine/types.js';
 export type { Transport, TransportHandlers } from './transport/types.js';
+export type { StateStore } from './storage/types.js';
+export type {
+  ClusterMessage,
+  ElectionLogger,
+  LeaderElectionEvents,
+  LeaderElectionOptions,
+  LeadershipHandle,
+} from './runtime/types.js';

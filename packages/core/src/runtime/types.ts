@@ -1,0 +1,83 @@
+import type { ElectionOptions } from '../machine/options.js';
+import type { LeadershipEndReason, NodeId } from '../machine/types.js';
+import type { StateStore } from '../storage/types.js';
+import type { Transport } from '../transport/types.js';
+
+/** Where the runtime writes what it has to say. Compatible with `console` and most loggers. */
+export interface ElectionLogger {
+  debug(message: string, context?: Record<string, unknown>): void;
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+/** Options of a {@link LeaderElection}: the election's options plus what drives it. */
+export interface LeaderElectionOptions extends ElectionOptions {
+  /** How this node reaches its peers. */
+  transport: Transport;
+  /**
+   * Where term and vote are persisted. Give a `FileStateStore` in production; `MemoryStateStore` is for
+   * tests only (a restarted node forgets its vote). Either `store` or `dataDir` is required.
+   */
+  store?: StateStore;
+  /** Shorthand for `store: new FileStateStore(dataDir)`. */
+  dataDir?: string;
+  /** @default a logger that prints warnings and errors to the console */
+  logger?: ElectionLogger;
+  /**
+   * Step down when a `became-leader` handler throws or rejects (as the Go package does).
+   * @default true
+   */
+  stepDownOnHandlerError?: boolean;
+  /**
+   * How long `stop()` waits for a successor after handing leadership over.
+   * @default electionTimeoutMax
+   */
+  stopTimeoutMs?: number;
+  /**
+   * An event-loop stall longer than this counts as loss of the lease, even when the clock says it is valid.
+   * @default the lease margin: `electionTimeoutMin − leaseDuration`, at least 10 ms
+   */
+  maxEventLoopStallMs?: number;
+  /** Random numbers in [0, 1) for election timeouts. @default Math.random */
+  random?: () => number;
+}
+
+/**
+ * Handed to the leader when it starts to lead. Its `signal` aborts the moment leadership ends, for any reason.
+ *
+ * @example
+ * ```ts
+ * election.on('became-leader', async ({ fencingToken, signal }) => {
+ *   while (!signal.aborted) await runJob({ fencingToken, signal });
+ * });
+ * ```
+ */
+export interface LeadershipHandle {
+  /** The term this node leads. */
+  readonly term: number;
+  /** The fencing token: equal to `term`, grows with every new leadership; pass it to protected resources. */
+  readonly fencingToken: number;
+  /** When leadership began, in `performance.now()` milliseconds. */
+  readonly since: number;
+  /** Aborted when leadership ends; `signal.reason` is a `LeadershipLostError` naming why. */
+  readonly signal: AbortSignal;
+}
+
+/** An application message sent with `broadcast()` by another node. */
+export interface ClusterMessage {
+  readonly from: NodeId;
+  readonly payload: unknown;
+}
+
+/** The events of a {@link LeaderElection}, each with the argument its handlers receive. */
+export interface LeaderElectionEvents {
+  'became-leader': LeadershipHandle;
+  'became-follower': { readonly leader: NodeId | null; readonly term: number };
+  'leader-changed': { readonly leader: NodeId | null; readonly previous: NodeId | null; readonly term: number };
+  'term-changed': { readonly from: number; readonly to: number };
+  'leadership-lost': { readonly term: number; readonly reason: LeadershipEndReason | 'event-loop-stall' };
+  'peer-joined': NodeId;
+  'peer-left': NodeId;
+  message: ClusterMessage;
+}
