@@ -1,0 +1,575 @@
+import { decodeMessage, encodeMessage, enumeration, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface ElectionFrame {
+  kind: ElectionFrame.Kind
+  cluster: string
+  from: string
+  to: string
+  term: number
+  configVersion: number
+  granted: boolean
+  transfer: boolean
+  round: number
+  ok: boolean
+  payload: Uint8Array<ArrayBuffer>
+  seq: number
+}
+
+export namespace ElectionFrame {
+  export enum Kind {
+    KIND_UNSPECIFIED = 'KIND_UNSPECIFIED',
+    PRE_VOTE = 'PRE_VOTE',
+    PRE_VOTE_RESPONSE = 'PRE_VOTE_RESPONSE',
+    VOTE = 'VOTE',
+    VOTE_RESPONSE = 'VOTE_RESPONSE',
+    HEARTBEAT = 'HEARTBEAT',
+    HEARTBEAT_RESPONSE = 'HEARTBEAT_RESPONSE',
+    TIMEOUT_NOW = 'TIMEOUT_NOW',
+    BROADCAST = 'BROADCAST'
+  }
+
+  enum __KindValues {
+    KIND_UNSPECIFIED = 0,
+    PRE_VOTE = 1,
+    PRE_VOTE_RESPONSE = 2,
+    VOTE = 3,
+    VOTE_RESPONSE = 4,
+    HEARTBEAT = 5,
+    HEARTBEAT_RESPONSE = 6,
+    TIMEOUT_NOW = 7,
+    BROADCAST = 8
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  let _codec: Codec<ElectionFrame>
+
+  export const codec = (): Codec<ElectionFrame> => {
+    if (_codec == null) {
+      _codec = message<ElectionFrame>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(8)
+          ElectionFrame.Kind.codec().encode(obj.kind, w)
+        }
+
+        if ((obj.cluster != null && obj.cluster !== '')) {
+          w.uint32(18)
+          w.string(obj.cluster)
+        }
+
+        if ((obj.from != null && obj.from !== '')) {
+          w.uint32(26)
+          w.string(obj.from)
+        }
+
+        if ((obj.to != null && obj.to !== '')) {
+          w.uint32(34)
+          w.string(obj.to)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.term)
+        }
+
+        if ((obj.configVersion != null && obj.configVersion !== 0)) {
+          w.uint32(48)
+          w.uint64Number(obj.configVersion)
+        }
+
+        if ((obj.granted != null && obj.granted !== false)) {
+          w.uint32(56)
+          w.bool(obj.granted)
+        }
+
+        if ((obj.transfer != null && obj.transfer !== false)) {
+          w.uint32(64)
+          w.bool(obj.transfer)
+        }
+
+        if ((obj.round != null && obj.round !== 0)) {
+          w.uint32(72)
+          w.uint64Number(obj.round)
+        }
+
+        if ((obj.ok != null && obj.ok !== false)) {
+          w.uint32(80)
+          w.bool(obj.ok)
+        }
+
+        if ((obj.payload != null && obj.payload.byteLength > 0)) {
+          w.uint32(90)
+          w.bytes(obj.payload)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(96)
+          w.uint64Number(obj.seq)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          kind: Kind.KIND_UNSPECIFIED,
+          cluster: '',
+          from: '',
+          to: '',
+          term: 0,
+          configVersion: 0,
+          granted: false,
+          transfer: false,
+          round: 0,
+          ok: false,
+          payload: uint8ArrayAlloc(0),
+          seq: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.kind = ElectionFrame.Kind.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.cluster = reader.string()
+              break
+            }
+            case 3: {
+              obj.from = reader.string()
+              break
+            }
+            case 4: {
+              obj.to = reader.string()
+              break
+            }
+            case 5: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.configVersion = reader.uint64Number()
+              break
+            }
+            case 7: {
+              obj.granted = reader.bool()
+              break
+            }
+            case 8: {
+              obj.transfer = reader.bool()
+              break
+            }
+            case 9: {
+              obj.round = reader.uint64Number()
+              break
+            }
+            case 10: {
+              obj.ok = reader.bool()
+              break
+            }
+            case 11: {
+              obj.payload = reader.bytes()
+              break
+            }
+            case 12: {
+              obj.seq = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.kind`,
+                value: ElectionFrame.Kind.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.cluster`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.from`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.to`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.configVersion`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.granted`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.transfer`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.round`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.ok`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ElectionFrameKindFieldEvent {
+    field: '$.kind'
+    value: ElectionFrame.Kind
+  }
+
+  export interface ElectionFrameClusterFieldEvent {
+    field: '$.cluster'
+    value: string
+  }
+
+  export interface ElectionFrameFromFieldEvent {
+    field: '$.from'
+    value: string
+  }
+
+  export interface ElectionFrameToFieldEvent {
+    field: '$.to'
+    value: string
+  }
+
+  export interface ElectionFrameTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface ElectionFrameConfigVersionFieldEvent {
+    field: '$.configVersion'
+    value: number
+  }
+
+  export interface ElectionFrameGrantedFieldEvent {
+    field: '$.granted'
+    value: boolean
+  }
+
+  export interface ElectionFrameTransferFieldEvent {
+    field: '$.transfer'
+    value: boolean
+  }
+
+  export interface ElectionFrameRoundFieldEvent {
+    field: '$.round'
+    value: number
+  }
+
+  export interface ElectionFrameOkFieldEvent {
+    field: '$.ok'
+    value: boolean
+  }
+
+  export interface ElectionFramePayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ElectionFrameSeqFieldEvent {
+    field: '$.seq'
+    value: number
+  }
+
+  export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, ElectionFrame.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): ElectionFrame {
+    return decodeMessage(buf, ElectionFrame.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent> {
+    return streamMessage(buf, ElectionFrame.codec(), opts)
+  }
+}
+
+export interface GossipMessage {
+  kind: GossipMessage.Kind
+  cluster: string
+  payload: Uint8Array<ArrayBuffer>
+  seq: number
+  term: number
+}
+
+export namespace GossipMessage {
+  export enum Kind {
+    KIND_UNSPECIFIED = 'KIND_UNSPECIFIED',
+    BROADCAST = 'BROADCAST',
+    LEADER_ANNOUNCEMENT = 'LEADER_ANNOUNCEMENT'
+  }
+
+  enum __KindValues {
+    KIND_UNSPECIFIED = 0,
+    BROADCAST = 1,
+    LEADER_ANNOUNCEMENT = 2
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  let _codec: Codec<GossipMessage>
+
+  export const codec = (): Codec<GossipMessage> => {
+    if (_codec == null) {
+      _codec = message<GossipMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(8)
+          GossipMessage.Kind.codec().encode(obj.kind, w)
+        }
+
+        if ((obj.cluster != null && obj.cluster !== '')) {
+          w.uint32(18)
+          w.string(obj.cluster)
+        }
+
+        if ((obj.payload != null && obj.payload.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.payload)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.seq)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.term)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          kind: Kind.KIND_UNSPECIFIED,
+          cluster: '',
+          payload: uint8ArrayAlloc(0),
+          seq: 0,
+          term: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.kind = GossipMessage.Kind.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.cluster = reader.string()
+              break
+            }
+            case 3: {
+              obj.payload = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.seq = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.kind`,
+                value: GossipMessage.Kind.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.cluster`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface GossipMessageKindFieldEvent {
+    field: '$.kind'
+    value: GossipMessage.Kind
+  }
+
+  export interface GossipMessageClusterFieldEvent {
+    field: '$.cluster'
+    value: string
+  }
+
+  export interface GossipMessagePayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GossipMessageSeqFieldEvent {
+    field: '$.seq'
+    value: number
+  }
+
+  export interface GossipMessageTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export function encode (obj: Partial<GossipMessage>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, GossipMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipMessage>): GossipMessage {
+    return decodeMessage(buf, GossipMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipMessage>): Generator<GossipMessageKindFieldEvent | GossipMessageClusterFieldEvent | GossipMessagePayloadFieldEvent | GossipMessageSeqFieldEvent | GossipMessageTermFieldEvent> {
+    return streamMessage(buf, GossipMessage.codec(), opts)
+  }
+}
