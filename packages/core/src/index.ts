@@ -38,8 +38,6 @@ export {
   type VoteResponse,
   type VoterConfig,
 } from './machine/types.js';
-export type { Transport, TransportHandlers } from './transport/types.js';
-export type { StateStore } from './storage/types.js';
 export type {
   ClusterMessage,
   ElectionLogger,
@@ -47,3 +45,5 @@ export type {
   LeaderElectionOptions,
   LeadershipHandle,
 } from './runtime/types.js';
+export type { StateStore } from './storage/types.js';
+export type { Transport, TransportHandlers } from './transport/types.js';

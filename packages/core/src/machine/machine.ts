@@ -276,19 +276,26 @@ export class ElectionMachine {
     }
     switch (message.type) {
       case 'pre-vote':
-        return this.handlePreVote(message.from, message.term, message.configVersion);
+        this.handlePreVote(message.from, message.term, message.configVersion);
+        return;
       case 'vote':
-        return this.handleVote(message.from, message.configVersion, message.transfer);
+        this.handleVote(message.from, message.configVersion, message.transfer);
+        return;
       case 'heartbeat':
-        return this.handleHeartbeat(message.from, message.round);
+        this.handleHeartbeat(message.from, message.round);
+        return;
       case 'timeout-now':
-        return this.handleTimeoutNow(message.from);
+        this.handleTimeoutNow(message.from);
+        return;
       case 'pre-vote-response':
-        return this.handlePreVoteResponse(message.from, message.term, message.granted);
+        this.handlePreVoteResponse(message.from, message.term, message.granted);
+        return;
       case 'vote-response':
-        return this.handleVoteResponse(message.from, message.granted);
+        this.handleVoteResponse(message.from, message.granted);
+        return;
       case 'heartbeat-response':
-        return this.handleHeartbeatResponse(message.from, message.round, message.ok);
+        this.handleHeartbeatResponse(message.from, message.round, message.ok);
+        return;
     }
   }
 
@@ -326,7 +333,13 @@ export class ElectionMachine {
     if (target === null) return null;
     lease.relinquish();
     this.becomeFollower(this.currentTerm, null, 'transfer');
-    this.send({ type: 'timeout-now', cluster: this.options.clusterId, from: this.id, to: target, term: this.currentTerm });
+    this.send({
+      type: 'timeout-now',
+      cluster: this.options.clusterId,
+      from: this.id,
+      to: target,
+      term: this.currentTerm,
+    });
     return target;
   }
 
@@ -380,12 +393,22 @@ export class ElectionMachine {
 
   private answerStale(message: ElectionMessage): void {
     this.counters.drop('stale-term');
-    const reply = { cluster: this.options.clusterId, from: this.id, to: message.from, term: this.currentTerm };
+    const reply = {
+      cluster: this.options.clusterId,
+      from: this.id,
+      to: message.from,
+      term: this.currentTerm,
+    };
     switch (message.type) {
       case 'heartbeat':
       case 'timeout-now':
         // Tells a deposed leader about the newer term, so it steps down (check-quorum with pre-vote).
-        this.send({ ...reply, type: 'heartbeat-response', round: message.type === 'heartbeat' ? message.round : 0, ok: false });
+        this.send({
+          ...reply,
+          type: 'heartbeat-response',
+          round: message.type === 'heartbeat' ? message.round : 0,
+          ok: false,
+        });
         return;
       case 'pre-vote':
         this.send({ ...reply, type: 'pre-vote-response', granted: false });
@@ -405,9 +428,15 @@ export class ElectionMachine {
       this.send({ ...reply, type: 'pre-vote-response', term: this.currentTerm, granted: false });
       return;
     }
-    const granted = proposedTerm > this.currentTerm && configVersion >= this.config.version && !this.inLease();
+    const granted =
+      proposedTerm > this.currentTerm && configVersion >= this.config.version && !this.inLease();
     if (!granted && this.inLease()) this.counters.drop('leader-sticky');
-    this.send({ ...reply, type: 'pre-vote-response', term: granted ? proposedTerm : this.currentTerm, granted });
+    this.send({
+      ...reply,
+      type: 'pre-vote-response',
+      term: granted ? proposedTerm : this.currentTerm,
+      granted,
+    });
   }
 
   private handleVote(candidate: NodeId, configVersion: number, transfer: boolean): void {
@@ -691,7 +720,8 @@ function reconcileConfig(persisted: VoterConfig, optionVoters: readonly NodeId[]
   if (persisted.version === 0 && optionVoters.length > 0) return configFromOptions(optionVoters);
   if (optionVoters.length === 0) return persisted;
   const same =
-    persisted.voters.length === optionVoters.length && persisted.voters.every((v, i) => v === optionVoters[i]);
+    persisted.voters.length === optionVoters.length &&
+    persisted.voters.every((v, i) => v === optionVoters[i]);
   if (!same) {
     throw new ElectionStateError(
       `option voters [${optionVoters.join(', ')}] differs from the persisted voter configuration ` +

@@ -74,7 +74,11 @@ export interface ClusterMessage {
 export interface LeaderElectionEvents {
   'became-leader': LeadershipHandle;
   'became-follower': { readonly leader: NodeId | null; readonly term: number };
-  'leader-changed': { readonly leader: NodeId | null; readonly previous: NodeId | null; readonly term: number };
+  'leader-changed': {
+    readonly leader: NodeId | null;
+    readonly previous: NodeId | null;
+    readonly term: number;
+  };
   'term-changed': { readonly from: number; readonly to: number };
   'leadership-lost': { readonly term: number; readonly reason: LeadershipEndReason | 'event-loop-stall' };
   'peer-joined': NodeId;

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { Net } from './harness.js';
+
+describe('events and the inspect snapshot', () => {
+  it('reports became-leader with the term, leader-changed and term-changed, in order', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.timeout('a');
+    net.stabilize();
+    const types = net.events('a').map((e) => e.type);
+    expect(types).toEqual([
+      'role-changed', // follower -> pre-candidate
+      'term-changed',
+      'role-changed', // -> candidate
+      'role-changed', // -> leader
+      'leader-changed',
+      'became-leader',
+    ]);
+    expect(net.events('a')).toContainEqual({ type: 'term-changed', from: 0, to: 1 });
+    expect(net.events('b')).toContainEqual({ type: 'leader-changed', leader: 'a', previous: null, term: 1 });
+  });
+
+  it('reports became-follower with the leader when a candidate hears from the winner', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.timeout('b');
+    net.stabilize((m) => m.type !== 'vote'); // b wins its pre-vote; its vote requests are lost
+    expect(net.get('b').role).toBe('candidate');
+    net
+      .get('b')
+      .receive({ type: 'heartbeat', cluster: 'test', from: 'a', to: 'b', term: 1, round: 1 }, net.now);
+    expect(net.collect('b').events).toEqual([
+      { type: 'role-changed', from: 'candidate', to: 'follower', term: 1 },
+      { type: 'leader-changed', leader: 'a', previous: null, term: 1 },
+      { type: 'became-follower', leader: 'a', term: 1 },
+    ]);
+  });
+
+  it('inspect shows role, term, leader, lease left, voters, last contact and counters', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.timeout('a');
+    net.stabilize();
+    net
+      .get('a')
+      .receive({ type: 'heartbeat', cluster: 'elsewhere', from: 'b', to: 'a', term: 1, round: 1 }, net.now);
+    const snapshot = net.get('a').inspect(net.now + 10);
+    expect(snapshot).toMatchObject({
+      id: 'a',
+      clusterId: 'test',
+      role: 'leader',
+      term: 1,
+      votedFor: 'a',
+      leader: 'a',
+      isLeader: true,
+      voters: ['a', 'b', 'c'],
+      configVersion: 1,
+      observers: [],
+      lastContactMs: { b: 10, c: 10 },
+    });
+    expect(snapshot.leaseRemainingMs).toBeCloseTo(net.get('a').options.leaseDurationMs - 10, 9);
+    expect(snapshot.counters).toMatchObject({ electionsStarted: 1, electionsWon: 1, preVotesStarted: 1 });
+    expect(snapshot.counters.messagesDropped['wrong-cluster']).toBe(1);
+    const follower = net.get('c').inspect(net.now);
+    expect(follower).toMatchObject({ role: 'follower', isLeader: false, leaseRemainingMs: 0, leader: 'a' });
+  });
+});
