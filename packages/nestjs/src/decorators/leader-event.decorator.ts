@@ -1,0 +1,22 @@
+import { LEADER_EVENT_METADATA, type LeaderEventName } from '../leader.constants.js';
+
+/**
+ * Marks a method as a handler of one election event. The public decorators (`@OnBecomeLeader()` and the
+ * others) are this with the event filled in; a method may carry several of them.
+ *
+ * @example
+ * ```ts
+ * class Audit {
+ *   @LeaderEvent('peer-left')
+ *   onPeerLeft(peer: string) {}
+ * }
+ * ```
+ */
+export function LeaderEvent(event: LeaderEventName): MethodDecorator {
+  return (_target, _propertyKey, descriptor) => {
+    const method: unknown = descriptor.value;
+    if (typeof method !== 'function') return;
+    const events: readonly LeaderEventName[] = Reflect.getOwnMetadata(LEADER_EVENT_METADATA, method) ?? [];
+    if (!events.includes(event)) Reflect.defineMetadata(LEADER_EVENT_METADATA, [...events, event], method);
+  };
+}

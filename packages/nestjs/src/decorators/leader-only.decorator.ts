@@ -1,0 +1,91 @@
+import { Logger } from '@nestjs/common';
+import { LEADER_LOGGER_CONTEXT, LEADER_ONLY_METADATA } from '../leader.constants.js';
+import { leaderOnlyOnNonMethod, leaderOnlyUnregistered } from '../leader.messages.js';
+import { resolveLeadershipGate } from '../leader-only.registry.js';
+
+/** Options of {@link LeaderOnly}. */
+export interface LeaderOnlyOptions {
+  /**
+   * Pass the `LeadershipHandle` (`fencingToken`, `term`, `since`, `signal`) as the method's first argument,
+   * before the arguments the caller gave. Send the fencing token with every write to a protected resource
+   * so that the resource can refuse writes of a deposed leader; stop work when `signal` aborts.
+   * @default false
+   */
+  passFencingToken?: boolean;
+}
+
+const logger = new Logger(LEADER_LOGGER_CONTEXT);
+
+/**
+ * Runs the method only while this node holds a valid leader lease; otherwise the call returns `undefined`
+ * (a resolved promise for an `async` method) without running it. Meant for `@Cron()`, `@Interval()` and
+ * `@Timeout()` of `@nestjs/schedule` ("run this job on one replica only"), in either decorator order.
+ *
+ * The decorator replaces the method with a wrapper and copies every metadata entry of the original onto
+ * it, so decorators applied before it (below it in the source) are still seen by their explorers, and
+ * decorators applied after it attach their metadata to the wrapper directly. At run time the wrapper asks
+ * the `LeaderService` of the application the instance belongs to (registered at bootstrap), so the
+ * class must be a singleton provider or controller of an app that imports `LeaderModule`.
+ *
+ * The check happens when a run starts. A run that outlives the leadership is not interrupted: take the
+ * handle with `passFencingToken: true` and watch its `signal`.
+ *
+ * @example
+ * ```ts
+ * import { Injectable } from '@nestjs/common';
+ * import { Cron, CronExpression } from '@nestjs/schedule';
+ * import type { LeadershipHandle } from '@baton/core';
+ * import { LeaderOnly } from '@baton/nestjs';
+ *
+ * @Injectable()
+ * export class Billing {
+ *   @LeaderOnly({ passFencingToken: true })
+ *   @Cron(CronExpression.EVERY_MINUTE)
+ *   async chargeDueInvoices({ fencingToken, signal }: LeadershipHandle) {
+ *     for (const invoice of await this.due()) {
+ *       if (signal.aborted) return;
+ *       await this.charge(invoice, fencingToken);
+ *     }
+ *   }
+ *   private async due(): Promise<string[]> { return []; }
+ *   private async charge(invoice: string, fencingToken: number) {}
+ * }
+ * ```
+ */
+export function LeaderOnly(options: LeaderOnlyOptions = {}): MethodDecorator {
+  const passHandle = options.passFencingToken === true;
+  return (target, propertyKey, descriptor) => {
+    const className = typeof target === 'function' ? target.name : target.constructor.name;
+    const methodName = String(propertyKey);
+    const original: unknown = descriptor.value;
+    if (typeof original !== 'function') throw new TypeError(leaderOnlyOnNonMethod(className, methodName));
+    const method = original as (this: unknown, ...args: unknown[]) => unknown;
+    const isAsync = Object.prototype.toString.call(method) === '[object AsyncFunction]';
+    const skipped = () => (isAsync ? Promise.resolve(undefined) : undefined);
+    let warnedUnregistered = false;
+
+    const leaderOnly = function (this: unknown, ...args: unknown[]): unknown {
+      const gate = resolveLeadershipGate(this);
+      if (!gate) {
+        if (!warnedUnregistered) {
+          warnedUnregistered = true;
+          logger.warn(leaderOnlyUnregistered(className, methodName));
+        }
+        return skipped();
+      }
+      const leadership = gate.currentLeadership();
+      if (!leadership) return skipped();
+      return passHandle ? method.call(this, leadership, ...args) : method.apply(this, args);
+    };
+
+    // @nestjs/schedule (and Nest's SetMetadata in general) keep method metadata on the function object.
+    for (const key of Reflect.getOwnMetadataKeys(method)) {
+      Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, method), leaderOnly);
+    }
+    Reflect.defineMetadata(LEADER_ONLY_METADATA, { passFencingToken: passHandle }, leaderOnly);
+    Object.defineProperty(leaderOnly, 'name', { value: method.name, configurable: true });
+    Object.defineProperty(leaderOnly, 'length', { value: method.length, configurable: true });
+    descriptor.value = leaderOnly as typeof descriptor.value;
+    return descriptor;
+  };
+}

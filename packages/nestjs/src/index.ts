@@ -1,0 +1,36 @@
+/**
+ * `@baton/nestjs`: Baton for NestJS. `LeaderModule` joins the application to a cluster, `LeaderService`
+ * exposes the election as values and RxJS streams, the decorators run methods on election events or only
+ * on the leader. The terminus health indicator lives in `@baton/nestjs/health`.
+ *
+ * @packageDocumentation
+ */
+export type {
+  ClusterMessage,
+  InspectSnapshot,
+  LeadershipHandle,
+  NodeId,
+  Role,
+} from '@baton/core';
+export { InvalidOptionError, NotLeaderError } from '@baton/core';
+export { LeaderOnly, type LeaderOnlyOptions } from './decorators/leader-only.decorator.js';
+export { OnBecomeFollower } from './decorators/on-become-follower.decorator.js';
+export { OnBecomeLeader } from './decorators/on-become-leader.decorator.js';
+export { OnClusterMessage } from './decorators/on-cluster-message.decorator.js';
+export { OnLeaderChange } from './decorators/on-leader-change.decorator.js';
+export { OnPeerJoined } from './decorators/on-peer-joined.decorator.js';
+export { OnPeerLeft } from './decorators/on-peer-left.decorator.js';
+export { OnTermChange } from './decorators/on-term-change.decorator.js';
+export type {
+  LeaderModuleOptions,
+  Libp2pTransportInit,
+} from './interfaces/leader-module-options.interface.js';
+export type { LeaderState } from './interfaces/leader-state.interface.js';
+export { LEADER_ELECTION } from './leader.constants.js';
+export { LeaderModule } from './leader.module.js';
+export type {
+  LeaderModuleAsyncOptions,
+  LeaderModuleExtras,
+  LeaderModuleForRootOptions,
+} from './leader.module-definition.js';
+export { LeaderService } from './leader.service.js';

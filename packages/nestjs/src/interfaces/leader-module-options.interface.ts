@@ -1,0 +1,47 @@
+import type { LeaderElectionOptions, Transport } from '@baton/core';
+
+/**
+ * Options of `@baton/transport-libp2p`'s `libp2pTransport()`. Typed loosely here so that this package
+ * loads without the optional libp2p transport; annotate with the transport's own options type to have them
+ * checked (`libp2p: { ... } satisfies Libp2pTransportOptions`).
+ */
+export type Libp2pTransportInit = Record<string, unknown>;
+
+/**
+ * Options of `LeaderModule.forRoot()` / `forRootAsync()`: everything a `LeaderElection` takes, with the
+ * transport given either as an instance or as libp2p options, plus what the Nest integration adds.
+ *
+ * @example
+ * ```ts
+ * import type { LeaderModuleOptions } from '@baton/nestjs';
+ *
+ * const options: LeaderModuleOptions = {
+ *   clusterId: 'billing-jobs',
+ *   voters: ['node-a', 'node-b', 'node-c'],
+ *   dataDir: '/var/lib/billing/baton',
+ *   libp2p: { listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: ['/dns4/billing-0/tcp/4001/p2p/12D3…'] },
+ *   handoverTimeoutMs: 1_000,
+ * };
+ * ```
+ */
+export interface LeaderModuleOptions extends Omit<LeaderElectionOptions, 'transport'> {
+  /**
+   * A ready transport: `libp2pTransport(...)` of `@baton/transport-libp2p`, `MemoryNetwork#transport(id)`
+   * of `@baton/core/testing` in tests, or your own. Give this or `libp2p`, not both. The module starts and
+   * stops it with the election.
+   */
+  transport?: Transport;
+  /**
+   * Options for `libp2pTransport()` of `@baton/transport-libp2p`; the module imports that package lazily
+   * (it is an optional peer dependency) and builds the transport. Give this or `transport`, not both.
+   * Module initialisation fails with an `InvalidOptionError` when the package is not installed.
+   */
+  libp2p?: Libp2pTransportInit;
+  /**
+   * How long `beforeApplicationShutdown` waits, when this node leads, for another node to take leadership
+   * over before the app goes on shutting down. When it runs out the node stops anyway and the cluster
+   * elects a new leader after its lease lapses (an election timeout later). Must be a positive integer.
+   * @default 2 × electionTimeoutMax (600 ms with the default timeouts)
+   */
+  handoverTimeoutMs?: number;
+}

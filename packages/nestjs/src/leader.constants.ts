@@ -1,0 +1,44 @@
+/**
+ * Metadata keys and injection tokens of `@baton/nestjs`. The keys are strings (not symbols) so that two
+ * copies of the package in one app, which happens with some bundlers, still read each other's metadata.
+ */
+
+/** Metadata key under which the event decorators list the election events a method handles. */
+export const LEADER_EVENT_METADATA = 'baton:leader-event';
+
+/** Metadata key under which `@LeaderOnly()` stores its options on the wrapped method. */
+export const LEADER_ONLY_METADATA = 'baton:leader-only';
+
+/**
+ * Injection token of the module's `LeaderElection` instance, for code that needs the runtime itself.
+ *
+ * @example
+ * ```ts
+ * import { Inject, Injectable } from '@nestjs/common';
+ * import type { LeaderElection } from '@baton/core';
+ * import { LEADER_ELECTION } from '@baton/nestjs';
+ *
+ * @Injectable()
+ * export class Diagnostics {
+ *   constructor(@Inject(LEADER_ELECTION) private readonly election: LeaderElection) {}
+ * }
+ * ```
+ */
+export const LEADER_ELECTION = 'BATON_LEADER_ELECTION';
+
+/** Name under which the package logs (Nest's logger context). */
+export const LEADER_LOGGER_CONTEXT = 'LeaderModule';
+
+/** The election's events, by the decorator that subscribes to each. */
+export const LEADER_EVENTS = [
+  'became-leader',
+  'became-follower',
+  'leader-changed',
+  'term-changed',
+  'peer-joined',
+  'peer-left',
+  'message',
+] as const;
+
+/** An election event a decorator can subscribe a method to. */
+export type LeaderEventName = (typeof LEADER_EVENTS)[number];

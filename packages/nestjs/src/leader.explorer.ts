@@ -1,0 +1,165 @@
+import { LeaderElection, type LeaderElectionEvents, type LeadershipHandle } from '@baton/core';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
+import {
+  LEADER_ELECTION,
+  LEADER_EVENT_METADATA,
+  LEADER_LOGGER_CONTEXT,
+  LEADER_ONLY_METADATA,
+  type LeaderEventName,
+} from './leader.constants.js';
+import { handlerFailed, nonStaticHandler, steppingDownAfterHandlerError } from './leader.messages.js';
+import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
+import { LeaderService } from './leader.service.js';
+import { registerLeaderOnlyInstance, registerLeaderOnlyPrototype } from './leader-only.registry.js';
+
+type Method = (...args: unknown[]) => unknown;
+
+const DECORATOR_NAMES: Record<LeaderEventName, string> = {
+  'became-leader': '@OnBecomeLeader()',
+  'became-follower': '@OnBecomeFollower()',
+  'leader-changed': '@OnLeaderChange()',
+  'term-changed': '@OnTermChange()',
+  'peer-joined': '@OnPeerJoined()',
+  'peer-left': '@OnPeerLeft()',
+  message: '@OnClusterMessage()',
+};
+
+/** Spreads each event's payload into the arguments its decorator documents. */
+const ARGUMENTS: { [E in LeaderEventName]: (payload: LeaderElectionEvents[E]) => unknown[] } = {
+  'became-leader': (handle) => [handle],
+  'became-follower': ({ leader, term }) => [leader, term],
+  'leader-changed': ({ leader, previous, term }) => [leader, previous, term],
+  'term-changed': ({ from, to }) => [to, from],
+  'peer-joined': (peer) => [peer],
+  'peer-left': (peer) => [peer],
+  message: ({ payload, from }) => [payload, from],
+};
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Finds the methods decorated with `@OnBecomeLeader()` and the other event decorators in every provider
+ * and controller, and subscribes them to the election; maps every instance with a `@LeaderOnly()` method
+ * to this application's `LeaderService`. Runs in `onModuleInit`, before the election starts.
+ *
+ * @example
+ * ```ts
+ * // Internal to LeaderModule; what it does for this class:
+ * class Jobs {
+ *   @OnBecomeLeader() lead(handle: LeadershipHandle) {} // election.on('became-leader', lead)
+ * }
+ * ```
+ */
+@Injectable()
+export class LeaderExplorer implements OnModuleInit {
+  private readonly logger = new Logger(LEADER_LOGGER_CONTEXT);
+  private readonly disposers: (() => void)[] = [];
+
+  constructor(
+    @Inject(LEADER_ELECTION) private readonly election: LeaderElection,
+    @Inject(LEADER_MODULE_OPTIONS) private readonly options: LeaderModuleOptions,
+    private readonly leaderService: LeaderService,
+    private readonly discovery: DiscoveryService,
+    private readonly metadataScanner: MetadataScanner,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      this.explore(wrapper);
+    }
+  }
+
+  /**
+   * Unsubscribes the handlers and forgets the `@LeaderOnly()` instances. Called by the module after the
+   * election stopped, so that handlers still hear about the leadership ending during shutdown.
+   */
+  dispose(): void {
+    for (const dispose of this.disposers.splice(0)) dispose();
+  }
+
+  private explore(wrapper: InstanceWrapper): void {
+    const { instance } = wrapper;
+    if (!instance || typeof instance !== 'object') return;
+    const prototype: object | null = Object.getPrototypeOf(instance);
+    if (!prototype) return;
+    const isStatic = wrapper.isDependencyTreeStatic();
+    let registeredLeaderOnly = false;
+    for (const methodName of this.metadataScanner.getAllMethodNames(prototype)) {
+      const method: unknown = (instance as Record<string, unknown>)[methodName];
+      if (typeof method !== 'function') continue;
+      if (!registeredLeaderOnly && Reflect.getOwnMetadata(LEADER_ONLY_METADATA, method)) {
+        registeredLeaderOnly = true;
+        const metatypePrototype = (wrapper.metatype as { prototype?: unknown } | null)?.prototype;
+        this.disposers.push(
+          isStatic
+            ? registerLeaderOnlyInstance(instance, this.leaderService)
+            : registerLeaderOnlyPrototype(
+                typeof metatypePrototype === 'object' && metatypePrototype ? metatypePrototype : prototype,
+                this.leaderService,
+              ),
+        );
+      }
+      const events: readonly LeaderEventName[] = Reflect.getOwnMetadata(LEADER_EVENT_METADATA, method) ?? [];
+      const className = instance.constructor?.name ?? wrapper.name;
+      for (const event of events) {
+        if (!isStatic) {
+          this.logger.warn(nonStaticHandler(className, methodName, DECORATOR_NAMES[event]));
+          continue;
+        }
+        this.subscribe(event, instance, method as Method, className, methodName);
+      }
+    }
+  }
+
+  private subscribe<E extends LeaderEventName>(
+    event: E,
+    instance: object,
+    method: Method,
+    className: string,
+    methodName: string,
+  ): void {
+    const toArguments = ARGUMENTS[event] as (payload: LeaderElectionEvents[E]) => unknown[];
+    const fail = (error: unknown, payload: LeaderElectionEvents[E]) => {
+      this.logger.error(
+        handlerFailed(className, methodName, event),
+        error instanceof Error ? error.stack : String(error),
+      );
+      if (event === 'became-leader')
+        this.stepDownAfterFailure(payload as LeadershipHandle, className, methodName);
+    };
+    // Called by the runtime outside its loop. The handler's promise is not returned: nothing awaits it,
+    // so a slow handler delays neither the election nor the other handlers of the same event.
+    const handler = (payload: LeaderElectionEvents[E]): void => {
+      let result: unknown;
+      try {
+        result = method.apply(instance, toArguments(payload));
+      } catch (error) {
+        fail(error, payload);
+        return;
+      }
+      if (isPromiseLike(result)) result.then(undefined, (error: unknown) => fail(error, payload));
+    };
+    this.disposers.push(this.election.on(event, handler));
+  }
+
+  private stepDownAfterFailure(handle: LeadershipHandle, className: string, methodName: string): void {
+    if (this.options.stepDownOnHandlerError === false) return;
+    // Out of the runtime's event dispatch, and only if this is still the leadership that failed.
+    queueMicrotask(() => {
+      if (handle.signal.aborted || !this.election.isLeader()) return;
+      this.logger.warn(steppingDownAfterHandlerError(className, methodName, handle.term));
+      Promise.resolve()
+        .then(() => this.election.stepDown())
+        .catch((error: unknown) => this.logger.error(`stepDown() failed: ${String(error)}`));
+    });
+  }
+}

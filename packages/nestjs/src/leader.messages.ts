@@ -1,0 +1,56 @@
+/** Texts of the errors and warnings `@baton/nestjs` writes, in one place (as `@nestjs/schedule` does). */
+
+export const NO_TRANSPORT =
+  'give either `transport` (a Transport instance, e.g. libp2pTransport(...) or MemoryNetwork#transport(id)) ' +
+  'or `libp2p` (options for @baton/transport-libp2p)';
+
+export const BOTH_TRANSPORTS = 'give `transport` or `libp2p`, not both';
+
+export const LIBP2P_NOT_INSTALLED =
+  '`libp2p` options need the optional peer dependency @baton/transport-libp2p: install it, ' +
+  'or pass a ready `transport` instead';
+
+export const LIBP2P_NO_FACTORY = '@baton/transport-libp2p does not export libp2pTransport()';
+
+export function nonStaticHandler(className: string, methodName: string, decorator: string): string {
+  return (
+    `Cannot register ${decorator} handler "${className}.${methodName}": it is defined in a request-scoped ` +
+    'or transient provider; election handlers need a singleton provider'
+  );
+}
+
+export function handlerFailed(className: string, methodName: string, event: string): string {
+  return `${className}.${methodName} failed while handling '${event}'`;
+}
+
+export function steppingDownAfterHandlerError(className: string, methodName: string, term: number): string {
+  return `stepping down from term ${term}: the @OnBecomeLeader() handler ${className}.${methodName} failed`;
+}
+
+export function leaderOnlyOnNonMethod(className: string, propertyKey: string): string {
+  return `@LeaderOnly() can only decorate a method; ${className}.${propertyKey} is not one`;
+}
+
+export function leaderOnlyUnregistered(className: string, methodName: string): string {
+  return (
+    `@LeaderOnly() ${className}.${methodName} was skipped: its instance is not a provider or controller ` +
+    'of an application that imports LeaderModule (or it is request-scoped in an app with several ' +
+    'LeaderModules), so it cannot know whether this node leads'
+  );
+}
+
+export function handoverStarted(term: number): string {
+  return `shutting down: handing leadership of term ${term} over`;
+}
+
+export function handoverDone(successor: string, term: number): string {
+  return `leadership handed over to ${successor} (term ${term})`;
+}
+
+export function handoverTimedOut(timeoutMs: number): string {
+  return `no successor took over within handoverTimeoutMs=${timeoutMs}; stopping anyway (the lease lapses)`;
+}
+
+export function handoverFailed(reason: string): string {
+  return `leadership handover failed: ${reason}; stopping anyway (the lease lapses)`;
+}

@@ -1,0 +1,118 @@
+import { LeaderElection } from '@baton/core';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
+import { LEADER_ELECTION, LEADER_LOGGER_CONTEXT } from './leader.constants.js';
+import { LeaderExplorer } from './leader.explorer.js';
+import { handoverDone, handoverFailed, handoverStarted, handoverTimedOut } from './leader.messages.js';
+import { ConfigurableModuleClass, LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
+import { leaderElectionProvider, resolveHandoverTimeout } from './leader.providers.js';
+import { COMPLETE_STREAMS, LeaderService, SYNC_STATE } from './leader.service.js';
+
+/**
+ * Joins the application to a Baton cluster. The module owns the `LeaderElection`: it starts it once the
+ * application has bootstrapped (after every handler is registered), hands leadership over in
+ * `beforeApplicationShutdown` and stops it in `onApplicationShutdown`. Call `app.enableShutdownHooks()`
+ * so that SIGTERM runs those hooks.
+ *
+ * @example
+ * ```ts
+ * import { Module } from '@nestjs/common';
+ * import { LeaderModule } from '@baton/nestjs';
+ *
+ * @Module({
+ *   imports: [
+ *     LeaderModule.forRoot({
+ *       isGlobal: true,
+ *       clusterId: 'billing-jobs',
+ *       voters: ['billing-0', 'billing-1', 'billing-2'],
+ *       dataDir: '/var/lib/billing/baton',
+ *       libp2p: { listen: ['/ip4/0.0.0.0/tcp/4001'] },
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [leaderElectionProvider, LeaderService, LeaderExplorer],
+  exports: [LeaderService, LEADER_ELECTION],
+})
+export class LeaderModule
+  extends ConfigurableModuleClass
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger(LEADER_LOGGER_CONTEXT);
+
+  constructor(
+    @Inject(LEADER_ELECTION) private readonly election: LeaderElection,
+    @Inject(LEADER_MODULE_OPTIONS) private readonly options: LeaderModuleOptions,
+    private readonly leaderService: LeaderService,
+    private readonly explorer: LeaderExplorer,
+  ) {
+    super();
+  }
+
+  /** Starts the election; handlers were registered in `onModuleInit`, so none misses an event. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.election.start();
+    this.leaderService[SYNC_STATE]();
+  }
+
+  /**
+   * When this node leads, asks another voter to take over and waits (at most `handoverTimeoutMs`) until
+   * one does, so the cluster has a leader again before this node's lease would have lapsed.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const leadership = this.leaderService.currentLeadership();
+    if (!leadership || this.election.peerCount() === 0) return;
+    const timeoutMs = resolveHandoverTimeout(this.options);
+    this.logger.log(handoverStarted(leadership.term));
+    let unsubscribe = () => {};
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const successor = new Promise<{ leader: string; term: number } | null>((resolve) => {
+      unsubscribe = this.election.on('leader-changed', ({ leader, term }) => {
+        if (leader !== null && leader !== this.election.id) resolve({ leader, term });
+      });
+      timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    try {
+      // The transfer call may itself wait for the successor; the timeout bounds both.
+      const transferred = Promise.resolve()
+        .then(() => this.election.transferLeadership())
+        .then(() => {
+          const current = this.election.leader();
+          return current !== null && current !== this.election.id
+            ? { leader: current, term: this.election.term() }
+            : successor;
+        });
+      transferred.catch(() => undefined); // a late failure after the timeout won is not worth a crash
+      const taken = await Promise.race([transferred, successor]);
+      if (taken) this.logger.log(handoverDone(taken.leader, taken.term));
+      else this.logger.warn(handoverTimedOut(timeoutMs));
+    } catch (error) {
+      this.logger.warn(handoverFailed(error instanceof Error ? error.message : String(error)));
+    } finally {
+      unsubscribe();
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the election, then unsubscribes the handlers and completes `LeaderService`'s streams. */
+  async onApplicationShutdown(): Promise<void> {
+    try {
+      await this.election.stop();
+    } finally {
+      this.explorer.dispose();
+      this.leaderService[COMPLETE_STREAMS]();
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import {
+  ELECTION_DEFAULTS,
+  type ElectionLogger,
+  InvalidOptionError,
+  LeaderElection,
+  type Transport,
+} from '@baton/core';
+import { Logger, type Provider } from '@nestjs/common';
+import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
+import { LEADER_ELECTION } from './leader.constants.js';
+import { BOTH_TRANSPORTS, LIBP2P_NO_FACTORY, LIBP2P_NOT_INSTALLED, NO_TRANSPORT } from './leader.messages.js';
+import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
+
+/*
+ * A variable, not a literal: neither tsc nor a bundler should try to resolve the optional peer
+ * dependency when this package is built or bundled without it.
+ */
+const LIBP2P_TRANSPORT_PACKAGE = '@baton/transport-libp2p';
+
+/** `handoverTimeoutMs` with its default filled in; throws `InvalidOptionError` when it is not usable. */
+export function resolveHandoverTimeout(options: LeaderModuleOptions): number {
+  const value =
+    options.handoverTimeoutMs ?? 2 * (options.electionTimeoutMax ?? ELECTION_DEFAULTS.electionTimeoutMax);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new InvalidOptionError(
+      'handoverTimeoutMs',
+      value,
+      'must be a positive integer number of milliseconds',
+    );
+  }
+  return value;
+}
+
+async function resolveTransport(options: LeaderModuleOptions): Promise<Transport> {
+  if (options.transport && options.libp2p) {
+    throw new InvalidOptionError('libp2p', options.libp2p, BOTH_TRANSPORTS);
+  }
+  if (options.transport) return options.transport;
+  if (!options.libp2p) throw new InvalidOptionError('transport', options.transport, NO_TRANSPORT);
+  let libp2pModule: { libp2pTransport?: unknown };
+  try {
+    libp2pModule = await import(LIBP2P_TRANSPORT_PACKAGE);
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new InvalidOptionError('libp2p', options.libp2p, LIBP2P_NOT_INSTALLED);
+    }
+    throw error;
+  }
+  const { libp2pTransport } = libp2pModule;
+  if (typeof libp2pTransport !== 'function') throw new Error(LIBP2P_NO_FACTORY);
+  return (await libp2pTransport(options.libp2p)) as Transport;
+}
+
+function describe(context: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(context);
+  } catch {
+    return String(context);
+  }
+}
+
+/** The runtime's logger, writing through Nest's `Logger` so that it follows the app's logger settings. */
+function nestElectionLogger(): ElectionLogger {
+  const logger = new Logger('LeaderElection');
+  const line = (message: string, context?: Record<string, unknown>) =>
+    context ? `${message} ${describe(context)}` : message;
+  return {
+    debug: (message, context) => logger.debug(line(message, context)),
+    info: (message, context) => logger.log(line(message, context)),
+    warn: (message, context) => logger.warn(line(message, context)),
+    error: (message, context) => logger.error(line(message, context)),
+  };
+}
+
+/** Builds the module's `LeaderElection` from its options (not started: the module starts it). */
+export async function createLeaderElection(options: LeaderModuleOptions): Promise<LeaderElection> {
+  if (options == null || typeof options !== 'object') {
+    throw new InvalidOptionError('options', options, 'LeaderModule.forRoot() needs an options object');
+  }
+  resolveHandoverTimeout(options);
+  const {
+    transport: _transport,
+    libp2p: _libp2p,
+    handoverTimeoutMs: _handoverTimeoutMs,
+    ...election
+  } = options;
+  const transport = await resolveTransport(options);
+  return new LeaderElection({ logger: nestElectionLogger(), ...election, transport });
+}
+
+/** The provider of the module's `LeaderElection`. */
+export const leaderElectionProvider: Provider = {
+  provide: LEADER_ELECTION,
+  useFactory: createLeaderElection,
+  inject: [LEADER_MODULE_OPTIONS],
+};

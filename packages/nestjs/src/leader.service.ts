@@ -1,0 +1,293 @@
+import { type ClusterMessage, LeaderElection, type LeadershipHandle, type NodeId } from '@baton/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { BehaviorSubject, distinctUntilChanged, map, type Observable, Subject } from 'rxjs';
+import type { LeaderState } from './interfaces/leader-state.interface.js';
+import { LEADER_ELECTION } from './leader.constants.js';
+import type { LeadershipGate } from './leader-only.registry.js';
+
+/** Internal: lets the module refresh and complete the streams without making that public API. */
+export const SYNC_STATE = Symbol('baton:sync-state');
+export const COMPLETE_STREAMS = Symbol('baton:complete-streams');
+
+function sameState(a: LeaderState, b: LeaderState): boolean {
+  return a.leaderId === b.leaderId && a.term === b.term && a.isLeader === b.isLeader && a.role === b.role;
+}
+
+function samePeers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((peer, index) => peer === b[index]);
+}
+
+/**
+ * The election as the rest of the application sees it: the current state, RxJS streams of it, and the
+ * operations a node can ask for. Inject it anywhere `LeaderModule` is visible.
+ *
+ * Streams of a latest value (`leader$`, `isLeader$`, `term$`, `peers$`) give a new subscriber the current
+ * value at once and never emit the same value twice in a row; `messages$` emits messages as they arrive.
+ * All of them complete when the application shuts down.
+ *
+ * @example
+ * ```ts
+ * import { Injectable } from '@nestjs/common';
+ * import { LeaderService } from '@baton/nestjs';
+ *
+ * @Injectable()
+ * export class Dashboard {
+ *   constructor(private readonly leader: LeaderService) {
+ *     this.leader.leader$.subscribe(({ leaderId, term }) => console.log(`term ${term}: ${leaderId}`));
+ *   }
+ * }
+ * ```
+ */
+@Injectable()
+export class LeaderService implements LeadershipGate {
+  private readonly state: BehaviorSubject<LeaderState>;
+  private readonly peerList: BehaviorSubject<readonly NodeId[]>;
+  private readonly messages = new Subject<ClusterMessage>();
+  private readonly unsubscribes: (() => void)[] = [];
+
+  /**
+   * The current `{ leaderId, term, isLeader, role }`; emits on every change.
+   *
+   * @example
+   * ```ts
+   * leaderService.leader$.subscribe((state) => console.log(state.role, state.leaderId));
+   * ```
+   */
+  readonly leader$: Observable<LeaderState>;
+  /**
+   * Whether this node holds the leader lease; emits on every change.
+   *
+   * @example
+   * ```ts
+   * leaderService.isLeader$.subscribe((leading) => (leading ? startConsumers() : stopConsumers()));
+   * ```
+   */
+  readonly isLeader$: Observable<boolean>;
+  /**
+   * The latest term this node has seen; emits on every change.
+   *
+   * @example
+   * ```ts
+   * leaderService.term$.subscribe((term) => metrics.gauge('baton_term', term));
+   * ```
+   */
+  readonly term$: Observable<number>;
+  /**
+   * The peers of the cluster currently reachable (sorted); emits on every change.
+   *
+   * @example
+   * ```ts
+   * leaderService.peers$.subscribe((peers) => console.log(`${peers.length} peers reachable`));
+   * ```
+   */
+  readonly peers$: Observable<readonly NodeId[]>;
+  /**
+   * Messages other nodes sent with `broadcast()`, as they arrive (no replay).
+   *
+   * @example
+   * ```ts
+   * leaderService.messages$.subscribe(({ from, payload }) => console.log(from, payload));
+   * ```
+   */
+  readonly messages$: Observable<ClusterMessage>;
+
+  constructor(@Inject(LEADER_ELECTION) private readonly election: LeaderElection) {
+    this.state = new BehaviorSubject(this.readState());
+    this.peerList = new BehaviorSubject(this.readPeers());
+    this.leader$ = this.state.asObservable().pipe(distinctUntilChanged(sameState));
+    this.isLeader$ = this.leader$.pipe(
+      map((state) => state.isLeader),
+      distinctUntilChanged(),
+    );
+    this.term$ = this.leader$.pipe(
+      map((state) => state.term),
+      distinctUntilChanged(),
+    );
+    this.peers$ = this.peerList.asObservable().pipe(distinctUntilChanged(samePeers));
+    this.messages$ = this.messages.asObservable();
+
+    const sync = () => this[SYNC_STATE]();
+    for (const event of [
+      'became-leader',
+      'became-follower',
+      'leader-changed',
+      'term-changed',
+      'leadership-lost',
+    ] as const) {
+      this.unsubscribes.push(election.on(event, sync));
+    }
+    const syncPeers = () => this.syncPeers();
+    this.unsubscribes.push(election.on('peer-joined', syncPeers), election.on('peer-left', syncPeers));
+    this.unsubscribes.push(election.on('message', (message) => this.messages.next(message)));
+  }
+
+  /**
+   * This node's id in the cluster.
+   *
+   * @example
+   * ```ts
+   * console.log(`this is node ${leaderService.id}`);
+   * ```
+   */
+  get id(): NodeId {
+    return this.election.id;
+  }
+
+  /**
+   * Whether this node holds a valid leader lease right now.
+   *
+   * @example
+   * ```ts
+   * if (leaderService.isLeader()) await compactTables();
+   * ```
+   */
+  isLeader(): boolean {
+    return this.election.isLeader();
+  }
+
+  /**
+   * The leader this node knows of, or `null`.
+   *
+   * @example
+   * ```ts
+   * const leaderId = leaderService.leader(); // 'node-b'
+   * ```
+   */
+  leader(): NodeId | null {
+    return this.election.leader();
+  }
+
+  /**
+   * The latest term this node has seen.
+   *
+   * @example
+   * ```ts
+   * const term = leaderService.term();
+   * ```
+   */
+  term(): number {
+    return this.election.term();
+  }
+
+  /**
+   * The peers of the cluster currently reachable.
+   *
+   * @example
+   * ```ts
+   * const reachable = leaderService.peers().length;
+   * ```
+   */
+  peers(): readonly NodeId[] {
+    return this.election.peers();
+  }
+
+  /**
+   * Sends an application payload to every reachable node of the cluster; they receive it in
+   * `@OnClusterMessage()` handlers and `messages$`. Best effort: a node that is unreachable misses it.
+   *
+   * @example
+   * ```ts
+   * leaderService.broadcast({ type: 'config-reloaded', version: 7 });
+   * ```
+   */
+  broadcast(payload: unknown): ReturnType<LeaderElection['broadcast']> {
+    return this.election.broadcast(payload);
+  }
+
+  /**
+   * Hands leadership to another voter (`to`, or the most up-to-date one), for example before maintenance.
+   * Fails with `NotLeaderError` when this node does not lead.
+   *
+   * @example
+   * ```ts
+   * await leaderService.transferLeadership('node-c');
+   * ```
+   */
+  transferLeadership(to?: NodeId): ReturnType<LeaderElection['transferLeadership']> {
+    return this.election.transferLeadership(to);
+  }
+
+  /**
+   * Gives up leadership (the node stays in the cluster and may be elected again later).
+   *
+   * @example
+   * ```ts
+   * await leaderService.stepDown();
+   * ```
+   */
+  stepDown(): ReturnType<LeaderElection['stepDown']> {
+    return this.election.stepDown();
+  }
+
+  /**
+   * A point-in-time view of this node: role, term, leader, lease, peers, counters.
+   *
+   * @example
+   * ```ts
+   * const { role, term, leaseRemainingMs } = leaderService.inspect();
+   * ```
+   */
+  inspect(): ReturnType<LeaderElection['inspect']> {
+    return this.election.inspect();
+  }
+
+  /**
+   * Resolves with the leadership handle when this node becomes leader (at once if it leads already).
+   * Rejects with the signal's reason when `signal` aborts first.
+   *
+   * @example
+   * ```ts
+   * const { fencingToken, signal } = await leaderService.whenLeader({ signal: AbortSignal.timeout(60_000) });
+   * ```
+   */
+  whenLeader(options: { signal?: AbortSignal } = {}): Promise<LeadershipHandle> {
+    return this.election.whenLeader(options);
+  }
+
+  /**
+   * The leadership this node holds right now (with a valid lease), or `null`. What `@LeaderOnly()` asks.
+   *
+   * @example
+   * ```ts
+   * const leadership = leaderService.currentLeadership();
+   * if (leadership) await writeWithToken(leadership.fencingToken);
+   * ```
+   */
+  currentLeadership(): LeadershipHandle | null {
+    if (!this.election.isLeader()) return null;
+    const leadership = this.election.leadership;
+    return leadership && !leadership.signal.aborted ? leadership : null;
+  }
+
+  /** @internal Re-reads the election's state into the streams (after events, start and stop). */
+  [SYNC_STATE](): void {
+    if (this.state.isStopped) return;
+    const next = this.readState();
+    if (!sameState(next, this.state.getValue())) this.state.next(next);
+    this.syncPeers();
+  }
+
+  /** @internal Detaches from the election and completes every stream (application shutdown). */
+  [COMPLETE_STREAMS](): void {
+    this[SYNC_STATE]();
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+    this.state.complete();
+    this.peerList.complete();
+    this.messages.complete();
+  }
+
+  private syncPeers(): void {
+    if (this.peerList.isStopped) return;
+    const next = this.readPeers();
+    if (!samePeers(next, this.peerList.getValue())) this.peerList.next(next);
+  }
+
+  private readPeers(): readonly NodeId[] {
+    return [...this.election.peers()].sort();
+  }
+
+  private readState(): LeaderState {
+    const { role, term, leader, isLeader } = this.election.inspect();
+    return { leaderId: leader, term, isLeader, role };
+  }
+}

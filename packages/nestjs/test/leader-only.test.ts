@@ -1,0 +1,172 @@
+import type { LeaderElection, LeadershipHandle } from '@baton/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { Cron, Interval, ScheduleModule, SchedulerRegistry, Timeout } from '@nestjs/schedule';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LeaderModule, LeaderOnly } from '../src/index.js';
+import { LEADER_ELECTION } from '../src/leader.constants.js';
+import { FakeElection } from './support/fake-election.js';
+
+/** A method of every kind, with @LeaderOnly() above and below the schedule decorator. */
+@Injectable()
+class Jobs {
+  readonly runs: Record<string, unknown[][]> = {};
+
+  private note(name: string, args: unknown[]) {
+    this.runs[name] ??= [];
+    this.runs[name].push(args);
+  }
+
+  @LeaderOnly()
+  @Interval('outer-interval', 60_000)
+  outerInterval(...args: unknown[]) {
+    this.note('outerInterval', args);
+  }
+
+  @Interval('inner-interval', 60_000)
+  @LeaderOnly()
+  innerInterval(...args: unknown[]) {
+    this.note('innerInterval', args);
+  }
+
+  @LeaderOnly()
+  @Cron('0 0 1 1 *', { name: 'outer-cron' })
+  async outerCron(...args: unknown[]) {
+    this.note('outerCron', args);
+  }
+
+  @Cron('0 0 1 1 *', { name: 'inner-cron' })
+  @LeaderOnly({ passFencingToken: true })
+  async innerCron(...args: unknown[]) {
+    this.note('innerCron', args);
+  }
+
+  @LeaderOnly()
+  @Timeout('outer-timeout', 60_000)
+  outerTimeout(...args: unknown[]) {
+    this.note('outerTimeout', args);
+  }
+
+  @Timeout('inner-timeout', 60_000)
+  @LeaderOnly()
+  innerTimeout(...args: unknown[]) {
+    this.note('innerTimeout', args);
+  }
+
+  @LeaderOnly({ passFencingToken: true })
+  withToken(leadership: LeadershipHandle, label: string) {
+    this.note('withToken', [leadership, label]);
+    return label;
+  }
+}
+
+const METHODS = [
+  'outerInterval',
+  'innerInterval',
+  'outerCron',
+  'innerCron',
+  'outerTimeout',
+  'innerTimeout',
+] as const;
+
+let app: TestingModule | undefined;
+
+async function boot(election: FakeElection) {
+  app = await Test.createTestingModule({
+    imports: [
+      ScheduleModule.forRoot(),
+      LeaderModule.forRoot({ clusterId: 'fake', transport: {} as never, dataDir: 'unused' }),
+    ],
+    providers: [Jobs],
+  })
+    .overrideProvider(LEADER_ELECTION)
+    .useValue(election as unknown as LeaderElection)
+    .compile();
+  await app.init();
+  return { jobs: app.get(Jobs), registry: app.get(SchedulerRegistry) };
+}
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  vi.restoreAllMocks();
+});
+
+describe('@LeaderOnly() with @nestjs/schedule', () => {
+  it('keeps the schedule metadata in either decorator order', async () => {
+    const { registry } = await boot(new FakeElection());
+
+    expect(registry.getIntervals().sort()).toEqual(['inner-interval', 'outer-interval']);
+    expect(registry.getTimeouts().sort()).toEqual(['inner-timeout', 'outer-timeout']);
+    expect([...registry.getCronJobs().keys()].sort()).toEqual(['inner-cron', 'outer-cron']);
+  });
+
+  it('runs the scheduled methods on the leader only, whatever the order', async () => {
+    const election = new FakeElection();
+    const { jobs, registry } = await boot(election);
+    const fire = async () => {
+      for (const name of ['outer-interval', 'inner-interval']) {
+        (registry.getInterval(name) as unknown as { _onTimeout: () => void })._onTimeout();
+      }
+      for (const name of ['outer-timeout', 'inner-timeout']) {
+        (registry.getTimeout(name) as unknown as { _onTimeout: () => void })._onTimeout();
+      }
+      for (const name of ['outer-cron', 'inner-cron']) await registry.getCronJob(name).fireOnTick();
+    };
+
+    await fire(); // a follower: nothing runs
+    expect(jobs.runs).toEqual({});
+
+    election.becomeLeader(7);
+    await fire();
+    for (const method of METHODS) expect(jobs.runs[method], method).toHaveLength(1);
+    // passFencingToken hands the leadership (token and signal) over as the first argument.
+    const [[handle]] = jobs.runs.innerCron as [[{ fencingToken: number; signal: AbortSignal }]];
+    expect(handle.fencingToken).toBe(7);
+    expect(handle.signal.aborted).toBe(false);
+
+    election.follow('node-b', 8);
+    await fire();
+    for (const method of METHODS) expect(jobs.runs[method], method).toHaveLength(1);
+  });
+
+  it('prepends the leadership to the caller’s arguments and returns the result', async () => {
+    const election = new FakeElection();
+    const { jobs } = await boot(election);
+
+    // The decorator supplies the first parameter: callers pass only the rest.
+    const withToken = jobs.withToken.bind(jobs) as unknown as (label: string) => string | undefined;
+    expect(withToken('skipped')).toBeUndefined();
+    const handle = election.becomeLeader(3);
+    expect(withToken('ran')).toBe('ran');
+    expect(jobs.runs.withToken).toEqual([[handle, 'ran']]);
+  });
+
+  it('returns a resolved promise from a skipped async method', async () => {
+    const { jobs } = await boot(new FakeElection());
+    await expect(jobs.outerCron()).resolves.toBeUndefined();
+  });
+
+  it('skips, with one warning, an instance no application registered', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    const stray = new Jobs();
+
+    stray.outerInterval();
+    stray.outerInterval();
+
+    expect(stray.runs).toEqual({});
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('Jobs.outerInterval');
+  });
+
+  it('keeps the name of the method it wraps', () => {
+    expect(Jobs.prototype.outerInterval.name).toBe('outerInterval');
+    expect(Jobs.prototype.innerCron.name).toBe('innerCron');
+  });
+
+  it('refuses to decorate something that is not a method', () => {
+    expect(() => LeaderOnly()({}, 'field', { value: 42 } as TypedPropertyDescriptor<unknown>)).toThrow(
+      /can only decorate a method/,
+    );
+  });
+});

@@ -1,0 +1,162 @@
+import type { LeaderElection, LeadershipHandle } from '@baton/core';
+import { Injectable, Logger, Scope } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  LeaderModule,
+  type LeaderModuleOptions,
+  OnBecomeFollower,
+  OnBecomeLeader,
+  OnClusterMessage,
+  OnLeaderChange,
+  OnPeerJoined,
+  OnPeerLeft,
+  OnTermChange,
+} from '../src/index.js';
+import { LEADER_ELECTION } from '../src/leader.constants.js';
+import { FakeElection } from './support/fake-election.js';
+
+@Injectable()
+class Recorder {
+  readonly calls: [string, ...unknown[]][] = [];
+  @OnBecomeLeader() lead(handle: LeadershipHandle) {
+    this.calls.push(['lead', handle]);
+  }
+  @OnBecomeFollower() follow(leaderId: string | null, term: number) {
+    this.calls.push(['follow', leaderId, term]);
+  }
+  @OnLeaderChange() leaderChanged(leaderId: string | null, previous: string | null, term: number) {
+    this.calls.push(['leaderChanged', leaderId, previous, term]);
+  }
+  @OnTermChange() termChanged(term: number, previous: number) {
+    this.calls.push(['termChanged', term, previous]);
+  }
+  @OnPeerJoined() joined(peer: string) {
+    this.calls.push(['joined', peer]);
+  }
+  @OnPeerLeft() left(peer: string) {
+    this.calls.push(['left', peer]);
+  }
+  @OnClusterMessage() message(payload: unknown, from: string) {
+    this.calls.push(['message', payload, from]);
+  }
+  @OnPeerJoined()
+  @OnPeerLeft()
+  membership(peer: string) {
+    this.calls.push(['membership', peer]);
+  }
+}
+
+@Injectable()
+class Failing {
+  @OnBecomeLeader() crash() {
+    throw new Error('cannot take up duties');
+  }
+  @OnBecomeFollower() async reject() {
+    throw new Error('async failure');
+  }
+}
+
+@Injectable({ scope: Scope.REQUEST })
+class PerRequest {
+  @OnBecomeLeader() lead() {}
+}
+
+let app: TestingModule | undefined;
+
+async function boot(providers: unknown[], options: Partial<LeaderModuleOptions> = {}) {
+  const election = new FakeElection();
+  app = await Test.createTestingModule({
+    imports: [
+      LeaderModule.forRoot({ clusterId: 'fake', transport: {} as never, dataDir: 'unused', ...options }),
+    ],
+    providers: providers as never[],
+  })
+    .overrideProvider(LEADER_ELECTION)
+    .useValue(election as unknown as LeaderElection)
+    .compile();
+  await app.init();
+  return election;
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  vi.restoreAllMocks();
+});
+
+describe('LeaderExplorer', () => {
+  it('calls each decorated method with the arguments its decorator documents', async () => {
+    const election = await boot([Recorder]);
+    const recorder = app!.get(Recorder);
+
+    election.follow('node-b', 1);
+    election.connect('node-c');
+    election.emit('message', { from: 'node-c', payload: { hello: 1 } });
+    const handle = election.becomeLeader(2);
+    election.disconnect('node-c');
+
+    expect(recorder.calls).toEqual([
+      ['termChanged', 1, 0],
+      ['leaderChanged', 'node-b', null, 1],
+      ['follow', 'node-b', 1],
+      ['joined', 'node-c'],
+      ['membership', 'node-c'],
+      ['message', { hello: 1 }, 'node-c'],
+      ['termChanged', 2, 1],
+      ['leaderChanged', 'node-a', 'node-b', 2],
+      ['lead', handle],
+      ['left', 'node-c'],
+      ['membership', 'node-c'],
+    ]);
+  });
+
+  it('logs a failing handler with its class and method, and steps down when it was @OnBecomeLeader()', async () => {
+    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    const election = await boot([Failing]);
+
+    expect(() => election.becomeLeader(3)).not.toThrow();
+    await settle();
+
+    expect(election.steppedDown).toBe(1);
+    const messages = error.mock.calls.map(([message]) => String(message));
+    expect(messages).toContain("Failing.crash failed while handling 'became-leader'");
+    // The step-down made it a follower, whose (async) handler failed too: logged, nothing thrown.
+    expect(messages).toContain("Failing.reject failed while handling 'became-follower'");
+  });
+
+  it('does not step down when stepDownOnHandlerError is false', async () => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    const election = await boot([Failing], { stepDownOnHandlerError: false });
+
+    election.becomeLeader(3);
+    await settle();
+
+    expect(election.steppedDown).toBe(0);
+  });
+
+  it('warns about handlers in request-scoped providers instead of failing', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    const election = await boot([PerRequest]);
+
+    election.becomeLeader(1);
+
+    expect(warn.mock.calls.map(([message]) => String(message))).toContainEqual(
+      expect.stringContaining('"PerRequest.lead"'),
+    );
+  });
+
+  it('unsubscribes every handler when the application shuts down', async () => {
+    const election = await boot([Recorder]);
+    expect(election.listenerCount()).toBeGreaterThan(0);
+
+    await app!.close();
+    app = undefined;
+
+    expect(election.listenerCount()).toBe(0);
+    expect(election.stopped).toBe(true);
+  });
+});

@@ -1,0 +1,123 @@
+import type { LeaderElectionEvents, LeadershipHandle, NodeId, Role } from '@baton/core';
+
+/**
+ * A hand-driven stand-in for `LeaderElection`, for tests of `LeaderService`'s streams that must not depend
+ * on timing: the test sets the state and emits events synchronously.
+ */
+export class FakeElection {
+  readonly id = 'node-a';
+  readonly clusterId = 'fake';
+  role: Role = 'follower';
+  currentTerm = 0;
+  currentLeader: NodeId | null = null;
+  leading = false;
+  leadership: LeadershipHandle | null = null;
+  peerIds: NodeId[] = [];
+  private readonly handlers = new Map<string, Set<(payload: never) => void>>();
+
+  on<E extends keyof LeaderElectionEvents>(event: E, handler: (payload: LeaderElectionEvents[E]) => void) {
+    let set = this.handlers.get(event);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(event, set);
+    }
+    set.add(handler as (payload: never) => void);
+    return () => {
+      set.delete(handler as (payload: never) => void);
+    };
+  }
+
+  emit<E extends keyof LeaderElectionEvents>(event: E, payload: LeaderElectionEvents[E]): void {
+    for (const handler of this.handlers.get(event) ?? []) (handler as (p: typeof payload) => void)(payload);
+  }
+
+  listenerCount(): number {
+    let count = 0;
+    for (const set of this.handlers.values()) count += set.size;
+    return count;
+  }
+
+  started = false;
+  stopped = false;
+  steppedDown = 0;
+  async start(): Promise<void> {
+    this.started = true;
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+  peerCount(): number {
+    return this.peerIds.length;
+  }
+  stepDown(): void {
+    this.steppedDown += 1;
+    this.follow(null, this.currentTerm);
+  }
+  transferLeadership(): void {}
+  whenLeader(): Promise<LeadershipHandle> {
+    return new Promise(() => {});
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+  leader(): NodeId | null {
+    return this.currentLeader;
+  }
+  term(): number {
+    return this.currentTerm;
+  }
+  peers(): readonly NodeId[] {
+    return this.peerIds;
+  }
+  inspect() {
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.currentTerm,
+      leader: this.currentLeader,
+      isLeader: this.leading,
+    };
+  }
+
+  /** Makes this node the leader of `term` and emits what the runtime would. */
+  becomeLeader(term: number): LeadershipHandle {
+    const from = this.currentTerm;
+    const previous = this.currentLeader;
+    this.currentTerm = term;
+    this.role = 'leader';
+    this.currentLeader = this.id;
+    this.leading = true;
+    this.leadership = { term, fencingToken: term, since: 0, signal: new AbortController().signal };
+    if (from !== term) this.emit('term-changed', { from, to: term });
+    this.emit('leader-changed', { leader: this.id, previous, term });
+    this.emit('became-leader', this.leadership);
+    return this.leadership;
+  }
+
+  /** Makes this node follow `leader` in `term` and emits what the runtime would. */
+  follow(leader: NodeId | null, term: number): void {
+    const from = this.currentTerm;
+    const previous = this.currentLeader;
+    const wasLeading = this.leading;
+    this.currentTerm = term;
+    this.role = 'follower';
+    this.currentLeader = leader;
+    this.leading = false;
+    this.leadership = null;
+    if (from !== term) this.emit('term-changed', { from, to: term });
+    if (wasLeading) this.emit('leadership-lost', { term: from, reason: 'higher-term' });
+    if (previous !== leader) this.emit('leader-changed', { leader, previous, term });
+    this.emit('became-follower', { leader, term });
+  }
+
+  connect(peer: NodeId): void {
+    this.peerIds = [...this.peerIds, peer];
+    this.emit('peer-joined', peer);
+  }
+
+  disconnect(peer: NodeId): void {
+    this.peerIds = this.peerIds.filter((id) => id !== peer);
+    this.emit('peer-left', peer);
+  }
+}
