@@ -1,0 +1,281 @@
+import type { DropReason, ElectionMessage, ElectionMessageType, NodeId } from '@baton/core';
+import { ElectionFrame, GossipMessage } from './protocol/frames.js';
+
+/*
+ * The codec between Baton's election messages and the protobuf frames of `frames.proto`.
+ * Decoding never throws: every input ends as a message or as a drop verdict with a reason, because a
+ * frame is untrusted input from the network and one bad frame must cost one counter, nothing more.
+ */
+
+const KIND_OF_TYPE: Readonly<Record<ElectionMessageType, ElectionFrame.Kind>> = {
+  'pre-vote': ElectionFrame.Kind.PRE_VOTE,
+  'pre-vote-response': ElectionFrame.Kind.PRE_VOTE_RESPONSE,
+  vote: ElectionFrame.Kind.VOTE,
+  'vote-response': ElectionFrame.Kind.VOTE_RESPONSE,
+  heartbeat: ElectionFrame.Kind.HEARTBEAT,
+  'heartbeat-response': ElectionFrame.Kind.HEARTBEAT_RESPONSE,
+  'timeout-now': ElectionFrame.Kind.TIMEOUT_NOW,
+};
+
+/** Who a frame must come from and be addressed to, for a frame read from one stream. */
+export interface FrameContext {
+  /** The cluster of the protocol the stream was opened on. */
+  readonly clusterId: string;
+  /** This node's peer id: the only valid `to`. */
+  readonly localId: NodeId;
+  /** The authenticated peer id of the remote end of the stream: the only valid `from`. */
+  readonly remoteId: NodeId;
+}
+
+/** A frame that was dropped, with the reason counted in `inspect()` and a detail for logs. */
+export interface DroppedFrame {
+  readonly kind: 'dropped';
+  readonly reason: DropReason;
+  readonly detail: string;
+}
+
+/** What one frame of the election stream decodes to. */
+export type FrameVerdict =
+  | { readonly kind: 'election'; readonly message: ElectionMessage }
+  | {
+      readonly kind: 'broadcast';
+      readonly from: NodeId;
+      readonly payload: Uint8Array;
+      readonly seq: number;
+    }
+  | DroppedFrame;
+
+/** What one message of the gossip topic decodes to. */
+export type GossipVerdict =
+  | { readonly kind: 'broadcast'; readonly payload: Uint8Array; readonly seq: number }
+  | { readonly kind: 'leader-announcement'; readonly term: number }
+  | DroppedFrame;
+
+function dropped(reason: DropReason, detail: string): DroppedFrame {
+  return { kind: 'dropped', reason, detail };
+}
+
+/**
+ * Encodes an election message as a protobuf frame (without its length prefix).
+ *
+ * @example
+ * ```ts
+ * import { encodeElectionMessage } from '@baton/transport-libp2p';
+ * const bytes = encodeElectionMessage({
+ *   type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 3, round: 7,
+ * });
+ * ```
+ */
+export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
+  const frame: Partial<ElectionFrame> = {
+    kind: KIND_OF_TYPE[message.type],
+    cluster: message.cluster,
+    from: message.from,
+    to: message.to,
+    term: message.term,
+  };
+  switch (message.type) {
+    case 'pre-vote':
+      frame.configVersion = message.configVersion;
+      break;
+    case 'vote':
+      frame.configVersion = message.configVersion;
+      frame.transfer = message.transfer;
+      break;
+    case 'pre-vote-response':
+    case 'vote-response':
+      frame.granted = message.granted;
+      break;
+    case 'heartbeat':
+      frame.round = message.round;
+      break;
+    case 'heartbeat-response':
+      frame.round = message.round;
+      frame.ok = message.ok;
+      break;
+    case 'timeout-now':
+      break;
+  }
+  return ElectionFrame.encode(frame);
+}
+
+/** Fields of an application broadcast sent over a direct stream. */
+export interface BroadcastFrameFields {
+  readonly cluster: string;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly payload: Uint8Array;
+  readonly seq: number;
+}
+
+/**
+ * Encodes an application broadcast for a direct stream (without its length prefix).
+ *
+ * @example
+ * ```ts
+ * import { encodeBroadcastFrame } from '@baton/transport-libp2p';
+ * const bytes = encodeBroadcastFrame({ cluster: 'jobs', from: 'a', to: 'b', payload: new Uint8Array([1]), seq: 1 });
+ * ```
+ */
+export function encodeBroadcastFrame(fields: BroadcastFrameFields): Uint8Array {
+  return ElectionFrame.encode({
+    kind: ElectionFrame.Kind.BROADCAST,
+    cluster: fields.cluster,
+    from: fields.from,
+    to: fields.to,
+    payload: fields.payload as Uint8Array<ArrayBuffer>,
+    seq: fields.seq,
+  });
+}
+
+function isCount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Decodes one frame of the election stream and checks it against the stream it came on. Never throws.
+ *
+ * Dropped, with the reason: `invalid` for bytes that do not decode, an unknown or missing message type,
+ * a number out of range, or a `from` that is not the remote peer; `wrong-cluster` for another cluster;
+ * `misaddressed` for a `to` that is not this node.
+ *
+ * @example
+ * ```ts
+ * import { decodeFrame, encodeElectionMessage } from '@baton/transport-libp2p';
+ * const bytes = encodeElectionMessage({ type: 'timeout-now', cluster: 'jobs', from: 'a', to: 'b', term: 2 });
+ * const verdict = decodeFrame(bytes, { clusterId: 'jobs', localId: 'b', remoteId: 'a' });
+ * console.log(verdict.kind); // 'election'
+ * ```
+ */
+export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerdict {
+  let frame: ElectionFrame;
+  try {
+    frame = ElectionFrame.decode(bytes);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return /enum/i.test(text)
+      ? dropped('invalid', 'unknown message type')
+      : dropped('invalid', `frame does not decode: ${text}`);
+  }
+  if (frame.cluster !== context.clusterId) {
+    return dropped('wrong-cluster', `frame for cluster ${JSON.stringify(frame.cluster)}`);
+  }
+  if (frame.from !== context.remoteId) {
+    return dropped(
+      'invalid',
+      `frame from ${JSON.stringify(frame.from)} arrived from peer ${context.remoteId}`,
+    );
+  }
+  if (frame.to !== context.localId)
+    return dropped('misaddressed', `frame addressed to ${JSON.stringify(frame.to)}`);
+  if (!isCount(frame.term) || !isCount(frame.configVersion) || !isCount(frame.round) || !isCount(frame.seq)) {
+    return dropped('invalid', 'a number field is out of range');
+  }
+  const envelope = { cluster: frame.cluster, from: frame.from, to: frame.to, term: frame.term };
+  switch (frame.kind) {
+    case ElectionFrame.Kind.PRE_VOTE:
+      return {
+        kind: 'election',
+        message: { ...envelope, type: 'pre-vote', configVersion: frame.configVersion },
+      };
+    case ElectionFrame.Kind.PRE_VOTE_RESPONSE:
+      return {
+        kind: 'election',
+        message: { ...envelope, type: 'pre-vote-response', granted: frame.granted },
+      };
+    case ElectionFrame.Kind.VOTE:
+      return {
+        kind: 'election',
+        message: { ...envelope, type: 'vote', configVersion: frame.configVersion, transfer: frame.transfer },
+      };
+    case ElectionFrame.Kind.VOTE_RESPONSE:
+      return { kind: 'election', message: { ...envelope, type: 'vote-response', granted: frame.granted } };
+    case ElectionFrame.Kind.HEARTBEAT:
+      return { kind: 'election', message: { ...envelope, type: 'heartbeat', round: frame.round } };
+    case ElectionFrame.Kind.HEARTBEAT_RESPONSE:
+      return {
+        kind: 'election',
+        message: { ...envelope, type: 'heartbeat-response', round: frame.round, ok: frame.ok },
+      };
+    case ElectionFrame.Kind.TIMEOUT_NOW:
+      return { kind: 'election', message: { ...envelope, type: 'timeout-now' } };
+    case ElectionFrame.Kind.BROADCAST:
+      return { kind: 'broadcast', from: frame.from, payload: frame.payload, seq: frame.seq };
+    default:
+      return dropped('invalid', 'unknown message type');
+  }
+}
+
+/**
+ * Encodes an application broadcast for the gossip topic.
+ *
+ * @example
+ * ```ts
+ * import { encodeGossipBroadcast } from '@baton/transport-libp2p';
+ * const bytes = encodeGossipBroadcast('jobs', new TextEncoder().encode('hello'), 1);
+ * ```
+ */
+export function encodeGossipBroadcast(clusterId: string, payload: Uint8Array, seq: number): Uint8Array {
+  return GossipMessage.encode({
+    kind: GossipMessage.Kind.BROADCAST,
+    cluster: clusterId,
+    payload: payload as Uint8Array<ArrayBuffer>,
+    seq,
+  });
+}
+
+/**
+ * Encodes a leader announcement for the gossip topic: the (signed) sender leads in `term`.
+ *
+ * @example
+ * ```ts
+ * import { encodeLeaderAnnouncement } from '@baton/transport-libp2p';
+ * const bytes = encodeLeaderAnnouncement('jobs', 4);
+ * ```
+ */
+export function encodeLeaderAnnouncement(clusterId: string, term: number): Uint8Array {
+  return GossipMessage.encode({ kind: GossipMessage.Kind.LEADER_ANNOUNCEMENT, cluster: clusterId, term });
+}
+
+/**
+ * Decodes one gossip message and checks its cluster and size. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { decodeGossip, encodeLeaderAnnouncement } from '@baton/transport-libp2p';
+ * const verdict = decodeGossip(encodeLeaderAnnouncement('jobs', 4), { clusterId: 'jobs', maxSize: 65536 });
+ * console.log(verdict); // { kind: 'leader-announcement', term: 4 }
+ * ```
+ */
+export function decodeGossip(
+  bytes: Uint8Array,
+  context: { readonly clusterId: string; readonly maxSize: number },
+): GossipVerdict {
+  if (bytes.byteLength > context.maxSize) {
+    return dropped('invalid', `gossip message of ${bytes.byteLength} bytes exceeds ${context.maxSize}`);
+  }
+  let message: GossipMessage;
+  try {
+    message = GossipMessage.decode(bytes);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return /enum/i.test(text)
+      ? dropped('invalid', 'unknown gossip message type')
+      : dropped('invalid', `gossip message does not decode: ${text}`);
+  }
+  if (message.cluster !== context.clusterId) {
+    return dropped('wrong-cluster', `gossip message for cluster ${JSON.stringify(message.cluster)}`);
+  }
+  if (!isCount(message.seq) || !isCount(message.term))
+    return dropped('invalid', 'a number field is out of range');
+  switch (message.kind) {
+    case GossipMessage.Kind.BROADCAST:
+      return { kind: 'broadcast', payload: message.payload, seq: message.seq };
+    case GossipMessage.Kind.LEADER_ANNOUNCEMENT:
+      return message.term > 0
+        ? { kind: 'leader-announcement', term: message.term }
+        : dropped('invalid', 'leader announcement without a term');
+    default:
+      return dropped('invalid', 'unknown gossip message type');
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * `@baton/transport-libp2p`: Baton's election over libp2p. Peers found by bootstrap addresses and mDNS,
+ * election messages on one long-lived stream per peer, broadcasts and leader announcements by gossipsub,
+ * private networks with a pre-shared key.
+ *
+ * @packageDocumentation
+ */
+export {
+  type BroadcastFrameFields,
+  type DroppedFrame,
+  decodeFrame,
+  decodeGossip,
+  encodeBroadcastFrame,
+  encodeElectionMessage,
+  encodeGossipBroadcast,
+  encodeLeaderAnnouncement,
+  type FrameContext,
+  type FrameVerdict,
+  type GossipVerdict,
+} from './codec.js';
+export { ExpectMismatchError, PeerKeyError } from './errors.js';
+export { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
+export { loadOrCreatePeerKey, PEER_KEY_FILE } from './identity.js';
+export { type Libp2pTransportOptions, resolveTransportOptions, TRANSPORT_DEFAULTS } from './options.js';
+export { ensurePromiseWithResolvers } from './polyfill.js';
+export { createSwarmKey, loadPreSharedKey } from './psk.js';
+export {
+  type DiscoverVotersOptions,
+  type LeaderAnnouncement,
+  Libp2pTransport,
+  type Libp2pTransportStats,
+  libp2pTransport,
+} from './transport.js';
+export { type ResolvedVoters, resolveVoters, type VoterSpec } from './voters.js';

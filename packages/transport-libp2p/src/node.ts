@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface';
+import { mdns } from '@libp2p/mdns';
+import { noise } from '@libp2p/noise';
+import { ping } from '@libp2p/ping';
+import { preSharedKey } from '@libp2p/pnet';
+import { tcp } from '@libp2p/tcp';
+import { yamux } from '@libp2p/yamux';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { ensurePromiseWithResolvers } from './polyfill.js';
+
+/** The services of a node Baton creates. */
+export type BatonServices = {
+  identify: unknown;
+  ping: unknown;
+  pubsub: GossipSub;
+};
+
+/** What {@link createBatonNode} needs. */
+export interface BatonNodeInit {
+  readonly clusterId: string;
+  readonly privateKey: PrivateKey;
+  readonly listen: readonly Multiaddr[];
+  readonly mdns: boolean;
+  readonly preSharedKey: Uint8Array | undefined;
+  readonly allow: ((peerId: string) => boolean) | undefined;
+  readonly dialTimeout: number;
+  readonly maxFrameSize: number;
+}
+
+/**
+ * The mDNS service name of a cluster: nodes of other clusters (and other libp2p applications) on the same
+ * network do not answer it, so Baton does not dial them.
+ */
+export function mdnsServiceTag(clusterId: string): string {
+  const digest = createHash('sha256').update(clusterId).digest('hex').slice(0, 16);
+  return `_baton-${digest}._udp.local`;
+}
+
+/**
+ * Creates (but does not start) the libp2p node Baton owns: TCP, noise, yamux, identify, ping, gossipsub,
+ * optionally mDNS, a private network and an allowlist gater.
+ *
+ * Gossipsub is tuned for clusters of 2-10 nodes: the mesh degree is low (D = 4, Dlo = 2) so that even two
+ * nodes form a mesh, and the publisher floods its own messages to every subscribed peer (floodPublish), so
+ * a broadcast reaches directly connected peers in one hop whatever the mesh looks like.
+ */
+export async function createBatonNode(init: BatonNodeInit): Promise<Libp2p<BatonServices>> {
+  ensurePromiseWithResolvers();
+  const allow = init.allow;
+  const gater: ConnectionGater | undefined = allow
+    ? {
+        denyDialPeer: (peerId) => !allow(peerId.toString()),
+        denyInboundEncryptedConnection: (peerId) => !allow(peerId.toString()),
+        denyOutboundEncryptedConnection: (peerId) => !allow(peerId.toString()),
+      }
+    : undefined;
+  return createLibp2p({
+    start: false,
+    privateKey: init.privateKey,
+    addresses: { listen: init.listen.map((address) => address.toString()) },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionProtector: init.preSharedKey ? preSharedKey({ psk: init.preSharedKey }) : undefined,
+    connectionGater: gater,
+    connectionManager: { dialTimeout: init.dialTimeout },
+    peerDiscovery: init.mdns ? [mdns({ serviceTag: mdnsServiceTag(init.clusterId) })] : [],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        D: 4,
+        Dlo: 2,
+        Dhi: 8,
+        Dout: 1,
+        floodPublish: true,
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        maxInboundDataLength: init.maxFrameSize,
+      }),
+    },
+  });
+}

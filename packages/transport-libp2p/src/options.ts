@@ -1,0 +1,278 @@
+import { type ElectionLogger, InvalidOptionError } from '@baton/core';
+import type { GossipSub } from '@libp2p/gossipsub';
+import type { Libp2p } from '@libp2p/interface';
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
+import { loadPreSharedKey } from './psk.js';
+import { parseDialAddress } from './voters.js';
+
+/**
+ * Options of {@link libp2pTransport}. Only `clusterId` is required.
+ *
+ * Two ways in: without `node`, Baton creates, starts and stops a libp2p node of its own (TCP, noise, yamux,
+ * identify, ping, gossipsub, optionally mDNS and a private network) from the options below. With `node`,
+ * Baton only registers its protocol, topology and gossip topic on your node and never stops it; the options
+ * that configure a node (`listen`, `mdns`, `preSharedKey`, `dataDir`, `allow`) are then rejected.
+ */
+export interface Libp2pTransportOptions {
+  /**
+   * The cluster's name: the same as `LeaderElection`'s `clusterId`. It names the protocol
+   * (`/baton/<clusterId>/election/1.0.0`) and the gossip topic (`/baton/<clusterId>/gossip/1.0.0`).
+   * Letters, digits, `.`, `_` and `-`, at most 64 characters.
+   */
+  clusterId: string;
+  /**
+   * An existing, started libp2p node to run on (it needs identify for peers to be recognised as soon as they
+   * connect, and a gossipsub service as `services.pubsub` for gossip). Baton never stops it.
+   * @default undefined: Baton creates its own node
+   */
+  node?: Libp2p;
+  /**
+   * The gossipsub service to use with `node`. `false` turns gossip off: broadcasts then go over direct
+   * streams and leader announcements are not sent.
+   * @default `node.services.pubsub` when it is a gossipsub service
+   */
+  pubsub?: GossipSub | false;
+  /**
+   * Addresses to listen on (own node only).
+   * @default ['/ip4/0.0.0.0/tcp/0']
+   */
+  listen?: readonly string[];
+  /**
+   * Peers to connect to, as multiaddrs that end in `/p2p/<peer id>`. They are dialled at start and redialled
+   * with backoff whenever they are not connected, so a cluster heals after restarts and partitions.
+   * @default []
+   */
+  bootstrap?: readonly (string | Multiaddr)[];
+  /**
+   * Find peers on the local network with mDNS and dial them (own node only). Without `preSharedKey`, any host
+   * on the network can then connect; a warning says so at start.
+   * @default false
+   */
+  mdns?: boolean;
+  /**
+   * A private network's swarm key: a path to the key file, or its bytes (own node only). Nodes without the
+   * key, or with another one, cannot connect at all. Make one with `createSwarmKey()`.
+   * @default undefined: no private network
+   */
+  preSharedKey?: string | Uint8Array;
+  /**
+   * Directory for this node's key (`peer-key`, mode 0600) and the voter set formed by `discoverVoters`
+   * (`voters.json`). Without it the node gets a new peer id at every start, so it cannot be a voter across
+   * restarts (own node only). May be the same directory as `LeaderElection`'s `dataDir`.
+   * @default undefined: an ephemeral identity
+   */
+  dataDir?: string;
+  /**
+   * How long a dial (connection and protocol negotiation) may take before it is abandoned, in ms. Every dial
+   * Baton makes carries this timeout: a dial into a private network with the wrong key can hang otherwise.
+   * @default 2000
+   */
+  dialTimeout?: number;
+  /**
+   * Only these peers may connect, or be dialled (own node only): a list of peer ids, or a predicate
+   * evaluated at every connection (useful to cut a node off at run time).
+   * @default undefined: every peer may connect (they still cannot vote unless they are voters)
+   */
+  allow?: readonly string[] | ((peerId: string) => boolean);
+  /**
+   * Largest frame (election message or broadcast) accepted or sent, in bytes. A larger incoming frame is
+   * skipped and counted as dropped (`invalid`); a larger outgoing broadcast is not sent.
+   * @default 65536
+   */
+  maxFrameSize?: number;
+  /**
+   * How many frames may wait per peer while its stream opens or drains. When full, the oldest frame is
+   * dropped and counted: election messages are repeated by the protocol, fresh ones matter most.
+   * @default 256
+   */
+  maxQueuedFrames?: number;
+  /**
+   * How often the leader re-announces itself on the gossip topic, in ms; `0` turns announcements off. The
+   * leader also announces at once when it starts to lead a term.
+   * @default 1000
+   */
+  leaderAnnounceInterval?: number;
+  /**
+   * Longest wait between two attempts to reopen a broken stream or redial a known peer, in ms.
+   * @default 2000
+   */
+  maxRedialDelay?: number;
+  /** Where warnings go (e.g. mDNS without a key). @default warnings and errors on the console */
+  logger?: ElectionLogger;
+}
+
+/** Options with defaults filled in and values checked. */
+export interface ResolvedTransportOptions {
+  readonly clusterId: string;
+  readonly node: Libp2p | undefined;
+  readonly pubsub: GossipSub | false | undefined;
+  readonly listen: readonly Multiaddr[];
+  readonly bootstrap: readonly Multiaddr[];
+  readonly mdns: boolean;
+  readonly preSharedKey: Uint8Array | undefined;
+  readonly dataDir: string | undefined;
+  readonly dialTimeout: number;
+  readonly allow: ((peerId: string) => boolean) | undefined;
+  readonly maxFrameSize: number;
+  readonly maxQueuedFrames: number;
+  readonly leaderAnnounceInterval: number;
+  readonly maxRedialDelay: number;
+  readonly logger: ElectionLogger;
+}
+
+/** Defaults of {@link Libp2pTransportOptions}. */
+export const TRANSPORT_DEFAULTS = {
+  listen: ['/ip4/0.0.0.0/tcp/0'],
+  dialTimeout: 2000,
+  maxFrameSize: 65_536,
+  maxQueuedFrames: 256,
+  leaderAnnounceInterval: 1000,
+  maxRedialDelay: 2000,
+} as const;
+
+const CLUSTER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+const consoleLogger: ElectionLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (message, context) => console.warn(`[baton:libp2p] ${message}`, context ?? ''),
+  error: (message, context) => console.error(`[baton:libp2p] ${message}`, context ?? ''),
+};
+
+function integer(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new InvalidOptionError(option, value, 'must be an integer');
+  }
+  if (value < min || value > max)
+    throw new InvalidOptionError(option, value, `must be between ${min} and ${max}`);
+  return value;
+}
+
+/**
+ * Checks transport options and fills in defaults; throws {@link InvalidOptionError} naming the first bad one.
+ *
+ * @example
+ * ```ts
+ * import { resolveTransportOptions } from '@baton/transport-libp2p';
+ * const options = resolveTransportOptions({ clusterId: 'jobs' });
+ * console.log(options.dialTimeout); // 2000
+ * ```
+ */
+export function resolveTransportOptions(options: Libp2pTransportOptions): ResolvedTransportOptions {
+  if (options == null || typeof options !== 'object') {
+    throw new InvalidOptionError('options', options, 'must be an object with at least clusterId');
+  }
+  const { clusterId, node } = options;
+  if (typeof clusterId !== 'string' || !CLUSTER_ID.test(clusterId)) {
+    throw new InvalidOptionError(
+      'clusterId',
+      clusterId,
+      'must be 1-64 letters, digits, ".", "_" or "-" (it is part of a protocol id)',
+    );
+  }
+  if (node !== undefined) {
+    if (node === null || typeof node !== 'object' || typeof node.handle !== 'function') {
+      throw new InvalidOptionError('node', node, 'must be a libp2p node (from createLibp2p)');
+    }
+    for (const option of ['listen', 'mdns', 'preSharedKey', 'dataDir', 'allow'] as const) {
+      if (options[option] !== undefined) {
+        throw new InvalidOptionError(
+          option,
+          options[option],
+          'configures a node Baton creates: set it on your own `node`',
+        );
+      }
+    }
+  }
+  if (options.pubsub !== undefined && options.pubsub !== false) {
+    const pubsub = options.pubsub as Partial<GossipSub> | null;
+    if (node === undefined)
+      throw new InvalidOptionError('pubsub', '<gossipsub>', 'only applies together with `node`');
+    if (pubsub == null || typeof pubsub.publish !== 'function' || !(pubsub.topicValidators instanceof Map)) {
+      throw new InvalidOptionError('pubsub', '<object>', 'must be a gossipsub service or false');
+    }
+  }
+
+  if (options.listen !== undefined && !Array.isArray(options.listen)) {
+    throw new InvalidOptionError('listen', options.listen, 'must be an array of multiaddrs');
+  }
+  const listen = (options.listen ?? TRANSPORT_DEFAULTS.listen).map((address, index) => {
+    try {
+      return multiaddr(address);
+    } catch (error) {
+      throw new InvalidOptionError(
+        `listen[${index}]`,
+        address,
+        `not a multiaddr: ${(error as Error).message}`,
+      );
+    }
+  });
+  if (options.bootstrap !== undefined && !Array.isArray(options.bootstrap)) {
+    throw new InvalidOptionError(
+      'bootstrap',
+      options.bootstrap,
+      'must be an array of multiaddrs with /p2p/<peer id>',
+    );
+  }
+  const bootstrap = (options.bootstrap ?? []).map((address, index) =>
+    parseDialAddress(address, `bootstrap[${index}]`),
+  );
+  if (options.mdns !== undefined && typeof options.mdns !== 'boolean') {
+    throw new InvalidOptionError('mdns', options.mdns, 'must be true or false');
+  }
+  const preSharedKey =
+    options.preSharedKey === undefined ? undefined : loadPreSharedKey(options.preSharedKey);
+  if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
+    throw new InvalidOptionError('dataDir', options.dataDir, 'must be a non-empty path');
+  }
+
+  let allow: ((peerId: string) => boolean) | undefined;
+  if (typeof options.allow === 'function') {
+    allow = options.allow;
+  } else if (Array.isArray(options.allow)) {
+    const allowed = new Set(options.allow.map(String));
+    allow = (peerId) => allowed.has(peerId);
+  } else if (options.allow !== undefined) {
+    throw new InvalidOptionError('allow', options.allow, 'must be an array of peer ids or a predicate');
+  }
+  const logger = options.logger ?? consoleLogger;
+  if (typeof logger.warn !== 'function') {
+    throw new InvalidOptionError('logger', '<object>', 'must have debug, info, warn and error methods');
+  }
+
+  return {
+    clusterId,
+    node,
+    pubsub: options.pubsub,
+    listen,
+    bootstrap,
+    mdns: options.mdns ?? false,
+    preSharedKey,
+    dataDir: options.dataDir,
+    dialTimeout: integer('dialTimeout', options.dialTimeout ?? TRANSPORT_DEFAULTS.dialTimeout, 1, 600_000),
+    allow,
+    maxFrameSize: integer(
+      'maxFrameSize',
+      options.maxFrameSize ?? TRANSPORT_DEFAULTS.maxFrameSize,
+      256,
+      16 << 20,
+    ),
+    maxQueuedFrames: integer(
+      'maxQueuedFrames',
+      options.maxQueuedFrames ?? TRANSPORT_DEFAULTS.maxQueuedFrames,
+      1,
+      1_000_000,
+    ),
+    leaderAnnounceInterval: integer(
+      'leaderAnnounceInterval',
+      options.leaderAnnounceInterval ?? TRANSPORT_DEFAULTS.leaderAnnounceInterval,
+      0,
+    ),
+    maxRedialDelay: integer(
+      'maxRedialDelay',
+      options.maxRedialDelay ?? TRANSPORT_DEFAULTS.maxRedialDelay,
+      10,
+    ),
+    logger,
+  };
+}

@@ -1,0 +1,158 @@
+import type { Stream } from '@libp2p/interface';
+
+/** What a {@link PeerChannel} needs from the transport. */
+export interface PeerChannelHost {
+  /** Opens the election stream to `peer` (dialling it if needed), within the dial timeout. */
+  openStream(peer: string): Promise<Stream>;
+  /** The stream opened: the peer speaks the cluster's protocol. */
+  streamOpened(peer: string): void;
+  /** A frame was not sent. */
+  frameDropped(peer: string, why: 'queue-full' | 'unreachable' | 'stream-error'): void;
+  readonly maxQueuedFrames: number;
+  readonly maxRedialDelay: number;
+}
+
+const FIRST_RETRY_MS = 25;
+
+/**
+ * The outbound side of one peer: ONE long-lived stream reused for every frame, and a bounded queue for the
+ * frames that arrive while the stream opens or drains. `enqueue` never blocks and never throws.
+ *
+ * A stream that breaks is reopened with exponential backoff (25 ms doubling up to `maxRedialDelay`, with
+ * jitter). When opening fails, the queued frames are discarded and counted as `unreachable`: election
+ * messages are repeated by the protocol, and stale ones would only arrive late.
+ */
+export class PeerChannel {
+  private readonly queue: Uint8Array[] = [];
+  private stream: Stream | null = null;
+  private opening = false;
+  private draining = false;
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+  /** Streams opened over this channel's life (1 + reopenings). */
+  streamsOpened = 0;
+
+  constructor(
+    readonly peer: string,
+    private readonly host: PeerChannelHost,
+  ) {}
+
+  /** Whether a stream is open now. */
+  get isOpen(): boolean {
+    return this.stream !== null;
+  }
+
+  /** Queues a length-prefixed frame and sends what it can. */
+  enqueue(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.host.maxQueuedFrames) {
+      this.queue.shift();
+      this.host.frameDropped(this.peer, 'queue-full');
+    }
+    this.queue.push(frame);
+    this.pump();
+  }
+
+  /** Closes the stream and discards queued frames; a later `enqueue` starts afresh. */
+  reset(): void {
+    this.clearRetry();
+    const stream = this.stream;
+    this.stream = null;
+    this.failures = 0;
+    this.queue.length = 0;
+    stream?.abort(new Error('peer disconnected'));
+  }
+
+  /** Closes for good. */
+  close(): void {
+    this.closed = true;
+    this.reset();
+  }
+
+  private pump(): void {
+    if (this.closed || this.draining) return;
+    const stream = this.stream;
+    if (stream === null) {
+      if (!this.opening && this.retryTimer === null) void this.open();
+      return;
+    }
+    while (this.queue.length > 0) {
+      if (stream.writableNeedsDrain) {
+        this.draining = true;
+        stream.onDrain().then(
+          () => {
+            this.draining = false;
+            this.pump();
+          },
+          () => {
+            this.draining = false;
+            this.broken(stream);
+          },
+        );
+        return;
+      }
+      const frame = this.queue.shift() as Uint8Array;
+      try {
+        stream.send(frame);
+      } catch {
+        this.host.frameDropped(this.peer, 'stream-error');
+        this.broken(stream);
+        return;
+      }
+    }
+  }
+
+  private async open(): Promise<void> {
+    this.opening = true;
+    let stream: Stream;
+    try {
+      stream = await this.host.openStream(this.peer);
+    } catch {
+      this.opening = false;
+      if (this.closed) return;
+      this.failures++;
+      for (let i = 0; i < this.queue.length; i++) this.host.frameDropped(this.peer, 'unreachable');
+      this.queue.length = 0;
+      this.scheduleRetry();
+      return;
+    }
+    this.opening = false;
+    if (this.closed) {
+      stream.abort(new Error('transport stopped'));
+      return;
+    }
+    this.failures = 0;
+    this.stream = stream;
+    this.streamsOpened++;
+    stream.addEventListener('close', () => this.broken(stream), { once: true });
+    this.host.streamOpened(this.peer);
+    this.pump();
+  }
+
+  private broken(stream: Stream): void {
+    if (this.stream !== stream) return;
+    this.stream = null;
+    if (stream.status === 'open') stream.abort(new Error('stream broken'));
+    if (this.closed) return;
+    this.failures++;
+    this.scheduleRetry();
+  }
+
+  /** Waits before the next opening; a retry only happens when there is something to send. */
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null || this.closed) return;
+    const ceiling = Math.min(this.host.maxRedialDelay, FIRST_RETRY_MS * 2 ** Math.min(this.failures - 1, 16));
+    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.queue.length > 0) this.pump();
+    }, delay);
+    this.retryTimer.unref?.();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}

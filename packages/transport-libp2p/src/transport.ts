@@ -1,0 +1,802 @@
+import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import type { DropReason, ElectionMessage, NodeId, Transport, TransportHandlers } from '@baton/core';
+import { InvalidOptionError } from '@baton/core';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { GossipSub } from '@libp2p/gossipsub';
+import type { Connection, Libp2p, Logger, PeerId, PeerInfo, PeerUpdate, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import {
+  decodeFrame,
+  encodeBroadcastFrame,
+  encodeElectionMessage,
+  encodeGossipBroadcast,
+  encodeLeaderAnnouncement,
+} from './codec.js';
+import { ExpectMismatchError } from './errors.js';
+import { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
+import { GossipChannel } from './gossip.js';
+import { loadOrCreatePeerKey } from './identity.js';
+import { createBatonNode } from './node.js';
+import {
+  type Libp2pTransportOptions,
+  type ResolvedTransportOptions,
+  resolveTransportOptions,
+} from './options.js';
+import { PeerChannel } from './peer-channel.js';
+import { RecentSet } from './recent-set.js';
+import { readStoredVoters, writeStoredVoters } from './voter-store.js';
+import { peerIdOfAddress } from './voters.js';
+
+/** A leader announcement heard on the gossip topic (or made by this node). */
+export interface LeaderAnnouncement {
+  /** The peer id of the node that announced it leads. */
+  readonly leader: NodeId;
+  /** The term it leads (its fencing token). */
+  readonly term: number;
+  /** When the latest announcement of this leader and term arrived, in `performance.now()` milliseconds. */
+  readonly receivedAt: number;
+}
+
+/** Options of {@link Libp2pTransport.discoverVoters}. */
+export interface DiscoverVotersOptions {
+  /** How many members, this node included, form the initial voter set. */
+  expect: number;
+  /** Gives up waiting (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/** Counters of a {@link Libp2pTransport}, for logs and dashboards. */
+export interface Libp2pTransportStats {
+  /** Cluster peers connected now. */
+  readonly peers: number;
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  /** Incoming frames and gossip messages dropped, by reason (also reported to the runtime's `inspect()`). */
+  readonly dropped: Readonly<Record<DropReason, number>>;
+  /** Outgoing frames not sent: the peer's queue was full, the peer could not be reached, the stream failed. */
+  readonly notSent: {
+    readonly queueFull: number;
+    readonly unreachable: number;
+    readonly streamError: number;
+  };
+  /** Outbound election streams opened (first openings and reopenings). */
+  readonly streamsOpened: number;
+  readonly gossipPublished: number;
+  /** Broadcasts sent over a direct stream because gossip did not reach that peer. */
+  readonly broadcastsDirect: number;
+  /** Broadcasts received twice (by gossip and a direct stream) and delivered once. */
+  readonly duplicateBroadcasts: number;
+}
+
+type State = 'closed' | 'opening' | 'open' | 'closing';
+
+const P2P_CODE = 421;
+
+function emptyDropCounts(): Record<DropReason, number> {
+  return {
+    'wrong-cluster': 0,
+    misaddressed: 0,
+    'stale-term': 0,
+    'not-a-voter': 0,
+    'leader-sticky': 0,
+    unexpected: 0,
+    invalid: 0,
+  };
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+/**
+ * Creates Baton's libp2p transport. Give it to `LeaderElection` as `transport`; the election calls `start`
+ * and `stop`. See {@link Libp2pTransportOptions} for the two ways in (own node, or yours).
+ *
+ * @example
+ * ```ts
+ * import { LeaderElection } from '@baton/core';
+ * import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
+ *
+ * const { voters, addresses } = resolveVoters(process.env.VOTERS!.split(','));
+ * const transport = libp2pTransport({
+ *   clusterId: 'jobs',
+ *   listen: ['/ip4/0.0.0.0/tcp/4001'],
+ *   bootstrap: addresses,
+ *   preSharedKey: '/etc/jobs/swarm.key',
+ *   dataDir: '/var/lib/jobs',
+ * });
+ * const election = new LeaderElection({ clusterId: 'jobs', transport, voters, dataDir: '/var/lib/jobs' });
+ * await election.start();
+ * ```
+ */
+export function libp2pTransport(options: Libp2pTransportOptions): Libp2pTransport {
+  return new Libp2pTransport(options);
+}
+
+/**
+ * Baton's {@link Transport} over libp2p. Election messages travel as length-prefixed protobuf frames on
+ * ONE long-lived outbound stream per peer (`/baton/<clusterId>/election/1.0.0`); application broadcasts and
+ * leader announcements on the gossipsub topic `/baton/<clusterId>/gossip/1.0.0`. Every incoming frame is
+ * checked (size, decoding, cluster, sender, addressee, type) and a bad one is dropped and reported through
+ * `onDropped`; nothing a peer sends can throw out of a handler or stall the node.
+ *
+ * @example
+ * ```ts
+ * import { libp2pTransport } from '@baton/transport-libp2p';
+ * const transport = libp2pTransport({ clusterId: 'jobs', dataDir: './data', mdns: true });
+ * await transport.open();
+ * console.log(transport.localId, transport.addresses().map(String));
+ * ```
+ */
+export class Libp2pTransport implements Transport {
+  /** The cluster this transport belongs to. */
+  readonly clusterId: string;
+  /** The election protocol id: `/baton/<clusterId>/election/1.0.0`. */
+  readonly protocol: string;
+  /** The gossip topic: `/baton/<clusterId>/gossip/1.0.0`. */
+  readonly topic: string;
+
+  private readonly options: ResolvedTransportOptions;
+  private state: State = 'closed';
+  private openPromise: Promise<void> | null = null;
+  private closePromise: Promise<void> | null = null;
+  private libp2p: Libp2p | null = null;
+  private ownsNode = false;
+  private id: NodeId | null = null;
+  private log: Logger | null = null;
+  private handlers: TransportHandlers | null = null;
+  private lifetime = new AbortController();
+  private topologyId: string | null = null;
+  private gossip: GossipChannel | null = null;
+  private readonly connected = new Set<NodeId>();
+  /** Peers known to belong to the cluster (gossip senders are checked against it). */
+  private readonly members = new Set<NodeId>();
+  /** Peers this node keeps trying to stay connected to: bootstrap peers and every member seen. */
+  private readonly dialTargets = new Set<NodeId>();
+  private readonly redials = new Map<
+    NodeId,
+    { attempts: number; timer: ReturnType<typeof setTimeout> | null }
+  >();
+  private readonly channels = new Map<NodeId, PeerChannel>();
+  private readonly inboundStreams = new Set<Stream>();
+  private readonly seenBroadcasts = new RecentSet(4096);
+  private nextSeq = randomInt(2 ** 40);
+  private announcement: LeaderAnnouncement | null = null;
+  private lastAnnounced = { term: 0, at: Number.NEGATIVE_INFINITY };
+  private readonly announcementListeners = new Set<(announcement: LeaderAnnouncement) => void>();
+  private readonly membershipWaiters = new Set<() => void>();
+  private readonly counters = {
+    framesSent: 0,
+    framesReceived: 0,
+    dropped: emptyDropCounts(),
+    notSent: { queueFull: 0, unreachable: 0, streamError: 0 },
+    streamsOpened: 0,
+    gossipPublished: 0,
+    broadcastsDirect: 0,
+    duplicateBroadcasts: 0,
+  };
+
+  constructor(options: Libp2pTransportOptions) {
+    this.options = resolveTransportOptions(options);
+    this.clusterId = this.options.clusterId;
+    this.protocol = `/baton/${this.clusterId}/election/1.0.0`;
+    this.topic = `/baton/${this.clusterId}/gossip/1.0.0`;
+  }
+
+  /** This node's peer id, its id in the election. Available once `open()` or `start()` resolved. */
+  get localId(): NodeId {
+    if (this.id === null)
+      throw new Error('libp2pTransport: localId is known once open() or start() has resolved');
+    return this.id;
+  }
+
+  /** The libp2p node (Baton's own or yours); `null` before `open()` and after `stop()`. */
+  get node(): Libp2p | null {
+    return this.libp2p;
+  }
+
+  /** The addresses this node can be dialled at, each ending in `/p2p/<peer id>` (empty when closed). */
+  addresses(): Multiaddr[] {
+    return this.libp2p?.getMultiaddrs() ?? [];
+  }
+
+  /**
+   * Creates and starts the node (or attaches to yours), registers the protocol and the gossip topic, and
+   * starts dialling bootstrap peers and mDNS finds. Idempotent. `start()` calls it; call it yourself to learn
+   * `localId` or to run `discoverVoters()` before the election starts.
+   */
+  async open(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { signal } = options;
+    if (signal?.aborted) throw abortError(signal);
+    if (this.state === 'open') return;
+    if (this.state === 'closing') await this.closePromise;
+    if (this.openPromise === null) {
+      this.state = 'opening';
+      this.openPromise = this.doOpen().then(
+        () => {
+          this.state = 'open';
+        },
+        async (error: unknown) => {
+          await this.teardown();
+          this.state = 'closed';
+          this.openPromise = null;
+          throw error;
+        },
+      );
+    }
+    if (!signal) return this.openPromise;
+    const opening = this.openPromise;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        reject(abortError(signal));
+        void this.stop();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      opening.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** {@inheritDoc @baton/core#Transport.start} */
+  async start(handlers: TransportHandlers, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.open(options);
+    if (this.handlers !== null) return;
+    this.handlers = handlers;
+    for (const peer of this.connected) this.call(() => handlers.onPeerConnected(peer));
+  }
+
+  /** {@inheritDoc @baton/core#Transport.stop} Stops the node only when Baton created it. */
+  async stop(): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.closePromise === null) {
+      const opening = this.openPromise;
+      this.handlers = null;
+      this.state = 'closing';
+      this.closePromise = (async () => {
+        await opening?.catch(() => {});
+        await this.teardown();
+      })().finally(() => {
+        this.state = 'closed';
+        this.closePromise = null;
+        this.openPromise = null;
+      });
+    }
+    return this.closePromise;
+  }
+
+  /** {@inheritDoc @baton/core#Transport.send} */
+  send(message: ElectionMessage): void {
+    if (this.state !== 'open' || message.to === this.id) return;
+    if (message.type === 'heartbeat') this.maybeAnnounce(message.term);
+    let frame: Uint8Array;
+    try {
+      frame = lengthPrefixed(encodeElectionMessage(message));
+    } catch (error) {
+      this.log?.error('cannot encode %s to %s: %e', message.type, message.to, error);
+      return;
+    }
+    this.enqueue(message.to, frame);
+  }
+
+  /**
+   * {@inheritDoc @baton/core#Transport.broadcast}
+   *
+   * Without `to`, the payload is published on the gossip topic, and sent over the direct stream to every
+   * connected cluster peer that gossip did not reach (a peer whose subscription has not arrived yet); the
+   * receiver delivers it once. With `to`, it goes over direct streams only. A payload whose frame would exceed
+   * `maxFrameSize` is not sent (a warning is logged).
+   */
+  broadcast(payload: Uint8Array, options: { to?: readonly NodeId[] } = {}): void {
+    if (this.state !== 'open') return;
+    const seq = this.nextSeq++;
+    const targets = options.to ? new Set(options.to) : null;
+    if (targets !== null || this.gossip === null) {
+      for (const peer of targets ?? this.connected) {
+        if (peer !== this.id) this.sendDirectBroadcast(peer, payload, seq);
+      }
+      return;
+    }
+    const gossip = this.gossip;
+    const data = encodeGossipBroadcastChecked(this.clusterId, payload, seq, this.options.maxFrameSize);
+    if (data === null) {
+      this.options.logger.warn(`broadcast of ${payload.byteLength} bytes exceeds maxFrameSize; not sent`);
+      return;
+    }
+    this.counters.gossipPublished++;
+    void gossip.publish(data).then((recipients) => {
+      if (this.state !== 'open') return;
+      const reached = new Set(recipients);
+      for (const peer of this.connected) {
+        if (!reached.has(peer)) {
+          this.counters.broadcastsDirect++;
+          this.sendDirectBroadcast(peer, payload, seq);
+        }
+      }
+    });
+  }
+
+  /** {@inheritDoc @baton/core#Transport.peers} */
+  peers(): readonly NodeId[] {
+    return [...this.connected].sort();
+  }
+
+  /**
+   * Waits until `expect` members (this node included) have found each other, then returns the initial voter
+   * set: their peer ids, sorted, so that every member computes the same set. With `dataDir`, the set is saved
+   * (`voters-<clusterId>.json`) and returned at once on later calls, so a restarted node does not wait.
+   *
+   * Caveat (as Consul's `bootstrap_expect`): start exactly `expect` nodes for the first formation. If more
+   * are running, different nodes could form different sets; when this node sees more than `expect` it throws
+   * {@link ExpectMismatchError} instead of guessing.
+   *
+   * @example
+   * ```ts
+   * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true, preSharedKey: './swarm.key', dataDir });
+   * const voters = await transport.discoverVoters({ expect: 3, signal: AbortSignal.timeout(60_000) });
+   * const election = new LeaderElection({ clusterId: 'jobs', transport, voters, dataDir });
+   * await election.start();
+   * ```
+   */
+  async discoverVoters(options: DiscoverVotersOptions): Promise<readonly NodeId[]> {
+    const expect = options?.expect;
+    if (typeof expect !== 'number' || !Number.isInteger(expect) || expect < 1 || expect > 1000) {
+      throw new InvalidOptionError('expect', expect, 'must be an integer between 1 and 1000');
+    }
+    const { signal } = options;
+    await this.open({ signal });
+    const { dataDir } = this.options;
+    if (dataDir !== undefined) {
+      const stored = await readStoredVoters(dataDir, this.clusterId);
+      if (stored !== null) {
+        if (stored.length !== expect) {
+          this.options.logger.warn(
+            `using the voter set formed before (${stored.length} voters), not a new one of expect=${expect}`,
+          );
+        }
+        for (const voter of stored) this.members.add(voter);
+        return stored;
+      }
+    }
+    await this.waitForMembership(() => this.connected.size + 1 >= expect, signal);
+    const found = [this.localId, ...this.connected].sort();
+    if (found.length > expect) throw new ExpectMismatchError(expect, found);
+    if (dataDir !== undefined) await writeStoredVoters(dataDir, this.clusterId, found);
+    for (const voter of found) this.members.add(voter);
+    return found;
+  }
+
+  /**
+   * Calls `handler` whenever a leader announcement names a new leader or a newer term (announcements of an
+   * older term than the latest are ignored). Returns the function that unsubscribes. An announcement is a
+   * hint for observers, not a lease: only `LeaderElection` on a voter knows whether it leads.
+   *
+   * @example
+   * ```ts
+   * const off = transport.onLeaderAnnouncement(({ leader, term }) => console.log(`leader ${leader} in term ${term}`));
+   * // later: off();
+   * ```
+   */
+  onLeaderAnnouncement(handler: (announcement: LeaderAnnouncement) => void): () => void {
+    this.announcementListeners.add(handler);
+    return () => this.announcementListeners.delete(handler);
+  }
+
+  /**
+   * The latest leader announcement (highest term) heard or made, or `null`. Check `receivedAt`: a leader
+   * re-announces every `leaderAnnounceInterval`, so an old one may name a leader that is gone.
+   *
+   * @example
+   * ```ts
+   * const latest = transport.leaderAnnouncement();
+   * if (latest && performance.now() - latest.receivedAt < 3000) console.log(latest.leader);
+   * ```
+   */
+  leaderAnnouncement(): LeaderAnnouncement | null {
+    return this.announcement;
+  }
+
+  /**
+   * Counters since the transport was created.
+   *
+   * @example
+   * ```ts
+   * console.log(transport.stats().dropped.invalid);
+   * ```
+   */
+  stats(): Libp2pTransportStats {
+    const c = this.counters;
+    return {
+      peers: this.connected.size,
+      framesSent: c.framesSent,
+      framesReceived: c.framesReceived,
+      dropped: { ...c.dropped },
+      notSent: { ...c.notSent },
+      streamsOpened: c.streamsOpened,
+      gossipPublished: c.gossipPublished,
+      broadcastsDirect: c.broadcastsDirect,
+      duplicateBroadcasts: c.duplicateBroadcasts,
+    };
+  }
+
+  // --- opening and closing ---------------------------------------------------------------------------
+
+  private async doOpen(): Promise<void> {
+    this.lifetime = new AbortController();
+    setMaxListeners(Number.POSITIVE_INFINITY, this.lifetime.signal);
+    const { options } = this;
+    let node: Libp2p;
+    if (options.node) {
+      node = options.node;
+      this.ownsNode = false;
+    } else {
+      const privateKey =
+        options.dataDir !== undefined
+          ? await loadOrCreatePeerKey(options.dataDir, (message) => options.logger.warn(message))
+          : await generateKeyPair('Ed25519');
+      node = await createBatonNode({ ...options, privateKey });
+      this.ownsNode = true;
+    }
+    this.libp2p = node;
+    this.id = node.peerId.toString();
+    this.log = node.logger.forComponent(`baton:transport:${this.clusterId}`);
+
+    await node.handle(this.protocol, this.onInboundStream, { maxInboundStreams: 8, maxOutboundStreams: 8 });
+    this.topologyId = await node.register(this.protocol, {
+      onConnect: (peer) => this.peerJoined(peer.toString()),
+      onDisconnect: (peer) => this.peerLeft(peer.toString()),
+    });
+    node.addEventListener('peer:disconnect', this.onPeerDisconnect);
+    node.addEventListener('peer:update', this.onPeerUpdate);
+    if (this.ownsNode && options.mdns) node.addEventListener('peer:discovery', this.onPeerDiscovery);
+
+    if (this.ownsNode) {
+      await node.start();
+    } else if (node.status !== 'started') {
+      options.logger.warn('the libp2p node given as `node` is not started: start it, Baton does not');
+    }
+
+    const pubsub = this.resolvePubsub(node);
+    if (pubsub) {
+      this.gossip = new GossipChannel(pubsub, this.topic, {
+        clusterId: this.clusterId,
+        maxFrameSize: options.maxFrameSize,
+        isMember: (peer) => this.members.has(peer) || this.connected.has(peer),
+        broadcastReceived: (from, payload, seq) => this.broadcastReceived(from, payload, seq),
+        leaderAnnounced: (leader, term) => this.leaderAnnounced(leader, term),
+        drop: (reason, detail) => this.drop(reason, detail),
+      });
+      this.gossip.start();
+    }
+
+    if (options.mdns && options.preSharedKey === undefined) {
+      options.logger.warn(
+        'mDNS is on without a preSharedKey: any host on this network can find and connect to this node ' +
+          '(it cannot vote unless it is a voter, but it can observe the cluster and send broadcasts); ' +
+          'set preSharedKey or allow',
+      );
+    }
+
+    for (const address of options.bootstrap) {
+      const peer = peerIdOfAddress(address) as string;
+      if (peer === this.id) continue;
+      this.members.add(peer);
+      await node.peerStore.merge(peerIdFromString(peer), { multiaddrs: [address.decapsulateCode(P2P_CODE)] });
+      this.keepConnected(peer, 0);
+    }
+
+    // A node given by the user may already be connected to cluster peers.
+    for (const connection of node.getConnections()) {
+      const peer = connection.remotePeer;
+      const record = await node.peerStore.get(peer).catch(() => null);
+      if (record?.protocols.includes(this.protocol)) this.peerJoined(peer.toString());
+    }
+  }
+
+  private resolvePubsub(node: Libp2p): GossipSub | null {
+    if (this.options.pubsub === false) return null;
+    if (this.options.pubsub) return this.options.pubsub;
+    const candidate = (node.services as Record<string, unknown> | undefined)?.pubsub as
+      | Partial<GossipSub>
+      | undefined;
+    if (candidate && typeof candidate.publish === 'function' && candidate.topicValidators instanceof Map) {
+      return candidate as GossipSub;
+    }
+    this.options.logger.warn(
+      'the libp2p node has no gossipsub service as services.pubsub: broadcasts go over direct streams and leader announcements are off',
+    );
+    return null;
+  }
+
+  private async teardown(): Promise<void> {
+    this.handlers = null;
+    this.lifetime.abort(new Error('transport stopped'));
+    for (const wake of this.membershipWaiters) wake();
+    this.membershipWaiters.clear();
+    for (const redial of this.redials.values()) if (redial.timer) clearTimeout(redial.timer);
+    this.redials.clear();
+    for (const channel of this.channels.values()) channel.close();
+    this.channels.clear();
+    for (const stream of this.inboundStreams) stream.abort(new Error('transport stopped'));
+    this.inboundStreams.clear();
+    this.gossip?.stop();
+    this.gossip = null;
+    const node = this.libp2p;
+    if (node) {
+      node.removeEventListener('peer:disconnect', this.onPeerDisconnect);
+      node.removeEventListener('peer:update', this.onPeerUpdate);
+      node.removeEventListener('peer:discovery', this.onPeerDiscovery);
+      if (this.topologyId !== null) node.unregister(this.topologyId);
+      this.topologyId = null;
+      await node.unhandle(this.protocol).catch(() => {});
+      if (this.ownsNode) await node.stop();
+    }
+    this.libp2p = null;
+    this.connected.clear();
+    this.dialTargets.clear();
+    this.announcement = null;
+    this.lastAnnounced = { term: 0, at: Number.NEGATIVE_INFINITY };
+  }
+
+  // --- membership ------------------------------------------------------------------------------------
+
+  private peerJoined(peer: NodeId): void {
+    if ((this.state !== 'open' && this.state !== 'opening') || peer === this.id) return;
+    this.members.add(peer);
+    this.dialTargets.add(peer);
+    if (this.connected.has(peer)) return;
+    this.connected.add(peer);
+    this.log?.('peer %s joined', peer);
+    const handlers = this.handlers;
+    if (handlers) this.call(() => handlers.onPeerConnected(peer));
+    for (const wake of this.membershipWaiters) wake();
+  }
+
+  private peerLeft(peer: NodeId): void {
+    if (!this.connected.delete(peer)) return;
+    this.log?.('peer %s left', peer);
+    this.channels.get(peer)?.reset();
+    const handlers = this.handlers;
+    if (handlers) this.call(() => handlers.onPeerDisconnected(peer));
+    if (this.dialTargets.has(peer)) this.keepConnected(peer, 1);
+  }
+
+  private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {
+    this.peerLeft(event.detail.toString());
+  };
+
+  /** Identify-push: a connected peer started to speak the protocol after the connection was identified. */
+  private readonly onPeerUpdate = (event: CustomEvent<PeerUpdate>): void => {
+    const { peer } = event.detail;
+    if (!peer.protocols.includes(this.protocol) || this.libp2p === null) return;
+    if (this.libp2p.getConnections(peer.id).length > 0) this.peerJoined(peer.id.toString());
+  };
+
+  /** libp2p 3 does not dial what mDNS finds: dial it here, with the timeout. */
+  private readonly onPeerDiscovery = (event: CustomEvent<PeerInfo>): void => {
+    const { id, multiaddrs } = event.detail;
+    const node = this.libp2p;
+    if (node === null || id.equals(node.peerId) || node.getConnections(id).length > 0) return;
+    node
+      .dial(multiaddrs.length > 0 ? multiaddrs : id, { signal: this.dialSignal() })
+      .catch((error: unknown) => {
+        this.log?.('dialling mDNS peer %p failed: %e', id, error);
+      });
+  };
+
+  /** Keeps redialling `peer` with backoff while it is not connected. */
+  private keepConnected(peer: NodeId, attempts: number): void {
+    this.dialTargets.add(peer);
+    const existing = this.redials.get(peer);
+    if (existing?.timer) return;
+    const redial = existing ?? { attempts, timer: null };
+    redial.attempts = Math.max(redial.attempts, attempts);
+    this.redials.set(peer, redial);
+    const ceiling =
+      redial.attempts === 0 ? 0 : Math.min(this.options.maxRedialDelay, 25 * 2 ** (redial.attempts - 1));
+    redial.timer = setTimeout(
+      () => {
+        redial.timer = null;
+        void this.redial(peer, redial);
+      },
+      ceiling / 2 + (Math.random() * ceiling) / 2,
+    );
+    redial.timer.unref?.();
+  }
+
+  private async redial(peer: NodeId, redial: { attempts: number }): Promise<void> {
+    const node = this.libp2p;
+    if (node === null || this.state !== 'open' || this.connected.has(peer)) {
+      if (this.connected.has(peer)) this.redials.delete(peer);
+      return;
+    }
+    const peerId = peerIdFromString(peer);
+    try {
+      if (node.getConnections(peerId).length === 0) await node.dial(peerId, { signal: this.dialSignal() });
+      redial.attempts = 0;
+      this.redials.delete(peer);
+    } catch (error) {
+      this.log?.('redial of %s failed: %e', peer, error);
+      if (this.state !== 'open') return;
+      this.keepConnected(peer, redial.attempts + 1);
+    }
+  }
+
+  private waitForMembership(done: () => boolean, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (signal?.aborted) return finish(abortError(signal));
+        if (this.state !== 'open') return finish(new Error('transport stopped while waiting for members'));
+        if (done()) finish(null);
+      };
+      const finish = (error: unknown) => {
+        this.membershipWaiters.delete(check);
+        signal?.removeEventListener('abort', check);
+        if (error === null) resolve();
+        else reject(error);
+      };
+      this.membershipWaiters.add(check);
+      signal?.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  // --- election traffic ------------------------------------------------------------------------------
+
+  private enqueue(peer: NodeId, frame: Uint8Array): void {
+    let channel = this.channels.get(peer);
+    if (!channel) {
+      try {
+        peerIdFromString(peer);
+      } catch {
+        this.counters.notSent.unreachable++;
+        return;
+      }
+      channel = new PeerChannel(peer, {
+        openStream: (to) => this.openStream(to),
+        streamOpened: (to) => {
+          this.counters.streamsOpened++;
+          this.peerJoined(to);
+        },
+        frameDropped: (_to, why) => {
+          if (why === 'queue-full') this.counters.notSent.queueFull++;
+          else if (why === 'unreachable') this.counters.notSent.unreachable++;
+          else this.counters.notSent.streamError++;
+        },
+        maxQueuedFrames: this.options.maxQueuedFrames,
+        maxRedialDelay: this.options.maxRedialDelay,
+      });
+      this.channels.set(peer, channel);
+    }
+    this.counters.framesSent++;
+    channel.enqueue(frame);
+  }
+
+  private async openStream(peer: NodeId): Promise<Stream> {
+    const node = this.libp2p;
+    if (node === null || this.state !== 'open') throw new Error('transport not open');
+    return node.dialProtocol(peerIdFromString(peer), this.protocol, { signal: this.dialSignal() });
+  }
+
+  private dialSignal(): AbortSignal {
+    const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.options.dialTimeout)]);
+    setMaxListeners(Number.POSITIVE_INFINITY, signal);
+    return signal;
+  }
+
+  private readonly onInboundStream = (stream: Stream, connection: Connection): void => {
+    const remote = connection.remotePeer.toString();
+    if ((this.state !== 'open' && this.state !== 'opening') || this.id === null) {
+      stream.abort(new Error('transport not open'));
+      return;
+    }
+    this.inboundStreams.add(stream);
+    stream.addEventListener('close', () => this.inboundStreams.delete(stream), { once: true });
+    this.peerJoined(remote);
+    const reader = new FrameReader(this.options.maxFrameSize);
+    const context = { clusterId: this.clusterId, localId: this.id, remoteId: remote };
+    const sink: FrameSink = {
+      frame: (bytes) => this.frameReceived(bytes, context),
+      oversized: (length) =>
+        this.drop(
+          'invalid',
+          `frame of ${length} bytes from ${remote} exceeds maxFrameSize ${reader.maxFrameSize}`,
+        ),
+      unreadable: (detail) => {
+        this.drop('invalid', `${detail} from ${remote}; its stream is closed`);
+        stream.abort(new Error(detail));
+      },
+    };
+    stream.addEventListener('message', (event) => reader.push(event.data, sink));
+  };
+
+  private frameReceived(bytes: Uint8Array, context: Parameters<typeof decodeFrame>[1]): void {
+    this.counters.framesReceived++;
+    const verdict = decodeFrame(bytes, context);
+    if (verdict.kind === 'dropped') {
+      this.drop(verdict.reason, verdict.detail);
+    } else if (verdict.kind === 'broadcast') {
+      this.broadcastReceived(verdict.from, verdict.payload, verdict.seq);
+    } else {
+      const handlers = this.handlers;
+      if (handlers) this.call(() => handlers.onMessage(verdict.message));
+    }
+  }
+
+  private drop(reason: DropReason, detail: string): void {
+    this.counters.dropped[reason]++;
+    this.log?.('dropped (%s): %s', reason, detail);
+    const handlers = this.handlers;
+    if (handlers?.onDropped) this.call(() => handlers.onDropped?.(reason, detail));
+  }
+
+  // --- broadcasts and leader announcements -----------------------------------------------------------
+
+  private sendDirectBroadcast(peer: NodeId, payload: Uint8Array, seq: number): void {
+    const frame = encodeBroadcastFrame({
+      cluster: this.clusterId,
+      from: this.localId,
+      to: peer,
+      payload,
+      seq,
+    });
+    if (frame.byteLength > this.options.maxFrameSize) {
+      this.options.logger.warn(
+        `broadcast of ${payload.byteLength} bytes exceeds maxFrameSize; not sent to ${peer}`,
+      );
+      return;
+    }
+    this.enqueue(peer, lengthPrefixed(frame));
+  }
+
+  private broadcastReceived(from: NodeId, payload: Uint8Array, seq: number): void {
+    if (!this.seenBroadcasts.add(`${from}/${seq}`)) {
+      this.counters.duplicateBroadcasts++;
+      return;
+    }
+    const handlers = this.handlers;
+    if (handlers) this.call(() => handlers.onBroadcast(from, payload));
+  }
+
+  /** The leader (the only node that sends heartbeats) announces itself when a term starts and every interval. */
+  private maybeAnnounce(term: number): void {
+    const interval = this.options.leaderAnnounceInterval;
+    if (interval === 0 || this.id === null) return;
+    const now = performance.now();
+    if (term === this.lastAnnounced.term && now - this.lastAnnounced.at < interval) return;
+    this.lastAnnounced = { term, at: now };
+    this.leaderAnnounced(this.id, term);
+    if (this.gossip) {
+      this.counters.gossipPublished++;
+      void this.gossip.publish(encodeLeaderAnnouncement(this.clusterId, term));
+    }
+  }
+
+  private leaderAnnounced(leader: NodeId, term: number): void {
+    const previous = this.announcement;
+    if (previous && term < previous.term) return;
+    const announcement: LeaderAnnouncement = { leader, term, receivedAt: performance.now() };
+    this.announcement = announcement;
+    if (previous && previous.term === term && previous.leader === leader) return;
+    for (const listener of this.announcementListeners) this.call(() => listener(announcement));
+  }
+
+  /** Handlers must not throw; if one does, the error is logged and the stream goes on. */
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.options.logger.error('a transport handler threw', { error });
+    }
+  }
+}
+
+function encodeGossipBroadcastChecked(
+  clusterId: string,
+  payload: Uint8Array,
+  seq: number,
+  maxFrameSize: number,
+): Uint8Array | null {
+  const data = encodeGossipBroadcast(clusterId, payload, seq);
+  return data.byteLength > maxFrameSize ? null : data;
+}

@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DropReason, ElectionMessage, NodeId, TransportHandlers } from '@baton/core';
+import { type Libp2pTransport, type Libp2pTransportOptions, libp2pTransport } from '../src/index.js';
+
+/** Options every test node uses: loopback only, quiet logger. */
+export const quietLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: (message: string, context?: Record<string, unknown>) => console.error(message, context),
+};
+
+export function testTransport(options: Partial<Libp2pTransportOptions> & { clusterId?: string } = {}) {
+  return libp2pTransport({
+    clusterId: 'test',
+    listen: options.node ? undefined : ['/ip4/127.0.0.1/tcp/0'],
+    logger: quietLogger,
+    ...options,
+  } as Libp2pTransportOptions);
+}
+
+/** Waits until `condition` holds, polling on a short interval; fails after `timeoutMs`. */
+export async function eventually(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Handlers that record everything a transport reports. */
+export class Recorder implements TransportHandlers {
+  readonly messages: ElectionMessage[] = [];
+  readonly broadcasts: { from: NodeId; payload: Uint8Array }[] = [];
+  readonly connected = new Set<NodeId>();
+  readonly events: string[] = [];
+  readonly dropped: { reason: DropReason; detail: string }[] = [];
+
+  onMessage(message: ElectionMessage): void {
+    this.messages.push(message);
+  }
+  onBroadcast(from: NodeId, payload: Uint8Array): void {
+    this.broadcasts.push({ from, payload });
+  }
+  onPeerConnected(peer: NodeId): void {
+    this.connected.add(peer);
+    this.events.push(`+${peer}`);
+  }
+  onPeerDisconnected(peer: NodeId): void {
+    this.connected.delete(peer);
+    this.events.push(`-${peer}`);
+  }
+  onDropped(reason: DropReason, detail: string): void {
+    this.dropped.push({ reason, detail });
+  }
+}
+
+export async function tempDir(prefix = 'baton-libp2p-'): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Starts `count` transports, each bootstrapped to all the ones before it; returns them with their recorders. */
+export async function startMesh(
+  count: number,
+  options: Partial<Libp2pTransportOptions> = {},
+): Promise<{ transports: Libp2pTransport[]; recorders: Recorder[]; stop: () => Promise<void> }> {
+  const transports: Libp2pTransport[] = [];
+  const recorders: Recorder[] = [];
+  for (let i = 0; i < count; i++) {
+    const transport = testTransport({ ...options, bootstrap: transports.flatMap((t) => t.addresses()) });
+    const recorder = new Recorder();
+    await transport.start(recorder);
+    transports.push(transport);
+    recorders.push(recorder);
+  }
+  await eventually(
+    () => transports.every((t) => t.peers().length === count - 1),
+    15_000,
+    'every transport to see every other',
+  );
+  return { transports, recorders, stop: async () => void (await Promise.all(transports.map((t) => t.stop()))) };
+}
