@@ -38,6 +38,27 @@ export {
   type VoteResponse,
   type VoterConfig,
 } from './machine/types.js';
+export { consoleLogger, type LogLevel } from './runtime/console-logger.js';
+export {
+  type ElectionStatus,
+  ElectionWaitError,
+  LEADER_ELECTION_EVENTS,
+  LeaderElection,
+  type LeaderElectionSnapshot,
+  type WaitOptions,
+} from './runtime/leader-election.js';
+export { Leadership, type LeadershipLossReason, LeadershipLostError } from './runtime/leadership.js';
+export {
+  type EventLoopDelay,
+  EventLoopMonitor,
+  type EventLoopMonitorInit,
+  type EventLoopStall,
+} from './runtime/loop-monitor.js';
+export { decodePayload, encodePayload, PayloadError } from './runtime/payload.js';
+export { PersistPipeline, type PersistPipelineInit } from './runtime/persist-pipeline.js';
+export { defaultMaxEventLoopStallMs } from './runtime/runtime-options.js';
+export { defaultTimeProvider, type TimeProvider, type TimerHandle } from './runtime/time-provider.js';
+export { type EventHandler, type HandlerErrorReporter, TypedEmitter } from './runtime/typed-emitter.js';
 export type {
   ClusterMessage,
   ElectionLogger,
@@ -45,5 +66,15 @@ export type {
   LeaderElectionOptions,
   LeadershipHandle,
 } from './runtime/types.js';
+export { LOCK_FILE } from './storage/directory-lock.js';
+export { CorruptStateError, StateLockedError, StoreStateError } from './storage/errors.js';
+export {
+  FileStateStore,
+  parseStateFile,
+  STATE_FILE,
+  STATE_FORMAT_VERSION,
+  serialiseState,
+} from './storage/file-state-store.js';
+export { MemoryStateStore } from './storage/memory-state-store.js';
 export type { StateStore } from './storage/types.js';
 export type { Transport, TransportHandlers } from './transport/types.js';

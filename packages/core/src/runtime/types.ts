@@ -2,6 +2,7 @@ import type { ElectionOptions } from '../machine/options.js';
 import type { LeadershipEndReason, NodeId } from '../machine/types.js';
 import type { StateStore } from '../storage/types.js';
 import type { Transport } from '../transport/types.js';
+import type { TimeProvider } from './time-provider.js';
 
 /** Where the runtime writes what it has to say. Compatible with `console` and most loggers. */
 export interface ElectionLogger {
@@ -41,6 +42,13 @@ export interface LeaderElectionOptions extends ElectionOptions {
   maxEventLoopStallMs?: number;
   /** Random numbers in [0, 1) for election timeouts. @default Math.random */
   random?: () => number;
+  /**
+   * The clock, timers and task queue the runtime uses. Added with the runtime so that tests, simulations and
+   * benchmarks can drive whole clusters in virtual time (`VirtualClock` in `@baton/core/testing`); leave it
+   * unset in production.
+   * @default `defaultTimeProvider`: `performance.now()` and the global timers
+   */
+  timeProvider?: TimeProvider;
 }
 
 /**

@@ -5,4 +5,16 @@
  *
  * @packageDocumentation
  */
-export {};
+export {
+  type ComplianceMatchers,
+  type ComplianceTestApi,
+  type TransportHarness,
+  transportComplianceTests,
+} from './transport-compliance.js';
+export {
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+  type MemoryNetworkStats,
+  MemoryTransport,
+} from './memory-network.js';
+export { VirtualClock, VirtualTimeProvider } from './virtual-clock.js';

@@ -1,0 +1,834 @@
+import { ElectionStateError } from '../errors.js';
+import { ElectionMachine } from '../machine/machine.js';
+import type {
+  DropReason,
+  ElectionEvent,
+  ElectionMessage,
+  InspectSnapshot,
+  NodeId,
+  Ready,
+} from '../machine/types.js';
+import type { TransportHandlers } from '../transport/types.js';
+import { Leadership, type LeadershipLossReason } from './leadership.js';
+import { type EventLoopDelay, EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
+import { decodePayload, encodePayload } from './payload.js';
+import { PersistPipeline } from './persist-pipeline.js';
+import { type RuntimeSettings, resolveRuntimeOptions } from './runtime-options.js';
+import { defaultTimeProvider, type TimerHandle } from './time-provider.js';
+import { type EventHandler, TypedEmitter } from './typed-emitter.js';
+import type { LeaderElectionEvents, LeaderElectionOptions, LeadershipHandle } from './types.js';
+
+/** Where a {@link LeaderElection} is in its life. */
+export type ElectionStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** The events a {@link LeaderElection} emits, by name. */
+export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
+  'became-leader',
+  'became-follower',
+  'leader-changed',
+  'term-changed',
+  'leadership-lost',
+  'peer-joined',
+  'peer-left',
+  'message',
+];
+
+/** The runtime's snapshot: the state machine's, plus what only the runtime knows. */
+export interface LeaderElectionSnapshot extends InspectSnapshot {
+  readonly status: ElectionStatus;
+  /** The current leadership of this node, or `null`. */
+  readonly leadership: { readonly term: number; readonly since: number } | null;
+  /** The peers the transport reports connected. */
+  readonly peersConnected: readonly NodeId[];
+  /** Frames the transport dropped before they reached the election, by reason. */
+  readonly transportDrops: Readonly<Partial<Record<DropReason, number>>>;
+  readonly eventLoop: {
+    /** The bound above which a stall ends leadership (`maxEventLoopStallMs`). */
+    readonly maxStallMs: number;
+    readonly stalls: number;
+    readonly lastStall: EventLoopStall | null;
+    /** Percentiles of the event-loop delay since start (real time only), or `null`. */
+    readonly delay: EventLoopDelay | null;
+  };
+  readonly persistence: {
+    readonly store: string;
+    /** Batches of messages waiting for a save. */
+    readonly pendingSaves: number;
+    readonly failedSaves: number;
+    /** Whether the last save failed (the node sends nothing until a save succeeds). */
+    readonly degraded: boolean;
+    readonly lastSaveError: string | null;
+  };
+}
+
+/** Options of calls that wait: an abort signal, and a bound. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Give up after this many milliseconds. */
+  timeoutMs?: number;
+}
+
+/**
+ * A wait for the election ended without the expected outcome: no successor in time, or the election stopped.
+ *
+ * @example
+ * ```ts
+ * import { ElectionWaitError } from '@baton/core';
+ * try {
+ *   await election.transferLeadership(undefined, { timeoutMs: 500 });
+ * } catch (error) {
+ *   if (error instanceof ElectionWaitError) console.warn(error.message);
+ * }
+ * ```
+ */
+export class ElectionWaitError extends Error {
+  override readonly name = 'ElectionWaitError';
+}
+
+/**
+ * A node of a Baton cluster: drives the election state machine with the monotonic clock, a transport and a
+ * state store, and tells the application when it leads.
+ *
+ * The loop: an input (a message, the timer, an API call) steps the machine; the machine's output is
+ * persisted, then its messages are sent, then its events are published to handlers, which always run later,
+ * outside the step (see {@link PersistPipeline}). One timer is armed at the machine's next deadline.
+ *
+ * @example
+ * ```ts
+ * import { LeaderElection } from '@baton/core';
+ * const election = new LeaderElection({
+ *   clusterId: 'jobs',
+ *   voters: ['node-a', 'node-b', 'node-c'],
+ *   transport, // e.g. libp2pTransport(...) from @baton/transport-libp2p
+ *   dataDir: '/var/lib/jobs/baton',
+ * });
+ * election.on('became-leader', async ({ fencingToken, signal }) => {
+ *   while (!signal.aborted) await runScheduledJobs({ fencingToken, signal });
+ * });
+ * await election.start();
+ * process.on('SIGTERM', () => election.stop()); // hands leadership over before leaving
+ * ```
+ */
+export class LeaderElection {
+  /** The cluster this node belongs to. */
+  readonly clusterId: string;
+
+  private readonly settings: RuntimeSettings;
+  private readonly emitter: TypedEmitter<LeaderElectionEvents>;
+  private readonly monitor: EventLoopMonitor;
+  private readonly pipeline: PersistPipeline;
+  private readonly transportDrops = new Map<DropReason, number>();
+  private readonly pendingObservers = new Set<NodeId>();
+  /** Internal continuations re-checked after every step (waits of whenLeader, transfer, stop). */
+  private readonly watchers = new Set<() => void>();
+  private readonly inbox: ((now: number) => void)[] = [];
+
+  private machine: ElectionMachine | null = null;
+  private lifecycle: ElectionStatus = 'idle';
+  /** Set when stop() has finished handing over: inputs are ignored from then on. */
+  private halted = false;
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private stepping = false;
+  private timer: TimerHandle | undefined;
+  private timerDueAt = Number.POSITIVE_INFINITY;
+  private retryTimer: TimerHandle | undefined;
+  private current: Leadership | null = null;
+
+  /**
+   * Checks the options (throwing `InvalidOptionError` naming the first bad one). Nothing starts until
+   * {@link LeaderElection.start}.
+   */
+  constructor(options: LeaderElectionOptions) {
+    this.settings = resolveRuntimeOptions(options);
+    this.clusterId = this.settings.election.clusterId;
+    const { time, logger } = this.settings;
+    this.emitter = new TypedEmitter<LeaderElectionEvents>(
+      (task) => time.queueTask(task),
+      (event, error) => logger.error(`a ${event} handler failed`, { event, error: describeError(error) }),
+    );
+    this.monitor = new EventLoopMonitor({
+      time,
+      thresholdMs: this.settings.maxEventLoopStallMs,
+      intervalMs: this.settings.stallSampleIntervalMs,
+      onStall: (stall) => this.onStall(stall),
+      histogram: time === defaultTimeProvider,
+    });
+    this.pipeline = new PersistPipeline({
+      store: this.settings.store,
+      currentState: () => this.requireMachine('save').persistentState,
+      onCommitted: (ready) => this.deliver(ready),
+      onFailed: (error, ready) => this.onSaveFailed(error, ready),
+      onRecovered: () => {
+        this.settings.logger.warn('the state store works again; this node takes part in elections again', {
+          store: this.settings.store.description,
+        });
+      },
+    });
+  }
+
+  // ------------------------------------------------------------------ accessors
+
+  /** This node's id (the transport's `localId`; with libp2p it is known once `start()` resolved). */
+  get id(): NodeId {
+    return this.machine?.id ?? this.settings.transport.localId;
+  }
+
+  /** The voting members of the cluster (the Go package's Bootstrap). */
+  get voters(): readonly NodeId[] {
+    return this.machine?.voterConfig.voters ?? this.settings.election.voters;
+  }
+
+  /** Where this election is in its life. */
+  get status(): ElectionStatus {
+    return this.lifecycle;
+  }
+
+  /** The current leadership, or `null` when this node does not hold a valid lease right now. */
+  get leadership(): LeadershipHandle | null {
+    return this.isLeader() ? this.current : null;
+  }
+
+  /**
+   * Whether this node leads right now. Computed when called from the monotonic clock: a process that wakes
+   * from a pause answers `false` on a lapsed lease before any timer has run, and `false` after an event-loop
+   * stall longer than `maxEventLoopStallMs` since the lease was last renewed (the leadership then ends).
+   */
+  isLeader(): boolean {
+    const machine = this.machine;
+    if (machine === null || this.halted || this.current === null) return false;
+    const now = this.settings.time.now();
+    this.monitor.check(now); // a pending drift tick that is overdue means the loop was blocked until now
+    if (this.current !== null) this.input((at) => machine.advance(at));
+    return this.current !== null && machine.isLeader(this.settings.time.now());
+  }
+
+  /** The leader this node knows of (itself when it leads), or `null`. */
+  leader(): NodeId | null {
+    return this.machine?.leader ?? null;
+  }
+
+  /** The current term (0 before start). The term of a leadership is its fencing token. */
+  term(): number {
+    return this.machine?.term ?? 0;
+  }
+
+  /** The peers of the cluster currently connected. */
+  peers(): readonly NodeId[] {
+    return this.lifecycle === 'running' || this.lifecycle === 'stopping'
+      ? [...this.settings.transport.peers()]
+      : [];
+  }
+
+  /** How many peers are connected. */
+  peerCount(): number {
+    return this.peers().length;
+  }
+
+  /** Whether `id` is a connected peer. */
+  hasPeer(id: NodeId): boolean {
+    return this.peers().includes(id);
+  }
+
+  /** A snapshot of the election for logs, health checks and dashboards. Throws before `start()`. */
+  inspect(): LeaderElectionSnapshot {
+    const machine = this.requireMachine('inspect');
+    const isLeader = this.isLeader();
+    const now = this.settings.time.now();
+    const lastError = this.pipeline.lastError;
+    return {
+      ...machine.inspect(now),
+      isLeader,
+      status: this.lifecycle,
+      leadership: this.current === null ? null : { term: this.current.term, since: this.current.since },
+      peersConnected: this.peers(),
+      transportDrops: Object.fromEntries(this.transportDrops),
+      eventLoop: {
+        maxStallMs: this.settings.maxEventLoopStallMs,
+        stalls: this.monitor.stallCount,
+        lastStall: this.monitor.lastStall,
+        delay: this.monitor.delay(),
+      },
+      persistence: {
+        store: this.settings.store.description,
+        pendingSaves: this.pipeline.pending,
+        failedSaves: this.pipeline.failures,
+        degraded: this.pipeline.degraded,
+        lastSaveError: lastError === null ? null : describeError(lastError),
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /**
+   * Subscribes to an event; returns the function that unsubscribes. Handlers run outside the election loop;
+   * one that throws or rejects is logged with the event name. A `became-leader` handler that fails makes the
+   * node step down, unless `stepDownOnHandlerError` is false.
+   */
+  on<K extends keyof LeaderElectionEvents>(
+    event: K,
+    handler: EventHandler<LeaderElectionEvents[K]>,
+  ): () => void {
+    if (!LEADER_ELECTION_EVENTS.includes(event)) {
+      throw new TypeError(
+        `on: unknown event ${JSON.stringify(event)} (known: ${LEADER_ELECTION_EVENTS.join(', ')})`,
+      );
+    }
+    return this.emitter.on(event, handler);
+  }
+
+  /** Resolves with the leadership handle as soon as this node leads (at once if it does). */
+  whenLeader(options: { signal?: AbortSignal } = {}): Promise<LeadershipHandle> {
+    if (this.isLeader() && this.current !== null) return Promise.resolve(this.current);
+    return this.waitFor('whenLeader', () => (this.current !== null ? this.current : undefined), options);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Opens the store (taking its lock), loads term and vote, starts the transport and the election.
+   * Idempotent while running. A failure (locked or corrupt store, transport error) undoes what was started
+   * and rejects; `start()` may then be called again.
+   */
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.lifecycle === 'running') return Promise.resolve();
+    if (this.starting !== null) return this.starting;
+    if (this.lifecycle === 'stopping' || this.lifecycle === 'stopped') {
+      return Promise.reject(
+        new ElectionStateError('start: this election was stopped; create a new LeaderElection to run again'),
+      );
+    }
+    this.lifecycle = 'starting';
+    this.starting = this.doStart(options.signal).finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  /**
+   * Leaves the cluster gracefully. A leader first hands leadership to the most suitable follower and waits
+   * (at most `stopTimeoutMs`) until a successor is known; then the election stops, pending saves finish, the
+   * transport stops and the store is closed. The leadership handle, if any, is aborted (`'transfer'`, or
+   * `'stopped'`). Idempotent: every call returns the same promise.
+   */
+  stop(): Promise<void> {
+    if (this.stopping === null) this.stopping = this.doStop();
+    return this.stopping;
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  /**
+   * Hands leadership to `to`, or to the most suitable follower, and resolves with the successor once this
+   * node knows it. Rejects with `NotLeaderError` when this node does not lead, `ElectionStateError` when no
+   * follower can take over, or {@link ElectionWaitError} when no successor is known within `timeoutMs`
+   * (default: twice `electionTimeoutMax`).
+   */
+  async transferLeadership(to?: NodeId, options: WaitOptions = {}): Promise<NodeId> {
+    if (to !== undefined && (typeof to !== 'string' || to === '')) {
+      throw new TypeError(`transferLeadership: to must be a node id (got ${JSON.stringify(to)})`);
+    }
+    options.signal?.throwIfAborted();
+    const machine = this.requireMachine('transferLeadership');
+    const target = this.stepNow('transferLeadership', (now) => machine.transferLeadership(now, to));
+    if (target === null) {
+      throw new ElectionStateError(
+        'transferLeadership: no follower has acknowledged a heartbeat in this term; leadership is kept',
+      );
+    }
+    this.settings.logger.info('handing leadership over', { to: target, term: machine.term });
+    return this.waitFor('transferLeadership', () => this.successor(), {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? 2 * this.settings.election.electionTimeoutMax,
+    });
+  }
+
+  /**
+   * Gives up leadership without naming a successor; this node then waits a full extra election timeout
+   * before it campaigns again. Returns whether this node was leading.
+   */
+  stepDown(): boolean {
+    const machine = this.machine;
+    if (machine === null || this.halted) return false;
+    return this.stepNow('stepDown', (now) => machine.stepDown(now));
+  }
+
+  /** Adds a non-voting member that the leader keeps informed (voters change with membership, later). */
+  join(peer: NodeId): void {
+    if (typeof peer !== 'string' || peer === '') {
+      throw new TypeError(`join: peer must be a non-empty node id (got ${JSON.stringify(peer)})`);
+    }
+    if (this.machine === null) this.pendingObservers.add(peer);
+    else this.machine.addObserver(peer);
+  }
+
+  /**
+   * Sends a JSON-serialisable payload to every connected peer (the Go package's Broadcast). Peers receive it
+   * as a `message` event. Throws `PayloadError` naming the part of the payload JSON cannot carry.
+   */
+  broadcast(payload: unknown): void {
+    this.requireRunning('broadcast');
+    this.settings.transport.broadcast(encodePayload(payload));
+  }
+
+  /** Sends a payload to the other voters only (the Go package's BroadcastBootstrap). */
+  broadcastToVoters(payload: unknown): void {
+    this.requireRunning('broadcastToVoters');
+    const bytes = encodePayload(payload);
+    this.settings.transport.broadcast(bytes, { to: this.voters.filter((voter) => voter !== this.id) });
+  }
+
+  // ------------------------------------------------------------------ start / stop
+
+  private async doStart(signal: AbortSignal | undefined): Promise<void> {
+    const { store, transport, logger, time } = this.settings;
+    let opened = false;
+    let transportStarted = false;
+    try {
+      signal?.throwIfAborted();
+      await store.open();
+      opened = true;
+      const state = await store.load();
+      signal?.throwIfAborted();
+      await transport.start(this.transportHandlers, { signal });
+      transportStarted = true;
+      signal?.throwIfAborted();
+      this.machine = new ElectionMachine({
+        id: transport.localId,
+        options: this.settings.electionOptions,
+        state,
+        random: this.settings.random,
+        now: time.now(),
+      });
+    } catch (error) {
+      this.machine = null;
+      if (transportStarted)
+        await transport.stop().catch((e) => logger.error('transport.stop failed', { error: e }));
+      if (opened) await store.close().catch((e) => logger.error('store.close failed', { error: e }));
+      this.lifecycle = 'idle';
+      throw error;
+    }
+    const machine = this.machine;
+    for (const warning of machine.warnings)
+      logger.warn(warning, { id: machine.id, clusterId: this.clusterId });
+    for (const peer of this.pendingObservers) machine.addObserver(peer);
+    this.pendingObservers.clear();
+    this.lifecycle = 'running';
+    this.monitor.enableHistogram();
+    logger.info('election started', {
+      id: machine.id,
+      clusterId: this.clusterId,
+      term: machine.term,
+      votedFor: machine.votedFor,
+      voters: machine.voterConfig.voters,
+      store: store.description,
+    });
+    this.input(() => undefined); // persists the initial state, arms the timer
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.starting !== null) await this.starting.catch(() => undefined);
+    const { logger, transport, store, time } = this.settings;
+    if (this.lifecycle !== 'running') {
+      this.lifecycle = 'stopped';
+      this.halted = true;
+      this.notify();
+      return;
+    }
+    this.lifecycle = 'stopping';
+    const machine = this.requireMachine('stop');
+    if (machine.isLeader(time.now())) await this.handOver(machine);
+    this.halted = true;
+    this.endLeadership('stopped');
+    time.clearTimeout(this.timer);
+    time.clearTimeout(this.retryTimer);
+    this.timer = undefined;
+    this.retryTimer = undefined;
+    this.monitor.stop();
+    this.monitor.disableHistogram();
+    // Saves in flight finish (and their messages go out) before the transport closes.
+    await this.boundedWait(this.pipeline.drain(), this.settings.stopTimeoutMs).catch(() =>
+      logger.warn('stop: saves were still pending when stopTimeoutMs ran out', {
+        pending: this.pipeline.pending,
+      }),
+    );
+    await transport
+      .stop()
+      .catch((error) => logger.error('stop: transport.stop failed', { error: describeError(error) }));
+    await store
+      .close()
+      .catch((error) => logger.error('stop: store.close failed', { error: describeError(error) }));
+    this.lifecycle = 'stopped';
+    logger.info('election stopped', { id: machine.id, term: machine.term });
+    this.notify(); // rejects pending waits
+  }
+
+  private async handOver(machine: ElectionMachine): Promise<void> {
+    const { logger } = this.settings;
+    let target: NodeId | null = null;
+    try {
+      target = this.stepNow('stop', (now) => machine.transferLeadership(now));
+    } catch (error) {
+      logger.warn('stop: could not hand leadership over', { error: describeError(error) });
+    }
+    if (target === null) {
+      this.stepNow('stop', (now) => machine.stepDown(now));
+      return;
+    }
+    try {
+      const successor = await this.waitFor('stop', () => this.successor(), {
+        timeoutMs: this.settings.stopTimeoutMs,
+      });
+      logger.info('stop: leadership handed over', { successor, term: machine.term });
+    } catch {
+      logger.warn('stop: no successor known within stopTimeoutMs; leaving anyway', {
+        target,
+        stopTimeoutMs: this.settings.stopTimeoutMs,
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ the step loop
+
+  private readonly transportHandlers: TransportHandlers = {
+    onMessage: (message: ElectionMessage) => {
+      this.guard('onMessage', () => {
+        const machine = this.machine;
+        if (machine !== null) this.input((now) => machine.receive(message, now));
+      });
+    },
+    onBroadcast: (from: NodeId, payload: Uint8Array) => {
+      this.guard('onBroadcast', () => {
+        if (this.halted) return;
+        let value: unknown;
+        try {
+          value = decodePayload(payload);
+        } catch (error) {
+          this.countTransportDrop('invalid');
+          this.settings.logger.warn('dropped a broadcast that is not UTF-8 JSON', {
+            from,
+            error: describeError(error),
+          });
+          return;
+        }
+        this.emitter.emit('message', { from, payload: value });
+      });
+    },
+    onPeerConnected: (peer: NodeId) => {
+      this.guard('onPeerConnected', () => {
+        if (!this.halted) this.emitter.emit('peer-joined', peer);
+      });
+    },
+    onPeerDisconnected: (peer: NodeId) => {
+      this.guard('onPeerDisconnected', () => {
+        if (!this.halted) this.emitter.emit('peer-left', peer);
+      });
+    },
+    onDropped: (reason: DropReason, detail: string) => {
+      this.guard('onDropped', () => {
+        this.countTransportDrop(reason);
+        this.settings.logger.debug('the transport dropped a frame', { reason, detail });
+      });
+    },
+  };
+
+  /**
+   * Applies one input to the machine and handles its output. Inputs that arrive while a step runs (from an
+   * abort listener, say) are queued and applied right after, never nested.
+   */
+  private input(apply: (now: number) => void): void {
+    if (this.machine === null || this.halted) return;
+    this.inbox.push(apply);
+    if (this.stepping) return;
+    this.stepping = true;
+    try {
+      for (let next = this.inbox.shift(); next !== undefined; next = this.inbox.shift()) {
+        const now = this.settings.time.now();
+        try {
+          next(now);
+        } finally {
+          this.afterStep(now);
+        }
+      }
+    } catch (error) {
+      this.inbox.length = 0;
+      this.settings.logger.error('an election step failed', { error: describeError(error) });
+    } finally {
+      this.stepping = false;
+    }
+  }
+
+  /** Runs an API call on the machine now and returns its result; refuses to nest inside a step. */
+  private stepNow<T>(operation: string, apply: (now: number) => T): T {
+    if (this.stepping) {
+      throw new ElectionStateError(
+        `${operation}: cannot be called while the election is stepping (from an abort listener)`,
+      );
+    }
+    let result: { value: T } | null = null;
+    let failure: { error: unknown } | null = null;
+    this.input((now) => {
+      try {
+        result = { value: apply(now) };
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    if (result === null) throw new ElectionStateError(`${operation}: the election is not running`);
+    return (result as { value: T }).value;
+  }
+
+  private afterStep(now: number): void {
+    const machine = this.machine;
+    if (machine === null) return;
+    const ready = machine.ready();
+    // Leadership ends the moment the machine says so, even when the event waits behind a save.
+    for (const event of ready.events) {
+      if (event.type === 'leadership-lost' && this.current?.term === event.term)
+        this.endLeadership(event.reason);
+    }
+    if (this.current !== null && !machine.isLeader(now)) this.endLeadership('lease-lapsed');
+    if (ready.persist !== null || ready.messages.length > 0 || ready.events.length > 0)
+      this.pipeline.submit(ready);
+    this.arm(machine.nextDeadline(), now);
+    this.notify();
+  }
+
+  private arm(dueAt: number, now: number): void {
+    if (this.halted || dueAt === this.timerDueAt) return;
+    const { time } = this.settings;
+    time.clearTimeout(this.timer);
+    this.timerDueAt = dueAt;
+    this.timer = time.setTimeout(() => this.onTimer(dueAt), Math.max(0, dueAt - now));
+  }
+
+  private onTimer(dueAt: number): void {
+    this.timer = undefined;
+    this.timerDueAt = Number.POSITIVE_INFINITY;
+    const machine = this.machine;
+    if (machine === null || this.halted) return;
+    this.monitor.observe(dueAt, this.settings.time.now(), 'election-timer');
+    this.input((now) => machine.advance(now));
+  }
+
+  // ------------------------------------------------------------------ output
+
+  /** A batch whose state is durable: send, then publish. */
+  private deliver(ready: Ready): void {
+    if (!(this.halted && this.lifecycle === 'stopped')) {
+      for (const message of ready.messages) {
+        try {
+          this.settings.transport.send(message);
+        } catch (error) {
+          // The contract says send never throws; a transport that does must not break the loop.
+          this.settings.logger.error('transport.send threw', { to: message.to, error: describeError(error) });
+        }
+      }
+    }
+    this.publish(ready.events);
+  }
+
+  private publish(events: readonly ElectionEvent[]): void {
+    for (const event of events) {
+      switch (event.type) {
+        case 'became-leader':
+          this.beginLeadership(event.term, event.at);
+          break;
+        case 'became-follower':
+          this.emitter.emit('became-follower', { leader: event.leader, term: event.term });
+          break;
+        case 'leader-changed':
+          this.emitter.emit('leader-changed', {
+            leader: event.leader,
+            previous: event.previous,
+            term: event.term,
+          });
+          break;
+        case 'term-changed':
+          this.emitter.emit('term-changed', { from: event.from, to: event.to });
+          break;
+        case 'role-changed':
+          this.settings.logger.debug('role changed', { from: event.from, to: event.to, term: event.term });
+          break;
+        case 'leadership-lost':
+          break; // handled when the step produced it (afterStep), so that the signal aborts at once
+      }
+    }
+    this.notify();
+  }
+
+  private beginLeadership(term: number, at: number): void {
+    const machine = this.machine;
+    const now = this.settings.time.now();
+    // The event may have waited behind a save: lead only if the lease of that term still holds.
+    if (machine === null || this.halted || machine.term !== term || !machine.isLeader(now)) return;
+    if (this.current !== null && this.current.term === term) return;
+    const leadership = new Leadership(term, at);
+    this.current = leadership;
+    this.monitor.start();
+    this.settings.logger.info('became leader', { id: machine.id, term });
+    this.emitter.emit('became-leader', leadership, (error) => {
+      if (error === undefined || !this.settings.stepDownOnHandlerError || this.current !== leadership) return;
+      this.settings.logger.error('a became-leader handler failed: stepping down (stepDownOnHandlerError)', {
+        term,
+        error: describeError(error),
+      });
+      this.stepDown();
+    });
+  }
+
+  private endLeadership(reason: LeadershipLossReason, detail?: string): void {
+    const leadership = this.current;
+    if (leadership === null) return;
+    this.current = null;
+    this.monitor.stop();
+    this.settings.logger.info('leadership ended', { term: leadership.term, reason, detail });
+    leadership.end(reason, detail); // abort listeners run now: they are told at once
+    this.emitter.emit('leadership-lost', { term: leadership.term, reason });
+  }
+
+  private onStall(stall: EventLoopStall): void {
+    const machine = this.machine;
+    if (this.current === null || machine === null) {
+      this.settings.logger.debug('event loop stalled', { ...stall });
+      return;
+    }
+    const detail = `event loop blocked for ${stall.durationMs.toFixed(1)} ms (> maxEventLoopStallMs ${this.settings.maxEventLoopStallMs})`;
+    this.settings.logger.warn('event loop stalled while leading: giving leadership up', { ...stall });
+    this.endLeadership('event-loop-stall', detail);
+    this.input((now) => {
+      if (machine.isLeader(now) && machine.transferLeadership(now) !== null) return;
+      machine.stepDown(now);
+    });
+  }
+
+  private onSaveFailed(error: unknown, ready: Ready): void {
+    const { logger, store, time } = this.settings;
+    const log = this.pipeline.failures === 1 ? logger.error : logger.warn;
+    log.call(
+      logger,
+      'could not save the election state: its messages are dropped and this node does not lead until a save succeeds',
+      {
+        store: store.description,
+        failures: this.pipeline.failures,
+        droppedMessages: ready.messages.length,
+        error: describeError(error),
+      },
+    );
+    this.publish(ready.events.filter((event) => event.type !== 'became-leader'));
+    this.endLeadership('step-down', 'the state store failed');
+    const machine = this.machine;
+    if (machine !== null && machine.role === 'leader') this.input((now) => machine.stepDown(now));
+    if (this.retryTimer === undefined && !this.halted) {
+      const delay = Math.min(
+        5_000,
+        this.settings.election.heartbeatInterval * 2 ** Math.min(this.pipeline.failures, 7),
+      );
+      this.retryTimer = time.setTimeout(() => {
+        this.retryTimer = undefined;
+        if (!this.halted) this.pipeline.retry();
+      }, delay);
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** The leader this node follows, once it is another node. */
+  private successor(): NodeId | undefined {
+    const leader = this.machine?.leader ?? null;
+    return leader !== null && leader !== this.id ? leader : undefined;
+  }
+
+  /** Resolves with the first value `probe` returns after a step; bounded by the signal and `timeoutMs`. */
+  private waitFor<T>(operation: string, probe: () => T | undefined, options: WaitOptions): Promise<T> {
+    const { signal, timeoutMs } = options;
+    const { time } = this.settings;
+    return new Promise<T>((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      const finish = (settle: () => void) => {
+        this.watchers.delete(watcher);
+        signal?.removeEventListener('abort', onAbort);
+        time.clearTimeout(timer);
+        settle();
+      };
+      const watcher = () => {
+        const value = probe();
+        if (value !== undefined) finish(() => resolve(value));
+        else if (this.lifecycle === 'stopped') {
+          finish(() => reject(new ElectionWaitError(`${operation}: the election stopped`)));
+        }
+      };
+      const onAbort = () => finish(() => reject(signal?.reason));
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        timer = time.setTimeout(
+          () => finish(() => reject(new ElectionWaitError(`${operation}: gave up after ${timeoutMs} ms`))),
+          timeoutMs,
+        );
+      }
+      this.watchers.add(watcher);
+      watcher();
+    });
+  }
+
+  private boundedWait(promise: Promise<void>, timeoutMs: number): Promise<void> {
+    const { time } = this.settings;
+    return new Promise<void>((resolve, reject) => {
+      const timer = time.setTimeout(
+        () => reject(new ElectionWaitError(`gave up after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      promise.then(
+        () => {
+          time.clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          time.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private notify(): void {
+    for (const watcher of [...this.watchers]) watcher();
+  }
+
+  private countTransportDrop(reason: DropReason): void {
+    this.transportDrops.set(reason, (this.transportDrops.get(reason) ?? 0) + 1);
+    this.machine?.countDropped(reason);
+  }
+
+  private guard(handler: string, body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this.settings.logger.error(`transport handler ${handler} failed`, { error: describeError(error) });
+    }
+  }
+
+  private requireMachine(operation: string): ElectionMachine {
+    if (this.machine === null) {
+      throw new ElectionStateError(`${operation}: the election is not started (call start() first)`);
+    }
+    return this.machine;
+  }
+
+  private requireRunning(operation: string): void {
+    if (this.lifecycle !== 'running' && this.lifecycle !== 'stopping') {
+      throw new ElectionStateError(`${operation}: the election is ${this.lifecycle}, not running`);
+    }
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

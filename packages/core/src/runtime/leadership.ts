@@ -1,0 +1,74 @@
+import type { LeadershipEndReason } from '../machine/types.js';
+import type { LeadershipHandle } from './types.js';
+
+/** Why a leadership ended, as the runtime reports it: the machine's reasons, plus an event-loop stall. */
+export type LeadershipLossReason = LeadershipEndReason | 'event-loop-stall';
+
+/**
+ * The `reason` of a leadership handle's aborted `signal`: which leadership ended (`term`) and why.
+ *
+ * @example
+ * ```ts
+ * import { LeadershipLostError } from '@baton/core';
+ * election.on('became-leader', ({ signal }) => {
+ *   signal.addEventListener('abort', () => {
+ *     const error = signal.reason as LeadershipLostError;
+ *     console.log(error.reason, error.term); // e.g. 'transfer', 7
+ *   });
+ * });
+ * ```
+ */
+export class LeadershipLostError extends Error {
+  override readonly name = 'LeadershipLostError';
+  constructor(
+    /** Why the leadership ended. */
+    readonly reason: LeadershipLossReason,
+    /** The term that was led (its fencing token). */
+    readonly term: number,
+    detail?: string,
+  ) {
+    super(`leadership of term ${term} ended: ${reason}${detail ? ` (${detail})` : ''}`);
+  }
+}
+
+/**
+ * The runtime's implementation of {@link LeadershipHandle}: the handle plus the means to end it once.
+ *
+ * @example
+ * ```ts
+ * import { Leadership } from '@baton/core';
+ * const leadership = new Leadership(3, performance.now());
+ * leadership.end('step-down');
+ * console.log(leadership.signal.aborted, leadership.endReason); // true 'step-down'
+ * ```
+ */
+export class Leadership implements LeadershipHandle {
+  private readonly controller = new AbortController();
+  private ended: LeadershipLossReason | null = null;
+
+  constructor(
+    readonly term: number,
+    readonly since: number,
+  ) {}
+
+  get fencingToken(): number {
+    return this.term;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Why the leadership ended, or `null` while it lasts. */
+  get endReason(): LeadershipLossReason | null {
+    return this.ended;
+  }
+
+  /** Ends the leadership: aborts `signal` with a {@link LeadershipLostError}. Returns false if already ended. */
+  end(reason: LeadershipLossReason, detail?: string): boolean {
+    if (this.ended !== null) return false;
+    this.ended = reason;
+    this.controller.abort(new LeadershipLostError(reason, this.term, detail));
+    return true;
+  }
+}

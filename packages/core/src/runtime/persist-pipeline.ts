@@ -1,0 +1,121 @@
+import type { PersistentState, Ready } from '../machine/types.js';
+import type { StateStore } from '../storage/types.js';
+
+/** What the pipeline reports back to its owner. */
+export interface PersistPipelineInit {
+  store: StateStore;
+  /** The machine's current persistent state: what a retry after a failed save writes. */
+  currentState: () => PersistentState;
+  /** The batch's state is durable (or it had none): send its messages, then publish its events. */
+  onCommitted: (ready: Ready) => void;
+  /** Saving failed: the batch's messages must be dropped. */
+  onFailed: (error: unknown, ready: Ready) => void;
+  /** The store works again after failures. */
+  onRecovered?: () => void;
+}
+
+const NOTHING: Ready = { persist: null, messages: [], events: [] };
+
+/**
+ * Orders saves before sends across asynchronous saves.
+ *
+ * Batches (the machine's `ready()` outputs) form a chain: batch N is committed (its messages sent, its
+ * events published) only after save N and every save before it succeeded. A batch without state to persist
+ * is committed at once, synchronously, when nothing is pending, and otherwise waits its turn behind the
+ * saves in flight, because its messages may depend on them (a vote reply is produced after the vote).
+ *
+ * When a save fails, that batch's messages are dropped (never sent) and the pipeline is degraded: every
+ * later batch first saves the machine's *current* state, which contains every change of the failed batch
+ * (terms and votes only move forward), and only then lets its own messages out. Nothing the machine ever
+ * promised leaves this node without being on disk first.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore, PersistPipeline } from '@baton/core';
+ * const store = new MemoryStateStore();
+ * await store.open();
+ * const state = { term: 1, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } };
+ * const pipeline = new PersistPipeline({
+ *   store, currentState: () => state,
+ *   onCommitted: (ready) => console.log('send', ready.messages.length),
+ *   onFailed: (error) => console.error(error),
+ * });
+ * pipeline.submit({ persist: state, messages: [], events: [] });
+ * await pipeline.drain(); // 'send 0' once the state is saved
+ * ```
+ */
+export class PersistPipeline {
+  private chain: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private resaveNeeded = false;
+  private failureCount = 0;
+  private lastFailure: unknown = null;
+
+  constructor(private readonly init: PersistPipelineInit) {}
+
+  /** Batches waiting for a save (theirs or an earlier one). */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** Whether a save failed and no save succeeded since. */
+  get degraded(): boolean {
+    return this.resaveNeeded;
+  }
+
+  /** Saves that failed so far. */
+  get failures(): number {
+    return this.failureCount;
+  }
+
+  /** The error of the last failed save, or `null`. */
+  get lastError(): unknown {
+    return this.lastFailure;
+  }
+
+  /** Takes one `ready()` batch. */
+  submit(ready: Ready): void {
+    if (ready.persist === null && this.inFlight === 0 && !this.resaveNeeded) {
+      this.init.onCommitted(ready);
+      return;
+    }
+    this.enqueue(ready);
+  }
+
+  /** When degraded, tries to save the current state again (the owner calls this from a backoff timer). */
+  retry(): void {
+    if (this.resaveNeeded && this.inFlight === 0) this.enqueue(NOTHING);
+  }
+
+  /** Resolves when every batch submitted so far is committed or dropped. */
+  drain(): Promise<void> {
+    return this.chain;
+  }
+
+  private enqueue(ready: Ready): void {
+    this.inFlight += 1;
+    // The owner's callbacks must not throw; should one do so anyway, the chain must still go on.
+    this.chain = this.chain.then(() => this.commit(ready)).catch(() => undefined);
+  }
+
+  private async commit(ready: Ready): Promise<void> {
+    const recovering = this.resaveNeeded;
+    try {
+      const state = recovering ? this.init.currentState() : ready.persist;
+      if (state !== null) await this.init.store.save(state);
+    } catch (error) {
+      this.inFlight -= 1;
+      this.resaveNeeded = true;
+      this.failureCount += 1;
+      this.lastFailure = error;
+      this.init.onFailed(error, ready);
+      return;
+    }
+    this.inFlight -= 1;
+    if (recovering) {
+      this.resaveNeeded = false;
+      this.init.onRecovered?.();
+    }
+    this.init.onCommitted(ready);
+  }
+}

@@ -1,0 +1,97 @@
+/** A handler of one event; it may be async. */
+export type EventHandler<T> = (value: T) => void | Promise<void>;
+
+/** Called when a handler throws or its promise rejects. */
+export type HandlerErrorReporter<Events> = (event: keyof Events & string, error: unknown) => void;
+
+/**
+ * A small typed event emitter in the style of nanoevents: `on()` returns the function that unsubscribes.
+ *
+ * Each handler call is deferred with `schedule` (the runtime passes its time provider's `queueTask`), so a
+ * handler never runs inside the code that emitted the event, and a slow or throwing handler cannot delay
+ * the caller. Errors, synchronous or from a returned promise, go to `onError` with the event name.
+ *
+ * @example
+ * ```ts
+ * import { TypedEmitter } from '@baton/core';
+ * const emitter = new TypedEmitter<{ tick: number }>(queueMicrotask, (event, error) => console.error(event, error));
+ * const off = emitter.on('tick', (n) => console.log('tick', n));
+ * emitter.emit('tick', 1); // logged on the next microtask
+ * off();
+ * ```
+ */
+export class TypedEmitter<Events extends object> {
+  private readonly handlers = new Map<keyof Events, Set<EventHandler<never>>>();
+
+  constructor(
+    private readonly schedule: (task: () => void) => void,
+    private readonly onError: HandlerErrorReporter<Events>,
+  ) {}
+
+  /** Subscribes `handler` to `event`; returns the function that unsubscribes it (safe to call twice). */
+  on<K extends keyof Events & string>(event: K, handler: EventHandler<Events[K]>): () => void {
+    if (typeof handler !== 'function') {
+      throw new TypeError(`on(${JSON.stringify(event)}): handler must be a function (got ${typeof handler})`);
+    }
+    let set = this.handlers.get(event);
+    if (set === undefined) {
+      set = new Set();
+      this.handlers.set(event, set);
+    }
+    // Wrapped so that subscribing the same function twice gives two independent subscriptions.
+    const entry: EventHandler<Events[K]> = (value) => handler(value);
+    set.add(entry as EventHandler<never>);
+    return () => {
+      set.delete(entry as EventHandler<never>);
+    };
+  }
+
+  /** The number of handlers subscribed to `event`. */
+  listenerCount(event: keyof Events & string): number {
+    return this.handlers.get(event)?.size ?? 0;
+  }
+
+  /**
+   * Schedules every current handler of `event` with `value`. Handlers subscribed after this call do not
+   * receive it; handlers unsubscribed before their turn do not either. `onSettled(error)` is called once per
+   * handler after it returned or settled (with the error when it failed).
+   */
+  emit<K extends keyof Events & string>(
+    event: K,
+    value: Events[K],
+    onSettled?: (error: unknown | undefined) => void,
+  ): void {
+    const set = this.handlers.get(event);
+    if (set === undefined) return;
+    for (const handler of [...set]) {
+      this.schedule(() => {
+        if (!set.has(handler)) return;
+        this.invoke(event, handler as EventHandler<Events[K]>, value, onSettled);
+      });
+    }
+  }
+
+  private invoke<K extends keyof Events & string>(
+    event: K,
+    handler: EventHandler<Events[K]>,
+    value: Events[K],
+    onSettled?: (error: unknown | undefined) => void,
+  ): void {
+    const fail = (error: unknown) => {
+      this.onError(event, error);
+      onSettled?.(error ?? new Error(`a ${event} handler failed with ${String(error)}`));
+    };
+    let result: unknown;
+    try {
+      result = handler(value);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (result != null && typeof (result as PromiseLike<void>).then === 'function') {
+      (result as PromiseLike<void>).then(() => onSettled?.(undefined), fail);
+    } else {
+      onSettled?.(undefined);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Another process (or another store in this process) holds the data directory. Two nodes sharing one
+ * state file could both vote in one term, so the second one refuses to start.
+ *
+ * @example
+ * ```ts
+ * import { FileStateStore, StateLockedError } from '@baton/core';
+ * try {
+ *   await new FileStateStore('/var/lib/baton').open();
+ * } catch (error) {
+ *   if (error instanceof StateLockedError) console.error(error.directory, error.holderPid);
+ * }
+ * ```
+ */
+export class StateLockedError extends Error {
+  override readonly name = 'StateLockedError';
+  constructor(
+    /** The data directory that is locked. */
+    readonly directory: string,
+    /** The pid recorded in the lock file, or `null` when it cannot be read. */
+    readonly holderPid: number | null,
+    /** The host recorded in the lock file, or `null`. */
+    readonly holderHost: string | null,
+    detail: string,
+  ) {
+    super(
+      `data directory ${directory} is locked by ${holderPid === null ? 'an unknown process' : `pid ${holderPid}`}` +
+        `${holderHost ? ` on ${holderHost}` : ''}: ${detail}`,
+    );
+  }
+}
+
+/**
+ * The state file cannot be trusted: it is truncated, not JSON, fails its checksum, has an unknown format
+ * version, or holds an impossible state. Baton never resets it silently: a node that forgot its vote can
+ * elect two leaders. Restore the file from a backup, or (knowing the risk) remove it while the whole cluster
+ * is stopped.
+ *
+ * @example
+ * ```ts
+ * import { CorruptStateError, FileStateStore } from '@baton/core';
+ * const store = new FileStateStore('/var/lib/baton');
+ * await store.open();
+ * try {
+ *   await store.load();
+ * } catch (error) {
+ *   if (error instanceof CorruptStateError) console.error(error.file, error.problem);
+ * }
+ * ```
+ */
+export class CorruptStateError extends Error {
+  override readonly name = 'CorruptStateError';
+  constructor(
+    /** The file that is corrupt. */
+    readonly file: string,
+    /** What is wrong with it. */
+    readonly problem: string,
+  ) {
+    super(
+      `state file ${file} is corrupt: ${problem}. Refusing to start rather than forget this node's vote.`,
+    );
+  }
+}
+
+/**
+ * A store was used in the wrong order (`load()` before `open()`, `save()` after `close()`).
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore, StoreStateError } from '@baton/core';
+ * await new MemoryStateStore().load().catch((error) => console.log(error instanceof StoreStateError)); // true
+ * ```
+ */
+export class StoreStateError extends Error {
+  override readonly name = 'StoreStateError';
+}

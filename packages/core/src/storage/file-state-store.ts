@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ElectionStateError } from '../errors.js';
+import { checkPersistentState } from '../machine/persistent-state.js';
+import type { PersistentState } from '../machine/types.js';
+import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
+import { CorruptStateError, StoreStateError } from './errors.js';
+import type { StateStore } from './types.js';
+
+/** The name of the state file in a data directory. */
+export const STATE_FILE = 'baton-state.json';
+/** The format written by this version of Baton. */
+export const STATE_FORMAT_VERSION = 1;
+const FORMAT = 'baton-state';
+
+/**
+ * A {@link StateStore} in a data directory: one JSON state file, written atomically, and a lock file.
+ *
+ * - The state file holds `{ format, version, checksum, state }`; `checksum` is `sha256:` and the hex SHA-256
+ *   of the canonical JSON (keys sorted, no spaces) of `{ format, version, state }`.
+ * - A save writes a temporary file, `fsync`s it, renames it over the state file and `fsync`s the
+ *   directory, so after a crash the file holds either the old or the new state, whole. `save()` resolves
+ *   only then.
+ * - `open()` creates the directory if needed and takes `baton.lock` in it; a second store on the same
+ *   directory, in this process or another, fails with {@link StateLockedError} naming the directory and the
+ *   holder's pid. A lock left by a dead process on this host is taken over.
+ * - `load()` returns `null` only when there is no state file. A file that is empty, truncated, not JSON,
+ *   fails its checksum, has another format version or holds an impossible state throws
+ *   {@link CorruptStateError} naming the file: it is never reset silently.
+ *
+ * @example
+ * ```ts
+ * import { FileStateStore } from '@baton/core';
+ * const store = new FileStateStore('/var/lib/my-service/baton');
+ * await store.open();
+ * const state = await store.load(); // null on the very first start
+ * await store.save({ term: 1, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } });
+ * await store.close();
+ * ```
+ */
+export class FileStateStore implements StateStore {
+  /** The data directory, resolved to an absolute path. */
+  readonly directory: string;
+  /** The state file. */
+  readonly file: string;
+  readonly description: string;
+  private lock: DirectoryLock | null = null;
+  private opening: Promise<void> | null = null;
+  /** Saves run one at a time, in call order. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(dataDir: string) {
+    if (typeof dataDir !== 'string' || dataDir.trim() === '') {
+      throw new ElectionStateError(
+        `FileStateStore: dataDir must be a non-empty path (got ${JSON.stringify(dataDir)})`,
+      );
+    }
+    this.directory = resolve(dataDir);
+    this.file = join(this.directory, STATE_FILE);
+    this.description = `data directory ${this.directory}`;
+  }
+
+  async open(): Promise<void> {
+    if (this.lock !== null) throw new StoreStateError(`${this.description}: the store is already open`);
+    if (this.opening !== null) return this.opening;
+    this.opening = (async () => {
+      await mkdir(this.directory, { recursive: true });
+      this.lock = await acquireDirectoryLock(this.directory);
+      // A temporary file left by a crash during a save was never renamed, so nothing was sent that
+      // depends on it: it can go.
+      await unlink(this.temporaryFile()).catch(() => undefined);
+    })();
+    try {
+      await this.opening;
+    } finally {
+      this.opening = null;
+    }
+  }
+
+  async load(): Promise<PersistentState | null> {
+    this.assertOpen('load');
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return parseStateFile(this.file, text);
+  }
+
+  save(state: PersistentState): Promise<void> {
+    const run = async () => {
+      this.assertOpen('save');
+      checkPersistentState(state);
+      await this.write(serialiseState(state));
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    const lock = this.lock;
+    this.lock = null;
+    await lock?.release();
+  }
+
+  private async write(text: string): Promise<void> {
+    const temporary = this.temporaryFile();
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.file);
+    await syncDirectory(this.directory);
+  }
+
+  private temporaryFile(): string {
+    return `${this.file}.tmp`;
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.lock === null) {
+      throw new StoreStateError(`${this.description}: ${operation}() called while the store is not open`);
+    }
+  }
+}
+
+/** The text of a state file for `state`. */
+export function serialiseState(state: PersistentState): string {
+  const body = { format: FORMAT, version: STATE_FORMAT_VERSION, state: normalise(state) };
+  const document = { ...body, checksum: checksum(body) };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/**
+ * Parses and verifies the text of a state file; throws {@link CorruptStateError} naming `file` and the
+ * problem.
+ *
+ * @example
+ * ```ts
+ * import { parseStateFile, serialiseState } from '@baton/core';
+ * const text = serialiseState({ term: 4, votedFor: null, config: { version: 1, voters: ['a', 'b', 'c'] } });
+ * console.log(parseStateFile('state.json', text).term); // 4
+ * ```
+ */
+export function parseStateFile(file: string, text: string): PersistentState {
+  if (text.trim() === '') throw new CorruptStateError(file, 'the file is empty');
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new CorruptStateError(
+      file,
+      `it is not valid JSON, probably truncated (${(error as Error).message})`,
+    );
+  }
+  if (document == null || typeof document !== 'object' || Array.isArray(document)) {
+    throw new CorruptStateError(file, 'it does not hold a JSON object');
+  }
+  const { format, version, state, checksum: recorded } = document as Record<string, unknown>;
+  if (format !== FORMAT) {
+    throw new CorruptStateError(
+      file,
+      `format is ${JSON.stringify(format)}, expected ${JSON.stringify(FORMAT)}`,
+    );
+  }
+  if (version !== STATE_FORMAT_VERSION) {
+    throw new CorruptStateError(
+      file,
+      `format version ${JSON.stringify(version)} is not one this Baton reads (it reads version ${STATE_FORMAT_VERSION})`,
+    );
+  }
+  if (typeof recorded !== 'string') throw new CorruptStateError(file, 'the checksum is missing');
+  const expected = checksum({ format, version, state });
+  if (recorded !== expected) {
+    throw new CorruptStateError(
+      file,
+      `the checksum does not match its content (recorded ${recorded}, computed ${expected})`,
+    );
+  }
+  try {
+    checkPersistentState(state);
+  } catch (error) {
+    throw new CorruptStateError(file, (error as Error).message);
+  }
+  return normalise(state);
+}
+
+function normalise(state: PersistentState): PersistentState {
+  return {
+    term: state.term,
+    votedFor: state.votedFor,
+    config: { version: state.config.version, voters: [...state.config.voters] },
+  };
+}
+
+function checksum(body: unknown): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
+}
+
+/** JSON with object keys sorted at every level, so that a checksum does not depend on key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Makes a rename durable. Directories cannot be opened for fsync on Windows; there rename is durable enough. */
+async function syncDirectory(directory: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
