@@ -22,7 +22,11 @@ export function testTransport(options: Partial<Libp2pTransportOptions> & { clust
 }
 
 /** Waits until `condition` holds, polling on a short interval; fails after `timeoutMs`. */
-export async function eventually(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  condition: () => boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -57,7 +61,9 @@ export class Recorder implements TransportHandlers {
   }
 }
 
-export async function tempDir(prefix = 'baton-libp2p-'): Promise<{ path: string; remove: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'baton-libp2p-',
+): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
@@ -81,5 +87,9 @@ export async function startMesh(
     15_000,
     'every transport to see every other',
   );
-  return { transports, recorders, stop: async () => void (await Promise.all(transports.map((t) => t.stop()))) };
+  return {
+    transports,
+    recorders,
+    stop: async () => void (await Promise.all(transports.map((t) => t.stop()))),
+  };
 }

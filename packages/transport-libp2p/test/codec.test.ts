@@ -1,0 +1,194 @@
+import { ELECTION_MESSAGE_TYPES } from '@baton/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeFrame,
+  decodeGossip,
+  encodeBroadcastFrame,
+  encodeElectionMessage,
+  encodeGossipBroadcast,
+  encodeLeaderAnnouncement,
+  FrameReader,
+  lengthPrefixed,
+} from '../src/index.js';
+import { ElectionFrame } from '../src/protocol/frames.js';
+import { electionMessage } from './arbitraries.js';
+
+const context = { clusterId: 'jobs', localId: 'b', remoteId: 'a' };
+
+describe('election frame codec', () => {
+  it('round-trips every message type with any field values', () => {
+    fc.assert(
+      fc.property(electionMessage, (message) => {
+        const verdict = decodeFrame(encodeElectionMessage(message), context);
+        expect(verdict).toEqual({ kind: 'election', message });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('covers every message type of the state machine', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(electionMessage, (message) => {
+        seen.add(message.type);
+      }),
+      { numRuns: 500 },
+    );
+    expect([...seen].sort()).toEqual([...ELECTION_MESSAGE_TYPES].sort());
+  });
+
+  it('round-trips a direct broadcast', () => {
+    const payload = new TextEncoder().encode('{"job":"reindex"}');
+    const verdict = decodeFrame(
+      encodeBroadcastFrame({ cluster: 'jobs', from: 'a', to: 'b', payload, seq: 42 }),
+      context,
+    );
+    expect(verdict).toEqual({ kind: 'broadcast', from: 'a', payload, seq: 42 });
+  });
+
+  it('drops a frame for another cluster', () => {
+    const bytes = encodeElectionMessage({
+      type: 'timeout-now',
+      cluster: 'other',
+      from: 'a',
+      to: 'b',
+      term: 1,
+    });
+    expect(decodeFrame(bytes, context)).toMatchObject({ kind: 'dropped', reason: 'wrong-cluster' });
+  });
+
+  it('drops a frame whose `from` is not the remote peer of the stream', () => {
+    const bytes = encodeElectionMessage({
+      type: 'timeout-now',
+      cluster: 'jobs',
+      from: 'mallory',
+      to: 'b',
+      term: 1,
+    });
+    expect(decodeFrame(bytes, context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+  });
+
+  it('drops a frame addressed to another node', () => {
+    const bytes = encodeElectionMessage({
+      type: 'timeout-now',
+      cluster: 'jobs',
+      from: 'a',
+      to: 'c',
+      term: 1,
+    });
+    expect(decodeFrame(bytes, context)).toMatchObject({ kind: 'dropped', reason: 'misaddressed' });
+  });
+
+  it('drops unknown and missing message types', () => {
+    const missing = ElectionFrame.encode({ cluster: 'jobs', from: 'a', to: 'b', term: 1 });
+    expect(decodeFrame(missing, context)).toMatchObject({
+      kind: 'dropped',
+      reason: 'invalid',
+      detail: 'unknown message type',
+    });
+    // field 1 (kind), varint 99: a type a newer version might send
+    const unknown = new Uint8Array([...[0x08, 99], ...missing]);
+    expect(decodeFrame(unknown, context)).toMatchObject({
+      kind: 'dropped',
+      reason: 'invalid',
+      detail: 'unknown message type',
+    });
+  });
+
+  it('drops bytes that do not decode, and numbers beyond 2^53', () => {
+    expect(decodeFrame(new Uint8Array([0xff, 0xff, 0xff]), context)).toMatchObject({
+      kind: 'dropped',
+      reason: 'invalid',
+    });
+    const huge = ElectionFrame.encode({
+      kind: ElectionFrame.Kind.HEARTBEAT,
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+    });
+    // term (field 5) = 2^63 - 1
+    const withHugeTerm = new Uint8Array([
+      ...huge,
+      0x28,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0x7f,
+    ]);
+    expect(decodeFrame(withHugeTerm, context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+  });
+});
+
+describe('gossip codec', () => {
+  it('round-trips broadcasts and leader announcements', () => {
+    const payload = new Uint8Array([1, 2, 3]);
+    expect(
+      decodeGossip(encodeGossipBroadcast('jobs', payload, 9), { clusterId: 'jobs', maxSize: 1024 }),
+    ).toEqual({
+      kind: 'broadcast',
+      payload,
+      seq: 9,
+    });
+    expect(decodeGossip(encodeLeaderAnnouncement('jobs', 4), { clusterId: 'jobs', maxSize: 1024 })).toEqual({
+      kind: 'leader-announcement',
+      term: 4,
+    });
+  });
+
+  it('drops another cluster, oversized messages, garbage and term-less announcements', () => {
+    const ctx = { clusterId: 'jobs', maxSize: 64 };
+    expect(decodeGossip(encodeLeaderAnnouncement('other', 4), ctx)).toMatchObject({
+      reason: 'wrong-cluster',
+    });
+    expect(decodeGossip(encodeGossipBroadcast('jobs', new Uint8Array(100), 1), ctx)).toMatchObject({
+      reason: 'invalid',
+    });
+    expect(decodeGossip(new Uint8Array([0xff, 0xff]), ctx)).toMatchObject({ reason: 'invalid' });
+    expect(decodeGossip(encodeLeaderAnnouncement('jobs', 0), ctx)).toMatchObject({ reason: 'invalid' });
+  });
+});
+
+describe('FrameReader', () => {
+  const collect = (reader: FrameReader, chunks: Uint8Array[]) => {
+    const out = { frames: [] as number[][], oversized: [] as number[], unreadable: 0 };
+    for (const chunk of chunks) {
+      reader.push(chunk, {
+        frame: (bytes) => out.frames.push([...bytes]),
+        oversized: (length) => out.oversized.push(length),
+        unreadable: () => out.unreadable++,
+      });
+    }
+    return out;
+  };
+
+  it('reassembles frames split anywhere and skips oversized ones without losing the next', () => {
+    const stream = new Uint8Array([
+      ...lengthPrefixed(new Uint8Array([1, 2, 3])),
+      ...lengthPrefixed(new Uint8Array(300).fill(7)),
+      ...lengthPrefixed(new Uint8Array([])),
+      ...lengthPrefixed(new Uint8Array([4])),
+    ]);
+    for (let split = 0; split <= stream.length; split++) {
+      const out = collect(new FrameReader(256), [stream.subarray(0, split), stream.subarray(split)]);
+      expect(out).toEqual({ frames: [[1, 2, 3], [], [4]], oversized: [300], unreadable: 0 });
+    }
+  });
+
+  it('stops at a length prefix no real frame has, once', () => {
+    const reader = new FrameReader(256);
+    const out = collect(reader, [new Uint8Array(10).fill(0xff), lengthPrefixed(new Uint8Array([1]))]);
+    expect(out).toEqual({ frames: [], oversized: [], unreadable: 1 });
+    expect(reader.stopped).toBe(true);
+  });
+
+  it('encodes lengths as unsigned varints', () => {
+    expect([...lengthPrefixed(new Uint8Array(300)).subarray(0, 2)]).toEqual([0xac, 0x02]);
+    expect([...lengthPrefixed(new Uint8Array(127)).subarray(0, 1)]).toEqual([0x7f]);
+  });
+});
