@@ -76,33 +76,15 @@ export class LeaderModule
     if (!leadership || this.election.peerCount() === 0) return;
     const timeoutMs = resolveHandoverTimeout(this.options);
     this.logger.log(handoverStarted(leadership.term));
-    let unsubscribe = () => {};
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const successor = new Promise<{ leader: string; term: number } | null>((resolve) => {
-      unsubscribe = this.election.on('leader-changed', ({ leader, term }) => {
-        if (leader !== null && leader !== this.election.id) resolve({ leader, term });
-      });
-      timer = setTimeout(() => resolve(null), timeoutMs);
-    });
     try {
-      // The transfer call may itself wait for the successor; the timeout bounds both.
-      const transferred = Promise.resolve()
-        .then(() => this.election.transferLeadership())
-        .then(() => {
-          const current = this.election.leader();
-          return current !== null && current !== this.election.id
-            ? { leader: current, term: this.election.term() }
-            : successor;
-        });
-      transferred.catch(() => undefined); // a late failure after the timeout won is not worth a crash
-      const taken = await Promise.race([transferred, successor]);
-      if (taken) this.logger.log(handoverDone(taken.leader, taken.term));
-      else this.logger.warn(handoverTimedOut(timeoutMs));
+      const successor = await this.election.transferLeadership(undefined, { timeoutMs });
+      this.logger.log(handoverDone(successor, this.election.term()));
     } catch (error) {
-      this.logger.warn(handoverFailed(error instanceof Error ? error.message : String(error)));
-    } finally {
-      unsubscribe();
-      clearTimeout(timer);
+      this.logger.warn(
+        (error as { name?: unknown } | null)?.name === 'ElectionWaitError'
+          ? handoverTimedOut(timeoutMs)
+          : handoverFailed(error instanceof Error ? error.message : String(error)),
+      );
     }
   }
 

@@ -1,4 +1,10 @@
-import { type ClusterMessage, LeaderElection, type LeadershipHandle, type NodeId } from '@baton/core';
+import {
+  type ClusterMessage,
+  LeaderElection,
+  type LeadershipHandle,
+  type NodeId,
+  type Role,
+} from '@baton/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, Subject } from 'rxjs';
 import type { LeaderState } from './interfaces/leader-state.interface.js';
@@ -195,24 +201,30 @@ export class LeaderService implements LeadershipGate {
   }
 
   /**
-   * Hands leadership to another voter (`to`, or the most up-to-date one), for example before maintenance.
-   * Fails with `NotLeaderError` when this node does not lead.
+   * Hands leadership to `to`, or to the most suitable follower (for example before maintenance), and
+   * resolves with the successor's id once this node knows it. Rejects with `NotLeaderError` when this node
+   * does not lead, `ElectionStateError` when no follower can take over, `ElectionWaitError` when no
+   * successor is known within `timeoutMs` (default: twice `electionTimeoutMax`).
    *
    * @example
    * ```ts
-   * await leaderService.transferLeadership('node-c');
+   * const successor = await leaderService.transferLeadership('node-c', { timeoutMs: 1_000 });
    * ```
    */
-  transferLeadership(to?: NodeId): ReturnType<LeaderElection['transferLeadership']> {
-    return this.election.transferLeadership(to);
+  transferLeadership(
+    to?: NodeId,
+    options?: Parameters<LeaderElection['transferLeadership']>[1],
+  ): ReturnType<LeaderElection['transferLeadership']> {
+    return this.election.transferLeadership(to, options);
   }
 
   /**
-   * Gives up leadership (the node stays in the cluster and may be elected again later).
+   * Gives up leadership without naming a successor; the node stays in the cluster and waits an extra
+   * election timeout before it campaigns again. Returns whether this node was leading.
    *
    * @example
    * ```ts
-   * await leaderService.stepDown();
+   * if (!leaderService.stepDown()) console.log('was not leading');
    * ```
    */
   stepDown(): ReturnType<LeaderElection['stepDown']> {
@@ -287,7 +299,13 @@ export class LeaderService implements LeadershipGate {
   }
 
   private readState(): LeaderState {
-    const { role, term, leader, isLeader } = this.election.inspect();
-    return { leaderId: leader, term, isLeader, role };
+    let role: Role;
+    try {
+      role = this.election.inspect().role;
+    } catch {
+      role = 'follower'; // inspect() throws before start(): a node that has not started follows nobody
+    }
+    const isLeader = this.election.isLeader();
+    return { leaderId: this.election.leader(), term: this.election.term(), isLeader, role };
   }
 }

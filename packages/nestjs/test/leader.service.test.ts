@@ -86,7 +86,12 @@ describe('LeaderService streams', () => {
   it('completes every stream, with its last value, and detaches from the election on shutdown', () => {
     const { election, service } = setup();
     const leader = record(service.leader$);
-    const streams = [service.isLeader$, service.term$, service.peers$, service.messages$].map(record);
+    const streams = [
+      record(service.isLeader$),
+      record(service.term$),
+      record(service.peers$),
+      record(service.messages$),
+    ];
     election.becomeLeader(4);
     election.follow(null, 4);
 

@@ -5,7 +5,8 @@ import { LeaderService } from '../leader.service.js';
 /**
  * A `@nestjs/terminus` health indicator: up when this node is in a cluster with a known leader (itself or
  * another node), down otherwise (no leader known yet, an election in progress, or this node cut off).
- * The details are those of `LeaderService#inspect()`. Import it from `@baton/nestjs/health`, so that
+ * The details are those of `LeaderService#inspect()` (its `status` renamed `electionStatus`, since terminus
+ * uses `status` for up/down). Import it from `@baton/nestjs/health`, so that
  * applications without terminus never load terminus.
  *
  * @example
@@ -52,8 +53,10 @@ export class LeaderHealthIndicator {
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });
     }
-    const details = { ...snapshot, peers: [...this.leaderService.peers()] };
-    return snapshot.leader === null
+    // terminus owns `status` (up/down); the election's own status is reported as `electionStatus`.
+    const { status: electionStatus, ...rest } = snapshot;
+    const details = { ...rest, electionStatus };
+    return details.leader === null
       ? indicator.down({ ...details, message: 'no leader known' })
       : indicator.up(details);
   }
