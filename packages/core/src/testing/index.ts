@@ -5,16 +5,47 @@
  *
  * @packageDocumentation
  */
+export { EventQueue, type QueueEntry } from './event-queue.js';
 export {
-  type ComplianceMatchers,
-  type ComplianceTestApi,
-  type TransportHarness,
-  transportComplianceTests,
-} from './transport-compliance.js';
+  formatViolation,
+  InvariantChecker,
+  type InvariantCheckerOptions,
+  type InvariantName,
+  InvariantViolationError,
+  type Violation,
+} from './invariants.js';
 export {
   MemoryNetwork,
   type MemoryNetworkOptions,
   type MemoryNetworkStats,
   MemoryTransport,
 } from './memory-network.js';
+export { Prng } from './prng.js';
+export { type RandomRunResult, type RandomScheduleOptions, runRandomSchedule } from './random-schedule.js';
+export { SimClock } from './sim-clock.js';
+export { type RunUntilOptions, SimCluster, type SimClusterOptions } from './sim-cluster.js';
+export { formatLogEntry, type SimLogEntry } from './sim-log.js';
+export {
+  HEALTHY_NETWORK,
+  type LatencyModel,
+  type NetworkConditions,
+  type NetworkConditionsChange,
+  SimNetwork,
+} from './sim-network.js';
+export {
+  parseSimArgs,
+  replayCommand,
+  runSeeds,
+  type SeededViolation,
+  type SimRunOptions,
+  type SimSummary,
+} from './sim-runner.js';
+export { percentile, type SimStats } from './sim-stats.js';
+export { runStory, type StoryResult } from './story.js';
+export {
+  type ComplianceMatchers,
+  type ComplianceTestApi,
+  type TransportHarness,
+  transportComplianceTests,
+} from './transport-compliance.js';
 export { VirtualClock, VirtualTimeProvider } from './virtual-clock.js';

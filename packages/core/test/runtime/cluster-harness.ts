@@ -60,9 +60,14 @@ export class VirtualCluster {
     for (const id of ids) this.nodes.set(id, this.create(id));
   }
 
+  /** The node's time provider (made on first use, for nodes outside `ids` such as observers). */
   time(id: string): VirtualTimeProvider {
-    const provider = this.providers.get(id);
-    if (provider === undefined) throw new Error(`no node ${id}`);
+    let provider = this.providers.get(id);
+    if (provider === undefined) {
+      provider = this.clock.provider(id);
+      this.providers.set(id, provider);
+      this.stores.set(id, new MemoryStateStore(null, `memory:${id}`));
+    }
     return provider;
   }
 
@@ -76,11 +81,11 @@ export class VirtualCluster {
     return new LeaderElection({
       clusterId: 'test',
       voters: this.ids,
+      timeProvider: this.time(id),
       transport: this.network.transport(id),
       store: this.stores.get(id),
       logger: recordingLogger(id, this.logs),
       random: seeded(this.seed++),
-      timeProvider: this.time(id),
       ...this.extra,
       ...options,
     });

@@ -1,0 +1,280 @@
+import type { NodeId } from '../machine/types.js';
+
+/** The safety and liveness properties the simulator checks after every step. */
+export type InvariantName =
+  /** At most one node becomes leader in any term (Raft §5.2, "Election Safety"). */
+  | 'one-leader-per-term'
+  /** Never two nodes whose lease is valid at the same virtual instant (thesis §6.4.1). */
+  | 'single-lease'
+  /** A node's term never goes back, and within one term its vote never changes once cast, across restarts too. */
+  | 'term-and-vote-monotonic'
+  /** A node grants its vote to at most one candidate per term (Raft §5.2), whatever crashes happen in between. */
+  | 'one-vote-per-term'
+  /** A vote or a campaign is on stable storage before the message that depends on it leaves (Raft §5.2, fig. 2). */
+  | 'persist-before-send'
+  /** Once every fault is healed, some node holds a lease within the liveness bound. */
+  | 'liveness';
+
+/** One broken invariant, with what is needed to replay it. */
+export interface Violation {
+  readonly invariant: InvariantName;
+  /** The seed of the run. */
+  readonly seed: number;
+  /** Virtual time, in milliseconds. */
+  readonly at: number;
+  readonly description: string;
+}
+
+/**
+ * Thrown by a simulation (unless it records violations instead) the moment an invariant breaks.
+ *
+ * @example
+ * ```ts
+ * import { InvariantViolationError, SimCluster } from '@baton/core/testing';
+ * try {
+ *   SimCluster.create({ nodes: 3, seed: 7 }).runFor(5_000);
+ * } catch (error) {
+ *   if (error instanceof InvariantViolationError) console.log(error.violation.seed, error.message);
+ * }
+ * ```
+ */
+export class InvariantViolationError extends Error {
+  override readonly name = 'InvariantViolationError';
+  constructor(readonly violation: Violation) {
+    super(formatViolation(violation));
+  }
+}
+
+/**
+ * Renders a violation on one line.
+ *
+ * @example
+ * ```ts
+ * import { formatViolation } from '@baton/core/testing';
+ * formatViolation({ invariant: 'liveness', seed: 3, at: 1500, description: 'no lease for 6000 ms' });
+ * // 'liveness violated at 1500.000 ms (seed 3): no lease for 6000 ms'
+ * ```
+ */
+export function formatViolation(v: Violation): string {
+  return `${v.invariant} violated at ${v.at.toFixed(3)} ms (seed ${v.seed}): ${v.description}`;
+}
+
+/** Options of an {@link InvariantChecker}. */
+export interface InvariantCheckerOptions {
+  /** The seed of the run, copied into every violation. */
+  seed: number;
+  /** How long a fully healed cluster may go without a lease (see `SimCluster`'s `livenessBoundMs`). */
+  livenessBoundMs: number;
+  /**
+   * Throw an {@link InvariantViolationError} at the first violation; otherwise record them all.
+   * @default true
+   */
+  throwOnViolation?: boolean;
+}
+
+interface TermAndVote {
+  term: number;
+  votedFor: NodeId | null;
+}
+
+/**
+ * Checks the election's invariants over a history fed to it observation by observation. It knows nothing of
+ * the simulator, so a hand-made history can be checked too (and the checker itself tested).
+ *
+ * @example
+ * ```ts
+ * import { InvariantChecker } from '@baton/core/testing';
+ * const checker = new InvariantChecker({ seed: 1, livenessBoundMs: 6000, throwOnViolation: false });
+ * checker.leaderElected('a', 2, 100);
+ * checker.leaderElected('b', 2, 150); // a second leader in term 2
+ * checker.violations[0]?.invariant; // 'one-leader-per-term'
+ * ```
+ */
+export class InvariantChecker {
+  private readonly recorded: Violation[] = [];
+  private readonly winners = new Map<number, NodeId>();
+  private readonly memory = new Map<NodeId, TermAndVote>();
+  private readonly disk = new Map<NodeId, TermAndVote>();
+  /** `term -> voter -> candidate` for every granted vote that was sent. */
+  private readonly ballots = new Map<number, Map<NodeId, NodeId>>();
+  private readonly throwOnViolation: boolean;
+  private faultFreeSince: number | null = null;
+  private livenessReportedFor = Number.NaN;
+  private overlapping = false;
+  private gapSince: number | null = null;
+  private longestGap = 0;
+
+  constructor(private readonly options: InvariantCheckerOptions) {
+    this.throwOnViolation = options.throwOnViolation ?? true;
+  }
+
+  /** Every violation recorded so far (only the first, when the checker throws). */
+  get violations(): readonly Violation[] {
+    return this.recorded;
+  }
+
+  /** `node` became leader (won the election) of `term`. */
+  leaderElected(node: NodeId, term: number, at: number): void {
+    const winner = this.winners.get(term);
+    if (winner === undefined) this.winners.set(term, node);
+    else if (winner !== node) {
+      this.fail(
+        'one-leader-per-term',
+        at,
+        `${node} became leader of term ${term}, which ${winner} already won`,
+      );
+    }
+  }
+
+  /** The leader of each term seen so far. */
+  get leadersByTerm(): ReadonlyMap<number, NodeId> {
+    return this.winners;
+  }
+
+  /**
+   * `node`'s term and vote, as held in memory or as written to stable storage. Both histories must only go
+   * forward; a restarted node is checked against what it held before the crash.
+   */
+  stateObserved(
+    node: NodeId,
+    term: number,
+    votedFor: NodeId | null,
+    at: number,
+    where: 'memory' | 'disk',
+  ): void {
+    const history = where === 'memory' ? this.memory : this.disk;
+    const last = history.get(node);
+    if (last === undefined) {
+      history.set(node, { term, votedFor });
+      return;
+    }
+    if (term < last.term) {
+      this.fail(
+        'term-and-vote-monotonic',
+        at,
+        `${node}'s term went back from ${last.term} to ${term} (${where})`,
+      );
+    } else if (term === last.term) {
+      if (last.votedFor !== null && votedFor !== last.votedFor) {
+        this.fail(
+          'term-and-vote-monotonic',
+          at,
+          `${node}'s vote in term ${term} changed from ${last.votedFor} to ${votedFor ?? 'none'} (${where})`,
+        );
+      }
+    }
+    last.term = term;
+    last.votedFor = votedFor;
+  }
+
+  /**
+   * `voter` sent a granted vote to `candidate` in `term`; `persisted` is what its stable storage held when the
+   * reply left. A second candidate in the same term means the voter voted twice.
+   */
+  voteGranted(
+    voter: NodeId,
+    candidate: NodeId,
+    term: number,
+    at: number,
+    persisted: TermAndVote | null,
+  ): void {
+    if (persisted === null || persisted.term !== term || persisted.votedFor !== candidate) {
+      this.fail(
+        'persist-before-send',
+        at,
+        `${voter} granted its vote to ${candidate} in term ${term} before persisting it ` +
+          `(storage holds ${persisted === null ? 'nothing' : `term ${persisted.term}, vote ${persisted.votedFor ?? 'none'}`})`,
+      );
+    }
+    let votes = this.ballots.get(term);
+    if (votes === undefined) {
+      votes = new Map();
+      this.ballots.set(term, votes);
+    }
+    const earlier = votes.get(voter);
+    if (earlier === undefined) votes.set(voter, candidate);
+    else if (earlier !== candidate) {
+      this.fail(
+        'one-vote-per-term',
+        at,
+        `${voter} voted for ${earlier} and then for ${candidate} in term ${term}`,
+      );
+    }
+  }
+
+  /** `candidate` asked for votes in `term`; `persisted` is what its stable storage held when the request left. */
+  campaignSent(candidate: NodeId, term: number, at: number, persisted: TermAndVote | null): void {
+    if (
+      persisted === null ||
+      persisted.term < term ||
+      (persisted.term === term && persisted.votedFor !== candidate)
+    ) {
+      this.fail(
+        'persist-before-send',
+        at,
+        `${candidate} asked for votes in term ${term} before persisting its own vote ` +
+          `(storage holds ${persisted === null ? 'nothing' : `term ${persisted.term}, vote ${persisted.votedFor ?? 'none'}`})`,
+      );
+    }
+  }
+
+  /** The nodes (crashed ones excluded, paused ones included) whose lease is valid at virtual time `at`. */
+  leaseHolders(at: number, holders: readonly NodeId[]): void {
+    if (holders.length <= 1) {
+      this.overlapping = false;
+      return;
+    }
+    if (this.overlapping) return; // one violation per overlap, not one per step of it
+    this.overlapping = true;
+    this.fail('single-lease', at, `${holders.join(' and ')} hold a valid lease at the same instant`);
+  }
+
+  /**
+   * The longest stretch without a lease seen while the cluster was free of faults (from the heal, or from the
+   * end of the last lease): how close runs come to the liveness bound.
+   */
+  get longestHealedGapMs(): number {
+    return this.longestGap;
+  }
+
+  /**
+   * Liveness: while the cluster is free of faults, it must not stay without a lease for longer than the bound,
+   * counted from the later of the instant the faults healed and the end of the last lease seen (so a voluntary
+   * step-down during a healthy stretch is held to the same bound).
+   *
+   * @param faultFree no partition, no loss, every node up and running.
+   * @param leaseHeld whether some node holds a valid lease at `at`.
+   * @param lastLeaseEnd the virtual instant the last lease seen ended (`-Infinity`: none yet).
+   */
+  liveness(at: number, faultFree: boolean, leaseHeld: boolean, lastLeaseEnd: number): void {
+    if (!faultFree) {
+      this.faultFreeSince = null;
+      this.gapSince = null;
+      return;
+    }
+    if (this.faultFreeSince === null) this.faultFreeSince = at;
+    if (leaseHeld) {
+      if (this.gapSince !== null) this.longestGap = Math.max(this.longestGap, at - this.gapSince);
+      this.gapSince = null;
+      return;
+    }
+    const since = Math.max(this.faultFreeSince, lastLeaseEnd);
+    this.gapSince = since;
+    this.longestGap = Math.max(this.longestGap, at - since);
+    if (at - since > this.options.livenessBoundMs && this.livenessReportedFor !== since) {
+      this.livenessReportedFor = since;
+      this.fail(
+        'liveness',
+        at,
+        `no node has held a lease for ${(at - since).toFixed(1)} ms although every fault healed at ` +
+          `${this.faultFreeSince.toFixed(3)} ms (bound ${this.options.livenessBoundMs} ms)`,
+      );
+    }
+  }
+
+  private fail(invariant: InvariantName, at: number, description: string): void {
+    const violation: Violation = { invariant, seed: this.options.seed, at, description };
+    this.recorded.push(violation);
+    if (this.throwOnViolation) throw new InvariantViolationError(violation);
+  }
+}

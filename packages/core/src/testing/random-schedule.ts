@@ -1,0 +1,256 @@
+import { ElectionStateError, NotLeaderError } from '../errors.js';
+import type { ElectionMachine, ElectionMachineInit } from '../machine/machine.js';
+import type { ElectionOptions } from '../machine/options.js';
+import type { NodeId } from '../machine/types.js';
+import type { Violation } from './invariants.js';
+import { Prng } from './prng.js';
+import { SimCluster } from './sim-cluster.js';
+import type { SimStats } from './sim-stats.js';
+
+/** Options of {@link runRandomSchedule}. */
+export interface RandomScheduleOptions {
+  /** The seed: the schedule, the network, the clocks and every node's randomness come from it. */
+  seed: number;
+  /** Voters. @default 5 */
+  nodes?: number;
+  /** Non-voting members, which must learn the leader and never campaign. @default 0 */
+  observers?: number;
+  /** Virtual duration of the run. @default 60_000 */
+  durationMs?: number;
+  /** Election options of every node. @default the election's defaults */
+  election?: Partial<ElectionOptions>;
+  /** How far simulated clocks may drift. @default the election's clockDriftBound */
+  clockDriftBound?: number;
+  /** What the event log records. @default 'none' */
+  log?: 'none' | 'events' | 'messages';
+  /** Builds each machine (to check that a broken machine is caught). @default new ElectionMachine(init) */
+  createMachine?: (init: ElectionMachineInit) => ElectionMachine;
+}
+
+/** What one random schedule produced. */
+export interface RandomRunResult {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly durationMs: number;
+  readonly violations: readonly Violation[];
+  readonly stats: SimStats;
+  /** The cluster, to read its log or inspect its nodes. */
+  readonly cluster: SimCluster;
+}
+
+/**
+ * Runs one random schedule: alternating fault phases (loss, duplication, reordering, slow messages, full,
+ * partial and one-way partitions, crashes and restarts, pauses shorter and longer than the lease, clock rate
+ * changes, transfers and step-downs) and heal phases longer than the liveness bound (with transfers and
+ * step-downs only), ending with a final heal, so that every invariant, liveness included, is checked
+ * repeatedly. Violations are recorded, not thrown.
+ *
+ * @example
+ * ```ts
+ * import { runRandomSchedule } from '@baton/core/testing';
+ * const { violations, stats } = runRandomSchedule({ seed: 7, nodes: 5 });
+ * console.log(violations.length, stats.electionsWon, stats.failoversMs.length);
+ * ```
+ */
+export function runRandomSchedule(options: RandomScheduleOptions): RandomRunResult {
+  const nodes = options.nodes ?? 5;
+  const durationMs = options.durationMs ?? 60_000;
+  const cluster = SimCluster.create({
+    nodes,
+    observers: options.observers ?? 0,
+    seed: options.seed,
+    election: options.election,
+    clockDriftBound: options.clockDriftBound,
+    log: options.log ?? 'none',
+    throwOnViolation: false,
+    createMachine: options.createMachine,
+  });
+  const plan = new SchedulePlanner(cluster, new Prng((options.seed ^ 0x5bd1e995) >>> 0));
+  plan.schedule(durationMs);
+  cluster.runFor(durationMs);
+  return {
+    seed: options.seed,
+    nodes,
+    durationMs,
+    violations: cluster.violations,
+    stats: cluster.stats(),
+    cluster,
+  };
+}
+
+type Weighted = readonly [weight: number, act: () => void];
+
+/** Lays out phases at the start, and picks each fault when its time comes (so it can aim at the leader). */
+class SchedulePlanner {
+  private readonly ids: readonly NodeId[];
+
+  constructor(
+    private readonly c: SimCluster,
+    private readonly rnd: Prng,
+  ) {
+    this.ids = c.ids;
+  }
+
+  schedule(durationMs: number): void {
+    const bound = this.c.livenessBoundMs;
+    const finalHealAt = Math.max(durationMs / 2, durationMs - bound - 1_000);
+    let t = this.rnd.between(0, 2_000);
+    while (t < finalHealAt) {
+      const faultEnd = Math.min(finalHealAt, t + this.rnd.between(2_000, 8_000));
+      for (let at = t; at < faultEnd; at += this.rnd.between(50, 1_200))
+        this.c.schedule(at, () => this.fault());
+      this.c.schedule(faultEnd, () => this.healAll());
+      // A heal phase outlasts the liveness bound, so liveness is checked in every one of them.
+      const healEnd = Math.min(finalHealAt, faultEnd + this.rnd.between(bound + 200, bound + 2_500));
+      this.benignBetween(faultEnd, healEnd);
+      t = healEnd;
+    }
+    this.c.schedule(finalHealAt, () => this.healAll());
+    this.benignBetween(finalHealAt, durationMs);
+  }
+
+  private benignBetween(from: number, to: number): void {
+    for (let at = from + this.rnd.between(300, 3_000); at < to; at += this.rnd.between(500, 3_000)) {
+      this.c.schedule(at, () => this.benign());
+    }
+  }
+
+  /** Aims at the leader half the time: that is where the interesting failures are. */
+  private target(): NodeId {
+    const leader = this.c.leader();
+    return leader !== null && this.rnd.chance(0.5) ? leader : this.rnd.pick(this.ids);
+  }
+
+  private other(than: NodeId): NodeId {
+    const others = this.ids.filter((id) => id !== than);
+    return others.length === 0 ? than : this.rnd.pick(others);
+  }
+
+  private fault(): void {
+    const c = this.c;
+    const rnd = this.rnd;
+    const actions: readonly Weighted[] = [
+      [
+        2,
+        () =>
+          c.setNetwork({
+            lossRate: rnd.chance(0.6) ? rnd.between(0, 0.3) : 0,
+            duplicateRate: rnd.chance(0.5) ? rnd.between(0, 0.2) : 0,
+            reorderRate: rnd.chance(0.5) ? rnd.between(0, 0.3) : 0,
+            latency: { slowRate: rnd.chance(0.3) ? rnd.between(0.02, 0.3) : 0.02 },
+          }),
+      ],
+      [2, () => this.crash()],
+      [1, () => this.restartOne()],
+      [2, () => this.pause()],
+      [2, () => c.isolate(this.target())],
+      [2, () => this.split()],
+      [2, () => this.partial()],
+      [1, () => c.cutOneWay(this.target(), rnd.pick(this.ids))],
+      [1, () => c.heal()],
+      [1, () => this.drift()],
+      [1, () => this.handOver()],
+    ];
+    pickWeighted(rnd, actions)();
+  }
+
+  private benign(): void {
+    const actions: readonly Weighted[] = [
+      [3, () => this.handOver()],
+      [1, () => this.drift()],
+    ];
+    pickWeighted(this.rnd, actions)();
+  }
+
+  private crash(): void {
+    const id = this.target();
+    this.c.crash(id);
+    // Some restarts come back almost at once: the restarted node must still honour its stickiness.
+    this.c.restart(id, this.rnd.chance(0.2) ? this.rnd.between(1, 50) : this.rnd.between(50, 3_000));
+  }
+
+  private restartOne(): void {
+    const crashed = this.ids.filter((id) => this.c.isCrashed(id));
+    if (crashed.length > 0) this.c.restart(this.rnd.pick(crashed));
+  }
+
+  /** Short stalls, stalls around the lease length, and long ones (a stopped VM). */
+  private pause(): void {
+    const rnd = this.rnd;
+    const min = this.c.electionOptions.electionTimeoutMin ?? 150;
+    const kind = rnd.next();
+    const ms =
+      kind < 0.3
+        ? rnd.between(1, min / 2)
+        : kind < 0.7
+          ? rnd.between(min / 2, 2 * min)
+          : rnd.between(2 * min, 3_000);
+    this.c.pause(this.target(), ms);
+  }
+
+  /** A full partition into a minority and the rest; the leader often ends up in the minority. */
+  private split(): void {
+    const first = this.target();
+    const size = this.rnd.int(1, Math.max(1, Math.floor(this.ids.length / 2)));
+    const minority = [first];
+    const rest = this.ids.filter((id) => id !== first);
+    while (minority.length < size && rest.length > 0) {
+      minority.push(rest.splice(Math.floor(this.rnd.next() * rest.length), 1)[0] as NodeId);
+    }
+    this.c.partition(minority, rest);
+  }
+
+  /** A partial partition (Cloudflare 2020-11-02): two nodes lose each other but both still reach the rest. */
+  private partial(): void {
+    const a = this.target();
+    this.c.cut(a, this.other(a));
+  }
+
+  private drift(): void {
+    const bound = this.c.clockDriftBound;
+    this.c.setClockRate(this.rnd.pick(this.ids), this.rnd.between(1 - bound, 1 + bound));
+  }
+
+  /** A graceful transfer (to a chosen voter or the best one) or a step-down, if some node holds the lease. */
+  private handOver(): void {
+    const leader = this.c.leader();
+    if (leader === null || this.c.isPaused(leader)) return;
+    const r = this.rnd.next();
+    const others = this.c.voters.filter((id) => id !== leader);
+    try {
+      if (r < 0.4 && others.length > 0) this.c.transferLeadership(leader, this.rnd.pick(others));
+      else if (r < 0.75) this.c.transferLeadership(leader);
+      else this.c.stepDown(leader);
+    } catch (error) {
+      // A target that has not acknowledged a heartbeat in this term is refused: a legitimate answer.
+      if (!(error instanceof ElectionStateError || error instanceof NotLeaderError)) throw error;
+    }
+  }
+
+  private healAll(): void {
+    const c = this.c;
+    c.heal();
+    c.setNetwork({
+      lossRate: 0,
+      duplicateRate: this.rnd.chance(0.3) ? this.rnd.between(0, 0.05) : 0,
+      reorderRate: this.rnd.chance(0.3) ? this.rnd.between(0, 0.1) : 0,
+      latency: { slowRate: 0.02 },
+    });
+    for (const id of c.ids) {
+      if (c.isCrashed(id)) c.restart(id);
+      else if (c.isPaused(id)) c.resume(id);
+    }
+    c.note('all faults healed');
+  }
+}
+
+function pickWeighted(rnd: Prng, actions: readonly Weighted[]): () => void {
+  let total = 0;
+  for (const [weight] of actions) total += weight;
+  let r = rnd.next() * total;
+  for (const [weight, act] of actions) {
+    r -= weight;
+    if (r < 0) return act;
+  }
+  return (actions[actions.length - 1] as Weighted)[1];
+}

@@ -1,0 +1,170 @@
+import { parseArgs } from 'node:util';
+import type { Violation } from './invariants.js';
+import { runRandomSchedule } from './random-schedule.js';
+import { percentile } from './sim-stats.js';
+
+/** What `baton-sim` was asked to do. */
+export interface SimRunOptions {
+  /** How many seeds to run. @default 100 */
+  seeds: number;
+  /** The first seed. @default 1 */
+  seedStart: number;
+  /** Voters per cluster. @default 5 */
+  nodes: number;
+  /** Virtual duration of each run. @default 60_000 */
+  durationMs: number;
+  /** Replay the first seed only and print its event log. @default false */
+  verbose: boolean;
+}
+
+/** The one-line JSON summary of many random schedules. Durations are virtual milliseconds. */
+export interface SimSummary {
+  seeds: number;
+  seedStart: number;
+  nodes: number;
+  durationMs: number;
+  violations: number;
+  violatingSeeds: number[];
+  elections: { started: number; won: number; splitVotes: number };
+  leaderlessMs: { total: number; fraction: number };
+  failoverMs: { count: number; p50: number; p90: number; p99: number; max: number };
+  handoverMs: { count: number; p50: number; max: number };
+  /** The longest leaderless stretch while free of faults, against the liveness bound. */
+  healedGapMs: { max: number; livenessBound: number };
+  steps: number;
+  wallMs: number;
+}
+
+/** A violation, with the seed it happened in. */
+export interface SeededViolation {
+  readonly seed: number;
+  readonly violation: Violation;
+}
+
+/**
+ * Parses `baton-sim`'s arguments with `node:util`'s `parseArgs`; a bad value throws an error naming the flag.
+ *
+ * @example
+ * ```ts
+ * import { parseSimArgs } from '@baton/core/testing';
+ * parseSimArgs(['--seeds', '10', '--nodes', '3']); // { seeds: 10, seedStart: 1, nodes: 3, durationMs: 60000, ... }
+ * ```
+ */
+export function parseSimArgs(argv: readonly string[]): SimRunOptions {
+  const { values } = parseArgs({
+    args: argv.filter((arg) => arg !== '--'),
+    options: {
+      seeds: { type: 'string' },
+      'seed-start': { type: 'string' },
+      nodes: { type: 'string' },
+      duration: { type: 'string' },
+      verbose: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  return {
+    seeds: integerFlag('--seeds', values.seeds, 100, 1),
+    seedStart: integerFlag('--seed-start', values['seed-start'], 1, 0),
+    nodes: integerFlag('--nodes', values.nodes, 5, 1),
+    durationMs: integerFlag('--duration', values.duration, 60_000, 1),
+    verbose: values.verbose ?? false,
+  };
+}
+
+function integerFlag(flag: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${flag} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+/**
+ * Runs `options.seeds` random schedules and sums them up; `onViolation` hears of each violation as it is found.
+ *
+ * @example
+ * ```ts
+ * import { runSeeds } from '@baton/core/testing';
+ * const summary = runSeeds({ seeds: 20, seedStart: 1, nodes: 5, durationMs: 60_000, verbose: false });
+ * console.log(summary.violations, summary.failoverMs.p99);
+ * ```
+ */
+export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededViolation) => void): SimSummary {
+  const started = performance.now();
+  const failovers: number[] = [];
+  const handovers: number[] = [];
+  const violatingSeeds: number[] = [];
+  let violations = 0;
+  let electionsStarted = 0;
+  let electionsWon = 0;
+  let splitVotes = 0;
+  let leaderless = 0;
+  let virtual = 0;
+  let healedGap = 0;
+  let steps = 0;
+  let livenessBound = 0;
+  for (let seed = options.seedStart; seed < options.seedStart + options.seeds; seed++) {
+    const run = runRandomSchedule({ seed, nodes: options.nodes, durationMs: options.durationMs });
+    const s = run.stats;
+    electionsStarted += s.electionsStarted;
+    electionsWon += s.electionsWon;
+    splitVotes += s.splitVotes;
+    leaderless += s.leaderlessMs;
+    virtual += s.virtualMs;
+    steps += s.steps;
+    healedGap = Math.max(healedGap, s.longestHealedGapMs);
+    livenessBound = run.cluster.livenessBoundMs;
+    for (const f of s.failoversMs) failovers.push(f);
+    for (const h of s.handoversMs) handovers.push(h);
+    if (run.violations.length > 0) {
+      violatingSeeds.push(seed);
+      violations += run.violations.length;
+      for (const violation of run.violations) onViolation?.({ seed, violation });
+    }
+  }
+  const ms = (x: number) => Math.round(x * 10) / 10;
+  return {
+    seeds: options.seeds,
+    seedStart: options.seedStart,
+    nodes: options.nodes,
+    durationMs: options.durationMs,
+    violations,
+    violatingSeeds,
+    elections: { started: electionsStarted, won: electionsWon, splitVotes },
+    leaderlessMs: {
+      total: ms(leaderless),
+      fraction: virtual === 0 ? 0 : Math.round((leaderless / virtual) * 1e4) / 1e4,
+    },
+    failoverMs: {
+      count: failovers.length,
+      p50: ms(percentile(failovers, 0.5)),
+      p90: ms(percentile(failovers, 0.9)),
+      p99: ms(percentile(failovers, 0.99)),
+      max: ms(percentile(failovers, 1)),
+    },
+    handoverMs: {
+      count: handovers.length,
+      p50: ms(percentile(handovers, 0.5)),
+      max: ms(percentile(handovers, 1)),
+    },
+    healedGapMs: { max: ms(healedGap), livenessBound },
+    steps,
+    wallMs: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * The command that replays one seed with its event log.
+ *
+ * @example
+ * ```ts
+ * import { replayCommand } from '@baton/core/testing';
+ * replayCommand(42, 5, 60_000);
+ * // 'pnpm --filter @baton/core sim -- --seeds 1 --seed-start 42 --nodes 5 --duration 60000 --verbose'
+ * ```
+ */
+export function replayCommand(seed: number, nodes: number, durationMs: number): string {
+  return `pnpm --filter @baton/core sim -- --seeds 1 --seed-start ${seed} --nodes ${nodes} --duration ${durationMs} --verbose`;
+}

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type ElectionMessage,
+  type LeadershipLostError,
+  MemoryStateStore,
+  type PersistentState,
+} from '../../src/index.js';
+import type { MemoryTransport } from '../../src/testing/index.js';
+import { VirtualCluster } from './cluster-harness.js';
+
+/** A memory store that can be made to fail every save. */
+class FlakyStore extends MemoryStateStore {
+  failing = false;
+  override async save(state: PersistentState): Promise<void> {
+    if (this.failing) throw new Error('EIO: i/o error, write');
+    return super.save(state);
+  }
+}
+
+/** Records what a node hands to its transport. */
+function spy(transport: MemoryTransport): ElectionMessage[] {
+  const sent: ElectionMessage[] = [];
+  const send = transport.send.bind(transport);
+  transport.send = (message) => {
+    sent.push(message);
+    send(message);
+  };
+  return sent;
+}
+
+let cluster: VirtualCluster | null = null;
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = null;
+});
+
+describe('a failing state store', () => {
+  it('a node whose saves fail sends nothing, stops leading, logs it, and comes back when saves work', async () => {
+    cluster = new VirtualCluster(['a', 'b', 'c']);
+    const leader = await (async () => {
+      await cluster.startAll();
+      return cluster.stableLeader();
+    })();
+    await cluster.clock.flush();
+    const handle = cluster.node(leader).leadership!;
+    // Replace the leader by a restart on a store that fails, keeping its state.
+    const flaky = new FlakyStore(cluster.stores.get(leader)!.current, `flaky:${leader}`);
+    const stopping = cluster.node(leader).stop();
+    await cluster.clock.runUntil(() => cluster!.node(leader).status === 'stopped');
+    await stopping;
+    expect((handle.signal.reason as LeadershipLostError).reason).toBe('transfer');
+    const transport = cluster.network.transport(leader);
+    const sent = spy(transport);
+    const node = cluster.restart(leader, { store: flaky, transport });
+    await node.start();
+    flaky.failing = true;
+    const others = ['a', 'b', 'c'].filter((id) => id !== leader);
+    // Make the node campaign: cut it off so it times out, then let it talk again.
+    for (const id of others) cluster.network.cut(leader, id);
+    await cluster.clock.advanceBy(2_000);
+    for (const id of others) cluster.network.heal(leader, id);
+    const sentBefore = sent.length;
+    await cluster.clock.advanceBy(2_000);
+    const campaign = sent.slice(sentBefore).filter((m) => m.type === 'vote' || m.type === 'pre-vote');
+    expect(campaign.filter((m) => m.type === 'vote')).toEqual([]); // a vote request needs its own vote on disk
+    expect(node.isLeader()).toBe(false);
+    expect(node.inspect().persistence.degraded).toBe(true);
+    const errors = cluster.logs.filter(
+      (l) => l.node === leader && /could not save the election state/.test(l.message),
+    );
+    expect(errors[0]?.level).toBe('error');
+    expect(errors[0]?.context?.error).toMatch(/EIO/);
+    // the rest of the cluster carries on
+    expect(others.filter((id) => cluster!.node(id).isLeader())).toHaveLength(1);
+
+    flaky.failing = false;
+    await cluster.clock.advanceBy(6_000);
+    expect(node.inspect().persistence.degraded).toBe(false);
+    expect(cluster.logs.some((l) => l.node === leader && /works again/.test(l.message))).toBe(true);
+    expect(flaky.current?.term).toBe(node.term());
+  });
+});

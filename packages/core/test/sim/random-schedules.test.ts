@@ -1,0 +1,68 @@
+/**
+ * Random fault schedules through every invariant. The CLI runs thousands of seeds in CI; these keep a few
+ * hundred inside `vitest` so that a regression fails the unit tests too, and check that a run is a pure
+ * function of its seed.
+ */
+import { describe, expect, it } from 'vitest';
+import { runRandomSchedule, type Violation } from '../../src/testing/index.js';
+
+function violationsOver(seeds: number, options: { nodes: number; observers?: number; durationMs?: number }) {
+  const found: Violation[] = [];
+  let elections = 0;
+  let failovers = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const run = runRandomSchedule({ seed, ...options });
+    found.push(...run.violations);
+    elections += run.stats.electionsWon;
+    failovers += run.stats.failoversMs.length;
+  }
+  return { found, elections, failovers };
+}
+
+describe('random schedules with all faults', () => {
+  it('200 seeds of 5 nodes for 60 virtual seconds break no invariant', () => {
+    const { found, elections, failovers } = violationsOver(200, { nodes: 5 });
+    expect(found).toEqual([]);
+    // The schedules really do disturb the cluster: leaders are lost and replaced many times per run.
+    expect(elections).toBeGreaterThan(200 * 10);
+    expect(failovers).toBeGreaterThan(200 * 5);
+  });
+
+  it.each([1, 2, 3, 4, 6, 7])('50 seeds of %i nodes break no invariant', (nodes) => {
+    expect(violationsOver(50, { nodes, durationMs: 30_000 }).found).toEqual([]);
+  });
+
+  it('50 seeds of 3 voters and 2 observers break no invariant', () => {
+    expect(violationsOver(50, { nodes: 3, observers: 2, durationMs: 30_000 }).found).toEqual([]);
+  });
+
+  it('every run ends healed with a leader', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const { cluster } = runRandomSchedule({ seed, nodes: 5 });
+      expect(cluster.faultFree).toBe(true);
+      expect(cluster.leader()).not.toBeNull();
+    }
+  });
+});
+
+describe('determinism', () => {
+  it('the same seed gives the same event log, message for message', () => {
+    const a = runRandomSchedule({ seed: 12345, nodes: 5, durationMs: 20_000, log: 'messages' });
+    const b = runRandomSchedule({ seed: 12345, nodes: 5, durationMs: 20_000, log: 'messages' });
+    expect(a.cluster.log.length).toBeGreaterThan(1_000);
+    expect(b.cluster.formatLog()).toBe(a.cluster.formatLog());
+    expect(b.stats).toEqual(a.stats);
+  });
+
+  it('another seed gives another run', () => {
+    const a = runRandomSchedule({ seed: 1, nodes: 5, durationMs: 20_000, log: 'events' });
+    const b = runRandomSchedule({ seed: 2, nodes: 5, durationMs: 20_000, log: 'events' });
+    expect(b.cluster.formatLog()).not.toBe(a.cluster.formatLog());
+  });
+
+  it('the log is the same whether or not it is recorded: logging does not consume randomness', () => {
+    const quiet = runRandomSchedule({ seed: 77, nodes: 5, log: 'none' });
+    const loud = runRandomSchedule({ seed: 77, nodes: 5, log: 'messages' });
+    expect(loud.stats).toEqual(quiet.stats);
+  });
+});

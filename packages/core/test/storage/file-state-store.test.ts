@@ -1,0 +1,283 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CorruptStateError,
+  FileStateStore,
+  LOCK_FILE,
+  MemoryStateStore,
+  type PersistentState,
+  STATE_FILE,
+  StateLockedError,
+  StoreStateError,
+  serialiseState,
+} from '../../src/index.js';
+
+const STATE: PersistentState = { term: 7, votedFor: 'b', config: { version: 1, voters: ['a', 'b', 'c'] } };
+
+let dir: string;
+const open: FileStateStore[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'baton-store-'));
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((store) => store.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function opened(directory = dir): Promise<FileStateStore> {
+  const store = new FileStateStore(directory);
+  await store.open();
+  open.push(store);
+  return store;
+}
+
+describe('FileStateStore', () => {
+  it('returns null before the first save, then the last state saved, across a reopen', async () => {
+    const store = await opened();
+    expect(await store.load()).toBe(null);
+    await store.save({ ...STATE, term: 6 });
+    await store.save(STATE);
+    await store.close();
+    const again = await opened();
+    expect(await again.load()).toEqual(STATE);
+  });
+
+  it('writes a versioned, checksummed JSON file and leaves no temporary file behind', async () => {
+    const store = await opened();
+    await store.save(STATE);
+    const document = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8'));
+    expect(document).toMatchObject({ format: 'baton-state', version: 1, state: STATE });
+    expect(document.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await readdir(dir)).sort()).toEqual([LOCK_FILE, STATE_FILE].sort());
+  });
+
+  it('keeps saves in call order when they are not awaited one by one', async () => {
+    const store = await opened();
+    await Promise.all([1, 2, 3, 4, 5].map((term) => store.save({ ...STATE, term })));
+    expect((await store.load())?.term).toBe(5);
+  });
+
+  it('refuses to save an impossible state, naming the field', async () => {
+    const store = await opened();
+    await expect(store.save({ ...STATE, term: -1 })).rejects.toThrow(/term/);
+  });
+
+  it('refuses load() and save() while not open', async () => {
+    const store = new FileStateStore(dir);
+    await expect(store.load()).rejects.toBeInstanceOf(StoreStateError);
+    await expect(store.save(STATE)).rejects.toBeInstanceOf(StoreStateError);
+  });
+
+  describe('a state file it cannot trust is an error naming the file, never a reset', () => {
+    const cases: [string, (text: string) => string, RegExp][] = [
+      [
+        'truncated',
+        (text) => text.slice(0, Math.floor(text.length / 2)),
+        /not valid JSON, probably truncated/,
+      ],
+      ['empty', () => '', /empty/],
+      ['garbage', () => '\u0000\u0000\u0000', /not valid JSON/],
+      [
+        'edited by hand (checksum)',
+        (text) => text.replace('"term": 7', '"term": 2'),
+        /checksum does not match/,
+      ],
+      [
+        'of an unknown format version',
+        (text) => text.replace('"version": 1', '"version": 2'),
+        /format version 2/,
+      ],
+      [
+        'missing its checksum',
+        (text) => text.replace(/"checksum": "[^"]*"/, '"checksum": null'),
+        /checksum is missing/,
+      ],
+      ['not an object', () => '[1, 2, 3]', /does not hold a JSON object/],
+    ];
+    for (const [name, corrupt, problem] of cases) {
+      it(`${name}`, async () => {
+        let store = await opened();
+        await store.save(STATE);
+        await store.close();
+        const file = join(dir, STATE_FILE);
+        await writeFile(file, corrupt(await readFile(file, 'utf8')));
+        store = await opened();
+        const error = await store.load().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CorruptStateError);
+        expect((error as CorruptStateError).file).toBe(file);
+        expect((error as Error).message).toContain(file);
+        expect((error as CorruptStateError).problem).toMatch(problem);
+        // and it stays an error: nothing was overwritten
+        await expect(store.load()).rejects.toBeInstanceOf(CorruptStateError);
+      });
+    }
+  });
+
+  describe('the lock', () => {
+    it('a second store on the same directory in this process fails, naming the directory and the pid', async () => {
+      await opened();
+      const error = await new FileStateStore(dir).open().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StateLockedError);
+      expect((error as StateLockedError).directory).toBe(dir);
+      expect((error as StateLockedError).holderPid).toBe(process.pid);
+      expect((error as Error).message).toContain(dir);
+      expect((error as Error).message).toContain(`pid ${process.pid}`);
+    });
+
+    it('is released by close(), so the directory can be opened again', async () => {
+      const store = await opened();
+      await store.close();
+      await opened();
+      expect(existsSync(join(dir, LOCK_FILE))).toBe(true);
+    });
+
+    it('takes over a lock left by a process that is gone', async () => {
+      const dead = await deadPid();
+      await writeFile(
+        join(dir, LOCK_FILE),
+        JSON.stringify({ pid: dead, host: hostname(), token: 'old', acquiredAt: '' }),
+      );
+      const store = await opened();
+      await store.save(STATE);
+      const lock = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8'));
+      expect(lock.pid).toBe(process.pid);
+    });
+
+    it('takes over a lock with this pid that this process did not take (a container restart reusing the pid)', async () => {
+      await writeFile(
+        join(dir, LOCK_FILE),
+        JSON.stringify({ pid: process.pid, host: hostname(), token: 'from-a-previous-life', acquiredAt: '' }),
+      );
+      await opened();
+    });
+
+    it('never takes over a lock recorded by another host', async () => {
+      await writeFile(
+        join(dir, LOCK_FILE),
+        JSON.stringify({ pid: 1, host: `not-${hostname()}`, token: 'x', acquiredAt: '' }),
+      );
+      const error = await new FileStateStore(dir).open().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StateLockedError);
+      expect((error as Error).message).toMatch(/another host/);
+    });
+
+    it('a second process on the same directory fails at open with an error naming the directory', async () => {
+      await opened();
+      const result = await runChild('open', dir);
+      expect(result.code).toBe(3);
+      expect(result.error.name).toBe('StateLockedError');
+      expect(result.error.directory).toBe(dir);
+      expect(result.error.holderPid).toBe(process.pid);
+      expect(result.error.message).toContain(dir);
+    });
+
+    it('while another process holds it, this one fails naming its pid; once it is killed, the lock is taken over', async () => {
+      const child = holdInChild(dir);
+      const pid = await child.ready;
+      const error = await new FileStateStore(dir).open().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StateLockedError);
+      expect((error as StateLockedError).holderPid).toBe(pid);
+      child.process.kill('SIGKILL');
+      await child.exited;
+      const store = await opened();
+      expect(await store.load()).toEqual(STATE); // what the killed process saved is there
+    });
+  });
+});
+
+describe('MemoryStateStore', () => {
+  it('keeps the state while the same instance is reused, and must be opened before use', async () => {
+    const store = new MemoryStateStore();
+    await expect(store.load()).rejects.toBeInstanceOf(StoreStateError);
+    await store.open();
+    await store.save(STATE);
+    await store.close();
+    await store.open();
+    expect(await store.load()).toEqual(STATE);
+    expect(store.saves).toBe(1);
+  });
+
+  it('refuses an impossible initial state', () => {
+    expect(() => new MemoryStateStore({ ...STATE, votedFor: '' })).toThrow(/votedFor/);
+  });
+});
+
+// ------------------------------------------------------------------ child processes
+
+const DIST = new URL('../../dist/index.js', import.meta.url);
+
+const CHILD = `
+const [mode, dir, stateText] = process.argv.slice(1);
+const { FileStateStore } = await import(process.env.BATON_DIST);
+const store = new FileStateStore(dir);
+try {
+  await store.open();
+} catch (error) {
+  process.stdout.write(JSON.stringify({ name: error.name, message: error.message, directory: error.directory, holderPid: error.holderPid }));
+  process.exit(3);
+}
+if (mode === 'hold') {
+  await store.save(JSON.parse(stateText));
+  process.stdout.write('ready\\n');
+  setInterval(() => {}, 1000);
+} else {
+  await store.close();
+  process.exit(0);
+}
+`;
+
+function childProcess(mode: string, directory: string) {
+  if (!existsSync(DIST))
+    throw new Error('build @baton/core first (npx tsc -p tsconfig.build.json): the child imports dist');
+  return spawn(
+    process.execPath,
+    ['--input-type=module', '-e', CHILD, mode, directory, JSON.stringify(STATE)],
+    {
+      env: { ...process.env, BATON_DIST: DIST.href },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+}
+
+function runChild(
+  mode: string,
+  directory: string,
+): Promise<{ code: number | null; error: Record<string, unknown> }> {
+  const child = childProcess(mode, directory);
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  return new Promise((resolve) => {
+    child.on('exit', (code) => resolve({ code, error: out ? JSON.parse(out) : {} }));
+  });
+}
+
+function holdInChild(directory: string) {
+  const child = childProcess('hold', directory);
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const ready = new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve(child.pid!);
+    });
+    child.on('exit', (code) => reject(new Error(`the child exited early with ${code}`)));
+  });
+  return { process: child, ready, exited };
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+// Keep the serialiser honest: it is what `save` writes.
+it('serialiseState ends with a newline and parses as JSON', () => {
+  expect(serialiseState(STATE).endsWith('\n')).toBe(true);
+});
