@@ -1,0 +1,117 @@
+/**
+ * A CommonJS NestJS 11 application that loads the built @baton/nestjs (an ES module) with require(), as
+ * Node 20.19+ allows. Three application contexts form a cluster on the in-memory network; the process
+ * prints one `COMPAT_RESULT {...}` line and exits by itself (exit code 1 when a check failed).
+ */
+import 'reflect-metadata';
+import { MemoryStateStore } from '@baton/core';
+import { MemoryNetwork } from '@baton/core/testing';
+import {
+  LeaderModule,
+  LeaderOnly,
+  LeaderService,
+  type LeadershipHandle,
+  OnBecomeLeader,
+} from '@baton/nestjs';
+import { type INestApplicationContext, Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+
+@Injectable()
+class Jobs {
+  readonly fencingTokens: number[] = [];
+  runs = 0;
+
+  @OnBecomeLeader()
+  lead(handle: LeadershipHandle): void {
+    this.fencingTokens.push(handle.fencingToken);
+  }
+
+  @LeaderOnly()
+  runOnLeaderOnly(): string {
+    this.runs += 1;
+    return 'ran';
+  }
+}
+
+@Module({})
+class AppModule {}
+
+const VOTERS = ['cjs-a', 'cjs-b', 'cjs-c'];
+const WAIT_MS = 10_000;
+
+function waitFor(what: string, check: () => boolean): Promise<void> {
+  // Event-driven apps would subscribe to leader$; a plain check every 10 ms keeps the fixture small.
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + WAIT_MS;
+    const poll = setInterval(() => {
+      if (check()) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() > deadline) {
+        clearInterval(poll);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 10);
+  });
+}
+
+async function main(): Promise<void> {
+  const network = new MemoryNetwork();
+  const nodes: { id: string; app: INestApplicationContext }[] = [];
+  for (const id of VOTERS) {
+    const app = await NestFactory.createApplicationContext(
+      {
+        module: AppModule,
+        imports: [
+          LeaderModule.forRoot({
+            clusterId: 'compat-nest11-cjs',
+            voters: VOTERS,
+            transport: network.transport(id),
+            store: new MemoryStateStore(),
+          }),
+        ],
+        providers: [Jobs],
+      },
+      { logger: ['error', 'warn'] },
+    );
+    nodes.push({ id, app });
+  }
+  const leaderOf = (node: (typeof nodes)[number]) => node.app.get(LeaderService);
+
+  await waitFor('a leader', () => nodes.filter((node) => leaderOf(node).isLeader()).length === 1);
+  const leader = nodes.find((node) => leaderOf(node).isLeader())!;
+  await waitFor('the @OnBecomeLeader() handler', () => leader.app.get(Jobs).fencingTokens.length > 0);
+  const results = nodes.map((node) => node.app.get(Jobs).runOnLeaderOnly());
+
+  // Close the leader first: it hands leadership over to one of the others.
+  await leader.app.close();
+  const rest = nodes.filter((node) => node !== leader);
+  await waitFor('a successor', () => rest.some((node) => leaderOf(node).isLeader()));
+  const successor = rest.find((node) => leaderOf(node).isLeader())!.id;
+  for (const node of rest) await node.app.close();
+
+  const nestCommonCopies = Object.keys(require.cache).filter((path) =>
+    /[\\/]@nestjs[\\/]common[\\/]index\.js$/.test(path),
+  );
+  const result = {
+    nestVersion: require('@nestjs/core/package.json').version as string,
+    batonNestjs: require.resolve('@baton/nestjs'),
+    nestCommonCopies,
+    leader: leader.id,
+    fencingTokens: leader.app.get(Jobs).fencingTokens,
+    leaderOnlyResults: results,
+    successor,
+  };
+  const ok =
+    result.nestVersion.startsWith('11.') &&
+    nestCommonCopies.length === 1 &&
+    results.filter((value) => value === 'ran').length === 1 &&
+    successor !== leader.id;
+  console.log(`COMPAT_RESULT ${JSON.stringify({ ok, ...result })}`);
+  if (!ok) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
