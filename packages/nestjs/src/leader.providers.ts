@@ -49,7 +49,14 @@ async function resolveTransport(options: LeaderModuleOptions): Promise<Transport
   }
   const { libp2pTransport } = libp2pModule;
   if (typeof libp2pTransport !== 'function') throw new Error(LIBP2P_NO_FACTORY);
-  return (await libp2pTransport(options.libp2p)) as Transport;
+  // The transport shares the election's cluster name, and keeps its peer key (the node's id, hence its
+  // identity as a voter) in the election's data directory unless told otherwise.
+  return (await libp2pTransport({
+    clusterId: options.clusterId,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    logger: nestElectionLogger('BatonLibp2p'),
+    ...options.libp2p,
+  })) as Transport;
 }
 
 function describe(context: Record<string, unknown>): string {
@@ -61,8 +68,8 @@ function describe(context: Record<string, unknown>): string {
 }
 
 /** The runtime's logger, writing through Nest's `Logger` so that it follows the app's logger settings. */
-function nestElectionLogger(): ElectionLogger {
-  const logger = new Logger('LeaderElection');
+function nestElectionLogger(context: string): ElectionLogger {
+  const logger = new Logger(context);
   const line = (message: string, context?: Record<string, unknown>) =>
     context ? `${message} ${describe(context)}` : message;
   return {
@@ -86,7 +93,7 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
     ...election
   } = options;
   const transport = await resolveTransport(options);
-  return new LeaderElection({ logger: nestElectionLogger(), ...election, transport });
+  return new LeaderElection({ logger: nestElectionLogger('LeaderElection'), ...election, transport });
 }
 
 /** The provider of the module's `LeaderElection`. */

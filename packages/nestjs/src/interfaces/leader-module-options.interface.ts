@@ -33,8 +33,10 @@ export interface LeaderModuleOptions extends Omit<LeaderElectionOptions, 'transp
   transport?: Transport;
   /**
    * Options for `libp2pTransport()` of `@baton/transport-libp2p`; the module imports that package lazily
-   * (it is an optional peer dependency) and builds the transport. Give this or `transport`, not both.
-   * Module initialisation fails with an `InvalidOptionError` when the package is not installed.
+   * (it is an optional peer dependency) and builds the transport. `clusterId` defaults to the module's
+   * `clusterId`, `dataDir` (where the node keeps its peer key, hence its id) to the module's `dataDir`, and
+   * the logger to Nest's. Give this or `transport`, not both. Module initialisation fails with an
+   * `InvalidOptionError` when the package is not installed.
    */
   libp2p?: Libp2pTransportInit;
   /**
