@@ -1,6 +1,15 @@
 import type { ElectionLogger } from './types.js';
 
-/** The levels of an {@link ElectionLogger}, from the most to the least verbose. */
+/**
+ * The levels of an {@link ElectionLogger}, from the most to the least verbose.
+ *
+ * @example
+ * ```ts
+ * import { type LogLevel, consoleLogger } from '@baton/core';
+ * const level: LogLevel = process.env.DEBUG ? 'debug' : 'warn';
+ * const logger = consoleLogger(level);
+ * ```
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];

@@ -18,10 +18,25 @@ import { defaultTimeProvider, type TimerHandle } from './time-provider.js';
 import { type EventHandler, TypedEmitter } from './typed-emitter.js';
 import type { LeaderElectionEvents, LeaderElectionOptions, LeadershipHandle } from './types.js';
 
-/** Where a {@link LeaderElection} is in its life. */
+/**
+ * Where a {@link LeaderElection} is in its life.
+ *
+ * @example
+ * ```ts
+ * if (election.status === 'running') console.log(election.inspect().role);
+ * ```
+ */
 export type ElectionStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** The events a {@link LeaderElection} emits, by name. */
+/**
+ * The events a {@link LeaderElection} emits, by name.
+ *
+ * @example
+ * ```ts
+ * import { LEADER_ELECTION_EVENTS } from '@baton/core';
+ * for (const event of LEADER_ELECTION_EVENTS) election.on(event, (value) => console.log(event, value));
+ * ```
+ */
 export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
   'became-leader',
   'became-follower',
@@ -33,7 +48,15 @@ export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
   'message',
 ];
 
-/** The runtime's snapshot: the state machine's, plus what only the runtime knows. */
+/**
+ * The runtime's snapshot: the state machine's, plus what only the runtime knows.
+ *
+ * @example
+ * ```ts
+ * const { role, term, leaseRemainingMs, eventLoop, persistence } = election.inspect();
+ * if (persistence.degraded) console.warn('the state store is failing');
+ * ```
+ */
 export interface LeaderElectionSnapshot extends InspectSnapshot {
   readonly status: ElectionStatus;
   /** The current leadership of this node, or `null`. */
@@ -61,7 +84,14 @@ export interface LeaderElectionSnapshot extends InspectSnapshot {
   };
 }
 
-/** Options of calls that wait: an abort signal, and a bound. */
+/**
+ * Options of calls that wait: an abort signal, and a bound.
+ *
+ * @example
+ * ```ts
+ * await election.transferLeadership(undefined, { signal: AbortSignal.timeout(2_000), timeoutMs: 1_000 });
+ * ```
+ */
 export interface WaitOptions {
   signal?: AbortSignal;
   /** Give up after this many milliseconds. */

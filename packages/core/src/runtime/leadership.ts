@@ -1,7 +1,14 @@
 import type { LeadershipEndReason } from '../machine/types.js';
 import type { LeadershipHandle } from './types.js';
 
-/** Why a leadership ended, as the runtime reports it: the machine's reasons, plus an event-loop stall. */
+/**
+ * Why a leadership ended, as the runtime reports it: the machine's reasons, plus an event-loop stall.
+ *
+ * @example
+ * ```ts
+ * election.on('leadership-lost', ({ term, reason }) => console.warn(`lost term ${term}: ${reason}`));
+ * ```
+ */
 export type LeadershipLossReason = LeadershipEndReason | 'event-loop-stall';
 
 /**

@@ -1,7 +1,15 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { TimeProvider, TimerHandle } from './time-provider.js';
 
-/** An event-loop stall: the loop could not run a due callback for `durationMs`, until `at`. */
+/**
+ * An event-loop stall: the loop could not run a due callback for `durationMs`, until `at`.
+ *
+ * @example
+ * ```ts
+ * const stall = election.inspect().eventLoop.lastStall;
+ * if (stall) console.log(`blocked ${stall.durationMs} ms, noticed by ${stall.source}`);
+ * ```
+ */
 export interface EventLoopStall {
   /** When the stall was noticed (monotonic ms): the loop was blocked until at least then. */
   readonly at: number;
@@ -11,14 +19,30 @@ export interface EventLoopStall {
   readonly source: 'drift-timer' | 'election-timer' | 'check';
 }
 
-/** Percentiles of the event-loop delay histogram (`perf_hooks.monitorEventLoopDelay`), in milliseconds. */
+/**
+ * Percentiles of the event-loop delay histogram (`perf_hooks.monitorEventLoopDelay`), in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const delay = election.inspect().eventLoop.delay; // null with a virtual clock
+ * console.log(delay?.p99);
+ * ```
+ */
 export interface EventLoopDelay {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
 }
 
-/** Options of an {@link EventLoopMonitor}. */
+/**
+ * Options of an {@link EventLoopMonitor}.
+ *
+ * @example
+ * ```ts
+ * import { type EventLoopMonitorInit, defaultTimeProvider } from '@baton/core';
+ * const init: EventLoopMonitorInit = { time: defaultTimeProvider, thresholdMs: 20, intervalMs: 10, onStall: console.warn };
+ * ```
+ */
 export interface EventLoopMonitorInit {
   time: TimeProvider;
   /** A timer that fires more than this late is a stall. */

@@ -1,7 +1,19 @@
 import type { PersistentState, Ready } from '../machine/types.js';
 import type { StateStore } from '../storage/types.js';
 
-/** What the pipeline reports back to its owner. */
+/**
+ * What the pipeline reports back to its owner.
+ *
+ * @example
+ * ```ts
+ * import type { PersistPipelineInit } from '@baton/core';
+ * const init: PersistPipelineInit = {
+ *   store, currentState: () => machine.persistentState,
+ *   onCommitted: (ready) => ready.messages.forEach((m) => transport.send(m)),
+ *   onFailed: (error) => console.error('save failed', error),
+ * };
+ * ```
+ */
 export interface PersistPipelineInit {
   store: StateStore;
   /** The machine's current persistent state: what a retry after a failed save writes. */

@@ -1,4 +1,13 @@
-/** An opaque timer handle returned by {@link TimeProvider.setTimeout}. */
+/**
+ * An opaque timer handle returned by {@link TimeProvider.setTimeout}.
+ *
+ * @example
+ * ```ts
+ * import { type TimerHandle, defaultTimeProvider } from '@baton/core';
+ * const handle: TimerHandle = defaultTimeProvider.setTimeout(() => {}, 100);
+ * defaultTimeProvider.clearTimeout(handle);
+ * ```
+ */
 export type TimerHandle = unknown;
 
 /**

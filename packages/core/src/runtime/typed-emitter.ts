@@ -1,7 +1,23 @@
-/** A handler of one event; it may be async. */
+/**
+ * A handler of one event; it may be async.
+ *
+ * @example
+ * ```ts
+ * import type { EventHandler, LeaderElectionEvents } from '@baton/core';
+ * const onLeader: EventHandler<LeaderElectionEvents['became-leader']> = async ({ term }) => console.log(term);
+ * ```
+ */
 export type EventHandler<T> = (value: T) => void | Promise<void>;
 
-/** Called when a handler throws or its promise rejects. */
+/**
+ * Called when a handler throws or its promise rejects.
+ *
+ * @example
+ * ```ts
+ * import type { HandlerErrorReporter } from '@baton/core';
+ * const report: HandlerErrorReporter<{ tick: number }> = (event, error) => console.error(event, error);
+ * ```
+ */
 export type HandlerErrorReporter<Events> = (event: keyof Events & string, error: unknown) => void;
 
 /**

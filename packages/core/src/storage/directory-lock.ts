@@ -4,7 +4,16 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StateLockedError } from './errors.js';
 
-/** The name of the lock file in a data directory. */
+/**
+ * The name of the lock file in a data directory.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { LOCK_FILE } from '@baton/core';
+ * console.log(JSON.parse(await readFile(`/var/lib/jobs/baton/${LOCK_FILE}`, 'utf8')).pid);
+ * ```
+ */
 export const LOCK_FILE = 'baton.lock';
 
 interface LockRecord {

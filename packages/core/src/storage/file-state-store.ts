@@ -8,9 +8,26 @@ import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
 import { CorruptStateError, StoreStateError } from './errors.js';
 import type { StateStore } from './types.js';
 
-/** The name of the state file in a data directory. */
+/**
+ * The name of the state file in a data directory.
+ *
+ * @example
+ * ```ts
+ * import { join } from 'node:path';
+ * import { STATE_FILE } from '@baton/core';
+ * console.log(join('/var/lib/jobs/baton', STATE_FILE)); // /var/lib/jobs/baton/baton-state.json
+ * ```
+ */
 export const STATE_FILE = 'baton-state.json';
-/** The format written by this version of Baton. */
+/**
+ * The format version written by this version of Baton; a file of another version is refused.
+ *
+ * @example
+ * ```ts
+ * import { STATE_FORMAT_VERSION } from '@baton/core';
+ * console.log(STATE_FORMAT_VERSION); // 1
+ * ```
+ */
 export const STATE_FORMAT_VERSION = 1;
 const FORMAT = 'baton-state';
 
@@ -132,7 +149,15 @@ export class FileStateStore implements StateStore {
   }
 }
 
-/** The text of a state file for `state`. */
+/**
+ * The text of a state file for `state`: versioned, checksummed JSON.
+ *
+ * @example
+ * ```ts
+ * import { serialiseState } from '@baton/core';
+ * console.log(serialiseState({ term: 1, votedFor: 'a', config: { version: 1, voters: ['a'] } }));
+ * ```
+ */
 export function serialiseState(state: PersistentState): string {
   const body = { format: FORMAT, version: STATE_FORMAT_VERSION, state: normalise(state) };
   const document = { ...body, checksum: checksum(body) };

@@ -2,7 +2,16 @@ import type { ElectionMessage, NodeId } from '../machine/types.js';
 import { defaultTimeProvider, type TimeProvider } from '../runtime/time-provider.js';
 import type { Transport, TransportHandlers } from '../transport/types.js';
 
-/** Options of a {@link MemoryNetwork}. */
+/**
+ * Options of a {@link MemoryNetwork}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryNetwork, VirtualClock } from '@baton/core/testing';
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ time: clock.provider(), latencyMs: (from, to) => (from === 'a' ? 5 : 1) });
+ * ```
+ */
 export interface MemoryNetworkOptions {
   /**
    * The time provider deliveries are scheduled with: one for all, or one per node (use the recipient's, so
@@ -17,7 +26,14 @@ export interface MemoryNetworkOptions {
   latencyMs?: number | ((from: NodeId, to: NodeId) => number);
 }
 
-/** Counters of a {@link MemoryNetwork}. */
+/**
+ * Counters of a {@link MemoryNetwork}.
+ *
+ * @example
+ * ```ts
+ * const { delivered, dropped } = network.stats;
+ * ```
+ */
 export interface MemoryNetworkStats {
   readonly delivered: number;
   /** Sent to a node that is not started, or across a cut link, or still in flight when it went down. */
@@ -195,7 +211,16 @@ export class MemoryNetwork {
   }
 }
 
-/** A {@link Transport} on a {@link MemoryNetwork}. */
+/**
+ * A {@link Transport} on a {@link MemoryNetwork}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * await transport.start({ onMessage: console.log, onBroadcast() {}, onPeerConnected() {}, onPeerDisconnected() {} });
+ * ```
+ */
 export class MemoryTransport implements Transport {
   private handlers: TransportHandlers | null = null;
   private starting: Promise<void> | null = null;

@@ -1,13 +1,31 @@
 import type { ElectionMessage, NodeId } from '../machine/types.js';
 import type { Transport, TransportHandlers } from '../transport/types.js';
 
-/** The matchers the compliance suite uses; vitest's, jest's and node:test-with-expect's all fit. */
+/**
+ * The matchers the compliance suite uses; vitest's and jest's `expect` fit.
+ *
+ * @example
+ * ```ts
+ * import { expect } from 'vitest';
+ * import type { ComplianceMatchers } from '@baton/core/testing';
+ * const matchers: ComplianceMatchers = expect(1);
+ * ```
+ */
 export interface ComplianceMatchers {
   toBe(expected: unknown): void;
   toEqual(expected: unknown): void;
 }
 
-/** The parts of a test framework the compliance suite needs, passed in by the caller. */
+/**
+ * The parts of a test framework the compliance suite needs, passed in by the caller.
+ *
+ * @example
+ * ```ts
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+ * import type { ComplianceTestApi } from '@baton/core/testing';
+ * const api: ComplianceTestApi = { describe, it, expect, beforeEach, afterEach };
+ * ```
+ */
 export interface ComplianceTestApi {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
@@ -16,7 +34,20 @@ export interface ComplianceTestApi {
   afterEach(body: () => Promise<void> | void): void;
 }
 
-/** How the suite gets transports to test. */
+/**
+ * How the suite gets transports to test.
+ *
+ * @example
+ * ```ts
+ * import { MemoryNetwork, type TransportHarness } from '@baton/core/testing';
+ * const harness: TransportHarness = {
+ *   async create(count) {
+ *     const network = new MemoryNetwork();
+ *     return Array.from({ length: count }, (_, i) => network.transport(`n${i}`));
+ *   },
+ * };
+ * ```
+ */
 export interface TransportHarness {
   /** A name for the `describe` block. */
   readonly name?: string;
