@@ -1,7 +1,14 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
 
-/** What `forRoot()`/`forRootAsync()` take besides the options themselves. */
+/**
+ * What `forRoot()`/`forRootAsync()` take besides the options themselves.
+ *
+ * @example
+ * ```ts
+ * LeaderModule.forRoot({ isGlobal: true, clusterId: 'jobs', voters, dataDir: '/data/baton', libp2p: {} });
+ * ```
+ */
 export interface LeaderModuleExtras {
   /**
    * Register the module globally, so that `LeaderService` can be injected everywhere without importing

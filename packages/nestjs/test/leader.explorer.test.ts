@@ -57,6 +57,13 @@ class Failing {
   }
 }
 
+@Injectable()
+class NeverSettles {
+  @OnBecomeLeader() hang() {
+    return new Promise<void>(() => {});
+  }
+}
+
 @Injectable({ scope: Scope.REQUEST })
 class PerRequest {
   @OnBecomeLeader() lead() {}
@@ -136,6 +143,19 @@ describe('LeaderExplorer', () => {
     await settle();
 
     expect(election.steppedDown).toBe(0);
+  });
+
+  it('does not let a handler that never settles hold back the others', async () => {
+    const election = await boot([NeverSettles, Recorder]);
+    const recorder = app!.get(Recorder);
+
+    const handle = election.becomeLeader(1);
+    election.follow('node-b', 2);
+
+    expect(recorder.calls.filter(([call]) => call === 'lead' || call === 'follow')).toEqual([
+      ['lead', handle],
+      ['follow', 'node-b', 2],
+    ]);
   });
 
   it('warns about handlers in request-scoped providers instead of failing', async () => {

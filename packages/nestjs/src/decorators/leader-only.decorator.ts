@@ -3,7 +3,19 @@ import { LEADER_LOGGER_CONTEXT, LEADER_ONLY_METADATA } from '../leader.constants
 import { leaderOnlyOnNonMethod, leaderOnlyUnregistered } from '../leader.messages.js';
 import { resolveLeadershipGate } from '../leader-only.registry.js';
 
-/** Options of {@link LeaderOnly}. */
+/**
+ * Options of {@link LeaderOnly}.
+ *
+ * @example
+ * ```ts
+ * const options: LeaderOnlyOptions = { passFencingToken: true };
+ * class Reports {
+ *   @LeaderOnly(options)
+ *   @Interval(60_000)
+ *   publish({ fencingToken }: LeadershipHandle) {}
+ * }
+ * ```
+ */
 export interface LeaderOnlyOptions {
   /**
    * Pass the `LeadershipHandle` (`fencingToken`, `term`, `since`, `signal`) as the method's first argument,

@@ -1,9 +1,16 @@
 import type { LeaderElectionOptions, Transport } from '@baton/core';
 
 /**
- * Options of `@baton/transport-libp2p`'s `libp2pTransport()`. Typed loosely here so that this package
- * loads without the optional libp2p transport; annotate with the transport's own options type to have them
- * checked (`libp2p: { ... } satisfies Libp2pTransportOptions`).
+ * Options of `@baton/transport-libp2p`'s `libp2pTransport()`. Typed loosely here so that this package's
+ * types load without the optional libp2p transport; annotate with the transport's own options type to have
+ * them checked.
+ *
+ * @example
+ * ```ts
+ * import type { Libp2pTransportOptions } from '@baton/transport-libp2p';
+ * const libp2p = { listen: ['/ip4/0.0.0.0/tcp/4001'], mdns: true } satisfies Partial<Libp2pTransportOptions>;
+ * LeaderModule.forRoot({ clusterId: 'jobs', voters, dataDir: '/data/baton', libp2p });
+ * ```
  */
 export type Libp2pTransportInit = Record<string, unknown>;
 
