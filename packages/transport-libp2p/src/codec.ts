@@ -43,6 +43,8 @@ export type FrameVerdict =
       readonly payload: Uint8Array;
       readonly seq: number;
     }
+  | { readonly kind: 'leave'; readonly from: NodeId }
+  | { readonly kind: 'hello'; readonly from: NodeId }
   | DroppedFrame;
 
 /** What one message of the gossip topic decodes to. */
@@ -201,9 +203,49 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
       return { kind: 'election', message: { ...envelope, type: 'timeout-now' } };
     case ElectionFrame.Kind.BROADCAST:
       return { kind: 'broadcast', from: frame.from, payload: frame.payload, seq: frame.seq };
+    case ElectionFrame.Kind.LEAVE:
+      return { kind: 'leave', from: frame.from };
+    case ElectionFrame.Kind.HELLO:
+      return { kind: 'hello', from: frame.from };
     default:
       return dropped('invalid', 'unknown message type');
   }
+}
+
+/**
+ * Encodes the notice that this node's transport stops, sent to each connected peer on the way out.
+ *
+ * @example
+ * ```ts
+ * import { encodeLeaveFrame } from '@baton/transport-libp2p';
+ * const bytes = encodeLeaveFrame({ cluster: 'jobs', from: 'a', to: 'b' });
+ * ```
+ */
+export function encodeLeaveFrame(fields: { cluster: string; from: NodeId; to: NodeId }): Uint8Array {
+  return ElectionFrame.encode({
+    kind: ElectionFrame.Kind.LEAVE,
+    cluster: fields.cluster,
+    from: fields.from,
+    to: fields.to,
+  });
+}
+
+/**
+ * Encodes the greeting that opens every election stream: the receiver reports the sender joined.
+ *
+ * @example
+ * ```ts
+ * import { encodeHelloFrame } from '@baton/transport-libp2p';
+ * const bytes = encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b' });
+ * ```
+ */
+export function encodeHelloFrame(fields: { cluster: string; from: NodeId; to: NodeId }): Uint8Array {
+  return ElectionFrame.encode({
+    kind: ElectionFrame.Kind.HELLO,
+    cluster: fields.cluster,
+    from: fields.from,
+    to: fields.to,
+  });
 }
 
 /**

@@ -4,6 +4,8 @@ import type { Stream } from '@libp2p/interface';
 export interface PeerChannelHost {
   /** Opens the election stream to `peer` (dialling it if needed), within the dial timeout. */
   openStream(peer: string): Promise<Stream>;
+  /** The frame that opens every stream (HELLO). */
+  greeting(peer: string): Uint8Array;
   /** The stream opened: the peer speaks the cluster's protocol. */
   streamOpened(peer: string): void;
   /** A frame was not sent. */
@@ -30,6 +32,8 @@ export class PeerChannel {
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  /** Grows at every reset: an opening that was started before a reset must not install its stream. */
+  private generation = 0;
   /** Streams opened over this channel's life (1 + reopenings). */
   streamsOpened = 0;
 
@@ -54,8 +58,39 @@ export class PeerChannel {
     this.pump();
   }
 
+  /** Opens the stream now if it is not open (a peer that joined gets its stream before the first message). */
+  connect(): void {
+    if (this.closed || this.stream !== null || this.opening || this.retryTimer !== null) return;
+    void this.open();
+  }
+
+  /**
+   * Sends a last frame and closes the stream gracefully, opening one if needed; gives up when `signal`
+   * aborts. Never throws. The channel is closed afterwards.
+   */
+  async finish(frame: Uint8Array, signal: AbortSignal): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.generation++;
+    this.clearRetry();
+    this.queue.length = 0;
+    let stream = this.stream;
+    this.stream = null;
+    try {
+      if (stream === null) {
+        stream = await this.host.openStream(this.peer);
+        stream.send(this.host.greeting(this.peer));
+      }
+      stream.send(frame);
+      await stream.close({ signal });
+    } catch {
+      stream?.abort(new Error('transport stopped'));
+    }
+  }
+
   /** Closes the stream and discards queued frames; a later `enqueue` starts afresh. */
   reset(): void {
+    this.generation++;
     this.clearRetry();
     const stream = this.stream;
     this.stream = null;
@@ -105,12 +140,13 @@ export class PeerChannel {
 
   private async open(): Promise<void> {
     this.opening = true;
+    const generation = this.generation;
     let stream: Stream;
     try {
       stream = await this.host.openStream(this.peer);
     } catch {
       this.opening = false;
-      if (this.closed) return;
+      if (this.closed || generation !== this.generation) return;
       this.failures++;
       for (let i = 0; i < this.queue.length; i++) this.host.frameDropped(this.peer, 'unreachable');
       this.queue.length = 0;
@@ -118,8 +154,17 @@ export class PeerChannel {
       return;
     }
     this.opening = false;
-    if (this.closed) {
-      stream.abort(new Error('transport stopped'));
+    if (this.closed || generation !== this.generation) {
+      stream.abort(new Error(this.closed ? 'transport stopped' : 'peer disconnected'));
+      if (!this.closed && this.queue.length > 0) this.pump();
+      return;
+    }
+    try {
+      stream.send(this.host.greeting(this.peer));
+    } catch {
+      stream.abort(new Error('stream failed'));
+      this.failures++;
+      this.scheduleRetry();
       return;
     }
     this.failures = 0;

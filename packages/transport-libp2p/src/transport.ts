@@ -12,7 +12,9 @@ import {
   encodeBroadcastFrame,
   encodeElectionMessage,
   encodeGossipBroadcast,
+  encodeHelloFrame,
   encodeLeaderAnnouncement,
+  encodeLeaveFrame,
 } from './codec.js';
 import { ExpectMismatchError } from './errors.js';
 import { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
@@ -73,6 +75,8 @@ export interface Libp2pTransportStats {
 type State = 'closed' | 'opening' | 'open' | 'closing';
 
 const P2P_CODE = 421;
+/** How long `stop()` spends telling peers it leaves. */
+const LEAVE_TIMEOUT_MS = 500;
 
 function emptyDropCounts(): Record<DropReason, number> {
   return {
@@ -318,6 +322,12 @@ export class Libp2pTransport implements Transport {
 
   /** {@inheritDoc @baton/core#Transport.peers} */
   peers(): readonly NodeId[] {
+    console.log(
+      'PEERS',
+      this.id?.slice(-4),
+      this.state,
+      [...this.connected].map((p) => p.slice(-4)),
+    );
     return [...this.connected].sort();
   }
 
@@ -510,6 +520,7 @@ export class Libp2pTransport implements Transport {
 
   private async teardown(): Promise<void> {
     this.handlers = null;
+    await this.leave();
     this.lifetime.abort(new Error('transport stopped'));
     for (const wake of this.membershipWaiters) wake();
     this.membershipWaiters.clear();
@@ -538,6 +549,24 @@ export class Libp2pTransport implements Transport {
     this.lastAnnounced = { term: 0, at: Number.NEGATIVE_INFINITY };
   }
 
+  /**
+   * Tells every connected peer that this transport stops (a LEAVE frame on the election stream), so that
+   * peers learn it left even when the libp2p node stays up. Bounded by LEAVE_TIMEOUT_MS.
+   */
+  private async leave(): Promise<void> {
+    const node = this.libp2p;
+    if (node === null || this.id === null || this.connected.size === 0) return;
+    const signal = AbortSignal.timeout(LEAVE_TIMEOUT_MS);
+    setMaxListeners(Number.POSITIVE_INFINITY, signal);
+    const from = this.id;
+    await Promise.all(
+      [...this.connected].map((peer) => {
+        const frame = lengthPrefixed(encodeLeaveFrame({ cluster: this.clusterId, from, to: peer }));
+        return this.channel(peer)?.finish(frame, signal);
+      }),
+    );
+  }
+
   // --- membership ------------------------------------------------------------------------------------
 
   private peerJoined(peer: NodeId): void {
@@ -547,6 +576,14 @@ export class Libp2pTransport implements Transport {
     if (this.connected.has(peer)) return;
     this.connected.add(peer);
     this.log?.('peer %s joined', peer);
+    console.log(
+      'JOIN',
+      this.id?.slice(-4),
+      peer.slice(-4),
+      new Error().stack?.split('\n').slice(2, 5).join(' / '),
+    );
+    // Open the stream at once: the peer learns about us (its inbound handler) and the first message is fast.
+    if (this.state === 'open') this.channel(peer)?.connect();
     const handlers = this.handlers;
     if (handlers) this.call(() => handlers.onPeerConnected(peer));
     for (const wake of this.membershipWaiters) wake();
@@ -555,20 +592,34 @@ export class Libp2pTransport implements Transport {
   private peerLeft(peer: NodeId): void {
     if (!this.connected.delete(peer)) return;
     this.log?.('peer %s left', peer);
+    console.log(
+      'LEFT',
+      this.id?.slice(-4),
+      peer.slice(-4),
+      new Error().stack?.split('\n').slice(2, 4).join(' / '),
+    );
     this.channels.get(peer)?.reset();
     const handlers = this.handlers;
     if (handlers) this.call(() => handlers.onPeerDisconnected(peer));
-    if (this.dialTargets.has(peer)) this.keepConnected(peer, 1);
   }
 
+  /** The last connection to a peer closed: it left, and if it is one to keep, redial it. */
   private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {
-    this.peerLeft(event.detail.toString());
+    const peer = event.detail.toString();
+    this.peerLeft(peer);
+    if (this.dialTargets.has(peer) && this.state === 'open') this.keepConnected(peer, 1);
   };
 
   /** Identify-push: a connected peer started to speak the protocol after the connection was identified. */
   private readonly onPeerUpdate = (event: CustomEvent<PeerUpdate>): void => {
-    const { peer } = event.detail;
-    if (!peer.protocols.includes(this.protocol) || this.libp2p === null) return;
+    const { peer, previous } = event.detail;
+    if (
+      !peer.protocols.includes(this.protocol) ||
+      previous?.protocols.includes(this.protocol) ||
+      this.libp2p === null
+    ) {
+      return;
+    }
     if (this.libp2p.getConnections(peer.id).length > 0) this.peerJoined(peer.id.toString());
   };
 
@@ -644,37 +695,46 @@ export class Libp2pTransport implements Transport {
   // --- election traffic ------------------------------------------------------------------------------
 
   private enqueue(peer: NodeId, frame: Uint8Array): void {
-    let channel = this.channels.get(peer);
+    const channel = this.channel(peer);
     if (!channel) {
-      try {
-        peerIdFromString(peer);
-      } catch {
-        this.counters.notSent.unreachable++;
-        return;
-      }
-      channel = new PeerChannel(peer, {
-        openStream: (to) => this.openStream(to),
-        streamOpened: (to) => {
-          this.counters.streamsOpened++;
-          this.peerJoined(to);
-        },
-        frameDropped: (_to, why) => {
-          if (why === 'queue-full') this.counters.notSent.queueFull++;
-          else if (why === 'unreachable') this.counters.notSent.unreachable++;
-          else this.counters.notSent.streamError++;
-        },
-        maxQueuedFrames: this.options.maxQueuedFrames,
-        maxRedialDelay: this.options.maxRedialDelay,
-      });
-      this.channels.set(peer, channel);
+      this.counters.notSent.unreachable++;
+      return;
     }
     this.counters.framesSent++;
     channel.enqueue(frame);
   }
 
+  /** The outbound channel to `peer`, created on first use; undefined when `peer` is not a peer id. */
+  private channel(peer: NodeId): PeerChannel | undefined {
+    let channel = this.channels.get(peer);
+    if (channel) return channel;
+    try {
+      peerIdFromString(peer);
+    } catch {
+      return undefined;
+    }
+    channel = new PeerChannel(peer, {
+      openStream: (to) => this.openStream(to),
+      greeting: (to) => lengthPrefixed(encodeHelloFrame({ cluster: this.clusterId, from: this.localId, to })),
+      streamOpened: (to) => {
+        this.counters.streamsOpened++;
+        this.peerJoined(to);
+      },
+      frameDropped: (_to, why) => {
+        if (why === 'queue-full') this.counters.notSent.queueFull++;
+        else if (why === 'unreachable') this.counters.notSent.unreachable++;
+        else this.counters.notSent.streamError++;
+      },
+      maxQueuedFrames: this.options.maxQueuedFrames,
+      maxRedialDelay: this.options.maxRedialDelay,
+    });
+    this.channels.set(peer, channel);
+    return channel;
+  }
+
   private async openStream(peer: NodeId): Promise<Stream> {
     const node = this.libp2p;
-    if (node === null || this.state !== 'open') throw new Error('transport not open');
+    if (node === null || this.lifetime.signal.aborted) throw new Error('transport not open');
     return node.dialProtocol(peerIdFromString(peer), this.protocol, { signal: this.dialSignal() });
   }
 
@@ -692,7 +752,8 @@ export class Libp2pTransport implements Transport {
     }
     this.inboundStreams.add(stream);
     stream.addEventListener('close', () => this.inboundStreams.delete(stream), { once: true });
-    this.peerJoined(remote);
+    // The peer is reported joined at its first valid frame (HELLO opens every stream), not when the stream
+    // opens: a stream that was opening while the peer left must not bring it back.
     const reader = new FrameReader(this.options.maxFrameSize);
     const context = { clusterId: this.clusterId, localId: this.id, remoteId: remote };
     const sink: FrameSink = {
@@ -715,9 +776,16 @@ export class Libp2pTransport implements Transport {
     const verdict = decodeFrame(bytes, context);
     if (verdict.kind === 'dropped') {
       this.drop(verdict.reason, verdict.detail);
-    } else if (verdict.kind === 'broadcast') {
+      return;
+    }
+    if (verdict.kind === 'leave') {
+      this.peerLeft(context.remoteId);
+      return;
+    }
+    this.peerJoined(context.remoteId);
+    if (verdict.kind === 'broadcast') {
       this.broadcastReceived(verdict.from, verdict.payload, verdict.seq);
-    } else {
+    } else if (verdict.kind === 'election') {
       const handlers = this.handlers;
       if (handlers) this.call(() => handlers.onMessage(verdict.message));
     }

@@ -93,3 +93,22 @@ export async function startMesh(
     stop: async () => void (await Promise.all(transports.map((t) => t.stop()))),
   };
 }
+
+/** `count` TCP ports free on 127.0.0.1 right now (held open together, so they are distinct). */
+export async function freePorts(count: number): Promise<number[]> {
+  const { createServer } = await import('node:net');
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import('node:net').Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}

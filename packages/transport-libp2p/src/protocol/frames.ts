@@ -28,7 +28,9 @@ export namespace ElectionFrame {
     HEARTBEAT = 'HEARTBEAT',
     HEARTBEAT_RESPONSE = 'HEARTBEAT_RESPONSE',
     TIMEOUT_NOW = 'TIMEOUT_NOW',
-    BROADCAST = 'BROADCAST'
+    BROADCAST = 'BROADCAST',
+    LEAVE = 'LEAVE',
+    HELLO = 'HELLO'
   }
 
   enum __KindValues {
@@ -40,7 +42,9 @@ export namespace ElectionFrame {
     HEARTBEAT = 5,
     HEARTBEAT_RESPONSE = 6,
     TIMEOUT_NOW = 7,
-    BROADCAST = 8
+    BROADCAST = 8,
+    LEAVE = 9,
+    HELLO = 10
   }
 
   export namespace Kind {
