@@ -39,14 +39,7 @@ export {
   type VoterConfig,
 } from './machine/types.js';
 export { consoleLogger, type LogLevel } from './runtime/console-logger.js';
-export {
-  type ElectionStatus,
-  ElectionWaitError,
-  LEADER_ELECTION_EVENTS,
-  LeaderElection,
-  type LeaderElectionSnapshot,
-  type WaitOptions,
-} from './runtime/leader-election.js';
+export { LEADER_ELECTION_EVENTS, LeaderElection } from './runtime/leader-election.js';
 export { Leadership, type LeadershipLossReason, LeadershipLostError } from './runtime/leadership.js';
 export {
   type EventLoopDelay,
@@ -57,6 +50,7 @@ export {
 export { decodePayload, encodePayload, PayloadError } from './runtime/payload.js';
 export { PersistPipeline, type PersistPipelineInit } from './runtime/persist-pipeline.js';
 export { defaultMaxEventLoopStallMs } from './runtime/runtime-options.js';
+export type { ElectionStatus, LeaderElectionSnapshot } from './runtime/snapshot.js';
 export { defaultTimeProvider, type TimeProvider, type TimerHandle } from './runtime/time-provider.js';
 export { type EventHandler, type HandlerErrorReporter, TypedEmitter } from './runtime/typed-emitter.js';
 export type {
@@ -66,6 +60,7 @@ export type {
   LeaderElectionOptions,
   LeadershipHandle,
 } from './runtime/types.js';
+export { ElectionWaitError, type WaitOptions, Waits } from './runtime/waits.js';
 export { LOCK_FILE } from './storage/directory-lock.js';
 export { CorruptStateError, StateLockedError, StoreStateError } from './storage/errors.js';
 export {

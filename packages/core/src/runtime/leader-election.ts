@@ -1,32 +1,17 @@
 import { ElectionStateError } from '../errors.js';
 import { ElectionMachine } from '../machine/machine.js';
-import type {
-  DropReason,
-  ElectionEvent,
-  ElectionMessage,
-  InspectSnapshot,
-  NodeId,
-  Ready,
-} from '../machine/types.js';
+import type { DropReason, ElectionEvent, ElectionMessage, NodeId, Ready } from '../machine/types.js';
 import type { TransportHandlers } from '../transport/types.js';
 import { Leadership, type LeadershipLossReason } from './leadership.js';
-import { type EventLoopDelay, EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
+import { EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
 import { decodePayload, encodePayload } from './payload.js';
 import { PersistPipeline } from './persist-pipeline.js';
 import { type RuntimeSettings, resolveRuntimeOptions } from './runtime-options.js';
+import type { ElectionStatus, LeaderElectionSnapshot } from './snapshot.js';
 import { defaultTimeProvider, type TimerHandle } from './time-provider.js';
 import { type EventHandler, TypedEmitter } from './typed-emitter.js';
 import type { LeaderElectionEvents, LeaderElectionOptions, LeadershipHandle } from './types.js';
-
-/**
- * Where a {@link LeaderElection} is in its life.
- *
- * @example
- * ```ts
- * if (election.status === 'running') console.log(election.inspect().role);
- * ```
- */
-export type ElectionStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+import { ElectionWaitError, type WaitOptions, Waits } from './waits.js';
 
 /**
  * The events a {@link LeaderElection} emits, by name.
@@ -47,73 +32,6 @@ export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
   'peer-left',
   'message',
 ];
-
-/**
- * The runtime's snapshot: the state machine's, plus what only the runtime knows.
- *
- * @example
- * ```ts
- * const { role, term, leaseRemainingMs, eventLoop, persistence } = election.inspect();
- * if (persistence.degraded) console.warn('the state store is failing');
- * ```
- */
-export interface LeaderElectionSnapshot extends InspectSnapshot {
-  readonly status: ElectionStatus;
-  /** The current leadership of this node, or `null`. */
-  readonly leadership: { readonly term: number; readonly since: number } | null;
-  /** The peers the transport reports connected. */
-  readonly peersConnected: readonly NodeId[];
-  /** Frames the transport dropped before they reached the election, by reason. */
-  readonly transportDrops: Readonly<Partial<Record<DropReason, number>>>;
-  readonly eventLoop: {
-    /** The bound above which a stall ends leadership (`maxEventLoopStallMs`). */
-    readonly maxStallMs: number;
-    readonly stalls: number;
-    readonly lastStall: EventLoopStall | null;
-    /** Percentiles of the event-loop delay since start (real time only), or `null`. */
-    readonly delay: EventLoopDelay | null;
-  };
-  readonly persistence: {
-    readonly store: string;
-    /** Batches of messages waiting for a save. */
-    readonly pendingSaves: number;
-    readonly failedSaves: number;
-    /** Whether the last save failed (the node sends nothing until a save succeeds). */
-    readonly degraded: boolean;
-    readonly lastSaveError: string | null;
-  };
-}
-
-/**
- * Options of calls that wait: an abort signal, and a bound.
- *
- * @example
- * ```ts
- * await election.transferLeadership(undefined, { signal: AbortSignal.timeout(2_000), timeoutMs: 1_000 });
- * ```
- */
-export interface WaitOptions {
-  signal?: AbortSignal;
-  /** Give up after this many milliseconds. */
-  timeoutMs?: number;
-}
-
-/**
- * A wait for the election ended without the expected outcome: no successor in time, or the election stopped.
- *
- * @example
- * ```ts
- * import { ElectionWaitError } from '@baton/core';
- * try {
- *   await election.transferLeadership(undefined, { timeoutMs: 500 });
- * } catch (error) {
- *   if (error instanceof ElectionWaitError) console.warn(error.message);
- * }
- * ```
- */
-export class ElectionWaitError extends Error {
-  override readonly name = 'ElectionWaitError';
-}
 
 /**
  * A node of a Baton cluster: drives the election state machine with the monotonic clock, a transport and a
@@ -147,10 +65,10 @@ export class LeaderElection {
   private readonly emitter: TypedEmitter<LeaderElectionEvents>;
   private readonly monitor: EventLoopMonitor;
   private readonly pipeline: PersistPipeline;
+  /** Waits of whenLeader, transferLeadership and stop, re-checked after every step. */
+  private readonly waits: Waits;
   private readonly transportDrops = new Map<DropReason, number>();
   private readonly pendingObservers = new Set<NodeId>();
-  /** Internal continuations re-checked after every step (waits of whenLeader, transfer, stop). */
-  private readonly watchers = new Set<() => void>();
   private readonly inbox: ((now: number) => void)[] = [];
 
   private machine: ElectionMachine | null = null;
@@ -184,6 +102,7 @@ export class LeaderElection {
       onStall: (stall) => this.onStall(stall),
       histogram: time === defaultTimeProvider,
     });
+    this.waits = new Waits(time, () => this.lifecycle === 'stopped');
     this.pipeline = new PersistPipeline({
       store: this.settings.store,
       currentState: () => this.requireMachine('save').persistentState,
@@ -311,7 +230,7 @@ export class LeaderElection {
   /** Resolves with the leadership handle as soon as this node leads (at once if it does). */
   whenLeader(options: { signal?: AbortSignal } = {}): Promise<LeadershipHandle> {
     if (this.isLeader() && this.current !== null) return Promise.resolve(this.current);
-    return this.waitFor('whenLeader', () => (this.current !== null ? this.current : undefined), options);
+    return this.waits.until('whenLeader', () => (this.current !== null ? this.current : undefined), options);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -339,8 +258,8 @@ export class LeaderElection {
   /**
    * Leaves the cluster gracefully. A leader first hands leadership to the most suitable follower and waits
    * (at most `stopTimeoutMs`) until a successor is known; then the election stops, pending saves finish, the
-   * transport stops and the store is closed. The leadership handle, if any, is aborted (`'transfer'`, or
-   * `'stopped'`). Idempotent: every call returns the same promise.
+   * transport stops and the store is closed. The leadership handle, if any, is aborted with reason
+   * `'stopped'` before the handover starts. Idempotent: every call returns the same promise.
    */
   stop(): Promise<void> {
     if (this.stopping === null) this.stopping = this.doStop();
@@ -368,7 +287,7 @@ export class LeaderElection {
       );
     }
     this.settings.logger.info('handing leadership over', { to: target, term: machine.term });
-    return this.waitFor('transferLeadership', () => this.successor(), {
+    return this.waits.until('transferLeadership', () => this.successor(), {
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? 2 * this.settings.election.electionTimeoutMax,
     });
@@ -468,7 +387,11 @@ export class LeaderElection {
     }
     this.lifecycle = 'stopping';
     const machine = this.requireMachine('stop');
-    if (machine.isLeader(time.now())) await this.handOver(machine);
+    if (machine.isLeader(time.now())) {
+      // The application hears 'stopped' first: its work must end before leadership is handed on.
+      this.endLeadership('stopped');
+      await this.handOver(machine);
+    }
     this.halted = true;
     this.endLeadership('stopped');
     time.clearTimeout(this.timer);
@@ -478,7 +401,7 @@ export class LeaderElection {
     this.monitor.stop();
     this.monitor.disableHistogram();
     // Saves in flight finish (and their messages go out) before the transport closes.
-    await this.boundedWait(this.pipeline.drain(), this.settings.stopTimeoutMs).catch(() =>
+    await this.waits.bounded(this.pipeline.drain(), this.settings.stopTimeoutMs).catch(() =>
       logger.warn('stop: saves were still pending when stopTimeoutMs ran out', {
         pending: this.pipeline.pending,
       }),
@@ -507,7 +430,7 @@ export class LeaderElection {
       return;
     }
     try {
-      const successor = await this.waitFor('stop', () => this.successor(), {
+      const successor = await this.waits.until('stop', () => this.successor(), {
         timeoutMs: this.settings.stopTimeoutMs,
       });
       logger.info('stop: leadership handed over', { successor, term: machine.term });
@@ -771,64 +694,8 @@ export class LeaderElection {
     return leader !== null && leader !== this.id ? leader : undefined;
   }
 
-  /** Resolves with the first value `probe` returns after a step; bounded by the signal and `timeoutMs`. */
-  private waitFor<T>(operation: string, probe: () => T | undefined, options: WaitOptions): Promise<T> {
-    const { signal, timeoutMs } = options;
-    const { time } = this.settings;
-    return new Promise<T>((resolve, reject) => {
-      let timer: TimerHandle | undefined;
-      const finish = (settle: () => void) => {
-        this.watchers.delete(watcher);
-        signal?.removeEventListener('abort', onAbort);
-        time.clearTimeout(timer);
-        settle();
-      };
-      const watcher = () => {
-        const value = probe();
-        if (value !== undefined) finish(() => resolve(value));
-        else if (this.lifecycle === 'stopped') {
-          finish(() => reject(new ElectionWaitError(`${operation}: the election stopped`)));
-        }
-      };
-      const onAbort = () => finish(() => reject(signal?.reason));
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = time.setTimeout(
-          () => finish(() => reject(new ElectionWaitError(`${operation}: gave up after ${timeoutMs} ms`))),
-          timeoutMs,
-        );
-      }
-      this.watchers.add(watcher);
-      watcher();
-    });
-  }
-
-  private boundedWait(promise: Promise<void>, timeoutMs: number): Promise<void> {
-    const { time } = this.settings;
-    return new Promise<void>((resolve, reject) => {
-      const timer = time.setTimeout(
-        () => reject(new ElectionWaitError(`gave up after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      promise.then(
-        () => {
-          time.clearTimeout(timer);
-          resolve();
-        },
-        (error: unknown) => {
-          time.clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-  }
-
   private notify(): void {
-    for (const watcher of [...this.watchers]) watcher();
+    this.waits.notify();
   }
 
   private countTransportDrop(reason: DropReason): void {

@@ -104,7 +104,7 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     expect(node.stop()).toBe(stopped);
     await cluster.clock.runUntil(() => node.status === 'stopped', { withinMs: 2_000 });
     await stopped;
-    expect((handle.signal.reason as LeadershipLostError).reason).toBe('transfer');
+    expect((handle.signal.reason as LeadershipLostError).reason).toBe('stopped');
     expect(node.isLeader()).toBe(false);
     const others = FIVE.filter((id) => id !== first);
     await cluster.clock.runUntil(() => others.some((id) => cluster!.node(id).isLeader()), {

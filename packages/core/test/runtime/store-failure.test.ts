@@ -48,7 +48,7 @@ describe('a failing state store', () => {
     const stopping = cluster.node(leader).stop();
     await cluster.clock.runUntil(() => cluster!.node(leader).status === 'stopped');
     await stopping;
-    expect((handle.signal.reason as LeadershipLostError).reason).toBe('transfer');
+    expect((handle.signal.reason as LeadershipLostError).reason).toBe('stopped');
     const transport = cluster.network.transport(leader);
     const sent = spy(transport);
     const node = cluster.restart(leader, { store: flaky, transport });

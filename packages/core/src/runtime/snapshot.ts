@@ -1,0 +1,48 @@
+import type { DropReason, InspectSnapshot, NodeId } from '../machine/types.js';
+import type { EventLoopDelay, EventLoopStall } from './loop-monitor.js';
+
+/**
+ * Where a {@link LeaderElection} is in its life.
+ *
+ * @example
+ * ```ts
+ * if (election.status === 'running') console.log(election.inspect().role);
+ * ```
+ */
+export type ElectionStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * The runtime's snapshot: the state machine's, plus what only the runtime knows.
+ *
+ * @example
+ * ```ts
+ * const { role, term, leaseRemainingMs, eventLoop, persistence } = election.inspect();
+ * if (persistence.degraded) console.warn('the state store is failing');
+ * ```
+ */
+export interface LeaderElectionSnapshot extends InspectSnapshot {
+  readonly status: ElectionStatus;
+  /** The current leadership of this node, or `null`. */
+  readonly leadership: { readonly term: number; readonly since: number } | null;
+  /** The peers the transport reports connected. */
+  readonly peersConnected: readonly NodeId[];
+  /** Frames the transport dropped before they reached the election, by reason. */
+  readonly transportDrops: Readonly<Partial<Record<DropReason, number>>>;
+  readonly eventLoop: {
+    /** The bound above which a stall ends leadership (`maxEventLoopStallMs`). */
+    readonly maxStallMs: number;
+    readonly stalls: number;
+    readonly lastStall: EventLoopStall | null;
+    /** Percentiles of the event-loop delay since start (real time only), or `null`. */
+    readonly delay: EventLoopDelay | null;
+  };
+  readonly persistence: {
+    readonly store: string;
+    /** Batches of messages waiting for a save. */
+    readonly pendingSaves: number;
+    readonly failedSaves: number;
+    /** Whether the last save failed (the node sends nothing until a save succeeds). */
+    readonly degraded: boolean;
+    readonly lastSaveError: string | null;
+  };
+}
