@@ -70,6 +70,8 @@ export interface InvariantCheckerOptions {
    * @default true
    */
   throwOnViolation?: boolean;
+  /** Hears of every violation as it is found (before it is thrown), e.g. to write it into a log. */
+  onViolation?: (violation: Violation) => void;
 }
 
 interface TermAndVote {
@@ -275,6 +277,7 @@ export class InvariantChecker {
   private fail(invariant: InvariantName, at: number, description: string): void {
     const violation: Violation = { invariant, seed: this.options.seed, at, description };
     this.recorded.push(violation);
+    this.options.onViolation?.(violation);
     if (this.throwOnViolation) throw new InvariantViolationError(violation);
   }
 }

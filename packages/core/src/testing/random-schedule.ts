@@ -137,7 +137,10 @@ class SchedulePlanner {
             lossRate: rnd.chance(0.6) ? rnd.between(0, 0.3) : 0,
             duplicateRate: rnd.chance(0.5) ? rnd.between(0, 0.2) : 0,
             reorderRate: rnd.chance(0.5) ? rnd.between(0, 0.3) : 0,
-            latency: { slowRate: rnd.chance(0.3) ? rnd.between(0.02, 0.3) : 0.02 },
+            latency: {
+              slowRate: rnd.chance(0.3) ? rnd.between(0.02, 0.3) : 0.02,
+              stallRate: rnd.chance(0.3) ? rnd.between(0, 0.05) : 0,
+            },
           }),
       ],
       [2, () => this.crash()],
@@ -234,7 +237,7 @@ class SchedulePlanner {
       lossRate: 0,
       duplicateRate: this.rnd.chance(0.3) ? this.rnd.between(0, 0.05) : 0,
       reorderRate: this.rnd.chance(0.3) ? this.rnd.between(0, 0.1) : 0,
-      latency: { slowRate: 0.02 },
+      latency: { slowRate: 0.02, stallRate: 0 },
     });
     for (const id of c.ids) {
       if (c.isCrashed(id)) c.restart(id);

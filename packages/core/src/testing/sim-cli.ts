@@ -46,4 +46,9 @@ function main(argv: readonly string[]): number {
   return summary.violations > 0 ? 1 : 0;
 }
 
+// Piping into `head` closes stdout early: that is not an error of the simulation.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 process.exitCode = main(process.argv.slice(2));

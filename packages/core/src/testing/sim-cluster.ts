@@ -9,7 +9,7 @@ import type {
   Role,
 } from '../machine/types.js';
 import { EventQueue } from './event-queue.js';
-import { InvariantChecker, type Violation } from './invariants.js';
+import { formatViolation, InvariantChecker, type Violation } from './invariants.js';
 import { Prng } from './prng.js';
 import { SimClock } from './sim-clock.js';
 import { describeEvent, describeMessage, formatLogEntry, type SimLogEntry } from './sim-log.js';
@@ -180,6 +180,7 @@ export class SimCluster {
       seed: this.seed,
       livenessBoundMs: this.livenessBoundMs,
       throwOnViolation: options.throwOnViolation ?? true,
+      onViolation: (violation) => this.record(null, 'violation', formatViolation(violation)),
     });
     this.ids.forEach((id, index) => {
       const random = this.random.fork();
@@ -724,7 +725,6 @@ export class SimCluster {
       holders.push(node.id);
       leaseEnd = node.clock.virtualAt(end);
     }
-    if (holders.length > 1) this.record(null, 'violation', `${holders.join(' and ')} hold a lease at once`);
     this.checker.leaseHolders(now, holders);
     this.coverage.observe(now, leaseEnd);
     this.checker.liveness(now, this.faultFree, leaseEnd !== null, this.coverage.lastLeaseEnd);

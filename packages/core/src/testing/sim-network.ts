@@ -16,6 +16,16 @@ export interface LatencyModel {
   slowMinMs: number;
   /** @default 45 */
   slowMaxMs: number;
+  /**
+   * Fraction of messages stuck for `U[stallMinMs, stallMaxMs)` more (a full buffer, a retransmission after a
+   * timeout): they arrive long after they were sent, when their sender may have moved on.
+   * @default 0
+   */
+  stallRate: number;
+  /** @default 100 */
+  stallMinMs: number;
+  /** @default 2000 */
+  stallMaxMs: number;
 }
 
 /** What the simulated network does to each message, besides partitions. */
@@ -37,7 +47,16 @@ export const HEALTHY_NETWORK: NetworkConditions = {
   duplicateRate: 0,
   reorderRate: 0,
   reorderWindowMs: 20,
-  latency: { baseMs: 0.2, jitterMs: 1.8, slowRate: 0.02, slowMinMs: 5, slowMaxMs: 45 },
+  latency: {
+    baseMs: 0.2,
+    jitterMs: 1.8,
+    slowRate: 0.02,
+    slowMinMs: 5,
+    slowMaxMs: 45,
+    stallRate: 0,
+    stallMinMs: 100,
+    stallMaxMs: 2_000,
+  },
 };
 
 /** A change to {@link NetworkConditions}; the latency model can be changed field by field. */
@@ -175,6 +194,9 @@ export class SimNetwork {
         : l.baseMs + l.jitterMs * this.random.next();
     if (c.reorderRate > 0 && this.random.next() < c.reorderRate)
       delay += c.reorderWindowMs * this.random.next();
+    if (l.stallRate > 0 && this.random.next() < l.stallRate) {
+      delay += this.random.between(l.stallMinMs, l.stallMaxMs);
+    }
     // A message is never delivered in the instant it is sent: the lease argument (lease.ts) relies on receipt
     // happening after the round started.
     return Math.max(delay, 0.001);
@@ -206,7 +228,9 @@ function mergeConditions(base: NetworkConditions, change: NetworkConditionsChang
     if (!(value >= 0 && value <= 1)) throw new RangeError(`network ${key} must be in [0, 1] (got ${value})`);
   }
   const l = merged.latency;
-  if (!(l.baseMs >= 0 && l.jitterMs >= 0 && l.slowMinMs >= 0 && l.slowMaxMs >= l.slowMinMs)) {
+  const ordered =
+    l.slowMinMs >= 0 && l.slowMaxMs >= l.slowMinMs && l.stallMinMs >= 0 && l.stallMaxMs >= l.stallMinMs;
+  if (!(l.baseMs >= 0 && l.jitterMs >= 0 && ordered && l.slowRate >= 0 && l.stallRate >= 0)) {
     throw new RangeError(`network latency model is invalid: ${JSON.stringify(l)}`);
   }
   return merged;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ElectionOptions } from '../machine/options.js';
 import type { Violation } from './invariants.js';
 import { runRandomSchedule } from './random-schedule.js';
 import { percentile } from './sim-stats.js';
@@ -15,6 +16,10 @@ export interface SimRunOptions {
   durationMs: number;
   /** Replay the first seed only and print its event log. @default false */
   verbose: boolean;
+  /** Election options of every node (not a CLI flag: for tests of the runner). @default the defaults */
+  election?: Partial<ElectionOptions>;
+  /** How far simulated clocks drift (not a CLI flag). @default the election's clockDriftBound */
+  clockDriftBound?: number;
 }
 
 /** The one-line JSON summary of many random schedules. Durations are virtual milliseconds. */
@@ -106,7 +111,13 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
   let steps = 0;
   let livenessBound = 0;
   for (let seed = options.seedStart; seed < options.seedStart + options.seeds; seed++) {
-    const run = runRandomSchedule({ seed, nodes: options.nodes, durationMs: options.durationMs });
+    const run = runRandomSchedule({
+      seed,
+      nodes: options.nodes,
+      durationMs: options.durationMs,
+      election: options.election,
+      clockDriftBound: options.clockDriftBound,
+    });
     const s = run.stats;
     electionsStarted += s.electionsStarted;
     electionsWon += s.electionsWon;

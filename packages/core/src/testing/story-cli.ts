@@ -28,4 +28,9 @@ function main(argv: readonly string[]): number {
   return violations === 0 ? 0 : 1;
 }
 
+// Piping into `head` closes stdout early: that is not an error of the simulation.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 process.exitCode = main(process.argv.slice(2));

@@ -38,3 +38,28 @@ describe('runSeeds', () => {
     );
   });
 });
+
+describe('runSeeds on a broken configuration', () => {
+  it('counts violations, names the seeds and reports each one', () => {
+    // A lease computed for exact clocks while the simulated clocks drift by 10 % (see invariants.test.ts).
+    const heard: number[] = [];
+    const summary = runSeeds(
+      {
+        seeds: 2,
+        seedStart: 33,
+        nodes: 5,
+        durationMs: 60_000,
+        verbose: false,
+        election: { clockDriftBound: 0 },
+        clockDriftBound: 0.1,
+      },
+      ({ seed, violation }) => {
+        expect(violation.seed).toBe(seed);
+        heard.push(seed);
+      },
+    );
+    expect(summary.violatingSeeds).toContain(34);
+    expect(summary.violations).toBe(heard.length);
+    expect(summary.violations).toBeGreaterThan(0);
+  });
+});
