@@ -55,6 +55,24 @@ describe('LeaderModule lifecycle on a three-node cluster', () => {
     expect(newTerm).toBeGreaterThan(term);
   });
 
+  it('emits each leader$ state once, through an election and a transfer', async () => {
+    cluster = await TestCluster.start();
+    const seen = cluster.nodes.map((node) => {
+      const values: LeaderState[] = [];
+      node.leader.leader$.subscribe((value) => values.push(value));
+      return values;
+    });
+    const { node: first } = await cluster.elected();
+    const target = cluster.open.find((node) => node !== first)!;
+    await first.leader.transferLeadership(target.id);
+    await cluster.elected('the transfer target');
+
+    for (const values of seen) {
+      expect(values.length).toBeGreaterThan(1);
+      for (const [index, value] of values.slice(1).entries()) expect(value).not.toEqual(values[index]);
+    }
+  });
+
   it('completes the closed application’s streams, after their last value', async () => {
     cluster = await TestCluster.start();
     const { node } = await cluster.elected();
