@@ -322,12 +322,6 @@ export class Libp2pTransport implements Transport {
 
   /** {@inheritDoc @baton/core#Transport.peers} */
   peers(): readonly NodeId[] {
-    console.log(
-      'PEERS',
-      this.id?.slice(-4),
-      this.state,
-      [...this.connected].map((p) => p.slice(-4)),
-    );
     return [...this.connected].sort();
   }
 
@@ -576,12 +570,6 @@ export class Libp2pTransport implements Transport {
     if (this.connected.has(peer)) return;
     this.connected.add(peer);
     this.log?.('peer %s joined', peer);
-    console.log(
-      'JOIN',
-      this.id?.slice(-4),
-      peer.slice(-4),
-      new Error().stack?.split('\n').slice(2, 5).join(' / '),
-    );
     // Open the stream at once: the peer learns about us (its inbound handler) and the first message is fast.
     if (this.state === 'open') this.channel(peer)?.connect();
     const handlers = this.handlers;
@@ -592,12 +580,6 @@ export class Libp2pTransport implements Transport {
   private peerLeft(peer: NodeId): void {
     if (!this.connected.delete(peer)) return;
     this.log?.('peer %s left', peer);
-    console.log(
-      'LEFT',
-      this.id?.slice(-4),
-      peer.slice(-4),
-      new Error().stack?.split('\n').slice(2, 4).join(' / '),
-    );
     this.channels.get(peer)?.reset();
     const handlers = this.handlers;
     if (handlers) this.call(() => handlers.onPeerDisconnected(peer));

@@ -1,0 +1,314 @@
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidOptionError } from '@baton/core';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { Libp2p } from '@libp2p/interface';
+import { noise } from '@libp2p/noise';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { tcp } from '@libp2p/tcp';
+import { yamux } from '@libp2p/yamux';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createSwarmKey,
+  ExpectMismatchError,
+  encodeElectionMessage,
+  ensurePromiseWithResolvers,
+  type Libp2pTransport,
+  lengthPrefixed,
+  libp2pTransport,
+  PeerKeyError,
+  resolveVoters,
+} from '../src/index.js';
+import { ElectionFrame } from '../src/protocol/frames.js';
+import { eventually, quietLogger, Recorder, startMesh, tempDir, testTransport } from './helpers.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup().catch(() => {})));
+});
+function later<T extends { stop(): unknown }>(thing: T): T {
+  cleanups.push(async () => thing.stop());
+  return thing;
+}
+async function dir(): Promise<string> {
+  const { path, remove } = await tempDir();
+  cleanups.push(remove);
+  return path;
+}
+
+/** A bare libp2p node that speaks whatever bytes a test gives it. */
+async function rawNode(): Promise<Libp2p> {
+  ensurePromiseWithResolvers();
+  return later(
+    await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+    }),
+  );
+}
+
+describe('options', () => {
+  it('rejects bad options with an error naming the option', () => {
+    const bad: [Record<string, unknown>, string][] = [
+      [{}, 'clusterId'],
+      [{ clusterId: 'has/slash' }, 'clusterId'],
+      [{ clusterId: 'c', listen: ['not a multiaddr'] }, 'listen[0]'],
+      [{ clusterId: 'c', bootstrap: ['/ip4/127.0.0.1/tcp/1'] }, 'bootstrap[0]'],
+      [{ clusterId: 'c', bootstrap: '/ip4/127.0.0.1/tcp/1' }, 'bootstrap'],
+      [{ clusterId: 'c', dialTimeout: 0 }, 'dialTimeout'],
+      [{ clusterId: 'c', maxFrameSize: 10 }, 'maxFrameSize'],
+      [{ clusterId: 'c', maxQueuedFrames: 1.5 }, 'maxQueuedFrames'],
+      [{ clusterId: 'c', leaderAnnounceInterval: -1 }, 'leaderAnnounceInterval'],
+      [{ clusterId: 'c', mdns: 'yes' }, 'mdns'],
+      [{ clusterId: 'c', allow: 'everyone' }, 'allow'],
+      [{ clusterId: 'c', preSharedKey: new Uint8Array([1, 2, 3]) }, 'preSharedKey'],
+      [{ clusterId: 'c', preSharedKey: '/nonexistent/swarm.key' }, 'preSharedKey'],
+      [{ clusterId: 'c', dataDir: '' }, 'dataDir'],
+      [{ clusterId: 'c', node: { handle: () => {} }, mdns: true }, 'mdns'],
+      [{ clusterId: 'c', node: {} }, 'node'],
+    ];
+    for (const [options, option] of bad) {
+      let error: unknown;
+      try {
+        libp2pTransport(options as never);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, JSON.stringify(options)).toBeInstanceOf(InvalidOptionError);
+      expect((error as InvalidOptionError).option).toBe(option);
+    }
+  });
+
+  it('accepts a swarm key made by createSwarmKey, as bytes or as a file', async () => {
+    const key = createSwarmKey();
+    const path = join(await dir(), 'swarm.key');
+    await writeFile(path, key, { mode: 0o600 });
+    expect(() => libp2pTransport({ clusterId: 'c', preSharedKey: key })).not.toThrow();
+    expect(() => libp2pTransport({ clusterId: 'c', preSharedKey: path })).not.toThrow();
+  });
+});
+
+describe('resolveVoters', () => {
+  it('resolves peer ids and multiaddrs with /p2p/ into sorted ids and dial addresses', async () => {
+    const [a, b] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+    const idA = peerIdFromPrivateKey(a).toString();
+    const idB = peerIdFromPrivateKey(b).toString();
+    const { voters, addresses } = resolveVoters([`/ip4/10.0.0.1/tcp/4001/p2p/${idB}`, idA, idB]);
+    expect(voters).toEqual([idA, idB].sort());
+    expect(addresses.map(String)).toEqual([`/ip4/10.0.0.1/tcp/4001/p2p/${idB}`]);
+    expect(resolveVoters([multiaddr(`/ip4/10.0.0.2/tcp/1/p2p/${idA}`)]).voters).toEqual([idA]);
+  });
+
+  it('names the bad entry', () => {
+    expect(() => resolveVoters(['/ip4/10.0.0.1/tcp/4001'])).toThrow(/voters\[0\].*\/p2p/);
+    expect(() => resolveVoters(['12D3KooWnotapeerid'])).toThrow(/voters\[0\].*not a peer id/);
+  });
+});
+
+describe('identity', () => {
+  it('keeps the peer id across restarts, in a key file of mode 0600', async () => {
+    const dataDir = await dir();
+    const first = testTransport({ dataDir });
+    await first.open();
+    const id = first.localId;
+    await first.stop();
+    const second = later(testTransport({ dataDir }));
+    await second.open();
+    expect(second.localId).toBe(id);
+    expect((await stat(join(dataDir, 'peer-key'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a corrupt key file, naming it, and leaves it alone', async () => {
+    const dataDir = await dir();
+    const path = join(dataDir, 'peer-key');
+    await writeFile(path, 'not a key');
+    await chmod(path, 0o600);
+    const transport = testTransport({ dataDir });
+    const error = await transport.open().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PeerKeyError);
+    expect((error as PeerKeyError).path).toBe(path);
+    expect((error as Error).message).toContain(path);
+    expect(await readFile(path, 'utf8')).toBe('not a key');
+  });
+});
+
+describe('election traffic', () => {
+  it('reuses one stream per peer for every message', async () => {
+    const mesh = await startMesh(2);
+    cleanups.push(mesh.stop);
+    const [a, b] = mesh.transports as [Libp2pTransport, Libp2pTransport];
+    for (let round = 1; round <= 200; round++) {
+      a.send({ type: 'heartbeat', cluster: 'test', from: a.localId, to: b.localId, term: 1, round });
+    }
+    await eventually(() => mesh.recorders[1]!.messages.length === 200, 10_000, '200 messages');
+    expect(mesh.recorders[1]!.messages.map((m) => (m.type === 'heartbeat' ? m.round : 0))).toEqual(
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
+    expect(a.stats().streamsOpened).toBe(1);
+  });
+
+  it('reopens a broken stream and keeps delivering', async () => {
+    const mesh = await startMesh(2);
+    cleanups.push(mesh.stop);
+    const [a, b] = mesh.transports as [Libp2pTransport, Libp2pTransport];
+    const heartbeat = (round: number) =>
+      a.send({ type: 'heartbeat', cluster: 'test', from: a.localId, to: b.localId, term: 1, round });
+    heartbeat(1);
+    await eventually(() => mesh.recorders[1]!.messages.length === 1);
+    const connection = a.node!.getConnections(b.node!.peerId)[0]!;
+    for (const stream of connection.streams.filter((s) => s.protocol === a.protocol)) {
+      stream.abort(new Error('test: break the stream'));
+    }
+    await eventually(
+      () => {
+        heartbeat(2);
+        return mesh.recorders[1]!.messages.some((m) => m.type === 'heartbeat' && m.round === 2);
+      },
+      10_000,
+      'a message after the stream broke',
+    );
+    expect(a.stats().streamsOpened).toBeGreaterThanOrEqual(2);
+  });
+
+  it('drops and reports bad frames from a peer without crashing or stalling', async () => {
+    const transport = later(testTransport({ maxFrameSize: 1024 }));
+    const recorder = new Recorder();
+    await transport.start(recorder);
+    const attacker = await rawNode();
+    const me = attacker.peerId.toString();
+    const to = transport.localId;
+    const stream = await attacker.dialProtocol(transport.addresses()[0]!, transport.protocol, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const good = (term: number) =>
+      lengthPrefixed(encodeElectionMessage({ type: 'timeout-now', cluster: 'test', from: me, to, term }));
+    const frames = [
+      lengthPrefixed(new Uint8Array(5000).fill(1)), // over maxFrameSize
+      lengthPrefixed(new Uint8Array([0xff, 0xff, 0xff])), // does not decode
+      lengthPrefixed(encodeElectionMessage({ type: 'timeout-now', cluster: 'other', from: me, to, term: 1 })),
+      lengthPrefixed(encodeElectionMessage({ type: 'timeout-now', cluster: 'test', from: to, to, term: 1 })), // spoofed from
+      lengthPrefixed(
+        encodeElectionMessage({ type: 'timeout-now', cluster: 'test', from: me, to: me, term: 1 }),
+      ),
+      lengthPrefixed(
+        new Uint8Array([0x08, 0x63, ...ElectionFrame.encode({ cluster: 'test', from: me, to })]),
+      ), // type 99
+      good(7),
+    ];
+    for (const frame of frames) stream.send(frame);
+    await eventually(() => recorder.messages.length === 1, 10_000, 'the good frame after the bad ones');
+    expect(recorder.messages[0]).toMatchObject({ type: 'timeout-now', from: me, term: 7 });
+    expect(recorder.dropped.map((d) => d.reason)).toEqual([
+      'invalid',
+      'invalid',
+      'wrong-cluster',
+      'invalid',
+      'misaddressed',
+      'invalid',
+    ]);
+    expect(transport.stats().dropped).toMatchObject({ invalid: 4, 'wrong-cluster': 1, misaddressed: 1 });
+    // An unreadable length prefix closes that stream only; the node goes on.
+    stream.send(new Uint8Array(10).fill(0xff));
+    await eventually(() => recorder.dropped.length === 7, 10_000, 'the unreadable prefix to be reported');
+    const again = await attacker.dialProtocol(transport.addresses()[0]!, transport.protocol, {
+      signal: AbortSignal.timeout(5000),
+    });
+    again.send(good(8));
+    await eventually(() => recorder.messages.length === 2, 10_000, 'a frame on a new stream');
+  });
+});
+
+describe('private network', () => {
+  it('connects nodes that share the key; a node without it or with another key cannot join', async () => {
+    const key = createSwarmKey();
+    const mesh = await startMesh(2, { preSharedKey: key, dialTimeout: 1000 });
+    cleanups.push(mesh.stop);
+    const bootstrap = mesh.transports.flatMap((t) => t.addresses());
+    for (const preSharedKey of [createSwarmKey(), undefined]) {
+      const outsider = later(testTransport({ preSharedKey, bootstrap, dialTimeout: 1000 }));
+      const recorder = new Recorder();
+      await outsider.start(recorder);
+      const dial = await outsider
+        .node!.dial(bootstrap[0]!, { signal: AbortSignal.timeout(1500) })
+        .then(() => 'connected')
+        .catch(() => 'refused');
+      expect(dial).toBe('refused');
+      // A message to a member goes nowhere, and neither side lists the other.
+      outsider.send({
+        type: 'timeout-now',
+        cluster: 'test',
+        from: outsider.localId,
+        to: mesh.transports[0]!.localId,
+        term: 1,
+      });
+      expect(outsider.peers()).toEqual([]);
+      for (const member of mesh.transports) expect(member.peers()).not.toContain(outsider.localId);
+      expect(mesh.recorders.every((r) => r.messages.length === 0)).toBe(true);
+    }
+  });
+});
+
+describe('discovery', () => {
+  it('discoverVoters({ expect }) forms the same sorted voter set on every node, and saves it', async () => {
+    const dirs = await Promise.all([dir(), dir(), dir()]);
+    const transports: Libp2pTransport[] = [];
+    for (const dataDir of dirs) {
+      transports.push(later(testTransport({ dataDir, bootstrap: transports.flatMap((t) => t.addresses()) })));
+      await transports.at(-1)!.open();
+    }
+    const signal = AbortSignal.timeout(20_000);
+    const sets = await Promise.all(transports.map((t) => t.discoverVoters({ expect: 3, signal })));
+    const ids = transports.map((t) => t.localId).sort();
+    for (const set of sets) expect(set).toEqual(ids);
+    // Saved: a restarted node gets the set back without waiting for anyone.
+    await transports[0]!.stop();
+    const restarted = later(testTransport({ dataDir: dirs[0]! }));
+    expect(await restarted.discoverVoters({ expect: 3, signal })).toEqual(ids);
+  });
+
+  it('refuses to guess when more members than expected are found', async () => {
+    const mesh = await startMesh(3);
+    cleanups.push(mesh.stop);
+    const error = await mesh.transports[0]!.discoverVoters({ expect: 2 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ExpectMismatchError);
+  });
+
+  it('finds peers with mDNS and dials them', async () => {
+    const clusterId = `mdns-${process.pid}-${Date.now()}`;
+    const warnings: string[] = [];
+    const logger = { ...quietLogger, warn: (message: string) => warnings.push(message) };
+    const transports = [0, 1, 2].map(() => later(testTransport({ clusterId, mdns: true, logger })));
+    for (const transport of transports) await transport.open();
+    const voters = await Promise.all(
+      transports.map((t) => t.discoverVoters({ expect: 3, signal: AbortSignal.timeout(30_000) })),
+    );
+    expect(new Set(voters.map((v) => v.join())).size).toBe(1);
+    expect(warnings.some((w) => w.includes('mDNS is on without a preSharedKey'))).toBe(true);
+  });
+});
+
+describe('gossip', () => {
+  it('delivers a broadcast once to every peer and drops gossip from non-members', async () => {
+    const mesh = await startMesh(3);
+    cleanups.push(mesh.stop);
+    const [a] = mesh.transports as [Libp2pTransport];
+    a.broadcast(new TextEncoder().encode('hello'));
+    await eventually(
+      () => mesh.recorders.slice(1).every((r) => r.broadcasts.length === 1),
+      10_000,
+      'broadcasts',
+    );
+    // A second broadcast with the subscriptions in place goes by gossip only.
+    a.broadcast(new TextEncoder().encode('again'));
+    await eventually(
+      () => mesh.recorders.slice(1).every((r) => r.broadcasts.length === 2),
+      10_000,
+      'broadcasts',
+    );
+    expect(mesh.recorders[0]!.broadcasts).toEqual([]);
+  });
+});
