@@ -1,5 +1,6 @@
 import type { LeaderElection, LeadershipHandle } from '@baton/core';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Scope } from '@nestjs/common';
+import { ContextIdFactory } from '@nestjs/core';
 import { Cron, Interval, ScheduleModule, SchedulerRegistry, Timeout } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -60,6 +61,15 @@ class Jobs {
   }
 }
 
+@Injectable({ scope: Scope.REQUEST })
+class PerRequestJobs {
+  runs = 0;
+  @LeaderOnly()
+  run() {
+    this.runs += 1;
+  }
+}
+
 const METHODS = [
   'outerInterval',
   'innerInterval',
@@ -71,19 +81,19 @@ const METHODS = [
 
 let app: TestingModule | undefined;
 
-async function boot(election: FakeElection) {
+async function boot(election: FakeElection, providers: unknown[] = [Jobs]) {
   app = await Test.createTestingModule({
     imports: [
       ScheduleModule.forRoot(),
       LeaderModule.forRoot({ clusterId: 'fake', transport: {} as never, dataDir: 'unused' }),
     ],
-    providers: [Jobs],
+    providers: providers as never[],
   })
     .overrideProvider(LEADER_ELECTION)
     .useValue(election as unknown as LeaderElection)
     .compile();
   await app.init();
-  return { jobs: app.get(Jobs), registry: app.get(SchedulerRegistry) };
+  return { app, registry: app.get(SchedulerRegistry) };
 }
 
 afterEach(async () => {
@@ -103,7 +113,8 @@ describe('@LeaderOnly() with @nestjs/schedule', () => {
 
   it('runs the scheduled methods on the leader only, whatever the order', async () => {
     const election = new FakeElection();
-    const { jobs, registry } = await boot(election);
+    const { app, registry } = await boot(election);
+    const jobs = app.get(Jobs);
     const fire = async () => {
       for (const name of ['outer-interval', 'inner-interval']) {
         (registry.getInterval(name) as unknown as { _onTimeout: () => void })._onTimeout();
@@ -132,7 +143,7 @@ describe('@LeaderOnly() with @nestjs/schedule', () => {
 
   it('prepends the leadership to the caller’s arguments and returns the result', async () => {
     const election = new FakeElection();
-    const { jobs } = await boot(election);
+    const jobs = (await boot(election)).app.get(Jobs);
 
     // The decorator supplies the first parameter: callers pass only the rest.
     const withToken = jobs.withToken.bind(jobs) as unknown as (label: string) => string | undefined;
@@ -143,8 +154,20 @@ describe('@LeaderOnly() with @nestjs/schedule', () => {
   });
 
   it('returns a resolved promise from a skipped async method', async () => {
-    const { jobs } = await boot(new FakeElection());
+    const jobs = (await boot(new FakeElection())).app.get(Jobs);
     await expect(jobs.outerCron()).resolves.toBeUndefined();
+  });
+
+  it('decides for request-scoped instances, created after bootstrap, through their class', async () => {
+    const election = new FakeElection();
+    const { app } = await boot(election, [PerRequestJobs]);
+    const perRequest = await app.resolve(PerRequestJobs, ContextIdFactory.create());
+
+    perRequest.run();
+    election.becomeLeader(2);
+    perRequest.run();
+
+    expect(perRequest.runs).toBe(1);
   });
 
   it('skips, with one warning, an instance no application registered', async () => {
