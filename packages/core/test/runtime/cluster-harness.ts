@@ -50,7 +50,7 @@ export class VirtualCluster {
   constructor(
     readonly ids: readonly string[],
     private readonly extra: Partial<LeaderElectionOptions> = {},
-    latencyMs = 1,
+    latencyMs: number | ((from: string, to: string) => number) = 1,
   ) {
     for (const id of ids) {
       this.providers.set(id, this.clock.provider(id));
