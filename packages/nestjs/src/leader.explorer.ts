@@ -98,15 +98,7 @@ export class LeaderExplorer implements OnModuleInit {
       if (typeof method !== 'function') continue;
       if (!registeredLeaderOnly && Reflect.getOwnMetadata(LEADER_ONLY_METADATA, method)) {
         registeredLeaderOnly = true;
-        const metatypePrototype = (wrapper.metatype as { prototype?: unknown } | null)?.prototype;
-        this.disposers.push(
-          isStatic
-            ? registerLeaderOnlyInstance(instance, this.leaderService)
-            : registerLeaderOnlyPrototype(
-                typeof metatypePrototype === 'object' && metatypePrototype ? metatypePrototype : prototype,
-                this.leaderService,
-              ),
-        );
+        this.registerLeaderOnly(instance, prototype, isStatic);
       }
       const events: readonly LeaderEventName[] = Reflect.getOwnMetadata(LEADER_EVENT_METADATA, method) ?? [];
       const className = instance.constructor?.name ?? wrapper.name;
@@ -118,6 +110,18 @@ export class LeaderExplorer implements OnModuleInit {
         this.subscribe(event, instance, method as Method, className, methodName);
       }
     }
+  }
+
+  /**
+   * A singleton is registered as the instance itself; a request-scoped or transient provider, whose
+   * instances are created later, by its class (the discovered instance shares its prototype).
+   */
+  private registerLeaderOnly(instance: object, prototype: object, isStatic: boolean): void {
+    this.disposers.push(
+      isStatic
+        ? registerLeaderOnlyInstance(instance, this.leaderService)
+        : registerLeaderOnlyPrototype(prototype, this.leaderService),
+    );
   }
 
   private subscribe<E extends LeaderEventName>(
