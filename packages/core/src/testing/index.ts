@@ -23,7 +23,8 @@ export {
 export { Prng } from './prng.js';
 export { type RandomRunResult, type RandomScheduleOptions, runRandomSchedule } from './random-schedule.js';
 export { SimClock } from './sim-clock.js';
-export { type RunUntilOptions, SimCluster, type SimClusterOptions } from './sim-cluster.js';
+export { SimCluster } from './sim-cluster.js';
+export { SimEngine } from './sim-engine.js';
 export { formatLogEntry, type SimLogEntry } from './sim-log.js';
 export {
   HEALTHY_NETWORK,
@@ -32,6 +33,7 @@ export {
   type NetworkConditionsChange,
   SimNetwork,
 } from './sim-network.js';
+export type { RunUntilOptions, SimClusterOptions } from './sim-options.js';
 export {
   parseSimArgs,
   replayCommand,
