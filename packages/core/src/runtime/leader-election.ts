@@ -154,7 +154,10 @@ export class LeaderElection {
 
   /** The leader this node knows of (itself when it leads), or `null`. */
   leader(): NodeId | null {
-    return this.machine?.leader ?? null;
+    const machine = this.machine;
+    if (machine === null) return null;
+    if (machine.leader === machine.id) this.isLeader(); // a lapsed lease must not be reported as held
+    return machine.leader;
   }
 
   /** The current term (0 before start). The term of a leadership is its fencing token. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ElectionStateError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import { checkPersistentState } from '../machine/persistent-state.js';
 import type { PersistentState } from '../machine/types.js';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
@@ -69,9 +69,7 @@ export class FileStateStore implements StateStore {
 
   constructor(dataDir: string) {
     if (typeof dataDir !== 'string' || dataDir.trim() === '') {
-      throw new ElectionStateError(
-        `FileStateStore: dataDir must be a non-empty path (got ${JSON.stringify(dataDir)})`,
-      );
+      throw new InvalidOptionError('dataDir', dataDir, 'must be a non-empty path');
     }
     this.directory = resolve(dataDir);
     this.file = join(this.directory, STATE_FILE);
