@@ -66,7 +66,17 @@ export class EventQueue<T> {
   }
 }
 
-/** One scheduled entry of an {@link EventQueue}. */
+/**
+ * One scheduled entry of an {@link EventQueue}.
+ *
+ * @example
+ * ```ts
+ * import { EventQueue } from '@baton/core/testing';
+ * const queue = new EventQueue<string>();
+ * queue.push(3, 'x');
+ * const { at, seq, value } = queue.pop()!; // 3, 0, 'x'
+ * ```
+ */
 export interface QueueEntry<T> {
   readonly at: number;
   readonly seq: number;

@@ -1,6 +1,14 @@
 import type { NodeId } from '../machine/types.js';
 
-/** The safety and liveness properties the simulator checks after every step. */
+/**
+ * The safety and liveness properties the simulator checks after every step.
+ *
+ * @example
+ * ```ts
+ * import { runRandomSchedule, type InvariantName } from '@baton/core/testing';
+ * const broken: InvariantName[] = runRandomSchedule({ seed: 1 }).violations.map((v) => v.invariant);
+ * ```
+ */
 export type InvariantName =
   /** At most one node becomes leader in any term (Raft §5.2, "Election Safety"). */
   | 'one-leader-per-term'
@@ -15,7 +23,16 @@ export type InvariantName =
   /** Once every fault is healed, some node holds a lease within the liveness bound. */
   | 'liveness';
 
-/** One broken invariant, with what is needed to replay it. */
+/**
+ * One broken invariant, with what is needed to replay it.
+ *
+ * @example
+ * ```ts
+ * import { formatViolation, runRandomSchedule, type Violation } from '@baton/core/testing';
+ * const found: readonly Violation[] = runRandomSchedule({ seed: 1 }).violations;
+ * for (const v of found) console.log(formatViolation(v));
+ * ```
+ */
 export interface Violation {
   readonly invariant: InvariantName;
   /** The seed of the run. */
@@ -59,7 +76,16 @@ export function formatViolation(v: Violation): string {
   return `${v.invariant} violated at ${v.at.toFixed(3)} ms (seed ${v.seed}): ${v.description}`;
 }
 
-/** Options of an {@link InvariantChecker}. */
+/**
+ * Options of an {@link InvariantChecker}.
+ *
+ * @example
+ * ```ts
+ * import { InvariantChecker, type InvariantCheckerOptions } from '@baton/core/testing';
+ * const options: InvariantCheckerOptions = { seed: 1, livenessBoundMs: 6_000, throwOnViolation: false };
+ * const checker = new InvariantChecker(options);
+ * ```
+ */
 export interface InvariantCheckerOptions {
   /** The seed of the run, copied into every violation. */
   seed: number;

@@ -7,7 +7,16 @@ import { Prng } from './prng.js';
 import { SimCluster } from './sim-cluster.js';
 import type { SimStats } from './sim-stats.js';
 
-/** Options of {@link runRandomSchedule}. */
+/**
+ * Options of {@link runRandomSchedule}.
+ *
+ * @example
+ * ```ts
+ * import { runRandomSchedule, type RandomScheduleOptions } from '@baton/core/testing';
+ * const options: RandomScheduleOptions = { seed: 9, nodes: 3, durationMs: 20_000, log: 'events' };
+ * console.log(runRandomSchedule(options).cluster.formatLog());
+ * ```
+ */
 export interface RandomScheduleOptions {
   /** The seed: the schedule, the network, the clocks and every node's randomness come from it. */
   seed: number;
@@ -27,7 +36,16 @@ export interface RandomScheduleOptions {
   createMachine?: (init: ElectionMachineInit) => ElectionMachine;
 }
 
-/** What one random schedule produced. */
+/**
+ * What one random schedule produced.
+ *
+ * @example
+ * ```ts
+ * import { runRandomSchedule } from '@baton/core/testing';
+ * const { seed, violations, stats, cluster } = runRandomSchedule({ seed: 9 });
+ * console.log(seed, violations.length, stats.failoversMs.length, cluster.leader());
+ * ```
+ */
 export interface RandomRunResult {
   readonly seed: number;
   readonly nodes: number;

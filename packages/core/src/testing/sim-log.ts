@@ -1,6 +1,16 @@
 import type { ElectionEvent, ElectionMessage, NodeId } from '../machine/types.js';
 
-/** One line of a simulation's event log. */
+/**
+ * One line of a simulation's event log.
+ *
+ * @example
+ * ```ts
+ * import { SimCluster, type SimLogEntry } from '@baton/core/testing';
+ * const c = SimCluster.create({ nodes: 3 });
+ * c.runFor(1_000);
+ * const wins: SimLogEntry[] = c.log.filter((e) => e.event === 'became-leader');
+ * ```
+ */
 export interface SimLogEntry {
   /** Virtual time, in milliseconds since the simulation started. */
   readonly at: number;
@@ -27,7 +37,15 @@ export function formatLogEntry(entry: SimLogEntry): string {
   return `${entry.at.toFixed(3).padStart(10)} ms  ${(entry.node ?? '--').padEnd(5)} ${entry.text}`;
 }
 
-/** Describes a machine event for the log, or returns `null` for events too fine-grained to show. */
+/**
+ * Describes a machine event for the log, or returns `null` for events too fine-grained to show.
+ *
+ * @example
+ * ```ts
+ * import { describeEvent } from './sim-log.js';
+ * describeEvent({ type: 'term-changed', from: 1, to: 2 }, null); // 'term 1 -> 2'
+ * ```
+ */
 export function describeEvent(event: ElectionEvent, leaseLeftMs: number | null): string | null {
   switch (event.type) {
     case 'became-leader':
@@ -45,7 +63,16 @@ export function describeEvent(event: ElectionEvent, leaseLeftMs: number | null):
   }
 }
 
-/** Describes a message for the message trace. */
+/**
+ * Describes a message for the message trace.
+ *
+ * @example
+ * ```ts
+ * import { describeMessage } from './sim-log.js';
+ * describeMessage({ type: 'heartbeat', cluster: 'c', from: 'a', to: 'b', term: 3, round: 7 });
+ * // 'heartbeat a->b t3 round 7'
+ * ```
+ */
 export function describeMessage(m: ElectionMessage): string {
   const head = `${m.type} ${m.from}->${m.to} t${m.term}`;
   switch (m.type) {

@@ -4,6 +4,15 @@ import type { Prng } from './prng.js';
 /**
  * How long a message takes: `baseMs + jitterMs × U[0, 1)`, except that a fraction `slowRate` of messages takes
  * `U[slowMinMs, slowMaxMs)` instead (a retransmission, a busy peer).
+ *
+ * @example
+ * ```ts
+ * import { SimCluster } from '@baton/core/testing';
+ * // A WAN: 20-40 ms, 5 % of messages at 100-300 ms.
+ * const c = SimCluster.create({
+ *   network: { latency: { baseMs: 20, jitterMs: 20, slowRate: 0.05, slowMinMs: 100, slowMaxMs: 300 } },
+ * });
+ * ```
  */
 export interface LatencyModel {
   /** @default 0.2 */
@@ -28,7 +37,17 @@ export interface LatencyModel {
   stallMaxMs: number;
 }
 
-/** What the simulated network does to each message, besides partitions. */
+/**
+ * What the simulated network does to each message, besides partitions.
+ *
+ * @example
+ * ```ts
+ * import { SimCluster } from '@baton/core/testing';
+ * const c = SimCluster.create({ nodes: 3 });
+ * c.setNetwork({ lossRate: 0.1, duplicateRate: 0.05, reorderRate: 0.2 });
+ * console.log(c.network.conditions.lossRate); // 0.1
+ * ```
+ */
 export interface NetworkConditions {
   /** Probability that a message is lost. @default 0 */
   lossRate: number;
@@ -41,7 +60,16 @@ export interface NetworkConditions {
   latency: LatencyModel;
 }
 
-/** The defaults: a healthy LAN with 2 % slow messages (delays as in PRIOR-ART.md's simulation of the Go package). */
+/**
+ * The defaults: a healthy LAN with 2 % slow messages (delays as in PRIOR-ART.md's simulation of the Go package).
+ *
+ * @example
+ * ```ts
+ * import { HEALTHY_NETWORK, SimCluster } from '@baton/core/testing';
+ * const c = SimCluster.create({ nodes: 3, network: { lossRate: 0.2 } });
+ * c.setNetwork(HEALTHY_NETWORK); // back to no loss
+ * ```
+ */
 export const HEALTHY_NETWORK: NetworkConditions = {
   lossRate: 0,
   duplicateRate: 0,
@@ -59,7 +87,15 @@ export const HEALTHY_NETWORK: NetworkConditions = {
   },
 };
 
-/** A change to {@link NetworkConditions}; the latency model can be changed field by field. */
+/**
+ * A change to {@link NetworkConditions}; the latency model can be changed field by field.
+ *
+ * @example
+ * ```ts
+ * import type { NetworkConditionsChange } from '@baton/core/testing';
+ * const stormy: NetworkConditionsChange = { lossRate: 0.3, latency: { stallRate: 0.05 } };
+ * ```
+ */
 export type NetworkConditionsChange = Partial<Omit<NetworkConditions, 'latency'>> & {
   latency?: Partial<LatencyModel>;
 };

@@ -7,6 +7,15 @@ import type { SimClock } from './sim-clock.js';
  * One simulated process: its machine (gone while crashed), its clock, its stable storage, and the messages
  * waiting in its socket buffer while it is paused. Internal to the simulator; tests use `SimCluster`'s
  * accessors.
+ *
+ * @example
+ * ```ts
+ * import { Prng, SimClock } from '@baton/core/testing';
+ * import { SimNode } from './sim-node.js';
+ * const random = new Prng(1);
+ * const node = new SimNode('n1', 0, true, random, new SimClock(0, 0, 1));
+ * node.crashed; // true until a machine is booted into it
+ * ```
  */
 export class SimNode {
   /** `null` while the process is down. */

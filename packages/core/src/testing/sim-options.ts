@@ -3,7 +3,22 @@ import type { ElectionOptions } from '../machine/options.js';
 import type { NodeId } from '../machine/types.js';
 import type { NetworkConditionsChange } from './sim-network.js';
 
-/** How a simulated cluster is built. Everything random in it comes from `seed`. */
+/**
+ * How a simulated cluster is built. Everything random in it comes from `seed`.
+ *
+ * @example
+ * ```ts
+ * import { SimCluster, type SimClusterOptions } from '@baton/core/testing';
+ * const options: SimClusterOptions = {
+ *   nodes: 5,
+ *   seed: 3,
+ *   election: { electionTimeoutMin: 150, electionTimeoutMax: 300 },
+ *   network: { lossRate: 0.01 },
+ *   log: 'messages',
+ * };
+ * const c = SimCluster.create(options);
+ * ```
+ */
 export interface SimClusterOptions {
   /**
    * The voters: a count (ids `n1`, `n2`, ...) or explicit ids.
@@ -57,7 +72,16 @@ export interface SimClusterOptions {
   createMachine?: (init: ElectionMachineInit) => ElectionMachine;
 }
 
-/** Options of {@link SimCluster.runUntil}. */
+/**
+ * Options of {@link SimCluster.runUntil}.
+ *
+ * @example
+ * ```ts
+ * import { SimCluster } from '@baton/core/testing';
+ * const c = SimCluster.create({ nodes: 3 });
+ * const electedAt = c.runUntil(() => c.leader() !== null, { within: 2_000 });
+ * ```
+ */
 export interface RunUntilOptions {
   /**
    * Give up (and throw) after this much virtual time.

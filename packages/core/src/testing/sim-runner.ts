@@ -4,7 +4,16 @@ import type { Violation } from './invariants.js';
 import { runRandomSchedule } from './random-schedule.js';
 import { percentile } from './sim-stats.js';
 
-/** What `baton-sim` was asked to do. */
+/**
+ * What `baton-sim` was asked to do.
+ *
+ * @example
+ * ```ts
+ * import { runSeeds, type SimRunOptions } from '@baton/core/testing';
+ * const options: SimRunOptions = { seeds: 10, seedStart: 1, nodes: 3, durationMs: 20_000, verbose: false };
+ * console.log(JSON.stringify(runSeeds(options)));
+ * ```
+ */
 export interface SimRunOptions {
   /** How many seeds to run. @default 100 */
   seeds: number;
@@ -22,7 +31,18 @@ export interface SimRunOptions {
   clockDriftBound?: number;
 }
 
-/** The one-line JSON summary of many random schedules. Durations are virtual milliseconds. */
+/**
+ * The one-line JSON summary of many random schedules. Durations are virtual milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { runSeeds } from '@baton/core/testing';
+ * const { violations, failoverMs, leaderlessMs } = runSeeds({
+ *   seeds: 10, seedStart: 1, nodes: 5, durationMs: 60_000, verbose: false,
+ * });
+ * console.log(violations, failoverMs.p99, leaderlessMs.fraction);
+ * ```
+ */
 export interface SimSummary {
   seeds: number;
   seedStart: number;
@@ -40,7 +60,17 @@ export interface SimSummary {
   wallMs: number;
 }
 
-/** A violation, with the seed it happened in. */
+/**
+ * A violation, with the seed it happened in.
+ *
+ * @example
+ * ```ts
+ * import { formatViolation, runSeeds } from '@baton/core/testing';
+ * runSeeds({ seeds: 10, seedStart: 1, nodes: 5, durationMs: 60_000, verbose: false }, ({ seed, violation }) =>
+ *   console.error(seed, formatViolation(violation)),
+ * );
+ * ```
+ */
 export interface SeededViolation {
   readonly seed: number;
   readonly violation: Violation;

@@ -1,4 +1,17 @@
-/** Figures of one simulated run (or of many, added up). All durations are virtual milliseconds. */
+/**
+ * Figures of one simulated run (or of many, added up). All durations are virtual milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { percentile, SimCluster } from '@baton/core/testing';
+ * const c = SimCluster.create({ nodes: 5 });
+ * c.runFor(1_000);
+ * c.crash(c.leader()!);
+ * c.runFor(2_000);
+ * const { failoversMs, leaderlessMs } = c.stats();
+ * console.log(percentile(failoversMs, 0.5), leaderlessMs);
+ * ```
+ */
 export interface SimStats {
   /** Virtual time simulated. */
   readonly virtualMs: number;
@@ -28,6 +41,17 @@ export interface SimStats {
 /**
  * Follows lease coverage over virtual time: leaderless stretches, failovers and handovers. Fed once per
  * step with the lease holder (if any) and the virtual instant its lease ends.
+ *
+ * @example
+ * ```ts
+ * import { LeaseCoverage } from './sim-stats.js';
+ * const coverage = new LeaseCoverage();
+ * coverage.observe(0, null); // no lease yet
+ * coverage.observe(200, 335); // a lease until 335
+ * coverage.observe(400, null); // it lapsed at 335
+ * coverage.observe(600, 735); // the next one: a failover of 265 ms
+ * coverage.failoversMs; // [265]
+ * ```
  */
 export class LeaseCoverage {
   private gapOpen = true;

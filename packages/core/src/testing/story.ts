@@ -3,7 +3,16 @@ import { formatViolation } from './invariants.js';
 import { SimCluster } from './sim-cluster.js';
 import { formatLogEntry, type SimLogEntry } from './sim-log.js';
 
-/** What {@link runStory} found. */
+/**
+ * What {@link runStory} found.
+ *
+ * @example
+ * ```ts
+ * import { runStory } from '@baton/core/testing';
+ * const { violations, virtualMs, electionsWon } = runStory(() => {});
+ * console.log(violations, virtualMs, electionsWon); // 0, 8625.5…, 5
+ * ```
+ */
 export interface StoryResult {
   readonly violations: number;
   readonly virtualMs: number;
