@@ -1,7 +1,8 @@
 /**
  * A CommonJS NestJS 11 application that loads the built @baton/nestjs (an ES module) with require(), as
  * Node 20.19+ allows. Three application contexts form a cluster on the in-memory network; the process
- * prints one `COMPAT_RESULT {...}` line and exits by itself (exit code 1 when a check failed).
+ * prints one `COMPAT_RESULT {...}` line and exits by itself (exit code 1 when a check failed). The optional
+ * peers (@nestjs/terminus, @baton/transport-libp2p) are not installed here, as in most apps.
  */
 import 'reflect-metadata';
 import { MemoryStateStore } from '@baton/core';
@@ -55,7 +56,25 @@ function waitFor(what: string, check: () => boolean): Promise<void> {
   });
 }
 
+/** Without the optional @baton/transport-libp2p installed, `libp2p` options fail with a clear error. */
+async function libp2pOptionsWithoutThePackage(): Promise<string> {
+  try {
+    const app = await NestFactory.createApplicationContext(
+      {
+        module: AppModule,
+        imports: [LeaderModule.forRoot({ clusterId: 'compat', store: new MemoryStateStore(), libp2p: {} })],
+      },
+      { logger: false, abortOnError: false },
+    );
+    await app.close();
+    return 'no error';
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as { option?: string }).option}`;
+  }
+}
+
 async function main(): Promise<void> {
+  const libp2pMissing = await libp2pOptionsWithoutThePackage();
   const network = new MemoryNetwork();
   const nodes: { id: string; app: INestApplicationContext }[] = [];
   for (const id of VOTERS) {
@@ -101,12 +120,14 @@ async function main(): Promise<void> {
     fencingTokens: leader.app.get(Jobs).fencingTokens,
     leaderOnlyResults: results,
     successor,
+    libp2pMissing,
   };
   const ok =
     result.nestVersion.startsWith('11.') &&
     nestCommonCopies.length === 1 &&
     results.filter((value) => value === 'ran').length === 1 &&
-    successor !== leader.id;
+    successor !== leader.id &&
+    libp2pMissing === 'InvalidOptionError: libp2p';
   console.log(`COMPAT_RESULT ${JSON.stringify({ ok, ...result })}`);
   if (!ok) process.exitCode = 1;
 }

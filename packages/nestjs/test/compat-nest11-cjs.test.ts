@@ -52,5 +52,7 @@ describe('a CommonJS NestJS 11 application', () => {
     expect(result.nestCommonCopies).toHaveLength(1);
     expect(result.leaderOnlyResults.filter((value: unknown) => value === 'ran')).toHaveLength(1);
     expect(result.successor).not.toBe(result.leader);
+    // The optional libp2p transport is not installed in the fixture: `libp2p` options name the problem.
+    expect(result.libp2pMissing).toBe('InvalidOptionError: libp2p');
   }, 60_000);
 });
