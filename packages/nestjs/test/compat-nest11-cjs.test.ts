@@ -10,35 +10,41 @@ const coreDir = fileURLToPath(new URL('../../core', import.meta.url));
 const fixtureDir = fileURLToPath(new URL('../../../apps/compat-nest11-cjs', import.meta.url));
 const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
 
-/**
- * Installs the built packages the way a registry install would: real copies (package.json + dist) in a
- * node_modules beside the app's compiled code, without the workspace's own node_modules. Through the pnpm
- * workspace link, `@baton/nestjs` would resolve `@nestjs/common` from packages/nestjs/node_modules (Nest 12,
- * a dev dependency) instead of the app's Nest 11, and the app would run two copies of Nest.
+/*
+ * Everything this test writes goes to <fixture>/tmp/compat (git-ignored), never to a dist/ that a
+ * concurrent build could be writing or reading:
+ *   tmp/compat/main.js                      the fixture, compiled
+ *   tmp/compat/node_modules/@baton/nestjs   this package, compiled from src, with its package.json
+ *   tmp/compat/node_modules/@baton/core     @baton/core's built dist, with its package.json
+ * That is what a registry install looks like: real copies without the workspace's node_modules. Through
+ * the pnpm workspace link, @baton/nestjs would resolve @nestjs/common from packages/nestjs/node_modules
+ * (Nest 12, a dev dependency) instead of the app's Nest 11, and the app would run two copies of Nest.
  */
+const runDir = `${fixtureDir}/tmp/compat`;
+
 async function installBuiltPackages(): Promise<void> {
-  const target = `${fixtureDir}/dist/node_modules/@baton`;
-  await rm(target, { recursive: true, force: true });
-  for (const [name, dir] of [
-    ['core', coreDir],
-    ['nestjs', packageDir],
-  ] as const) {
-    await mkdir(`${target}/${name}`, { recursive: true });
-    await cp(`${dir}/package.json`, `${target}/${name}/package.json`);
-    await cp(`${dir}/dist`, `${target}/${name}/dist`, { recursive: true });
-  }
+  await rm(runDir, { recursive: true, force: true });
+  const nestjs = `${runDir}/node_modules/@baton/nestjs`;
+  const core = `${runDir}/node_modules/@baton/core`;
+  await mkdir(nestjs, { recursive: true });
+  await mkdir(core, { recursive: true });
+  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', `${nestjs}/dist`], {
+    cwd: packageDir,
+  });
+  await cp(`${packageDir}/package.json`, `${nestjs}/package.json`);
+  await cp(`${coreDir}/package.json`, `${core}/package.json`);
+  await cp(`${coreDir}/dist`, `${core}/dist`, { recursive: true });
 }
 
 describe('a CommonJS NestJS 11 application', () => {
   beforeAll(async () => {
-    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: packageDir });
     await installBuiltPackages();
-    await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: fixtureDir });
+    await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', runDir], { cwd: fixtureDir });
   }, 180_000);
 
   it('require()s the built @baton/nestjs, elects a leader, hands over and exits cleanly', async () => {
     // Resolves only when the process exits by itself: open handles left by the module would hang it.
-    const { stdout } = await run(process.execPath, ['dist/main.js'], { cwd: fixtureDir, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['main.js'], { cwd: runDir, timeout: 60_000 });
 
     const line = stdout.split('\n').find((candidate) => candidate.startsWith('COMPAT_RESULT '));
     expect(line, stdout).toBeDefined();
@@ -46,7 +52,7 @@ describe('a CommonJS NestJS 11 application', () => {
     expect(result).toMatchObject({
       ok: true,
       nestVersion: expect.stringMatching(/^11\./),
-      batonNestjs: expect.stringContaining(`${fixtureDir}/dist/node_modules/@baton/nestjs/`),
+      batonNestjs: expect.stringContaining(`${runDir}/node_modules/@baton/nestjs/`),
       fencingTokens: [expect.any(Number)],
     });
     expect(result.nestCommonCopies).toHaveLength(1);
