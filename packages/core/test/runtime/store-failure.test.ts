@@ -80,3 +80,46 @@ describe('a failing state store', () => {
     expect(flaky.current?.term).toBe(node.term());
   });
 });
+
+/** A memory store whose saves wait until the test releases them. */
+class HeldStore extends MemoryStateStore {
+  readonly held: (() => void)[] = [];
+  override save(state: PersistentState): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.held.push(() => {
+        super.save(state).then(resolve, reject);
+      });
+    });
+  }
+  releaseAll(): void {
+    for (const release of this.held.splice(0)) release();
+  }
+}
+
+describe('a slow state store', () => {
+  it('a node does not lead, nor tell handlers it does, before its term and vote are on disk', async () => {
+    const store = new HeldStore(null, 'held:solo');
+    cluster = new VirtualCluster(['solo'], { store });
+    const node = cluster.node('solo');
+    let handle: unknown = null;
+    node.on('became-leader', (h) => {
+      handle = h;
+    });
+    await node.start();
+    await cluster.clock.advanceBy(1_000); // a single voter elects itself at its first timeout
+    expect(node.term()).toBeGreaterThan(0); // the machine has moved on...
+    expect(store.current).toBe(null); // ...nothing is on disk yet...
+    expect(node.isLeader()).toBe(false); // ...so this node does not lead
+    expect(handle).toBe(null);
+    expect(node.inspect().persistence.pendingSaves).toBeGreaterThan(0);
+    while (store.held.length > 0) {
+      store.releaseAll();
+      await cluster.clock.flush();
+    }
+    await cluster.clock.runUntil(() => node.isLeader(), { withinMs: 1_000 });
+    expect(store.current?.term).toBe(node.term());
+    expect(store.current?.votedFor).toBe('solo');
+    await cluster.clock.flush();
+    expect(handle).not.toBe(null);
+  });
+});
