@@ -23,7 +23,12 @@ export {
 export { ExpectMismatchError, PeerKeyError } from './errors.js';
 export { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
 export { loadOrCreatePeerKey, PEER_KEY_FILE } from './identity.js';
-export { type Libp2pTransportOptions, resolveTransportOptions, TRANSPORT_DEFAULTS } from './options.js';
+export {
+  type Libp2pTransportOptions,
+  type ResolvedTransportOptions,
+  resolveTransportOptions,
+  TRANSPORT_DEFAULTS,
+} from './options.js';
 export { ensurePromiseWithResolvers } from './polyfill.js';
 export { createSwarmKey, loadPreSharedKey } from './psk.js';
 export {

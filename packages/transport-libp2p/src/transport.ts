@@ -4,7 +4,16 @@ import type { DropReason, ElectionMessage, NodeId, Transport, TransportHandlers 
 import { InvalidOptionError } from '@baton/core';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { GossipSub } from '@libp2p/gossipsub';
-import type { Connection, Libp2p, Logger, PeerId, PeerInfo, PeerUpdate, Stream } from '@libp2p/interface';
+import type {
+  Connection,
+  Libp2p,
+  Logger,
+  PeerId,
+  PeerInfo,
+  PeerUpdate,
+  PrivateKey,
+  Stream,
+} from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import {
@@ -148,6 +157,7 @@ export class Libp2pTransport implements Transport {
   private closePromise: Promise<void> | null = null;
   private libp2p: Libp2p | null = null;
   private ownsNode = false;
+  private ephemeralKey: PrivateKey | null | undefined;
   private id: NodeId | null = null;
   private log: Logger | null = null;
   private handlers: TransportHandlers | null = null;
@@ -434,10 +444,11 @@ export class Libp2pTransport implements Transport {
       node = options.node;
       this.ownsNode = false;
     } else {
+      // Without a data directory the key lives as long as this object: a stop() and start() keep the id.
+      this.ephemeralKey ??= options.dataDir === undefined ? await generateKeyPair('Ed25519') : null;
       const privateKey =
-        options.dataDir !== undefined
-          ? await loadOrCreatePeerKey(options.dataDir, (message) => options.logger.warn(message))
-          : await generateKeyPair('Ed25519');
+        this.ephemeralKey ??
+        (await loadOrCreatePeerKey(options.dataDir as string, (message) => options.logger.warn(message)));
       node = await createBatonNode({ ...options, privateKey });
       this.ownsNode = true;
     }

@@ -122,6 +122,15 @@ describe('identity', () => {
     expect((await stat(join(dataDir, 'peer-key'))).mode & 0o777).toBe(0o600);
   });
 
+  it('without a data directory, keeps its id across stop() and start() of the same transport', async () => {
+    const transport = later(testTransport());
+    await transport.open();
+    const id = transport.localId;
+    await transport.stop();
+    await transport.start(new Recorder());
+    expect(transport.localId).toBe(id);
+  });
+
   it('refuses a corrupt key file, naming it, and leaves it alone', async () => {
     const dataDir = await dir();
     const path = join(dataDir, 'peer-key');
