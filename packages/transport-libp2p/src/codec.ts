@@ -17,7 +17,16 @@ const KIND_OF_TYPE: Readonly<Record<ElectionMessageType, ElectionFrame.Kind>> = 
   'timeout-now': ElectionFrame.Kind.TIMEOUT_NOW,
 };
 
-/** Who a frame must come from and be addressed to, for a frame read from one stream. */
+/**
+ * Who a frame must come from and be addressed to, for a frame read from one stream.
+ *
+ * @example
+ * ```ts
+ * import { type FrameContext, decodeFrame } from '@baton/transport-libp2p';
+ * const context: FrameContext = { clusterId: 'jobs', localId: 'b', remoteId: 'a' };
+ * decodeFrame(new Uint8Array(), context); // { kind: 'dropped', reason: 'wrong-cluster', … }
+ * ```
+ */
 export interface FrameContext {
   /** The cluster of the protocol the stream was opened on. */
   readonly clusterId: string;
@@ -27,14 +36,33 @@ export interface FrameContext {
   readonly remoteId: NodeId;
 }
 
-/** A frame that was dropped, with the reason counted in `inspect()` and a detail for logs. */
+/**
+ * A frame that was dropped, with the reason counted in `inspect()` and a detail for logs.
+ *
+ * @example
+ * ```ts
+ * import { type DroppedFrame, decodeFrame } from '@baton/transport-libp2p';
+ * const verdict = decodeFrame(new Uint8Array([0xff]), { clusterId: 'jobs', localId: 'b', remoteId: 'a' });
+ * if (verdict.kind === 'dropped') console.log((verdict as DroppedFrame).reason); // 'invalid'
+ * ```
+ */
 export interface DroppedFrame {
   readonly kind: 'dropped';
   readonly reason: DropReason;
   readonly detail: string;
 }
 
-/** What one frame of the election stream decodes to. */
+/**
+ * What one frame of the election stream decodes to: an election message, a direct broadcast, the sender's
+ * HELLO or LEAVE, or a drop.
+ *
+ * @example
+ * ```ts
+ * import { type FrameVerdict, decodeFrame } from '@baton/transport-libp2p';
+ * const verdict: FrameVerdict = decodeFrame(bytes, context);
+ * if (verdict.kind === 'election') console.log(verdict.message.type);
+ * ```
+ */
 export type FrameVerdict =
   | { readonly kind: 'election'; readonly message: ElectionMessage }
   | {
@@ -47,7 +75,16 @@ export type FrameVerdict =
   | { readonly kind: 'hello'; readonly from: NodeId }
   | DroppedFrame;
 
-/** What one message of the gossip topic decodes to. */
+/**
+ * What one message of the gossip topic decodes to.
+ *
+ * @example
+ * ```ts
+ * import { type GossipVerdict, decodeGossip } from '@baton/transport-libp2p';
+ * const verdict: GossipVerdict = decodeGossip(data, { clusterId: 'jobs', maxSize: 65536 });
+ * if (verdict.kind === 'leader-announcement') console.log(verdict.term);
+ * ```
+ */
 export type GossipVerdict =
   | { readonly kind: 'broadcast'; readonly payload: Uint8Array; readonly seq: number }
   | { readonly kind: 'leader-announcement'; readonly term: number }
@@ -101,7 +138,16 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
   return ElectionFrame.encode(frame);
 }
 
-/** Fields of an application broadcast sent over a direct stream. */
+/**
+ * Fields of an application broadcast sent over a direct stream.
+ *
+ * @example
+ * ```ts
+ * import { type BroadcastFrameFields, encodeBroadcastFrame } from '@baton/transport-libp2p';
+ * const fields: BroadcastFrameFields = { cluster: 'jobs', from: 'a', to: 'b', payload: new Uint8Array([1]), seq: 1 };
+ * encodeBroadcastFrame(fields);
+ * ```
+ */
 export interface BroadcastFrameFields {
   readonly cluster: string;
   readonly from: NodeId;

@@ -32,7 +32,19 @@ export function lengthPrefixed(frame: Uint8Array): Uint8Array {
   return out;
 }
 
-/** What a {@link FrameReader} hands out while it reads. */
+/**
+ * What a {@link FrameReader} hands out while it reads.
+ *
+ * @example
+ * ```ts
+ * import type { FrameSink } from '@baton/transport-libp2p';
+ * const sink: FrameSink = {
+ *   frame: (bytes) => console.log('frame of', bytes.byteLength),
+ *   oversized: (length) => console.log('skipped', length),
+ *   unreadable: (detail) => console.log('closing the stream:', detail),
+ * };
+ * ```
+ */
 export interface FrameSink {
   /** A complete frame within the size limit (its bytes are a copy the sink may keep). */
   frame(bytes: Uint8Array): void;

@@ -5,7 +5,16 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { PrivateKey } from '@libp2p/interface';
 import { PeerKeyError } from './errors.js';
 
-/** The name of the key file in the data directory. */
+/**
+ * The name of the key file in the data directory.
+ *
+ * @example
+ * ```ts
+ * import { join } from 'node:path';
+ * import { PEER_KEY_FILE } from '@baton/transport-libp2p';
+ * console.log(join('/var/lib/jobs', PEER_KEY_FILE)); // '/var/lib/jobs/peer-key'
+ * ```
+ */
 export const PEER_KEY_FILE = 'peer-key';
 
 /**

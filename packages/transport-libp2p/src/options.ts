@@ -12,6 +12,18 @@ import { parseDialAddress } from './voters.js';
  * identify, ping, gossipsub, optionally mDNS and a private network) from the options below. With `node`,
  * Baton only registers its protocol, topology and gossip topic on your node and never stops it; the options
  * that configure a node (`listen`, `mdns`, `preSharedKey`, `dataDir`, `allow`) are then rejected.
+ *
+ * @example
+ * ```ts
+ * import type { Libp2pTransportOptions } from '@baton/transport-libp2p';
+ * const options: Libp2pTransportOptions = {
+ *   clusterId: 'jobs',
+ *   listen: ['/ip4/0.0.0.0/tcp/4001'],
+ *   mdns: true,
+ *   preSharedKey: '/etc/jobs/swarm.key',
+ *   dataDir: '/var/lib/jobs',
+ * };
+ * ```
  */
 export interface Libp2pTransportOptions {
   /**
@@ -101,7 +113,16 @@ export interface Libp2pTransportOptions {
   logger?: ElectionLogger;
 }
 
-/** Options with defaults filled in and values checked. */
+/**
+ * Options with defaults filled in and values checked.
+ *
+ * @example
+ * ```ts
+ * import { type ResolvedTransportOptions, resolveTransportOptions } from '@baton/transport-libp2p';
+ * const resolved: ResolvedTransportOptions = resolveTransportOptions({ clusterId: 'jobs' });
+ * console.log(resolved.bootstrap.length); // 0
+ * ```
+ */
 export interface ResolvedTransportOptions {
   readonly clusterId: string;
   readonly node: Libp2p | undefined;
@@ -120,7 +141,15 @@ export interface ResolvedTransportOptions {
   readonly logger: ElectionLogger;
 }
 
-/** Defaults of {@link Libp2pTransportOptions}. */
+/**
+ * Defaults of {@link Libp2pTransportOptions}.
+ *
+ * @example
+ * ```ts
+ * import { TRANSPORT_DEFAULTS } from '@baton/transport-libp2p';
+ * console.log(TRANSPORT_DEFAULTS.maxFrameSize); // 65536
+ * ```
+ */
 export const TRANSPORT_DEFAULTS = {
   listen: ['/ip4/0.0.0.0/tcp/0'],
   dialTimeout: 2000,

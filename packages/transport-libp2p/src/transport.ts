@@ -40,7 +40,15 @@ import { RecentSet } from './recent-set.js';
 import { readStoredVoters, writeStoredVoters } from './voter-store.js';
 import { peerIdOfAddress } from './voters.js';
 
-/** A leader announcement heard on the gossip topic (or made by this node). */
+/**
+ * A leader announcement heard on the gossip topic (or made by this node).
+ *
+ * @example
+ * ```ts
+ * import type { LeaderAnnouncement } from '@baton/transport-libp2p';
+ * transport.onLeaderAnnouncement((a: LeaderAnnouncement) => console.log(a.leader, a.term, a.receivedAt));
+ * ```
+ */
 export interface LeaderAnnouncement {
   /** The peer id of the node that announced it leads. */
   readonly leader: NodeId;
@@ -50,7 +58,16 @@ export interface LeaderAnnouncement {
   readonly receivedAt: number;
 }
 
-/** Options of {@link Libp2pTransport.discoverVoters}. */
+/**
+ * Options of {@link Libp2pTransport.discoverVoters}.
+ *
+ * @example
+ * ```ts
+ * import type { DiscoverVotersOptions } from '@baton/transport-libp2p';
+ * const options: DiscoverVotersOptions = { expect: 3, signal: AbortSignal.timeout(60_000) };
+ * const voters = await transport.discoverVoters(options);
+ * ```
+ */
 export interface DiscoverVotersOptions {
   /** How many members, this node included, form the initial voter set. */
   expect: number;
@@ -58,7 +75,16 @@ export interface DiscoverVotersOptions {
   signal?: AbortSignal;
 }
 
-/** Counters of a {@link Libp2pTransport}, for logs and dashboards. */
+/**
+ * Counters of a {@link Libp2pTransport}, for logs and dashboards.
+ *
+ * @example
+ * ```ts
+ * import type { Libp2pTransportStats } from '@baton/transport-libp2p';
+ * const stats: Libp2pTransportStats = transport.stats();
+ * console.log(stats.peers, stats.dropped.invalid, stats.notSent.unreachable);
+ * ```
+ */
 export interface Libp2pTransportStats {
   /** Cluster peers connected now. */
   readonly peers: number;
@@ -211,7 +237,16 @@ export class Libp2pTransport implements Transport {
     return this.libp2p;
   }
 
-  /** The addresses this node can be dialled at, each ending in `/p2p/<peer id>` (empty when closed). */
+  /**
+   * The addresses this node can be dialled at, each ending in `/p2p/<peer id>` (empty when closed): what
+   * other nodes put in `bootstrap`.
+   *
+   * @example
+   * ```ts
+   * await transport.open();
+   * console.log(transport.addresses().map(String)); // ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…']
+   * ```
+   */
   addresses(): Multiaddr[] {
     return this.libp2p?.getMultiaddrs() ?? [];
   }
@@ -220,6 +255,12 @@ export class Libp2pTransport implements Transport {
    * Creates and starts the node (or attaches to yours), registers the protocol and the gossip topic, and
    * starts dialling bootstrap peers and mDNS finds. Idempotent. `start()` calls it; call it yourself to learn
    * `localId` or to run `discoverVoters()` before the election starts.
+   *
+   * @example
+   * ```ts
+   * await transport.open({ signal: AbortSignal.timeout(10_000) });
+   * console.log(transport.localId);
+   * ```
    */
   async open(options: { signal?: AbortSignal } = {}): Promise<void> {
     const { signal } = options;

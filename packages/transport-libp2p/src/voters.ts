@@ -2,10 +2,26 @@ import { InvalidOptionError, type NodeId } from '@baton/core';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { isMultiaddr, type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 
-/** A voter named by its peer id (`12D3KooW…`) or by a multiaddr that ends in `/p2p/<peer id>`. */
+/**
+ * A voter named by its peer id (`12D3KooW…`) or by a multiaddr that ends in `/p2p/<peer id>`.
+ *
+ * @example
+ * ```ts
+ * import type { VoterSpec } from '@baton/transport-libp2p';
+ * const specs: VoterSpec[] = ['12D3KooWA…', '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWB…'];
+ * ```
+ */
 export type VoterSpec = string | Multiaddr;
 
-/** Voter specs resolved into election ids and the addresses to dial. */
+/**
+ * Voter specs resolved into election ids and the addresses to dial.
+ *
+ * @example
+ * ```ts
+ * import { type ResolvedVoters, resolveVoters } from '@baton/transport-libp2p';
+ * const { voters, addresses }: ResolvedVoters = resolveVoters(specs);
+ * ```
+ */
 export interface ResolvedVoters {
   /** The voters' peer ids, sorted, without duplicates: give them to `LeaderElection` as `voters`. */
   readonly voters: readonly NodeId[];
