@@ -1,0 +1,543 @@
+// A real Baton cluster: K node processes (cluster-node.mjs) over libp2p on loopback, default timings.
+// Measures cold start, crash failover (kill -9 of the leader), graceful handover (SIGTERM of the leader), the
+// overlap of leases between processes, idle CPU and memory, and the election round trip over libp2p.
+//
+// Every timestamp is CLOCK_MONOTONIC (process.hrtime.bigint() here, and in the nodes), so times taken in
+// different processes compare directly.
+//
+// Processes: each node runs in a process group of its own; all of them are killed when this process exits,
+// fails or is interrupted, and a node exits by itself when its stdin (a pipe from here) closes.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { resolveElectionOptions } from '@baton/core';
+import { loadOrCreatePeerKey } from '@baton/transport-libp2p';
+import { percentile, round, sleep } from './stats.mjs';
+
+const NODE_SCRIPT = fileURLToPath(new URL('./cluster-node.mjs', import.meta.url));
+const CLUSTER_ID = 'bench';
+/** Extra node flags for the node processes, e.g. BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** The default timings, as every node runs them. */
+const TIMING = resolveElectionOptions({ clusterId: CLUSTER_ID }).options;
+
+const base = process.hrtime.bigint();
+/** Milliseconds since this module loaded, on CLOCK_MONOTONIC. */
+const nowMs = () => Number(process.hrtime.bigint() - base) / 1e6;
+/** @param {string} mono nanoseconds as a decimal string @returns {number} ms on nowMs's scale */
+const toMs = (mono) => Number(BigInt(mono) - base) / 1e6;
+
+/** Every child process group started here, so that nothing outlives the benchmark. */
+const groups = new Set();
+function killAllGroups() {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  groups.clear();
+}
+process.on('exit', killAllGroups);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    killAllGroups();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
+
+/**
+ * @typedef {{ node: number, incarnation: number, term: number, start: number, leaseEnd: number,
+ *   end: number | null, endedBy: string | null }} Interval
+ *   One leadership of one process: from the moment its lease became valid until it ended (lost, or the
+ *   process was killed: then the end of the last lease it computed).
+ */
+
+class Cluster {
+  /**
+   * @param {{ nodes: number, dir: string, log: (line: string) => void }} init
+   */
+  constructor({ nodes, dir, log }) {
+    this.size = nodes;
+    this.dir = dir;
+    this.log = log;
+    /** @type {Interval[]} */
+    this.intervals = [];
+    /** @type {Set<() => void>} */
+    this.listeners = new Set();
+    /** @type {any[]} */
+    this.nodes = [];
+    this.incarnations = 0;
+  }
+
+  async prepare() {
+    const ports = await freePorts(this.size);
+    for (let i = 0; i < this.size; i++) {
+      const dataDir = join(this.dir, `node-${i + 1}`);
+      const key = await loadOrCreatePeerKey(dataDir);
+      this.nodes.push({ index: i, id: key.publicKey.toString(), port: ports[i], dataDir, proc: null });
+    }
+    const voters = this.nodes.map((n) => n.id);
+    for (const node of this.nodes) {
+      node.config = {
+        clusterId: CLUSTER_ID,
+        dataDir: node.dataDir,
+        listen: `/ip4/127.0.0.1/tcp/${node.port}`,
+        bootstrap: this.nodes
+          .filter((other) => other !== node)
+          .map((other) => `/ip4/127.0.0.1/tcp/${other.port}/p2p/${other.id}`),
+        voters,
+      };
+    }
+  }
+
+  /** Starts node `i` (again); resolves once the process is spawned. */
+  spawn(i) {
+    const node = this.nodes[i];
+    if (node.proc?.alive) throw new Error(`node ${i + 1} is already running`);
+    const child = spawn(process.execPath, [...NODE_FLAGS, NODE_SCRIPT, JSON.stringify(node.config)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // a process group of its own: killed as a group
+    });
+    groups.add(child.pid);
+    const incarnation = ++this.incarnations;
+    const stderr = createWriteStream(join(this.dir, `node-${i + 1}.log`), { flags: 'a' });
+    const proc = {
+      child,
+      pid: child.pid,
+      incarnation,
+      alive: true,
+      ready: false,
+      leading: /** @type {Interval | null} */ (null),
+      knownLeader: /** @type {string | null} */ (null),
+      heartbeats: /** @type {number[]} */ ([]),
+      stats: /** @type {any[]} */ ([]),
+      stderrTail: /** @type {string[]} */ ([]),
+      spawnedAt: nowMs(),
+      readyAt: Number.NaN,
+      exitCode: /** @type {number | string | null} */ (null),
+    };
+    proc.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        proc.alive = false;
+        proc.exitCode = code ?? signal;
+        groups.delete(child.pid);
+        // A process killed while leading ends its leadership at the end of the last lease it computed.
+        for (const interval of this.intervals) {
+          if (interval.incarnation === incarnation && interval.end === null) {
+            interval.end = interval.leaseEnd;
+            interval.endedBy = 'process died (last lease end)';
+          }
+        }
+        proc.leading = null;
+        stderr.end();
+        this.notify();
+        resolve();
+      });
+    });
+    child.on('error', (error) => this.log(`node ${i + 1}: ${error.message}`));
+    child.stdin.on('error', () => {}); // writing to a node that just died
+    child.stderr.on('data', (chunk) => {
+      stderr.write(chunk);
+      proc.stderrTail.push(String(chunk));
+      if (proc.stderrTail.length > 20) proc.stderrTail.shift();
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => this.onLine(node, proc, line));
+    node.proc = proc;
+    return proc;
+  }
+
+  onLine(node, proc, text) {
+    let line;
+    try {
+      line = JSON.parse(text);
+    } catch {
+      this.log(`node ${node.index + 1}: ${text}`);
+      return;
+    }
+    switch (line.ev) {
+      case 'ready':
+        proc.ready = true;
+        proc.readyAt = toMs(line.mono);
+        break;
+      case 'leader': {
+        const interval = {
+          node: node.index,
+          incarnation: proc.incarnation,
+          term: line.term,
+          start: toMs(line.mono),
+          leaseEnd: toMs(line.leaseEnd),
+          end: null,
+          endedBy: null,
+        };
+        this.intervals.push(interval);
+        proc.leading = interval;
+        break;
+      }
+      case 'lease':
+        if (proc.leading) proc.leading.leaseEnd = Math.max(proc.leading.leaseEnd, toMs(line.end));
+        break;
+      case 'lost': {
+        const interval = this.intervals.find(
+          (i) => i.incarnation === proc.incarnation && i.term === line.term && i.end === null,
+        );
+        if (interval) {
+          interval.end = toMs(line.mono);
+          interval.endedBy = line.reason;
+        }
+        if (proc.leading === interval) proc.leading = null;
+        break;
+      }
+      case 'leader-changed':
+        proc.knownLeader = line.leader;
+        break;
+      case 'hb':
+        proc.heartbeats.push(toMs(line.mono));
+        if (proc.heartbeats.length > 8) proc.heartbeats.shift();
+        break;
+      case 'stats':
+        proc.stats.push({ ...line, at: toMs(line.mono) });
+        break;
+      case 'error':
+        this.log(`node ${node.index + 1} failed: ${line.message}`);
+        break;
+    }
+    this.notify();
+  }
+
+  notify() {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /**
+   * Resolves with the first truthy value of `probe`, checked at every line from a node and every 20 ms.
+   * @template T
+   * @param {() => T} probe
+   * @param {number} timeoutMs
+   * @param {string} what
+   * @returns {Promise<NonNullable<T>>}
+   */
+  waitFor(probe, timeoutMs, what) {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        this.listeners.delete(check);
+        clearInterval(poll);
+        clearTimeout(timer);
+      };
+      const check = () => {
+        const value = probe();
+        if (value) {
+          done();
+          resolve(value);
+        }
+      };
+      const poll = setInterval(check, 20);
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  running() {
+    return this.nodes.filter((n) => n.proc?.alive);
+  }
+
+  /** The leader when exactly one running node leads and every running node follows it; else null. */
+  stableLeader() {
+    const running = this.running();
+    if (running.length !== this.size || !running.every((n) => n.proc.ready)) return null;
+    const leaders = running.filter((n) => n.proc.leading !== null);
+    if (leaders.length !== 1) return null;
+    const [leader] = leaders;
+    return running.every((n) => n.proc.knownLeader === leader.id) ? leader : null;
+  }
+
+  /** Waits until the cluster is stable and stays so for `settleMs`. */
+  async stable(timeoutMs = 30_000, settleMs = 300) {
+    const deadline = nowMs() + timeoutMs;
+    for (;;) {
+      const remaining = deadline - nowMs();
+      if (remaining <= 0) throw new Error(`the cluster did not settle within ${timeoutMs} ms`);
+      const leader = await this.waitFor(() => this.stableLeader(), remaining, 'a stable leader');
+      const leading = leader.proc.leading;
+      await sleep(settleMs);
+      if (this.stableLeader() === leader && leader.proc.leading === leading) return leader;
+    }
+  }
+
+  send(node, command) {
+    if (node.proc?.alive) node.proc.child.stdin.write(`${command}\n`);
+  }
+
+  sendAll(command) {
+    for (const node of this.running()) this.send(node, command);
+  }
+
+  /** Asks every running node for its stats; resolves with them by node index. */
+  async stats() {
+    const running = this.running();
+    const before = new Map(running.map((n) => [n.index, n.proc.stats.length]));
+    for (const node of running) this.send(node, 'stats');
+    await this.waitFor(
+      () => running.every((n) => n.proc.stats.length > before.get(n.index)),
+      5_000,
+      'stats from every node',
+    );
+    return new Map(running.map((n) => [n.index, n.proc.stats.at(-1)]));
+  }
+
+  /** Restarts node `i` after its process ended, and waits until it has started its election. */
+  async restart(i) {
+    const node = this.nodes[i];
+    await withTimeout(node.proc.exited, 10_000, `node ${i + 1} to exit`);
+    const proc = this.spawn(i);
+    await this.waitFor(() => proc.ready, 20_000, `node ${i + 1} to restart`);
+    this.send(node, 'trace on');
+  }
+
+  /** SIGTERM to every node (a leader hands over and logs its end), then SIGKILL to what is left. */
+  async shutdown() {
+    const running = this.running();
+    for (const node of running) node.proc.child.kill('SIGTERM');
+    await withTimeout(Promise.all(running.map((n) => n.proc.exited)), 8_000, 'the nodes to exit').catch(
+      () => undefined,
+    );
+    killAllGroups();
+  }
+
+  describeFailure() {
+    return this.nodes
+      .map((n) => {
+        const p = n.proc;
+        const state = p
+          ? `alive=${p.alive} ready=${p.ready} leading=${p.leading?.term ?? '-'} follows=${p.knownLeader?.slice(-6) ?? '-'} exit=${p.exitCode}`
+          : 'never started';
+        const tail = p?.stderrTail.join('').trim().split('\n').slice(-3).join(' | ') ?? '';
+        return `  node ${n.index + 1} (${n.id.slice(-6)}): ${state}${tail ? `\n    stderr: ${tail}` : ''}`;
+      })
+      .join('\n');
+  }
+}
+
+/**
+ * The longest time two different processes both held a valid lease, and the smallest gap between the end
+ * of one leadership and the start of the next.
+ * @param {Interval[]} intervals
+ */
+export function leaseOverlap(intervals) {
+  const closed = intervals.filter((i) => i.end !== null);
+  let overlapMax = 0;
+  /** @type {{ a: Interval, b: Interval, overlap: number } | null} */
+  let worst = null;
+  for (let x = 0; x < closed.length; x++) {
+    for (let y = x + 1; y < closed.length; y++) {
+      const a = closed[x];
+      const b = closed[y];
+      if (a.incarnation === b.incarnation) continue;
+      const overlap = Math.min(a.end, b.end) - Math.max(a.start, b.start);
+      if (overlap > overlapMax) {
+        overlapMax = overlap;
+        worst = { a, b, overlap };
+      }
+    }
+  }
+  const ordered = [...closed].sort((a, b) => a.start - b.start);
+  let minGap = Number.POSITIVE_INFINITY;
+  for (let k = 1; k < ordered.length; k++) minGap = Math.min(minGap, ordered[k].start - ordered[k - 1].end);
+  return {
+    overlapMax,
+    worst,
+    minGap: Number.isFinite(minGap) ? minGap : null,
+    open: intervals.length - closed.length,
+  };
+}
+
+/**
+ * Runs the cluster benchmark.
+ * @param {{ nodes?: number, crashTrials?: number, handoverTrials?: number, idleMs?: number,
+ *   rttWindowMs?: number, log?: (line: string) => void }} [options]
+ */
+export async function runClusterBench(options = {}) {
+  const size = options.nodes ?? 5;
+  const crashTrials = options.crashTrials ?? 30;
+  const handoverTrials = options.handoverTrials ?? 30;
+  const idleMs = options.idleMs ?? 30_000;
+  const rttWindowMs = options.rttWindowMs ?? 2_000;
+  const log = options.log ?? ((line) => console.error(line));
+  const dir = await mkdtemp(join(tmpdir(), 'baton-bench-'));
+  const cluster = new Cluster({ nodes: size, dir, log });
+  const failures = [];
+  try {
+    await cluster.prepare();
+
+    // Cold start: all processes spawned together; until the first node holds a lease.
+    const t0 = nowMs();
+    for (let i = 0; i < size; i++) cluster.spawn(i);
+    const first = await cluster.waitFor(() => cluster.intervals[0], 30_000, 'the first leader');
+    const coldStartMs = first.start - t0;
+    await cluster.waitFor(() => cluster.running().every((n) => n.proc.ready), 30_000, 'every node to start');
+    const lastReady = Math.max(...cluster.nodes.map((n) => n.proc.readyAt));
+    const firstReady = Math.min(...cluster.nodes.map((n) => n.proc.readyAt));
+    log(
+      `cold start: ${coldStartMs.toFixed(0)} ms to the first lease (nodes ready ${(firstReady - t0).toFixed(0)}-${(lastReady - t0).toFixed(0)} ms after spawn)`,
+    );
+
+    // Idle cost: a stable cluster, nothing traced, cpuUsage over idleMs.
+    let leader = await cluster.stable();
+    await sleep(Math.min(3_000, idleMs / 3)); // let start-up garbage and JIT settle
+    leader = await cluster.stable();
+    const before = await cluster.stats();
+    await sleep(idleMs);
+    const after = await cluster.stats();
+    const idleLeaderHeld = cluster.stableLeader() === leader;
+    const idle = [...after.keys()].map((index) => {
+      const a = before.get(index);
+      const b = after.get(index);
+      const cpuUs = b.cpu.user + b.cpu.system - (a.cpu.user + a.cpu.system);
+      const wallUs = (b.at - a.at) * 1000;
+      return {
+        index,
+        leader: index === leader.index,
+        cpuPct: (100 * cpuUs) / wallUs,
+        rssMb: b.rss / 2 ** 20,
+      };
+    });
+    const leaderIdle = idle.find((x) => x.leader);
+    const followersIdle = idle.filter((x) => !x.leader);
+    log(
+      `idle: leader ${leaderIdle.cpuPct.toFixed(2)} % CPU, followers ${followersIdle.map((f) => f.cpuPct.toFixed(2)).join(' ')} %`,
+    );
+
+    // The election round trip over libp2p between processes: heartbeat → acknowledgement, at the leader.
+    cluster.sendAll('trace on');
+    await sleep(rttWindowMs);
+    // Every node that led in the window measured some (leadership may have moved).
+    const roundTrips = [...(await cluster.stats()).values()].flatMap((s) => s.roundTrips);
+
+    const crash = [];
+    const crashPhase = [];
+    for (let trial = 0; trial < crashTrials; trial++) {
+      try {
+        const victim = await cluster.stable();
+        await sleep(Math.random() * TIMING.heartbeatInterval);
+        const killedAt = nowMs();
+        process.kill(victim.proc.pid, 'SIGKILL');
+        const proc = victim.proc;
+        const next = await cluster.waitFor(
+          () => cluster.intervals.find((i) => i.start > killedAt && i.node !== victim.index),
+          10_000,
+          'a new leader after kill -9',
+        );
+        crash.push(next.start - killedAt);
+        await withTimeout(proc.exited, 10_000, 'the killed leader to exit');
+        const lastHeartbeat = proc.heartbeats.filter((t) => t <= killedAt).at(-1);
+        if (lastHeartbeat !== undefined) crashPhase.push(killedAt - lastHeartbeat);
+        await cluster.restart(victim.index);
+      } catch (error) {
+        failures.push(`crash trial ${trial + 1}: ${error.message}\n${cluster.describeFailure()}`);
+        await recover(cluster);
+      }
+    }
+    log(`crash failover: ${crash.length} trials, p50 ${round(percentile(crash, 0.5))} ms`);
+
+    const handover = [];
+    const handoverAfterRelease = [];
+    for (let trial = 0; trial < handoverTrials; trial++) {
+      try {
+        const victim = await cluster.stable();
+        await sleep(Math.random() * TIMING.heartbeatInterval);
+        const interval = victim.proc.leading;
+        const signalledAt = nowMs();
+        victim.proc.child.kill('SIGTERM');
+        const next = await cluster.waitFor(
+          () => cluster.intervals.find((i) => i.start > signalledAt && i.node !== victim.index),
+          10_000,
+          'a new leader after SIGTERM',
+        );
+        handover.push(next.start - signalledAt);
+        await cluster.restart(victim.index);
+        if (interval?.end != null && interval.endedBy !== 'process died (last lease end)') {
+          handoverAfterRelease.push(next.start - interval.end);
+        }
+      } catch (error) {
+        failures.push(`handover trial ${trial + 1}: ${error.message}\n${cluster.describeFailure()}`);
+        await recover(cluster);
+      }
+    }
+    log(`handover: ${handover.length} trials, p50 ${round(percentile(handover, 0.5))} ms`);
+
+    await cluster.shutdown();
+    const overlap = leaseOverlap(cluster.intervals);
+    const terms = cluster.intervals.map((i) => i.term);
+    return {
+      nodes: size,
+      timing: {
+        electionTimeoutMin: TIMING.electionTimeoutMin,
+        electionTimeoutMax: TIMING.electionTimeoutMax,
+        heartbeatInterval: TIMING.heartbeatInterval,
+        leaseDurationMs: round(TIMING.leaseDurationMs, 2),
+      },
+      coldStartMs,
+      coldStartReadyMs: { first: firstReady - t0, last: lastReady - t0 },
+      crash,
+      crashPhase,
+      handover,
+      handoverAfterRelease,
+      overlap,
+      leaderships: cluster.intervals.length,
+      endedBy: cluster.intervals.map((i) => i.endedBy),
+      oneLeaderPerTerm: new Set(terms).size === terms.length,
+      idle: { ms: idleMs, leaderHeldThroughout: idleLeaderHeld, nodes: idle },
+      roundTrips,
+      failures,
+    };
+  } finally {
+    killAllGroups();
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** After a failed trial: start every node that is down again and wait for a stable leader. */
+async function recover(cluster) {
+  for (const node of cluster.nodes) {
+    if (node.proc && !node.proc.alive) await cluster.restart(node.index);
+  }
+  await cluster.stable();
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** `count` TCP ports free on 127.0.0.1 now (held together, so they are distinct). */
+async function freePorts(count) {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
