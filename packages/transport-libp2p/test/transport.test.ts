@@ -2,6 +2,8 @@ import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError } from '@baton/core';
 import { generateKeyPair } from '@libp2p/crypto/keys';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
 import type { Libp2p } from '@libp2p/interface';
 import { noise } from '@libp2p/noise';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -14,6 +16,7 @@ import {
   createSwarmKey,
   ExpectMismatchError,
   encodeElectionMessage,
+  encodeGossipBroadcast,
   ensurePromiseWithResolvers,
   type Libp2pTransport,
   lengthPrefixed,
@@ -319,5 +322,72 @@ describe('gossip', () => {
       'broadcasts',
     );
     expect(mesh.recorders[0]!.broadcasts).toEqual([]);
+  });
+
+  it("validates gossip: delivers a member's broadcast, drops other clusters and non-members", async () => {
+    ensurePromiseWithResolvers();
+    const raw = later(
+      await createLibp2p({
+        addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+        transports: [tcp()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        services: { identify: identify(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
+      }),
+    );
+    const pubsub = raw.services.pubsub as GossipSub;
+    const rawAddress = raw.getMultiaddrs()[0]!;
+    // `member` names the raw node in bootstrap, so it counts as a member; `stranger` does not know it.
+    const member = later(testTransport({ bootstrap: [rawAddress] }));
+    const stranger = later(testTransport());
+    const [memberLog, strangerLog] = [new Recorder(), new Recorder()];
+    await member.start(memberLog);
+    await stranger.start(strangerLog);
+    await raw.dial(stranger.addresses()[0]!, { signal: AbortSignal.timeout(5000) });
+    pubsub.subscribe(member.topic);
+    await eventually(
+      () => {
+        const subscribers = pubsub.getSubscribers(member.topic).map(String);
+        return subscribers.includes(member.localId) && subscribers.includes(stranger.localId);
+      },
+      10_000,
+      'both transports to subscribe',
+    );
+    await pubsub.publish(member.topic, encodeGossipBroadcast('other', new Uint8Array([1]), 1));
+    await pubsub.publish(member.topic, encodeGossipBroadcast('test', new Uint8Array([2]), 2));
+    await eventually(() => memberLog.broadcasts.length === 1, 10_000, "the member's broadcast");
+    expect(memberLog.broadcasts[0]!.from).toBe(raw.peerId.toString());
+    expect([...memberLog.broadcasts[0]!.payload]).toEqual([2]);
+    expect(memberLog.dropped.map((d) => d.reason)).toEqual(['wrong-cluster']);
+    await eventually(() => strangerLog.dropped.length === 2, 10_000, 'the stranger to drop both');
+    expect(strangerLog.dropped.map((d) => d.reason).sort()).toEqual(['unexpected', 'wrong-cluster']);
+    expect(strangerLog.broadcasts).toEqual([]);
+  });
+});
+
+describe('allowlist', () => {
+  it('refuses peers that are not listed, both ways', async () => {
+    const listed = later(testTransport());
+    await listed.open();
+    const guarded = later(testTransport({ allow: [listed.localId] }));
+    await guarded.start(new Recorder());
+    const outsider = later(testTransport());
+    await outsider.open();
+    await listed.node!.dial(guarded.addresses()[0]!, { signal: AbortSignal.timeout(5000) });
+    // An inbound connection is refused once the outsider's key is known (after encryption): it may open on
+    // the outsider's side for a moment, then it is closed, and the outsider never becomes a peer.
+    await outsider.node!.dial(guarded.addresses()[0]!, { signal: AbortSignal.timeout(2000) }).catch(() => {});
+    await eventually(
+      () => guarded.node!.getConnections(outsider.node!.peerId).length === 0,
+      10_000,
+      'the outsider to be disconnected',
+    );
+    const outbound = await guarded
+      .node!.dial(outsider.addresses()[0]!, { signal: AbortSignal.timeout(2000) })
+      .then(() => 'connected')
+      .catch(() => 'refused');
+    expect(outbound).toBe('refused');
+    await eventually(() => guarded.peers().includes(listed.localId), 10_000, 'the listed peer to join');
+    expect(guarded.peers()).toEqual([listed.localId]);
   });
 });

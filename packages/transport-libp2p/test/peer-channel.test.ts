@@ -1,0 +1,128 @@
+import type { Stream } from '@libp2p/interface';
+import { describe, expect, it } from 'vitest';
+import { PeerChannel, type PeerChannelHost } from '../src/peer-channel.js';
+import { eventually } from './helpers.js';
+
+/** A stream double that records what is sent and can be broken. */
+class FakeStream extends EventTarget {
+  readonly sent: number[][] = [];
+  status = 'open';
+  writableNeedsDrain = false;
+  send(data: Uint8Array): boolean {
+    if (this.status !== 'open') throw new Error('stream closed');
+    this.sent.push([...data]);
+    return true;
+  }
+  async onDrain(): Promise<void> {}
+  async close(): Promise<void> {
+    this.status = 'closed';
+  }
+  abort(): void {
+    if (this.status !== 'open') return;
+    this.status = 'aborted';
+    this.dispatchEvent(new Event('close'));
+  }
+}
+
+function host(open: () => Promise<FakeStream>, maxQueuedFrames = 4) {
+  const dropped: string[] = [];
+  const opened: string[] = [];
+  const h: PeerChannelHost = {
+    openStream: async () => (await open()) as unknown as Stream,
+    greeting: () => new Uint8Array([0]),
+    streamOpened: (peer) => opened.push(peer),
+    frameDropped: (_peer, why) => dropped.push(why),
+    maxQueuedFrames,
+    maxRedialDelay: 20,
+  };
+  return { h, dropped, opened };
+}
+
+describe('PeerChannel', () => {
+  it('opens one stream, greets, and sends every frame on it in order', async () => {
+    const streams: FakeStream[] = [];
+    const { h, opened } = host(async () => {
+      const stream = new FakeStream();
+      streams.push(stream);
+      return stream;
+    });
+    const channel = new PeerChannel('p', h);
+    for (let i = 1; i <= 3; i++) channel.enqueue(new Uint8Array([i]));
+    await eventually(() => streams[0]?.sent.length === 4, 2000, 'frames sent');
+    expect(streams[0]!.sent).toEqual([[0], [1], [2], [3]]);
+    channel.enqueue(new Uint8Array([4]));
+    expect(streams.length).toBe(1);
+    expect(streams[0]!.sent.at(-1)).toEqual([4]);
+    expect(opened).toEqual(['p']);
+  });
+
+  it('drops the oldest frame when the queue is full, and counts it', async () => {
+    let release: (stream: FakeStream) => void = () => {};
+    const stream = new FakeStream();
+    const { h, dropped } = host(() => new Promise((resolve) => (release = resolve)), 2);
+    const channel = new PeerChannel('p', h);
+    for (let i = 1; i <= 4; i++) channel.enqueue(new Uint8Array([i]));
+    expect(dropped).toEqual(['queue-full', 'queue-full']);
+    release(stream);
+    await eventually(() => stream.sent.length === 3, 2000, 'the queued frames');
+    expect(stream.sent).toEqual([[0], [3], [4]]);
+  });
+
+  it('counts frames as unreachable when the stream cannot be opened, then retries with backoff', async () => {
+    let attempts = 0;
+    const stream = new FakeStream();
+    const { h, dropped } = host(async () => {
+      attempts++;
+      if (attempts < 3) throw new Error('refused');
+      return stream;
+    });
+    const channel = new PeerChannel('p', h);
+    channel.enqueue(new Uint8Array([1]));
+    await eventually(() => dropped.length === 1, 2000, 'the first failure');
+    expect(dropped).toEqual(['unreachable']);
+    await eventually(
+      () => {
+        channel.enqueue(new Uint8Array([2]));
+        return stream.sent.some((frame) => frame[0] === 2);
+      },
+      5000,
+      'a frame after the peer became reachable',
+    );
+    expect(attempts).toBe(3);
+  });
+
+  it('reopens a broken stream', async () => {
+    const streams: FakeStream[] = [];
+    const { h } = host(async () => {
+      const stream = new FakeStream();
+      streams.push(stream);
+      return stream;
+    });
+    const channel = new PeerChannel('p', h);
+    channel.enqueue(new Uint8Array([1]));
+    await eventually(() => streams[0]?.sent.length === 2, 2000, 'the first frame');
+    streams[0]!.abort();
+    await eventually(
+      () => {
+        channel.enqueue(new Uint8Array([2]));
+        return streams[1]?.sent.some((frame) => frame[0] === 2) === true;
+      },
+      5000,
+      'a frame on a new stream',
+    );
+    expect(channel.streamsOpened).toBe(2);
+  });
+
+  it('a reset while a stream is opening does not install that stream', async () => {
+    let release: (stream: FakeStream) => void = () => {};
+    const stale = new FakeStream();
+    const { h, opened } = host(() => new Promise((resolve) => (release = resolve)));
+    const channel = new PeerChannel('p', h);
+    channel.connect();
+    channel.reset();
+    release(stale);
+    await eventually(() => stale.status === 'aborted', 2000, 'the stale stream to be aborted');
+    expect(opened).toEqual([]);
+    expect(channel.isOpen).toBe(false);
+  });
+});
