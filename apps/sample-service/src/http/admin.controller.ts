@@ -1,0 +1,69 @@
+import type { LeaderService } from '@baton/nestjs';
+import { Controller, HttpCode, Inject, Logger, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
+import { StaleTokenError } from '../fencing/fenced-store.js';
+import type { FencedStoreService } from '../fencing/fenced-store.provider.js';
+import { monoNow } from '../leadership/mono.js';
+import { LoopbackOnlyGuard } from './loopback.guard.js';
+
+/** The bit of Express's response these handlers use. */
+interface Response {
+  on(event: 'finish', listener: () => void): unknown;
+  status(code: number): { json(body: unknown): unknown };
+}
+
+/** Demo controls. Loopback only: they kill or stop the process. */
+@Controller('admin')
+@UseGuards(LoopbackOnlyGuard)
+export class AdminController {
+  private readonly logger = new Logger(AdminController.name);
+
+  constructor(
+    private readonly leader: LeaderService,
+    private readonly store: FencedStoreService,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+  ) {}
+
+  /** Dies at once, like a crash or an OOM kill: no handover, the lease must lapse. */
+  @Post('kill')
+  @HttpCode(202)
+  kill(@Res() response: Response): void {
+    this.logger.warn('POST /admin/kill: SIGKILL to self');
+    response.on('finish', () => process.kill(process.pid, 'SIGKILL'));
+    response.status(202).json({ killing: this.config.nodeName, pid: process.pid });
+  }
+
+  /** Graceful shutdown: a leader hands leadership over first (the same path as SIGTERM). */
+  @Post('stop')
+  @HttpCode(202)
+  stop(@Res() response: Response): void {
+    this.logger.log('POST /admin/stop: shutting down gracefully');
+    response.on('finish', () => process.kill(process.pid, 'SIGTERM'));
+    response.status(202).json({ stopping: this.config.nodeName, pid: process.pid });
+  }
+
+  /**
+   * Tries a write with an old token, as a deposed leader waking from a pause would: shows the fence refusing
+   * it. `token` defaults to one below the highest the database has seen.
+   */
+  @Post('stale-write')
+  staleWrite(@Query('token') token?: string) {
+    const highest = this.store.highestToken();
+    const attempt = token === undefined ? highest - 1 : Number(token);
+    try {
+      const seq = this.store.write({
+        token: attempt,
+        nodeId: this.leader.id,
+        nodeName: this.config.nodeName,
+        mono: monoNow().toString(),
+        note: `manual write with token ${attempt}`,
+      });
+      return { accepted: true, token: attempt, seq };
+    } catch (error) {
+      if (error instanceof StaleTokenError) {
+        return { accepted: false, token: attempt, highestToken: error.highestToken, reason: error.message };
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leadershipWindows, overlaps, type Window } from './support/leadership-windows.js';
+import { currentLeader, freePorts, Replica, SERVICE_MAIN, waitFor } from './support/replicas.js';
+
+// Three replica processes of the built service on loopback, one shared SQLite file. The leader is killed
+// with SIGKILL, the next one stopped with SIGTERM (handover), the next one frozen with SIGSTOP and woken
+// with SIGCONT, and the dead ones restarted. Then, from the processes' JSON logs alone: no two processes
+// ever held a valid lease at the same instant; and from the database: no write was accepted from a stale
+// term, and every write happened inside its writer's leadership window.
+
+const root = mkdtempSync(join(tmpdir(), 'baton-processes-'));
+const replicas: Replica[] = [];
+const ms = (ns: bigint) => Number(ns) / 1e6;
+
+function describeWindow(window: Window): string {
+  return `${window.nodeName}/pid ${window.pid} term ${window.term} [${window.start}, ${window.end}] (${ms(window.end - window.start).toFixed(0)} ms, ended by ${window.endedBy})`;
+}
+
+beforeAll(async () => {
+  if (!existsSync(SERVICE_MAIN)) throw new Error(`${SERVICE_MAIN} is missing: build the app first`);
+  const ports = await freePorts(6);
+  for (let i = 0; i < 3; i += 1) {
+    replicas.push(new Replica(`node-${i + 1}`, ports[i]!, ports[i + 3]!, root));
+  }
+  for (const replica of replicas) await replica.createKey();
+});
+
+afterAll(async () => {
+  for (const replica of replicas) {
+    if (!replica.running) continue;
+    replica.signal('SIGCONT');
+    replica.signal('SIGKILL');
+    await replica.exited;
+  }
+  if (process.env.KEEP_TEST_DATA) console.log(`test data kept in ${root}`);
+  else rmSync(root, { recursive: true, force: true });
+});
+
+describe('three replica processes', () => {
+  it('never have two valid leases at once and never accept a stale write, through kill -9, SIGTERM and SIGSTOP', async () => {
+    const writesOf = (term: number) => {
+      const db = new Database(join(root, 'shared.db'), { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM writes WHERE token = ?').get(term) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const leaderWithWrites = async (what: string, accept: Parameters<typeof currentLeader>[1]) => {
+      const found = await waitFor(what, () => currentLeader(replicas, accept), 20_000);
+      await waitFor(`a write of term ${found.status.term}`, () =>
+        writesOf(found.status.term) > 0 ? true : undefined,
+      );
+      return found;
+    };
+
+    for (const replica of replicas) replica.start(replicas);
+    const first = await leaderWithWrites('a first leader', () => true);
+
+    // 1. A crash: SIGKILL. The others wait for its lease to lapse, then elect.
+    first.replica.signal('SIGKILL');
+    await first.replica.exited;
+    const second = await leaderWithWrites(
+      'a leader after SIGKILL',
+      (replica, status) => replica !== first.replica && status.term > first.status.term,
+    );
+    first.replica.start(replicas);
+
+    // 2. A graceful stop: SIGTERM. Nest's shutdown hooks hand leadership over before the process exits.
+    second.replica.signal('SIGTERM');
+    await leaderWithWrites(
+      'a leader after SIGTERM',
+      (replica, status) => replica !== second.replica && status.term > second.status.term,
+    );
+    await waitFor('the SIGTERMed replica to exit', () => (second.replica.running ? undefined : true), 10_000);
+    second.replica.start(replicas);
+    await waitFor(
+      'all three replicas to be up and connected',
+      async () => {
+        const statuses = await Promise.all(replicas.map((replica) => replica.status()));
+        return statuses.every((status) => status.peersConnected.length === 2) ? true : undefined;
+      },
+      20_000,
+    );
+
+    // 3. A frozen leader: SIGSTOP. It cannot even notice that its lease lapses; the others elect.
+    const frozen = await leaderWithWrites('the leader to freeze', () => true);
+    frozen.replica.signal('SIGSTOP');
+    const fourth = await leaderWithWrites(
+      'a leader while the old one is frozen',
+      (replica, status) => replica !== frozen.replica && status.term > frozen.status.term,
+    );
+    // Let the new leader write for a while, then wake the old one up.
+    await waitFor(`more writes of term ${fourth.status.term}`, () =>
+      writesOf(fourth.status.term) >= 3 ? true : undefined,
+    );
+    frozen.replica.signal('SIGCONT');
+    await waitFor(
+      'the woken replica to know it lost its leadership',
+      async () => ((await frozen.replica.status()).isLeader ? undefined : true),
+      10_000,
+    );
+    await waitFor(`writes after the wake-up`, () => (writesOf(fourth.status.term) >= 6 ? true : undefined));
+
+    // A deposed leader's late write, as the fence sees it: refused.
+    const stale = (await (
+      await fetch(`${frozen.replica.url}/admin/stale-write?token=${frozen.status.term}`, { method: 'POST' })
+    ).json()) as { accepted: boolean };
+    expect(stale.accepted).toBe(false);
+
+    for (const replica of replicas) replica.signal('SIGTERM');
+    await Promise.all(replicas.map((replica) => replica.exited));
+
+    // ---- the logs: at no instant two valid leases.
+    const records = replicas.flatMap((replica) => replica.records);
+    const windows = leadershipWindows(records);
+    console.log(`leadership windows:\n  ${windows.map(describeWindow).join('\n  ')}`);
+    const gaps = windows.slice(1).map((window, index) => ms(window.start - windows[index]!.end));
+    console.log(`gaps between consecutive windows (ms): ${gaps.map((gap) => gap.toFixed(1)).join(', ')}`);
+    expect(windows.length).toBeGreaterThanOrEqual(4);
+    expect(overlaps(windows).map(([a, b]) => `${describeWindow(a)} overlaps ${describeWindow(b)}`)).toEqual(
+      [],
+    );
+    // The frozen leader's window ended with its lease, long before it woke up and logged the loss.
+    const frozenWindow = windows.find((w) => w.pid === frozen.status.pid && w.term === frozen.status.term);
+    expect(frozenWindow?.endedBy).toBe('lease');
+
+    // ---- the database: tokens never go back, and every write lies in its writer's window.
+    const db = new Database(join(root, 'shared.db'), { readonly: true });
+    const writes = db
+      .prepare('SELECT seq, token, node_id AS nodeId, mono FROM writes ORDER BY seq')
+      .all() as { seq: number; token: number; nodeId: string; mono: string }[];
+    const refused = db.prepare('SELECT token, highest_token AS highest FROM rejected_writes').all() as {
+      token: number;
+      highest: number;
+    }[];
+    db.close();
+    console.log(`${writes.length} writes accepted, ${refused.length} refused`);
+    expect(writes.length).toBeGreaterThan(10);
+    const late: string[] = [];
+    const outside: string[] = [];
+    writes.forEach((write, index) => {
+      const previous = writes[index - 1];
+      if (previous && write.token < previous.token) {
+        late.push(`#${write.seq} token ${write.token} after #${previous.seq} token ${previous.token}`);
+      }
+      const mono = BigInt(write.mono);
+      const window = windows.find(
+        (w) => w.nodeId === write.nodeId && w.term === write.token && w.start <= mono && mono <= w.end,
+      );
+      if (!window) outside.push(`#${write.seq} token ${write.token} by ${write.nodeId} at ${write.mono}`);
+    });
+    expect(late).toEqual([]);
+    expect(outside).toEqual([]);
+    expect(refused.every((refusal) => refusal.token < refusal.highest)).toBe(true);
+  });
+});

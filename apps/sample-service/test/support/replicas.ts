@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadOrCreatePeerKey } from '@baton/transport-libp2p';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import type { Record } from './leadership-windows.js';
+
+export const SERVICE_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** Ports the OS says are free right now (listen on 0, read the port, close). */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports;
+}
+
+/** Polls `probe` until it returns a value other than `undefined`, or fails after `timeoutMs` naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let lastError: unknown;
+  while (performance.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${lastError})` : ''}`);
+}
+
+/** What GET /status answers (the part the tests read). */
+export interface Status {
+  nodeName: string;
+  pid: number;
+  role: string;
+  term: number;
+  isLeader: boolean;
+  leader: string | null;
+  leaseRemainingMs: number;
+  peersConnected: string[];
+}
+
+/** One replica of the sample service: fixed name, ports, key and data directory across restarts. */
+export class Replica {
+  process: ChildProcess | null = null;
+  readonly records: Record[] = [];
+  readonly pids: number[] = [];
+  exited: Promise<void> = Promise.resolve();
+  readonly dataDir: string;
+  id = '';
+  stopped = false;
+
+  constructor(
+    readonly name: string,
+    readonly httpPort: number,
+    readonly p2pPort: number,
+    private readonly root: string,
+  ) {
+    this.dataDir = join(root, name);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  get address(): string {
+    return `/ip4/127.0.0.1/tcp/${this.p2pPort}/p2p/${this.id}`;
+  }
+
+  get running(): boolean {
+    return this.process !== null;
+  }
+
+  async createKey(): Promise<void> {
+    this.id = peerIdFromPrivateKey(await loadOrCreatePeerKey(this.dataDir)).toString();
+  }
+
+  start(cluster: readonly Replica[], env: NodeJS.ProcessEnv = {}): void {
+    const child = spawn(process.execPath, [SERVICE_MAIN], {
+      env: {
+        ...process.env,
+        NODE_NAME: this.name,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(this.httpPort),
+        DATA_DIR: this.dataDir,
+        LISTEN: `/ip4/127.0.0.1/tcp/${this.p2pPort}`,
+        BOOTSTRAP: cluster
+          .filter((other) => other !== this)
+          .map((other) => other.address)
+          .join(','),
+        VOTERS: cluster.map((other) => other.id).join(','),
+        CLUSTER_ID: 'process-test',
+        DB_PATH: join(this.root, 'shared.db'),
+        JOB_INTERVAL_MS: '200',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.process = child;
+    this.stopped = false;
+    if (child.pid) this.pids.push(child.pid);
+    const log = join(this.root, `${this.name}.log`);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      appendFileSync(log, `${line}\n`);
+      if (!line.startsWith('{"log":"leadership"')) return;
+      this.records.push(JSON.parse(line) as Record);
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => appendFileSync(log, `${line}\n`));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', () => {
+        if (this.process === child) this.process = null;
+        resolve();
+      });
+    });
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.process?.pid) process.kill(this.process.pid, signal);
+    if (signal === 'SIGSTOP') this.stopped = true;
+    if (signal === 'SIGCONT') this.stopped = false;
+  }
+
+  async status(): Promise<Status> {
+    const response = await fetch(`${this.url}/status`, { signal: AbortSignal.timeout(500) });
+    if (!response.ok) throw new Error(`${this.name}: HTTP ${response.status}`);
+    return (await response.json()) as Status;
+  }
+}
+
+/** The replica that leads now (asked over HTTP), among the running, not stopped, ones. */
+export async function currentLeader(
+  replicas: readonly Replica[],
+  accept: (leader: Replica, status: Status) => boolean = () => true,
+): Promise<{ replica: Replica; status: Status } | undefined> {
+  for (const replica of replicas) {
+    if (!replica.running || replica.stopped) continue;
+    const status = await replica.status().catch(() => null);
+    if (status?.isLeader && accept(replica, status)) return { replica, status };
+  }
+  return undefined;
+}
