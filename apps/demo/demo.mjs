@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// The Baton demo: N replicas of apps/sample-service as separate processes on loopback. It pre-generates
+// each replica's libp2p key (so every voter id is known up front), gives each fixed ports derived from a
+// base, prints the dashboard addresses and every leader change (from the replicas' JSON logs), restarts a
+// replica that exits after a moment, and on Ctrl-C (SIGINT) or SIGTERM stops every replica's process group
+// and exits. Plain ESM, no build step; it needs the service built (`npm run demo` does that).
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+const serviceMain = resolve(here, '..', 'sample-service', 'dist', 'main.js');
+const MARKER = '.baton-demo';
+
+const USAGE = `Usage: node apps/demo/demo.mjs [options]
+
+  --replicas <n>        replicas to start (default 3, 1-9)
+  --http-port <base>    replica i serves HTTP on <base>+i (default 7100: 7101, 7102, ...)
+  --p2p-port <base>     replica i listens for libp2p on <base>+i (default 7200)
+  --data-dir <dir>      wiped at start; one directory per replica, the shared database, the logs
+                        (default .baton-data/demo in the repository)
+  --mdns                also find each other by mDNS (bootstrap addresses are always given)
+  --restart-delay <ms>  how long to wait before restarting a replica that exited (default 2000)
+  --cluster-id <id>     (default baton-demo)
+  -h, --help
+
+Timings (ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, HEARTBEAT_INTERVAL_MS, JOB_INTERVAL_MS, ...)
+are passed on to the replicas from the environment; see apps/sample-service/README.md.`;
+
+function fail(message) {
+  process.stderr.write(`demo: ${message}\n`);
+  process.exit(2);
+}
+
+function integerOption(values, name, fallback, min, max) {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    fail(`--${name} must be an integer between ${min} and ${max} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      replicas: { type: 'string' },
+      'http-port': { type: 'string' },
+      'p2p-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      mdns: { type: 'boolean', default: false },
+      'restart-delay': { type: 'string' },
+      'cluster-id': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+} catch (error) {
+  fail(`${error.message}\n\n${USAGE}`);
+}
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const replicas = integerOption(values, 'replicas', 3, 1, 9);
+const httpBase = integerOption(values, 'http-port', 7100, 1, 65_500);
+const p2pBase = integerOption(values, 'p2p-port', 7200, 1, 65_500);
+const restartDelay = integerOption(values, 'restart-delay', 2000, 0, 600_000);
+const clusterId = values['cluster-id'] ?? 'baton-demo';
+const dataRoot = resolve(values['data-dir'] ?? join(repoRoot, '.baton-data', 'demo'));
+
+if (!existsSync(serviceMain)) {
+  fail(`${relative(process.cwd(), serviceMain)} is missing: build first (npm run demo builds what it needs)`);
+}
+
+const started = performance.now();
+function say(message) {
+  const seconds = ((performance.now() - started) / 1000).toFixed(3).padStart(8);
+  process.stdout.write(`[${seconds}s] ${message}\n`);
+}
+
+function portFree(port) {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePort(true)));
+  });
+}
+
+function wipe(dir) {
+  // Only ever delete a directory this launcher created (it holds the marker), or an empty one.
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, MARKER))) {
+    fail(`${dir} exists and was not made by the demo: refusing to wipe it (choose another --data-dir)`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  writeFileSync(join(dir, MARKER), 'made by apps/demo/demo.mjs; wiped at every start\n');
+}
+
+// ------------------------------------------------------------------ set-up
+
+const plan = Array.from({ length: replicas }, (_, index) => ({
+  name: `node-${index + 1}`,
+  httpPort: httpBase + index + 1,
+  p2pPort: p2pBase + index + 1,
+}));
+for (const { httpPort, p2pPort } of plan) {
+  for (const [port, option] of [
+    [httpPort, '--http-port'],
+    [p2pPort, '--p2p-port'],
+  ]) {
+    if (!(await portFree(port))) fail(`port ${port} on 127.0.0.1 is in use: pass another ${option} base`);
+  }
+}
+wipe(dataRoot);
+
+// Keys made ahead, so that every replica is started with the full voter list: deterministic, no discovery
+// round. The replica reads the same key from its DATA_DIR.
+const { loadOrCreatePeerKey } = await import('@baton/transport-libp2p');
+const { peerIdFromPrivateKey } = await import('@libp2p/peer-id');
+for (const replica of plan) {
+  replica.dataDir = join(dataRoot, replica.name);
+  replica.id = peerIdFromPrivateKey(await loadOrCreatePeerKey(replica.dataDir)).toString();
+  replica.address = `/ip4/127.0.0.1/tcp/${replica.p2pPort}/p2p/${replica.id}`;
+  replica.url = `http://127.0.0.1:${replica.httpPort}/`;
+  replica.log = join(dataRoot, 'logs', `${replica.name}.log`);
+}
+const dbPath = join(dataRoot, 'shared.db');
+
+say(`Baton demo: ${replicas} replicas of apps/sample-service on loopback, cluster "${clusterId}"`);
+say(`data, shared database and logs in ${relative(process.cwd(), dataRoot) || '.'}`);
+for (const replica of plan) say(`  ${replica.name}  ${replica.url}  ${replica.address}`);
+
+// ------------------------------------------------------------------ replicas
+
+let stopping = false;
+const children = new Map(); // name -> ChildProcess
+
+function environment(replica) {
+  return {
+    ...process.env,
+    NODE_NAME: replica.name,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(replica.httpPort),
+    DATA_DIR: replica.dataDir,
+    LISTEN: `/ip4/127.0.0.1/tcp/${replica.p2pPort}`,
+    BOOTSTRAP: plan
+      .filter((other) => other !== replica)
+      .map((other) => other.address)
+      .join(','),
+    VOTERS: plan.map((other) => other.id).join(','),
+    EXPECT: '',
+    MDNS: values.mdns ? 'on' : 'off',
+    CLUSTER_ID: clusterId,
+    DB_PATH: dbPath,
+    STOP_ON_STDIN_END: 'on',
+  };
+}
+
+let currentLeader = null;
+
+function onRecord(replica, record) {
+  if (record.log !== 'leadership') return;
+  if (record.event === 'became-leader') {
+    const previous = currentLeader && currentLeader !== replica.name ? ` (after ${currentLeader})` : '';
+    currentLeader = replica.name;
+    say(`★ ${replica.name} is the leader, term ${record.term}${previous}`);
+  } else if (record.event === 'lost-leadership') {
+    if (currentLeader === replica.name) currentLeader = null;
+    say(`  ${replica.name} lost leadership of term ${record.term} (${record.reason})`);
+  } else if (record.event === 'node-started') {
+    say(`  ${replica.name} is up: dashboard ${replica.url}`);
+  }
+}
+
+function start(replica) {
+  const logFile = createWriteStream(replica.log, { flags: 'a' });
+  const child = spawn(process.execPath, [serviceMain], {
+    env: environment(replica),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    // Each replica in its own process group: Ctrl-C reaches only the launcher, which stops them in order
+    // (SIGTERM, so a leader hands over), and kill(-pid) also reaches anything a replica might spawn.
+    detached: true,
+  });
+  children.set(replica.name, child);
+  say(`  ${replica.name} started: pid ${child.pid}`);
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    logFile.write(`${line}\n`);
+    if (!line.startsWith('{')) return;
+    try {
+      onRecord(replica, JSON.parse(line));
+    } catch {
+      // not one of ours
+    }
+  });
+  const errors = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    logFile.write(`${line}\n`);
+    errors.push(line);
+    if (errors.length > 20) errors.shift();
+  });
+  child.stdin.on('error', () => {}); // the replica closed its end: nothing to do
+  child.on('exit', (code, signal) => {
+    children.delete(replica.name);
+    logFile.end();
+    if (currentLeader === replica.name) currentLeader = null;
+    const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    if (stopping) return;
+    if (code !== 0 && code !== null && errors.length > 0) {
+      say(`  ${replica.name} ${how}; last error output:\n      ${errors.slice(-5).join('\n      ')}`);
+    } else {
+      say(`  ${replica.name} ${how}; restarting it in ${(restartDelay / 1000).toFixed(1)} s`);
+    }
+    setTimeout(() => {
+      if (!stopping) start(replica);
+    }, restartDelay).unref();
+  });
+}
+
+for (const replica of plan) start(replica);
+say(`dashboard: ${plan[0].url}  (every replica serves it)`);
+say('Ctrl-C stops every replica.');
+
+// ------------------------------------------------------------------ shutdown
+
+function groupKill(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+async function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  say(`${signal}: stopping ${children.size} replica(s)`);
+  const exits = [...children.values()].map(
+    (child) => new Promise((resolveExit) => child.once('exit', resolveExit)),
+  );
+  for (const child of children.values()) groupKill(child, 'SIGTERM');
+  const timer = setTimeout(() => {
+    for (const child of children.values()) groupKill(child, 'SIGKILL');
+  }, 5000);
+  await Promise.all(exits);
+  clearTimeout(timer);
+  // A replica's own group may still hold something it spawned: make sure nothing is left.
+  say('all replicas stopped');
+  process.exit(0);
+}
+
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGHUP', () => void shutdown('SIGHUP'));
