@@ -271,7 +271,8 @@ export class Libp2pTransport implements Transport {
       this.state = 'opening';
       this.openPromise = this.doOpen().then(
         () => {
-          this.state = 'open';
+          // A stop() during the opening wins: it tears down once the opening is over.
+          if (this.state === 'opening') this.state = 'open';
         },
         async (error: unknown) => {
           await this.teardown();

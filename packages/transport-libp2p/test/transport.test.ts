@@ -391,3 +391,25 @@ describe('allowlist', () => {
     expect(guarded.peers()).toEqual([listed.localId]);
   });
 });
+
+describe('lifecycle', () => {
+  it('stop() during open() leaves the transport closed, and it can start again', async () => {
+    const transport = later(testTransport());
+    const opening = transport.open();
+    await transport.stop();
+    await opening.catch(() => {});
+    expect(transport.node).toBe(null);
+    expect(transport.peers()).toEqual([]);
+    await transport.start(new Recorder());
+    expect(transport.node).not.toBe(null);
+  });
+
+  it('open({ signal }) rejects with the signal’s reason and closes', async () => {
+    const transport = later(testTransport());
+    const controller = new AbortController();
+    const opening = transport.open({ signal: controller.signal });
+    controller.abort(new Error('test: give up'));
+    await expect(opening).rejects.toThrow('test: give up');
+    await eventually(() => transport.node === null, 5000, 'the transport to close');
+  });
+});
