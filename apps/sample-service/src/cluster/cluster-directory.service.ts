@@ -1,4 +1,4 @@
-import { type LeaderService, OnClusterMessage, OnPeerJoined } from '@baton/nestjs';
+import { LeaderService, OnClusterMessage, OnPeerJoined } from '@baton/nestjs';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { resolveVoters } from '@baton/transport-libp2p';
 
 /** The service's configuration, read from the environment once at start and checked as a whole. */
 export interface ServiceConfig {
@@ -118,6 +119,15 @@ class EnvReader {
       .filter((item) => item !== '');
   }
 
+  /** Runs a check that throws (the libp2p parsers); its message becomes the problem. */
+  check(name: string, body: () => unknown): void {
+    try {
+      body();
+    } catch (error) {
+      this.problems.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+
   fail(name: string, value: string, rule: string): void {
     this.problems.push(`${name}: ${rule} (got ${JSON.stringify(value)})`);
   }
@@ -163,6 +173,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   for (const entry of bootstrap) {
     if (!entry.startsWith('/') || !/\/p2p\/[^/]+$/.test(entry)) {
       read.fail('BOOTSTRAP', entry, 'each entry must be a multiaddr ending in /p2p/<peer id>');
+    } else {
+      read.check('BOOTSTRAP', () => resolveVoters([entry], 'BOOTSTRAP'));
     }
   }
   const mdns = read.boolean('MDNS', false);
@@ -175,6 +187,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     read.problems.push('VOTERS and EXPECT: give one of them, not both');
   } else if (votersRaw.length > 0) {
     voters = votersRaw;
+    read.check('VOTERS', () => resolveVoters(votersRaw, 'VOTERS'));
   } else if (expectRaw !== undefined) {
     expect = read.integer('EXPECT', null, 1, 1000);
   } else {

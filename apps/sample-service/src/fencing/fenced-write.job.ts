@@ -1,10 +1,10 @@
-import { LeaderOnly, type LeaderService, type LeadershipHandle } from '@baton/nestjs';
+import { LeaderOnly, LeaderService, type LeadershipHandle } from '@baton/nestjs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 import { monoNow } from '../leadership/mono.js';
 import { StaleTokenError } from './fenced-store.js';
-import type { FencedStoreService } from './fenced-store.provider.js';
+import { FencedStoreService } from './fenced-store.provider.js';
 
 /**
  * Decorator arguments are evaluated when this file is imported; `loadConfig()` has checked

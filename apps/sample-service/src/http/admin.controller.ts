@@ -1,8 +1,8 @@
-import type { LeaderService } from '@baton/nestjs';
+import { LeaderService } from '@baton/nestjs';
 import { Controller, HttpCode, Inject, Logger, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 import { StaleTokenError } from '../fencing/fenced-store.js';
-import type { FencedStoreService } from '../fencing/fenced-store.provider.js';
+import { FencedStoreService } from '../fencing/fenced-store.provider.js';
 import { monoNow } from '../leadership/mono.js';
 import { LoopbackOnlyGuard } from './loopback.guard.js';
 

@@ -1,6 +1,6 @@
-import type { LeaderHealthIndicator } from '@baton/nestjs/health';
+import { LeaderHealthIndicator } from '@baton/nestjs/health';
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, type HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 
 /** Terminus health check with Baton's indicator: up while a leader is known. */
 @Controller('health')

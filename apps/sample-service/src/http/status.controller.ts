@@ -1,10 +1,10 @@
-import type { LeaderService } from '@baton/nestjs';
+import { LeaderService } from '@baton/nestjs';
 import { Controller, Get, Inject, type MessageEvent, Sse } from '@nestjs/common';
 import { filter, map, merge, type Observable } from 'rxjs';
-import type { ClusterDirectory, KnownNode } from '../cluster/cluster-directory.service.js';
+import { ClusterDirectory, type KnownNode } from '../cluster/cluster-directory.service.js';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
-import type { FencedStoreService } from '../fencing/fenced-store.provider.js';
-import type { LeadershipLog } from '../leadership/leadership-log.js';
+import { FencedStoreService } from '../fencing/fenced-store.provider.js';
+import { LeadershipLog } from '../leadership/leadership-log.js';
 
 /** Read-only HTTP API: what the dashboard polls and listens to. */
 @Controller()

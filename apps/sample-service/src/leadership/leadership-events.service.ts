@@ -1,5 +1,5 @@
 import {
-  type LeaderService,
+  LeaderService,
   type LeadershipHandle,
   OnBecomeFollower,
   OnBecomeLeader,
@@ -8,7 +8,7 @@ import {
 } from '@baton/nestjs';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
-import type { LeadershipLog } from './leadership-log.js';
+import { LeadershipLog } from './leadership-log.js';
 import { monoNow, perfToMono } from './mono.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { LeaderService } from '@baton/nestjs';
+import { LeaderService } from '@baton/nestjs';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Observable, Subject } from 'rxjs';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/service-config.js';
+
+const VOTER = '12D3KooWFPQKYbqLPDfEgkN23m31AHS57zGrajiLDHn4JVRxfMUP';
+
+function problems(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('fills in defaults around the one required choice (VOTERS or EXPECT)', () => {
+    const config = loadConfig({ NODE_NAME: 'a', VOTERS: VOTER });
+    expect(config).toMatchObject({
+      nodeName: 'a',
+      httpHost: '127.0.0.1',
+      httpPort: 3000,
+      listen: ['/ip4/0.0.0.0/tcp/4001'],
+      bootstrap: [],
+      mdns: false,
+      voters: [VOTER],
+      expect: null,
+      clusterId: 'sample-service',
+      electionTimeoutMinMs: 1000,
+      electionTimeoutMaxMs: 2000,
+      heartbeatIntervalMs: 100,
+      jobIntervalMs: 500,
+    });
+    expect(config.dataDir).toMatch(/\.baton-data\/a$/);
+  });
+
+  it('reads a bare LISTEN port, a BOOTSTRAP list, MDNS and EXPECT', () => {
+    const config = loadConfig({
+      LISTEN: '4101',
+      BOOTSTRAP: `/ip4/127.0.0.1/tcp/4102/p2p/${VOTER}`,
+      MDNS: 'on',
+      EXPECT: '3',
+    });
+    expect(config.listen).toEqual(['/ip4/0.0.0.0/tcp/4101']);
+    expect(config.bootstrap).toHaveLength(1);
+    expect(config.mdns).toBe(true);
+    expect(config.expect).toBe(3);
+    expect(config.voters).toBeNull();
+  });
+
+  it('names every bad variable at once', () => {
+    expect(
+      problems({
+        NODE_NAME: 'a b',
+        HTTP_PORT: '70000',
+        MDNS: 'maybe',
+        VOTERS: 'not-a-peer-id',
+        EXPECT: '3',
+        ELECTION_TIMEOUT_MIN_MS: '500',
+        ELECTION_TIMEOUT_MAX_MS: '400',
+        BOOTSTRAP: '/ip4/1.2.3.4/tcp/1',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^NODE_NAME: /),
+      expect.stringMatching(/^HTTP_PORT: must be an integer between 0 and 65535 \(got "70000"\)/),
+      expect.stringMatching(/^BOOTSTRAP: each entry must be a multiaddr ending in \/p2p\//),
+      expect.stringMatching(/^MDNS: must be on\/off/),
+      'VOTERS and EXPECT: give one of them, not both',
+      expect.stringMatching(/^ELECTION_TIMEOUT_MAX_MS: must be greater than ELECTION_TIMEOUT_MIN_MS/),
+    ]);
+    expect(problems({})).toEqual([expect.stringMatching(/^VOTERS or EXPECT: required/)]);
+    expect(problems({ VOTERS: 'nope' })).toEqual([expect.stringMatching(/^VOTERS: .*not a peer id/)]);
+  });
+});
