@@ -54,9 +54,14 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /**
  * @typedef {{ node: number, incarnation: number, term: number, start: number, leaseEnd: number,
- *   end: number | null, endedBy: string | null }} Interval
- *   One leadership of one process: from the moment its lease became valid until it ended (lost, or the
- *   process was killed: then the end of the last lease it computed).
+ *   traced: boolean, end: number | null, endedBy: string | null, validEnd: number | null }} Interval
+ *   One leadership of one process. `end`: when the process noticed it ended (its handle's signal aborted),
+ *   or, for a process killed while leading, the end of the last lease it computed. `validEnd`: when its lease
+ *   stopped being valid, `min(end, leaseEnd)`: a leader whose event loop was blocked past its lease end
+ *   notices only when the loop runs again, but its lease (and `isLeader()`, which reads the clock) ended at
+ *   `leaseEnd`. That needs every extension of the lease reported (`traced`); when some may not have been
+ *   (tracing was off), `validEnd` is `end` for a live process and, for a killed one, its exit plus a whole
+ *   lease, the most it could have had.
  */
 
 class Cluster {
@@ -117,6 +122,8 @@ class Cluster {
       leading: /** @type {Interval | null} */ (null),
       knownLeader: /** @type {string | null} */ (null),
       heartbeats: /** @type {number[]} */ ([]),
+      /** The latest lease end reported, by term. */
+      leaseEnds: /** @type {Map<number, number>} */ (new Map()),
       stats: /** @type {any[]} */ ([]),
       stderrTail: /** @type {string[]} */ ([]),
       spawnedAt: nowMs(),
@@ -129,10 +136,12 @@ class Cluster {
         proc.exitCode = code ?? signal;
         groups.delete(child.pid);
         // A process killed while leading ends its leadership at the end of the last lease it computed.
+        const exitAt = nowMs();
         for (const interval of this.intervals) {
           if (interval.incarnation === incarnation && interval.end === null) {
-            interval.end = interval.leaseEnd;
-            interval.endedBy = 'process died (last lease end)';
+            interval.end = interval.traced ? interval.leaseEnd : exitAt + TIMING.leaseDurationMs;
+            interval.validEnd = interval.end;
+            interval.endedBy = 'process died';
           }
         }
         proc.leading = null;
@@ -165,6 +174,7 @@ class Cluster {
       case 'ready':
         proc.ready = true;
         proc.readyAt = toMs(line.mono);
+        proc.rssLoaded = line.rssLoaded;
         break;
       case 'leader': {
         const interval = {
@@ -172,17 +182,23 @@ class Cluster {
           incarnation: proc.incarnation,
           term: line.term,
           start: toMs(line.mono),
-          leaseEnd: toMs(line.leaseEnd),
+          leaseEnd: Math.max(toMs(line.leaseEnd), proc.leaseEnds.get(line.term) ?? Number.NEGATIVE_INFINITY),
+          traced: line.traced === true,
           end: null,
           endedBy: null,
+          validEnd: null,
         };
         this.intervals.push(interval);
         proc.leading = interval;
         break;
       }
-      case 'lease':
-        if (proc.leading) proc.leading.leaseEnd = Math.max(proc.leading.leaseEnd, toMs(line.end));
+      case 'lease': {
+        // The first one of a term comes before the term's `leader` line.
+        const end = Math.max(toMs(line.end), proc.leaseEnds.get(line.term) ?? Number.NEGATIVE_INFINITY);
+        proc.leaseEnds.set(line.term, end);
+        if (proc.leading?.term === line.term) proc.leading.leaseEnd = Math.max(proc.leading.leaseEnd, end);
         break;
+      }
       case 'lost': {
         const interval = this.intervals.find(
           (i) => i.incarnation === proc.incarnation && i.term === line.term && i.end === null,
@@ -190,6 +206,7 @@ class Cluster {
         if (interval) {
           interval.end = toMs(line.mono);
           interval.endedBy = line.reason;
+          interval.validEnd = interval.traced ? Math.min(interval.end, interval.leaseEnd) : interval.end;
         }
         if (proc.leading === interval) proc.leading = null;
         break;
@@ -301,7 +318,6 @@ class Cluster {
     await withTimeout(node.proc.exited, 10_000, `node ${i + 1} to exit`);
     const proc = this.spawn(i);
     await this.waitFor(() => proc.ready, 20_000, `node ${i + 1} to restart`);
-    this.send(node, 'trace on');
   }
 
   /** SIGTERM to every node (a leader hands over and logs its end), then SIGKILL to what is left. */
@@ -329,33 +345,40 @@ class Cluster {
 }
 
 /**
- * The longest time two different processes both held a valid lease, and the smallest gap between the end
- * of one leadership and the start of the next.
+ * The longest time two different processes both held a valid lease (must be 0), the same until each process
+ * noticed its leadership had ended, and the smallest gap between the end of one lease and the start of the next.
  * @param {Interval[]} intervals
  */
 export function leaseOverlap(intervals) {
   const closed = intervals.filter((i) => i.end !== null);
-  let overlapMax = 0;
-  /** @type {{ a: Interval, b: Interval, overlap: number } | null} */
-  let worst = null;
-  for (let x = 0; x < closed.length; x++) {
-    for (let y = x + 1; y < closed.length; y++) {
-      const a = closed[x];
-      const b = closed[y];
-      if (a.incarnation === b.incarnation) continue;
-      const overlap = Math.min(a.end, b.end) - Math.max(a.start, b.start);
-      if (overlap > overlapMax) {
-        overlapMax = overlap;
-        worst = { a, b, overlap };
+  const longest = (endOf) => {
+    let worst = {
+      overlap: 0,
+      a: /** @type {Interval | null} */ (null),
+      b: /** @type {Interval | null} */ (null),
+    };
+    for (let x = 0; x < closed.length; x++) {
+      for (let y = x + 1; y < closed.length; y++) {
+        const a = closed[x];
+        const b = closed[y];
+        if (a.incarnation === b.incarnation) continue;
+        const overlap = Math.min(endOf(a), endOf(b)) - Math.max(a.start, b.start);
+        if (overlap > worst.overlap) worst = { overlap, a, b };
       }
     }
-  }
+    return worst;
+  };
+  const valid = longest((i) => i.validEnd);
+  const noticed = longest((i) => i.end);
   const ordered = [...closed].sort((a, b) => a.start - b.start);
   let minGap = Number.POSITIVE_INFINITY;
-  for (let k = 1; k < ordered.length; k++) minGap = Math.min(minGap, ordered[k].start - ordered[k - 1].end);
+  for (let k = 1; k < ordered.length; k++)
+    minGap = Math.min(minGap, ordered[k].start - ordered[k - 1].validEnd);
   return {
-    overlapMax,
-    worst,
+    overlapMax: valid.overlap,
+    worst: valid.a === null ? null : { a: valid.a, b: valid.b },
+    untilNoticedMax: noticed.overlap,
+    worstNoticed: noticed.a === null ? null : { a: noticed.a, b: noticed.b },
     minGap: Number.isFinite(minGap) ? minGap : null,
     open: intervals.length - closed.length,
   };
@@ -391,13 +414,16 @@ export async function runClusterBench(options = {}) {
       `cold start: ${coldStartMs.toFixed(0)} ms to the first lease (nodes ready ${(firstReady - t0).toFixed(0)}-${(lastReady - t0).toFixed(0)} ms after spawn)`,
     );
 
-    // Idle cost: a stable cluster, nothing traced, cpuUsage over idleMs.
+    // Idle cost: a stable cluster, cpuUsage over idleMs. Heartbeat tracing is off; lease reporting stays on
+    // (the overlap needs it), and its own share is measured by the nodes and reported next to the total.
     let leader = await cluster.stable();
     await sleep(Math.min(3_000, idleMs / 3)); // let start-up garbage and JIT settle
     leader = await cluster.stable();
+    cluster.sendAll('trace off');
     const before = await cluster.stats();
     await sleep(idleMs);
     const after = await cluster.stats();
+    cluster.sendAll('trace on');
     const idleLeaderHeld = cluster.stableLeader() === leader;
     const idle = [...after.keys()].map((index) => {
       const a = before.get(index);
@@ -409,6 +435,9 @@ export async function runClusterBench(options = {}) {
         leader: index === leader.index,
         cpuPct: (100 * cpuUs) / wallUs,
         rssMb: b.rss / 2 ** 20,
+        tracingPct: (100 * (b.tracingMs - a.tracingMs)) / (b.at - a.at),
+        // Node, libp2p and Baton loaded, nothing started: the floor under rssMb.
+        rssLoadedMb: (cluster.nodes[index].proc.rssLoaded ?? Number.NaN) / 2 ** 20,
       };
     });
     const leaderIdle = idle.find((x) => x.leader);
@@ -418,7 +447,6 @@ export async function runClusterBench(options = {}) {
     );
 
     // The election round trip over libp2p between processes: heartbeat → acknowledgement, at the leader.
-    cluster.sendAll('trace on');
     await sleep(rttWindowMs);
     // Every node that led in the window measured some (leadership may have moved).
     const roundTrips = [...(await cluster.stats()).values()].flatMap((s) => s.roundTrips);
@@ -465,7 +493,7 @@ export async function runClusterBench(options = {}) {
         );
         handover.push(next.start - signalledAt);
         await cluster.restart(victim.index);
-        if (interval?.end != null && interval.endedBy !== 'process died (last lease end)') {
+        if (interval?.end != null && interval.endedBy !== 'process died') {
           handoverAfterRelease.push(next.start - interval.end);
         }
       } catch (error) {

@@ -5,21 +5,27 @@
 //
 // It writes one JSON line to stdout per fact the orchestrator needs. Every timestamp is `mono`: nanoseconds of
 // CLOCK_MONOTONIC as a decimal string (process.hrtime.bigint()), which every process on the machine shares.
-//   {"ev":"ready"}                               the election started (store open, transport listening)
-//   {"ev":"leader","term","mono","leaseEnd"}     holds a lease: mono = when the lease became valid; leaseEnd = its end then
+//   {"ev":"ready","rssLoaded"}                   the election started (store open, transport listening)
+//   {"ev":"leader","term","mono","leaseEnd","traced"}  holds a lease: mono = when the lease became valid;
+//                                                leaseEnd = its end then; traced = lease extensions are reported
 //   {"ev":"lost","term","reason","mono"}         leadership ended (the handle's signal aborted, synchronously)
 //   {"ev":"leader-changed","leader","term"}      the leader this node follows
 //   {"ev":"hb","round","mono"}                   (tracing) a heartbeat round went out
-//   {"ev":"lease","end"}                         (tracing) the lease was extended to `end`
+//   {"ev":"lease","term","end"}                  the lease was extended to `end` (always: the overlap needs it)
+//   {"ev":"trace","on"}                          a trace command took effect
 //   {"ev":"stats",...}                           answer to the `stats` command: cpuUsage, memory, round trips
-// Commands on stdin, one per line: `trace on`, `trace off`, `stats`. When stdin closes (the orchestrator is gone),
+// Commands on stdin, one per line: `trace on`, `trace off` (heartbeat lines and round trips; on from the
+// start), `stats`. When stdin closes (the orchestrator is gone),
 // the node exits at once. SIGTERM: `election.stop()` (a leader hands over), then exit.
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { FileStateStore, LeaderElection } from '@baton/core';
+import { FileStateStore, LeaderElection, resolveElectionOptions } from '@baton/core';
 import { libp2pTransport } from '@baton/transport-libp2p';
 
+/** Node, libp2p and Baton loaded (imports run first), nothing started: the floor under the idle RSS. */
+const rssLoaded = process.memoryUsage().rss;
 const config = JSON.parse(process.argv[2] ?? '{}');
+const LEASE_MS = resolveElectionOptions({ clusterId: config.clusterId }).options.leaseDurationMs;
 
 // performance.now() (what the runtime reports) and hrtime both read CLOCK_MONOTONIC; convert once.
 const hrOrigin = process.hrtime.bigint();
@@ -40,13 +46,17 @@ const logger = {
   error: (message, context) => process.stderr.write(`[error] ${message} ${safeJson(context)}\n`),
 };
 
-let tracing = false;
+/** Heartbeat lines and round-trip samples. Lease extensions are always reported. */
+let tracing = true;
+/** Time spent in the observing code below (ms), so that its share of the idle CPU can be told apart. */
+let tracingMs = 0;
 /** Heartbeats in flight: `${to}/${round}` → performance.now() at send (tracing only). */
 const inFlight = new Map();
 /** Election round trips (heartbeat → its acknowledgement) measured while tracing, in ms. */
 let roundTrips = [];
 let lastRound = 0;
-let lastLeaseEnd = Number.NEGATIVE_INFINITY;
+/** The latest lease end reported, by term (performance.now() ms). */
+const leaseEnds = new Map();
 
 const transport = libp2pTransport({
   clusterId: config.clusterId,
@@ -56,17 +66,19 @@ const transport = libp2pTransport({
   logger,
 });
 
-// Observe election traffic without changing it: the heartbeat rounds this node sends as leader, and the
-// acknowledgements that extend its lease. Nothing is recorded unless tracing is on.
+// Observe election traffic without changing it: the heartbeat rounds this node sends as leader (while
+// tracing), and the acknowledgements that extend its lease (always).
 const send = transport.send.bind(transport);
 transport.send = (message) => {
   if (tracing && message.type === 'heartbeat') {
     const at = performance.now();
+    const t0 = at;
     if (message.round !== lastRound) {
       lastRound = message.round;
       emit({ ev: 'hb', round: message.round, mono: monoOf(at).toString() });
     }
     inFlight.set(`${message.to}/${message.round}`, at);
+    tracingMs += performance.now() - t0;
   }
   send(message);
 };
@@ -77,26 +89,46 @@ transport.start = (handlers, options) =>
       ...handlers,
       onMessage: (message) => {
         handlers.onMessage(message);
-        if (tracing && message.type === 'heartbeat-response') afterAck(message);
+        if (message.type === 'heartbeat-response') {
+          const t0 = performance.now();
+          afterAck(message);
+          tracingMs += performance.now() - t0;
+        }
       },
     },
     options,
   );
 
+/** Acknowledgements per heartbeat round, by `term/round`. */
+const acksByRound = new Map();
+/** Acknowledgements from others that, with this node's own, make a majority of the voters. */
+const quorumOthers = Math.floor(config.voters.length / 2);
+
 function afterAck(message) {
-  const key = `${message.from}/${message.round}`;
-  const sentAt = inFlight.get(key);
-  if (sentAt !== undefined) {
-    inFlight.delete(key);
-    roundTrips.push(performance.now() - sentAt);
+  if (tracing) {
+    const key = `${message.from}/${message.round}`;
+    const sentAt = inFlight.get(key);
+    if (sentAt !== undefined) {
+      inFlight.delete(key);
+      roundTrips.push(performance.now() - sentAt);
+    }
+    if (inFlight.size > 1000) inFlight.clear();
   }
-  if (inFlight.size > 1000) inFlight.clear();
-  if (!election.isLeader()) return;
-  // The runtime stepped the machine synchronously: the lease now reflects this acknowledgement.
+  if (!message.ok || !election.isLeader()) return;
+  // Only the acknowledgement that completes a majority for a round can extend the lease; read the lease
+  // then (inspect() costs tens of microseconds: once per round, not once per acknowledgement). The runtime
+  // stepped the machine synchronously, so the lease already reflects this acknowledgement.
+  const round = `${message.term}/${message.round}`;
+  const count = (acksByRound.get(round) ?? 0) + 1;
+  acksByRound.set(round, count);
+  if (acksByRound.size > 64) acksByRound.delete(acksByRound.keys().next().value);
+  if (count !== quorumOthers) return;
   const end = performance.now() + election.inspect().leaseRemainingMs;
-  if (end > lastLeaseEnd + 0.001) {
-    lastLeaseEnd = end;
-    emit({ ev: 'lease', end: monoOf(end).toString() });
+  if (end > (leaseEnds.get(message.term) ?? Number.NEGATIVE_INFINITY) + 0.001) {
+    leaseEnds.set(message.term, end);
+    if (leaseEnds.size > 16) leaseEnds.delete(leaseEnds.keys().next().value);
+    // Comes before the `leader` line of the term: the became-leader handler runs in a later task.
+    emit({ ev: 'lease', term: message.term, end: monoOf(end).toString() });
   }
 }
 
@@ -109,12 +141,17 @@ const election = new LeaderElection({
 });
 
 election.on('became-leader', (handle) => {
-  const remaining = election.isLeader() ? election.inspect().leaseRemainingMs : 0;
-  const leaseEnd = performance.now() + remaining;
-  lastLeaseEnd = Math.max(lastLeaseEnd, leaseEnd);
+  // The lease as last reported for this term; if it is still held, as it stands now. The handler runs a
+  // task after the lease began, possibly after an event-loop stall ended it: then only a reported end counts,
+  // and without one, the longest the first lease can have lasted.
+  let leaseEnd = leaseEnds.get(handle.term) ?? Number.NEGATIVE_INFINITY;
+  if (election.isLeader())
+    leaseEnd = Math.max(leaseEnd, performance.now() + election.inspect().leaseRemainingMs);
+  if (!Number.isFinite(leaseEnd)) leaseEnd = handle.since + LEASE_MS;
   emit({
     ev: 'leader',
     term: handle.term,
+    traced: true, // lease extensions are always reported
     mono: monoOf(handle.since).toString(),
     leaseEnd: monoOf(leaseEnd).toString(),
   });
@@ -156,9 +193,11 @@ commands.on('line', (line) => {
   const command = line.trim();
   if (command === 'trace on') {
     tracing = true;
+    emit({ ev: 'trace', on: true });
   } else if (command === 'trace off') {
     tracing = false;
     inFlight.clear();
+    emit({ ev: 'trace', on: false });
   } else if (command === 'stats') {
     const memory = process.memoryUsage();
     emit({
@@ -168,6 +207,7 @@ commands.on('line', (line) => {
       rss: memory.rss,
       heapUsed: memory.heapUsed,
       role: election.status === 'running' ? election.inspect().role : election.status,
+      tracingMs,
       roundTrips,
     });
     roundTrips = [];
@@ -178,7 +218,7 @@ commands.on('close', () => process.exit(0));
 
 try {
   await election.start();
-  emit({ ev: 'ready', id: election.id, pid: process.pid, mono: nowMono() });
+  emit({ ev: 'ready', id: election.id, pid: process.pid, mono: nowMono(), rssLoaded });
 } catch (error) {
   emit({ ev: 'error', message: String(error?.stack ?? error) });
   process.exit(2);

@@ -13,13 +13,24 @@
 // - Downtime ends when a new leader holds a lease (a majority acknowledged its first heartbeat), which is when
 //   Baton lets it act. That is one round trip later than the paper's "new leader elected"; pre-vote adds one
 //   more round trip before the vote. `elected` columns give the time until a node wins its vote, to compare.
-// - Networks: "paper", one-way delays uniform in 6-9 ms (round trip 12-18 ms, about the paper's 15 ms broadcast
-//   time); "loopback", one-way 0.10-0.15 ms with 2 % of messages at 0.75-3 ms (round trips as measured for
-//   libp2p on loopback in PRIOR-ART.md: 0.2-0.3 ms median, 1.5-3.6 ms at the 99th percentile).
+// - Networks (one-way delays):
+//   "paper": the paper's ~15 ms broadcast time is mostly stable storage ("RPCs require the recipient to persist
+//     information to stable storage, broadcast time may range from 0.5ms to 20ms, depending on storage
+//     technology", section 5.6). Modelled as a LAN (0.1-0.5 ms) plus a write of 10-18 ms before every message
+//     whose state had to be persisted first (a vote request, a granted vote: Ready.persist, as the runtime
+//     does: persist, then send). Heartbeats and their acknowledgements carry no new state and are not delayed.
+//   "rtt15": the same 15 ms as pure network delay, 6-9 ms each way, storage instant. A vote request then
+//     reaches the others 6-9 ms after the candidate's timeout, so a 5 ms spread of timeouts cannot separate
+//     candidates.
+//   "loopback": 0.10-0.15 ms with 2 % of messages at 0.75-3 ms (round trips as measured for libp2p on
+//     loopback in PRIOR-ART.md: 0.2-0.3 ms median, 1.5-3.6 ms at the 99th percentile), storage instant.
 //
-// SimCluster has no "crash at a random point of the heartbeat interval" helper: it is built here from
-// `machine(id).nextDeadline()` (a leader's next deadline is its next heartbeat) and `localTime(id)`.
-import { SimCluster } from '@baton/core/testing';
+// Hooks built here on SimCluster's public API: "crash at a random point of the heartbeat interval" (from
+// `machine(id).nextDeadline()`, a leader's next heartbeat, and `localTime(id)`), and the storage delay (a
+// `createMachine` that notes whether each Ready persists, and a wrapper around `network.transitDelay()`, which
+// the cluster calls for each message of that Ready right after draining it).
+import { ElectionMachine } from '@baton/core';
+import { Prng, SimCluster } from '@baton/core/testing';
 import { percentile, round } from './stats.mjs';
 
 /** Simulated time units per millisecond. */
@@ -38,8 +49,9 @@ export const RANGES = [
 
 /** One-way latency models, in milliseconds (see the header). */
 export const NETWORKS = {
-  paper: { baseMs: 6, jitterMs: 3, slowRate: 0, slowMinMs: 0, slowMaxMs: 0 },
-  loopback: { baseMs: 0.1, jitterMs: 0.05, slowRate: 0.02, slowMinMs: 0.75, slowMaxMs: 3 },
+  paper: { baseMs: 0.1, jitterMs: 0.4, slowRate: 0, slowMinMs: 0, slowMaxMs: 0, persistMs: [10, 18] },
+  rtt15: { baseMs: 6, jitterMs: 3, slowRate: 0, slowMinMs: 0, slowMaxMs: 0, persistMs: null },
+  loopback: { baseMs: 0.1, jitterMs: 0.05, slowRate: 0.02, slowMinMs: 0.75, slowMaxMs: 3, persistMs: null },
 };
 
 /**
@@ -70,22 +82,56 @@ function scaledLatency(model) {
  * @param {{ min: number, max: number, network: keyof typeof NETWORKS, trials: number, seed?: number,
  *   capMs?: number }} row
  */
-export function runRow({ min, max, network, trials, seed = 1, capMs = 60_000 }) {
+export function runRow({ min, max, network, trials, seed = 1, capMs = 20_000 }) {
   const election = {
     electionTimeoutMin: min * SCALE,
     electionTimeoutMax: max === min ? min * SCALE + 1 : max * SCALE,
     heartbeatInterval: Math.round((min * SCALE) / 2),
   };
   const cap = capMs * SCALE;
+  const model = NETWORKS[network];
+  const storage = new Prng(seed * 7919 + 17);
+  /** Per node: the virtual instant its last save completes (saves run one at a time, in order). */
+  const diskFreeAt = new Map();
+  /** Extra delay of the messages of the Ready drained last: until every save up to its own is durable. */
+  let persistDelay = 0;
+  /** @type {SimCluster | undefined} */
+  let cluster;
   const c = SimCluster.create({
     nodes: 5,
     seed,
     election,
     clockDriftBound: 0,
-    network: { latency: scaledLatency(NETWORKS[network]) },
+    network: { latency: scaledLatency(model) },
     log: 'none',
     livenessBoundMs: Number.MAX_SAFE_INTEGER, // measuring, not checking liveness; safety is still checked
+    createMachine: (init) => {
+      const machine = new ElectionMachine(init);
+      if (model.persistMs === null) return machine;
+      const drain = machine.ready.bind(machine);
+      machine.ready = () => {
+        const ready = drain();
+        const now = cluster?.now ?? 0;
+        // As the runtime's PersistPipeline: a batch with state starts a save after the ones in flight; a batch
+        // without waits behind them; its messages leave when the saves are done.
+        let doneAt = Math.max(now, diskFreeAt.get(init.id) ?? 0);
+        if (ready.persist !== null) {
+          const [lo, hi] = model.persistMs;
+          doneAt += (lo + (hi - lo) * storage.next()) * SCALE;
+          diskFreeAt.set(init.id, doneAt);
+        }
+        persistDelay = doneAt - now;
+        return ready;
+      };
+      return machine;
+    },
   });
+  cluster = c;
+  const transit = c.network.transitDelay.bind(c.network);
+  c.network.transitDelay = () => {
+    const delay = transit();
+    return delay < 0 ? delay : delay + persistDelay;
+  };
   const downtimes = [];
   const elected = [];
   let splitTrials = 0;
@@ -99,10 +145,16 @@ export function runRow({ min, max, network, trials, seed = 1, capMs = 60_000 }) 
   try {
     c.runUntil(stable, { within: cap });
   } catch {
-    noLeader = `no node ever held a lease within ${capMs / 1000} s`;
+    const { electionsStarted, electionsWon } = c.stats();
+    noLeader = `no node ever held a lease within ${capMs / 1000} s (${electionsStarted} campaigns, ${electionsWon} won)`;
   }
   for (let trial = 0; trial < trials && noLeader === null; trial++) {
-    c.runUntil(stable, { within: cap });
+    try {
+      c.runUntil(stable, { within: cap });
+    } catch {
+      noLeader = `the cluster did not settle within ${capMs / 1000} s after a restart`;
+      break;
+    }
     const leader = /** @type {string} */ (c.leader());
     // Move to the instant of the leader's next heartbeat, then a uniformly random part of the interval on.
     const machine = c.machine(leader);
@@ -127,6 +179,10 @@ export function runRow({ min, max, network, trials, seed = 1, capMs = 60_000 }) 
     } catch {
       censored++;
       downtimes.push(capMs);
+      if (censored >= 3) {
+        noLeader = `no new leader within ${capMs / 1000} s in ${censored} trials: row abandoned`;
+        break;
+      }
     }
     const after = c.stats();
     if (after.splitVotes > before.splitVotes) splitTrials++;
@@ -170,7 +226,7 @@ export function runFigure16(options = {}) {
   const trials = options.trials ?? 1000;
   const rows = [];
   let seed = 1;
-  for (const network of /** @type {const} */ (['paper', 'loopback'])) {
+  for (const network of /** @type {const} */ (['paper', 'rtt15', 'loopback'])) {
     for (const [min, max] of RANGES) {
       const started = performance.now();
       const row = runRow({ min, max, network, trials, seed: seed++ });
