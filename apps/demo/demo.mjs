@@ -212,7 +212,7 @@ function start(replica) {
     children.delete(replica.name);
     logFile.end();
     if (currentLeader === replica.name) currentLeader = null;
-    const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    const how = signal ? `exited on ${signal}` : `exited with code ${code}`;
     if (stopping) return;
     if (code !== 0 && code !== null && errors.length > 0) {
       say(`  ${replica.name} ${how}; last error output:\n      ${errors.slice(-5).join('\n      ')}`);

@@ -188,7 +188,7 @@ describe('the demo', () => {
         expect(next.term).toBeGreaterThan(before.term);
         await page.waitForSelector(`#writes tbody tr[data-token="${next.term}"]`);
         await waitFor('the launcher to report the kill', () =>
-          output.includes(`${before.name} killed by SIGKILL`),
+          output.includes(`${before.name} exited on SIGKILL`),
         );
       } finally {
         await browser.close();
@@ -199,7 +199,7 @@ describe('the demo', () => {
 
   it('Ctrl-C (SIGINT) stops the launcher and every replica, restarted ones included', async () => {
     // A replica killed from the dashboard is restarted after 2 s: let that happen first when it applies.
-    if (output.includes('killed by SIGKILL')) {
+    if (output.includes('exited on SIGKILL')) {
       await waitFor('the killed replica to be restarted', () => pids().length >= 4, 15_000);
     }
     const started = pids();

@@ -92,7 +92,7 @@ function describe(record) {
     case 'lost-leadership':
       return `${name} lost leadership of term ${record.term} (${record.reason})`;
     case 'leader-changed':
-      return `${name} sees leader ${short(record.leaderId) ?? 'none'} in term ${record.term}`;
+      return `${name} sees leader ${record.leaderId ? nameOf(record.leaderId) : 'none'} in term ${record.term}`;
     case 'term-changed':
       return `${name}: term ${record.previousTerm} → ${record.term}`;
     case 'node-started':
@@ -105,16 +105,23 @@ function describe(record) {
 }
 
 const seen = new Set();
+/** Records of every node, newest first, ordered by `mono` (one monotonic clock for the whole host). */
+const feedItems = [];
 function feed(record) {
   const text = describe(record);
   if (text === null) return;
-  const key = `${record.nodeName}|${record.event}|${record.mono}`;
+  const key = `${record.pid}|${record.event}|${record.mono}`;
   if (seen.has(key)) return;
   seen.add(key);
-  const time = new Date(record.ts).toLocaleTimeString();
-  const item = element('li', `${time}  ${text}`, { 'data-event': record.event });
-  $('#feed').prepend(item);
-  while ($('#feed').children.length > 60) $('#feed').lastElementChild.remove();
+  const mono = BigInt(record.mono);
+  const at = feedItems.findIndex((item) => item.mono < mono);
+  feedItems.splice(at === -1 ? feedItems.length : at, 0, { mono, record, text });
+  feedItems.length = Math.min(feedItems.length, 60);
+  $('#feed').replaceChildren(
+    ...feedItems.map(({ record: r, text: t }) =>
+      element('li', `${new Date(r.ts).toLocaleTimeString()}  ${t}`, { 'data-event': r.event }),
+    ),
+  );
 }
 
 function short(id) {

@@ -1,6 +1,6 @@
 import { LeaderService } from '@baton/nestjs';
 import { Controller, Get, Inject, type MessageEvent, Sse } from '@nestjs/common';
-import { filter, map, merge, type Observable } from 'rxjs';
+import { concat, defer, filter, from, map, merge, type Observable } from 'rxjs';
 import { ClusterDirectory, type KnownNode } from '../cluster/cluster-directory.service.js';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 import { FencedStoreService } from '../fencing/fenced-store.provider.js';
@@ -40,21 +40,25 @@ export class StatusController {
     return {
       highestToken: this.store.highestToken(),
       ...this.store.counts(),
-      writes: this.store.recentWrites(25),
+      writes: this.store.recentWrites(15),
       refusals: this.store.recentRejections(10),
     };
   }
 
-  /** Server-sent events: `leader` (every `leader$` value) and `leadership` (the logged events). */
+  /**
+   * Server-sent events: `leader` (every `leader$` value, the current one first) and `leadership` (the logged
+   * leadership events, the last 30 of this process first).
+   */
   @Sse('events')
   events(): Observable<MessageEvent> {
     const nodeName = this.config.nodeName;
     return merge(
       this.leader.leader$.pipe(map((state) => ({ type: 'leader', data: { nodeName, ...state } }))),
-      this.log.records$.pipe(
-        filter((record) => record.event !== 'lease'),
-        map((record) => ({ type: 'leadership', data: record })),
-      ),
+      // What happened before the client connected, then what happens.
+      concat(
+        defer(() => from(this.log.recent())),
+        this.log.records$.pipe(filter((record) => record.event !== 'lease')),
+      ).pipe(map((record) => ({ type: 'leadership', data: record }))),
     );
   }
 }

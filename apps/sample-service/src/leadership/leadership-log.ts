@@ -15,6 +15,8 @@ export type LeadershipEventName =
   | 'term-changed'
   | 'node-stopping';
 
+const HISTORY = 30;
+
 /** One JSON line: `mono` (hrtime ns, as a string) and `term` on every record, so windows can be lined up. */
 export interface LeadershipRecord {
   readonly event: LeadershipEventName;
@@ -36,6 +38,8 @@ export interface LeadershipRecord {
 @Injectable()
 export class LeadershipLog {
   private readonly records = new Subject<LeadershipRecord>();
+  /** The latest records other than `lease`, for a dashboard that connects late. */
+  private readonly history: LeadershipRecord[] = [];
   /** The records as they are written (the `lease` records included). */
   readonly records$: Observable<LeadershipRecord> = this.records.asObservable();
 
@@ -73,8 +77,17 @@ export class LeadershipLog {
     process.stdout.write(
       `${JSON.stringify(record, (_key, value) => (typeof value === 'bigint' ? value.toString() : value))}\n`,
     );
+    if (event !== 'lease') {
+      this.history.push(record);
+      if (this.history.length > HISTORY) this.history.shift();
+    }
     this.records.next(record);
     return record;
+  }
+
+  /** The last records of this process (without the `lease` ones), oldest first. */
+  recent(): readonly LeadershipRecord[] {
+    return [...this.history];
   }
 
   complete(): void {
