@@ -73,7 +73,24 @@ export type FrameVerdict =
     }
   | { readonly kind: 'leave'; readonly from: NodeId }
   | { readonly kind: 'hello'; readonly from: NodeId }
+  | { readonly kind: 'peers'; readonly from: NodeId; readonly peers: readonly PeerAddresses[] }
   | DroppedFrame;
+
+/**
+ * A peer and its binary multiaddrs, as a PEERS frame lists them (not yet checked: ids and addresses are
+ * parsed by the receiver, which dials them only with a timeout).
+ *
+ * @example
+ * ```ts
+ * import { type PeerAddresses, encodePeersFrame } from '@baton/transport-libp2p';
+ * const peers: PeerAddresses[] = [{ id: '12D3KooW…', addrs: [address.bytes] }];
+ * encodePeersFrame({ cluster: 'jobs', from: 'a', to: 'b', peers });
+ * ```
+ */
+export interface PeerAddresses {
+  readonly id: string;
+  readonly addrs: readonly Uint8Array[];
+}
 
 /**
  * What one message of the gossip topic decodes to.
@@ -253,6 +270,8 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
       return { kind: 'leave', from: frame.from };
     case ElectionFrame.Kind.HELLO:
       return { kind: 'hello', from: frame.from };
+    case ElectionFrame.Kind.PEERS:
+      return { kind: 'peers', from: frame.from, peers: frame.peers };
     default:
       return dropped('invalid', 'unknown message type');
   }
@@ -291,6 +310,34 @@ export function encodeHelloFrame(fields: { cluster: string; from: NodeId; to: No
     cluster: fields.cluster,
     from: fields.from,
     to: fields.to,
+  });
+}
+
+/**
+ * Encodes the list of this node's other peers (at most 64, each with at most 16 addresses), sent to a peer
+ * that just joined so that it can connect to them.
+ *
+ * @example
+ * ```ts
+ * import { encodePeersFrame } from '@baton/transport-libp2p';
+ * const bytes = encodePeersFrame({ cluster: 'jobs', from: 'a', to: 'b', peers: [] });
+ * ```
+ */
+export function encodePeersFrame(fields: {
+  cluster: string;
+  from: NodeId;
+  to: NodeId;
+  peers: readonly PeerAddresses[];
+}): Uint8Array {
+  return ElectionFrame.encode({
+    kind: ElectionFrame.Kind.PEERS,
+    cluster: fields.cluster,
+    from: fields.from,
+    to: fields.to,
+    peers: fields.peers.slice(0, 64).map((peer) => ({
+      id: peer.id,
+      addrs: peer.addrs.slice(0, 16) as Uint8Array<ArrayBuffer>[],
+    })),
   });
 }
 

@@ -16,9 +16,11 @@ export {
   encodeHelloFrame,
   encodeLeaderAnnouncement,
   encodeLeaveFrame,
+  encodePeersFrame,
   type FrameContext,
   type FrameVerdict,
   type GossipVerdict,
+  type PeerAddresses,
 } from './codec.js';
 export { ExpectMismatchError, PeerKeyError } from './errors.js';
 export { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';

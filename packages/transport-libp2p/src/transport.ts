@@ -15,7 +15,7 @@ import type {
   Stream,
 } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import type { Multiaddr } from '@multiformats/multiaddr';
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import {
   decodeFrame,
   encodeBroadcastFrame,
@@ -24,6 +24,8 @@ import {
   encodeHelloFrame,
   encodeLeaderAnnouncement,
   encodeLeaveFrame,
+  encodePeersFrame,
+  type PeerAddresses,
 } from './codec.js';
 import { ExpectMismatchError } from './errors.js';
 import { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
@@ -624,7 +626,11 @@ export class Libp2pTransport implements Transport {
     this.connected.add(peer);
     this.log?.('peer %s joined', peer);
     // Open the stream at once: the peer learns about us (its inbound handler) and the first message is fast.
-    if (this.state === 'open') this.channel(peer)?.connect();
+    // Then tell it who else is here, so a cluster bootstrapped through one seed becomes fully connected.
+    if (this.state === 'open') {
+      this.channel(peer)?.connect();
+      void this.sharePeers(peer);
+    }
     const handlers = this.handlers;
     if (handlers) this.call(() => handlers.onPeerConnected(peer));
     for (const wake of this.membershipWaiters) wake();
@@ -705,6 +711,56 @@ export class Libp2pTransport implements Transport {
       this.log?.('redial of %s failed: %e', peer, error);
       if (this.state !== 'open') return;
       this.keepConnected(peer, redial.attempts + 1);
+    }
+  }
+
+  /** Sends `peer` the addresses of this node's other connected peers (a PEERS frame), if there are any. */
+  private async sharePeers(peer: NodeId): Promise<void> {
+    const node = this.libp2p;
+    const others = [...this.connected].filter((other) => other !== peer).slice(0, 64);
+    if (node === null || others.length === 0) return;
+    const peers: PeerAddresses[] = [];
+    for (const other of others) {
+      const record = await node.peerStore.get(peerIdFromString(other)).catch(() => null);
+      const addrs = (record?.addresses ?? []).slice(0, 16).map(({ multiaddr }) => multiaddr.bytes);
+      if (addrs.length > 0) peers.push({ id: other, addrs });
+    }
+    if (peers.length === 0 || this.state !== 'open' || !this.connected.has(peer)) return;
+    this.enqueue(
+      peer,
+      lengthPrefixed(encodePeersFrame({ cluster: this.clusterId, from: this.localId, to: peer, peers })),
+    );
+  }
+
+  /**
+   * Dials, once and with the dial timeout, the peers a member listed that this node is not connected to.
+   * They are not members until they speak the protocol; bad ids and addresses are skipped.
+   */
+  private dialSharedPeers(peers: readonly PeerAddresses[]): void {
+    const node = this.libp2p;
+    if (node === null || this.state !== 'open') return;
+    for (const { id, addrs } of peers) {
+      if (id === this.id || this.connected.has(id)) continue;
+      let peerId: PeerId;
+      try {
+        peerId = peerIdFromString(id);
+      } catch {
+        continue;
+      }
+      if (node.getConnections(peerId).length > 0) continue;
+      const addresses: Multiaddr[] = [];
+      for (const bytes of addrs) {
+        try {
+          addresses.push(multiaddr(bytes));
+        } catch {
+          // skip an address that does not parse
+        }
+      }
+      if (addresses.length === 0) continue;
+      node.peerStore
+        .merge(peerId, { multiaddrs: addresses })
+        .then(() => node.dial(peerId, { signal: this.dialSignal() }))
+        .catch((error: unknown) => this.log?.('dialling shared peer %s failed: %e', id, error));
     }
   }
 
@@ -815,6 +871,11 @@ export class Libp2pTransport implements Transport {
     }
     if (verdict.kind === 'leave') {
       this.peerLeft(context.remoteId);
+      return;
+    }
+    if (verdict.kind === 'peers') {
+      this.peerJoined(context.remoteId);
+      this.dialSharedPeers(verdict.peers);
       return;
     }
     this.peerJoined(context.remoteId);

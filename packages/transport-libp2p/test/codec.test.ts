@@ -8,6 +8,7 @@ import {
   encodeElectionMessage,
   encodeGossipBroadcast,
   encodeLeaderAnnouncement,
+  encodePeersFrame,
   FrameReader,
   lengthPrefixed,
 } from '../src/index.js';
@@ -45,6 +46,20 @@ describe('election frame codec', () => {
       context,
     );
     expect(verdict).toEqual({ kind: 'broadcast', from: 'a', payload, seq: 42 });
+  });
+
+  it('round-trips a PEERS frame and caps it at 64 peers of 16 addresses', () => {
+    const peers = Array.from({ length: 70 }, (_, i) => ({
+      id: `peer-${i}`,
+      addrs: Array.from({ length: 20 }, (_, j) => new Uint8Array([i, j])),
+    }));
+    const verdict = decodeFrame(encodePeersFrame({ cluster: 'jobs', from: 'a', to: 'b', peers }), context);
+    expect(verdict.kind).toBe('peers');
+    if (verdict.kind !== 'peers') return;
+    expect(verdict.peers.length).toBe(64);
+    expect(verdict.peers[3]!.id).toBe('peer-3');
+    expect(verdict.peers[3]!.addrs.length).toBe(16);
+    expect([...verdict.peers[3]!.addrs[5]!]).toEqual([3, 5]);
   });
 
   it('drops a frame for another cluster', () => {

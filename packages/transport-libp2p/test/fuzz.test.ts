@@ -39,7 +39,7 @@ const wrongField = fc
     }),
   );
 const unknownType = fc
-  .tuple(electionMessage, fc.integer({ min: 11, max: 2 ** 31 - 1 }))
+  .tuple(electionMessage, fc.integer({ min: 12, max: 2 ** 31 - 1 }))
   .map(([message, kind]): FuzzFrame => {
     const body = encodeElectionMessage(message);
     const tag = [0x08];
@@ -107,13 +107,18 @@ const anyFrame = fc.oneof(
 /** Feeds `stream` to a reader in the given chunk sizes and decodes what comes out, as the transport does. */
 function runInbound(stream: Uint8Array, chunkSizes: readonly number[]) {
   const reader = new FrameReader(MAX_FRAME);
-  const outcomes: (ElectionMessage | 'broadcast' | 'leave' | 'hello' | 'dropped')[] = [];
+  const outcomes: (ElectionMessage | 'broadcast' | 'leave' | 'hello' | 'peers' | 'dropped')[] = [];
   let unreadable = 0;
   const sink = {
     frame: (bytes: Uint8Array) => {
       const verdict = decodeFrame(bytes, context);
       if (verdict.kind === 'election') outcomes.push(verdict.message);
-      else if (verdict.kind === 'broadcast' || verdict.kind === 'leave' || verdict.kind === 'hello') {
+      else if (
+        verdict.kind === 'broadcast' ||
+        verdict.kind === 'leave' ||
+        verdict.kind === 'hello' ||
+        verdict.kind === 'peers'
+      ) {
         outcomes.push(verdict.kind);
       } else if (['invalid', 'wrong-cluster', 'misaddressed'].includes(verdict.reason))
         outcomes.push('dropped');

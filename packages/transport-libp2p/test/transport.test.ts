@@ -282,6 +282,19 @@ describe('discovery', () => {
     expect(await restarted.discoverVoters({ expect: 3, signal })).toEqual(ids);
   });
 
+  it('a cluster bootstrapped through one seed becomes fully connected (PEERS frames)', async () => {
+    const seed = later(testTransport());
+    await seed.start(new Recorder());
+    const others = [0, 1, 2].map(() => later(testTransport({ bootstrap: seed.addresses() })));
+    const recorders = others.map(() => new Recorder());
+    for (const [i, transport] of others.entries()) await transport.start(recorders[i]!);
+    const all = [seed, ...others];
+    await eventually(() => all.every((t) => t.peers().length === 3), 15_000, 'every node to see every other');
+    const [b, c] = others as [Libp2pTransport, Libp2pTransport];
+    b.send({ type: 'timeout-now', cluster: 'test', from: b.localId, to: c.localId, term: 3 });
+    await eventually(() => recorders[1]!.messages.length === 1, 10_000, 'a message between two non-seeds');
+  });
+
   it('refuses to guess when more members than expected are found', async () => {
     const mesh = await startMesh(3);
     cleanups.push(mesh.stop);

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, enumeration, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -16,6 +16,7 @@ export interface ElectionFrame {
   ok: boolean
   payload: Uint8Array<ArrayBuffer>
   seq: number
+  peers: ElectionFrame.PeerAddresses[]
 }
 
 export namespace ElectionFrame {
@@ -30,7 +31,8 @@ export namespace ElectionFrame {
     TIMEOUT_NOW = 'TIMEOUT_NOW',
     BROADCAST = 'BROADCAST',
     LEAVE = 'LEAVE',
-    HELLO = 'HELLO'
+    HELLO = 'HELLO',
+    PEERS = 'PEERS'
   }
 
   enum __KindValues {
@@ -44,12 +46,152 @@ export namespace ElectionFrame {
     TIMEOUT_NOW = 7,
     BROADCAST = 8,
     LEAVE = 9,
-    HELLO = 10
+    HELLO = 10,
+    PEERS = 11
   }
 
   export namespace Kind {
     export const codec = (): Codec<Kind> => {
       return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  export interface PeerAddresses {
+    id: string
+    addrs: Uint8Array<ArrayBuffer>[]
+  }
+
+  export namespace PeerAddresses {
+    let _codec: Codec<PeerAddresses>
+
+    export const codec = (): Codec<PeerAddresses> => {
+      if (_codec == null) {
+        _codec = message<PeerAddresses>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.id != null && obj.id !== '')) {
+            w.uint32(10)
+            w.string(obj.id)
+          }
+
+          if (obj.addrs != null && obj.addrs.length > 0) {
+            for (const value of obj.addrs) {
+              w.uint32(18)
+              w.bytes(value)
+            }
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            id: '',
+            addrs: []
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.id = reader.string()
+                break
+              }
+              case 2: {
+                if (opts.limits?.addrs != null && obj.addrs.length === opts.limits.addrs) {
+                  throw new MaxLengthError('Decode error - repeated field "addrs" had too many elements')
+                }
+
+                if (obj.addrs.length === 16) {
+                  throw new MaxLengthError('Decode error - repeated field "addrs" had too many elements')
+                }
+
+                obj.addrs.push(reader.bytes())
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const obj = {
+            addrs: 16
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.id`,
+                  value: reader.string()
+                }
+                break
+              }
+              case 2: {
+                if (opts.limits?.addrs != null && obj.addrs === opts.limits.addrs) {
+                  throw new MaxLengthError('Streaming decode error - repeated field "addrs" had too many elements')
+                }
+
+                if (obj.addrs === 16) {
+                  throw new MaxLengthError('Streaming decode error - repeated field "addrs" had too many elements')
+                }
+
+                yield {
+                  field: `${prefix}.addrs[]`,
+                  index: obj.addrs,
+                  value: reader.bytes()
+                }
+
+                obj.addrs++
+
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface PeerAddressesIdFieldEvent {
+      field: '$.id'
+      value: string
+    }
+
+    export interface PeerAddressesAddrsFieldEvent {
+      field: '$.addrs[]'
+      index: number
+      value: Uint8Array<ArrayBuffer>
+    }
+
+    export function encode (obj: Partial<PeerAddresses>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, PeerAddresses.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerAddresses>): PeerAddresses {
+      return decodeMessage(buf, PeerAddresses.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerAddresses>): Generator<PeerAddressesIdFieldEvent | PeerAddressesAddrsFieldEvent> {
+      return streamMessage(buf, PeerAddresses.codec(), opts)
     }
   }
 
@@ -122,6 +264,13 @@ export namespace ElectionFrame {
           w.uint64Number(obj.seq)
         }
 
+        if (obj.peers != null && obj.peers.length > 0) {
+          for (const value of obj.peers) {
+            w.uint32(106)
+            ElectionFrame.PeerAddresses.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -138,7 +287,8 @@ export namespace ElectionFrame {
           round: 0,
           ok: false,
           payload: uint8ArrayAlloc(0),
-          seq: 0
+          seq: 0,
+          peers: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -195,6 +345,20 @@ export namespace ElectionFrame {
               obj.seq = reader.uint64Number()
               break
             }
+            case 13: {
+              if (opts.limits?.peers != null && obj.peers.length === opts.limits.peers) {
+                throw new MaxLengthError('Decode error - repeated field "peers" had too many elements')
+              }
+
+              if (obj.peers.length === 64) {
+                throw new MaxLengthError('Decode error - repeated field "peers" had too many elements')
+              }
+
+              obj.peers.push(ElectionFrame.PeerAddresses.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.peers$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -204,6 +368,10 @@ export namespace ElectionFrame {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          peers: 64
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -294,6 +462,28 @@ export namespace ElectionFrame {
               }
               break
             }
+            case 13: {
+              if (opts.limits?.peers != null && obj.peers === opts.limits.peers) {
+                throw new MaxLengthError('Streaming decode error - repeated field "peers" had too many elements')
+              }
+
+              if (obj.peers === 64) {
+                throw new MaxLengthError('Streaming decode error - repeated field "peers" had too many elements')
+              }
+
+              for (const evt of ElectionFrame.PeerAddresses.codec().stream(reader, reader.uint32(), `${prefix}.peers[]`, {
+                limits: opts.limits?.peers$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.peers
+                }
+              }
+
+              obj.peers++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -366,6 +556,18 @@ export namespace ElectionFrame {
     value: number
   }
 
+  export interface ElectionFramePeersIdFieldEvent {
+    field: '$.peers[].id'
+    value: string
+    index: number
+  }
+
+  export interface ElectionFramePeersAddrsFieldEvent {
+    field: '$.peers[].addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -374,7 +576,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
