@@ -151,23 +151,34 @@ describe('the demo', () => {
         page.setDefaultTimeout(30_000);
         await page.goto(`http://127.0.0.1:${httpBase + 1}/`);
 
-        // Every node shown, all up, exactly one of them leading.
-        await page.waitForFunction(() => {
+        // Every node shown, all up, exactly one of them leading (read in the same frame: the table is
+        // re-rendered every poll).
+        const shown = await page.waitForFunction(() => {
           const rows = [...document.querySelectorAll('#nodes tbody tr')];
-          return (
-            rows.length === 3 &&
-            rows.every((row) => row.dataset.up === 'true') &&
-            rows.filter((row) => row.dataset.role === 'leader').length === 1
-          );
+          const leaders = rows.filter((row) => row.dataset.role === 'leader');
+          if (rows.length !== 3 || !rows.every((row) => row.dataset.up === 'true') || leaders.length !== 1) {
+            return null;
+          }
+          return { name: leaders[0].dataset.node, term: Number(leaders[0].dataset.term) };
         });
-        const before = await page.$eval('#nodes tbody tr[data-role="leader"]', (row) => ({
-          name: row.dataset.node,
-          term: Number(row.dataset.term),
-        }));
+        const shownFirst = await shown.jsonValue();
         // The job writes with the leader's token, and the page shows it.
-        await page.waitForSelector(`#writes tbody tr[data-token="${before.term}"]`);
+        await page.waitForFunction(
+          (term) =>
+            [...document.querySelectorAll('#writes tbody tr')].some(
+              (row) => Number(row.dataset.token) >= term,
+            ),
+          shownFirst.term,
+        );
 
-        await page.click(`button[data-action="kill"][data-node="${before.name}"]`);
+        // Click "Kill" on the row that leads now, reading its name and term in the same frame.
+        const before = await page.evaluate(() => {
+          const row = document.querySelector('#nodes tbody tr[data-role="leader"]');
+          if (!row) return null;
+          row.querySelector('button[data-action="kill"]').click();
+          return { name: row.dataset.node, term: Number(row.dataset.term) };
+        });
+        expect(before, 'a leader row to click').not.toBeNull();
 
         const after = await page.waitForFunction(
           (term) => {
@@ -186,7 +197,13 @@ describe('the demo', () => {
           `dashboard: ${before.name} led term ${before.term}; killed; ${next.name} leads term ${next.term}`,
         );
         expect(next.term).toBeGreaterThan(before.term);
-        await page.waitForSelector(`#writes tbody tr[data-token="${next.term}"]`);
+        await page.waitForFunction(
+          (term) =>
+            [...document.querySelectorAll('#writes tbody tr')].some(
+              (row) => Number(row.dataset.token) >= term,
+            ),
+          next.term,
+        );
         await waitFor('the launcher to report the kill', () =>
           output.includes(`${before.name} exited on SIGKILL`),
         );
