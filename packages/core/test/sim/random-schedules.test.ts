@@ -36,6 +36,22 @@ describe('random schedules with all faults', () => {
     expect(violationsOver(50, { nodes: 3, observers: 2, durationMs: 30_000 }).found).toEqual([]);
   });
 
+  it.each([
+    ['a drift bound of 20 %', { clockDriftBound: 0.2 }],
+    ['a narrow timeout range (150-155 ms)', { electionTimeoutMin: 150, electionTimeoutMax: 155 }],
+    ['heartbeats close to the lease (120 ms)', { heartbeatInterval: 120 }],
+    [
+      'timeouts close to message delays (10-20 ms)',
+      { electionTimeoutMin: 10, electionTimeoutMax: 20, heartbeatInterval: 3 },
+    ],
+  ])('20 seeds with %s break no invariant', (_, election) => {
+    const found = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      found.push(...runRandomSchedule({ seed, nodes: 5, durationMs: 20_000, election }).violations);
+    }
+    expect(found).toEqual([]);
+  });
+
   it('every run ends healed, with a leader or one about to be', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const { cluster } = runRandomSchedule({ seed, nodes: 5 });
