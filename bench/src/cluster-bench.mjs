@@ -330,6 +330,13 @@ class Cluster {
     killAllGroups();
   }
 
+  /** {@link describeFailure}, plus each running node's own view (role, term, lease, runtime leadership). */
+  async describeFailureWithState() {
+    const states = await this.stats().catch(() => new Map());
+    const lines = [...states].map(([index, s]) => `  node ${index + 1} says: ${JSON.stringify(s.election)}`);
+    return [this.describeFailure(), ...lines].join('\n');
+  }
+
   describeFailure() {
     return this.nodes
       .map((n) => {
@@ -471,7 +478,9 @@ export async function runClusterBench(options = {}) {
         if (lastHeartbeat !== undefined) crashPhase.push(killedAt - lastHeartbeat);
         await cluster.restart(victim.index);
       } catch (error) {
-        failures.push(`crash trial ${trial + 1}: ${error.message}\n${cluster.describeFailure()}`);
+        failures.push(
+          `crash trial ${trial + 1}: ${error.message}\n${await cluster.describeFailureWithState()}`,
+        );
         await recover(cluster);
       }
     }
@@ -497,7 +506,9 @@ export async function runClusterBench(options = {}) {
           handoverAfterRelease.push(next.start - interval.end);
         }
       } catch (error) {
-        failures.push(`handover trial ${trial + 1}: ${error.message}\n${cluster.describeFailure()}`);
+        failures.push(
+          `handover trial ${trial + 1}: ${error.message}\n${await cluster.describeFailureWithState()}`,
+        );
         await recover(cluster);
       }
     }
@@ -528,6 +539,8 @@ export async function runClusterBench(options = {}) {
       roundTrips,
       failures,
     };
+  } catch (error) {
+    throw new Error(`${error.message}\n${await cluster.describeFailureWithState()}`, { cause: error });
   } finally {
     killAllGroups();
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);

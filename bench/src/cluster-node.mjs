@@ -206,7 +206,7 @@ commands.on('line', (line) => {
       cpu: process.cpuUsage(),
       rss: memory.rss,
       heapUsed: memory.heapUsed,
-      role: election.status === 'running' ? election.inspect().role : election.status,
+      election: election.status === 'running' ? electionState() : election.status,
       tracingMs,
       roundTrips,
     });
@@ -222,6 +222,12 @@ try {
 } catch (error) {
   emit({ ev: 'error', message: String(error?.stack ?? error) });
   process.exit(2);
+}
+
+/** What the runtime and its machine say about this node's role, for the orchestrator's failure reports. */
+function electionState() {
+  const { role, term, leader, isLeader, leaseRemainingMs, leadership, eventLoop } = election.inspect();
+  return { role, term, leader, isLeader, leaseRemainingMs, leadership, stalls: eventLoop.stalls };
 }
 
 function safeJson(value) {
