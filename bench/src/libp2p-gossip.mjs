@@ -1,6 +1,7 @@
 // Broadcast delivery with @baton/transport-libp2p for clusters of 2 to 5 nodes (one process, real TCP on
-// 127.0.0.1): time from broadcast() until every other node delivered it, and how many deliveries needed the
-// direct-stream fallback because gossip did not reach a peer. Figures, not a test.
+// 127.0.0.1): time from broadcast() until every other node delivered it. broadcast() sends a direct copy to
+// every connected peer and publishes on gossip (receivers deliver once: the rest are counted as duplicates);
+// broadcast(p, { to }) uses direct streams only. Figures, not a test.
 //
 //   (cd packages/core && npx tsc -p tsconfig.build.json)
 //   (cd packages/transport-libp2p && npx tsc -p tsconfig.build.json)
@@ -90,9 +91,9 @@ for (const size of [2, 3, 4, 5]) {
   await Promise.all(transports.map((t) => t.stop()));
   const s = summary(samples);
   console.log(
-    `${size} nodes: all peers connected ${meshMs.toFixed(0)} ms after the last start; first broadcast ` +
+    `${size} nodes, broadcast() (direct + gossip): all peers connected ${meshMs.toFixed(0)} ms after the last start; first broadcast ` +
       `${firstSamples[0].toFixed(2)} ms; next ${s.n}: p50 ${s.p50} ms p99 ${s.p99} ms max ${s.max} ms; ` +
-      `direct fallbacks ${stats.broadcastsDirect}, duplicates dropped ${duplicates}`,
+      `direct copies ${stats.broadcastsDirect}, gossip copies dropped as duplicates ${duplicates}`,
   );
   const d = summary(direct);
   console.log(

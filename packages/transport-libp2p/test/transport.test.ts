@@ -317,23 +317,33 @@ describe('discovery', () => {
 });
 
 describe('gossip', () => {
-  it('delivers a broadcast once to every peer and drops gossip from non-members', async () => {
+  it('delivers a broadcast once to every peer; gossip relays it only to members not connected', async () => {
     const mesh = await startMesh(3);
     cleanups.push(mesh.stop);
-    const [a] = mesh.transports as [Libp2pTransport];
+    const [a, b, c] = mesh.transports as [Libp2pTransport, Libp2pTransport, Libp2pTransport];
+    const pubsub = (a.node!.services as { pubsub: GossipSub }).pubsub;
+    await eventually(() => pubsub.getSubscribers(a.topic).length === 2, 10_000, 'the topic subscriptions');
+    const published = a.stats().gossipPublished;
     a.broadcast(new TextEncoder().encode('hello'));
     await eventually(
       () => mesh.recorders.slice(1).every((r) => r.broadcasts.length === 1),
       10_000,
       'broadcasts',
     );
-    // A second broadcast with the subscriptions in place goes by gossip only.
+    // Fully connected: direct copies only.
+    expect(a.stats().gossipPublished).toBe(published);
+    // c stops: a knows a member it cannot reach, so the next broadcast is also published for relaying, and b
+    // gets it once.
+    await c.stop();
+    await eventually(() => !a.peers().includes(c.localId), 10_000, 'c to leave');
     a.broadcast(new TextEncoder().encode('again'));
-    await eventually(
-      () => mesh.recorders.slice(1).every((r) => r.broadcasts.length === 2),
-      10_000,
-      'broadcasts',
-    );
+    await eventually(() => mesh.recorders[1]!.broadcasts.length === 2, 10_000, 'the second broadcast');
+    expect(a.stats().gossipPublished).toBe(published + 1);
+    await eventually(() => b.stats().duplicateBroadcasts === 1, 10_000, 'the gossip copy to be dropped');
+    expect(mesh.recorders[1]!.broadcasts.map((m) => new TextDecoder().decode(m.payload))).toEqual([
+      'hello',
+      'again',
+    ]);
     expect(mesh.recorders[0]!.broadcasts).toEqual([]);
   });
 
