@@ -1,6 +1,6 @@
 // Broadcast delivery with @baton/transport-libp2p for clusters of 2 to 5 nodes (one process, real TCP on
 // 127.0.0.1): time from broadcast() until every other node delivered it. broadcast() sends a direct copy to
-// every connected peer and publishes on gossip (receivers deliver once: the rest are counted as duplicates);
+// every connected peer, and publishes on gossip only if a known member is not connected (duplicates counted);
 // broadcast(p, { to }) uses direct streams only. Figures, not a test.
 //
 //   (cd packages/core && npx tsc -p tsconfig.build.json)
@@ -91,7 +91,7 @@ for (const size of [2, 3, 4, 5]) {
   await Promise.all(transports.map((t) => t.stop()));
   const s = summary(samples);
   console.log(
-    `${size} nodes, broadcast() (direct + gossip): all peers connected ${meshMs.toFixed(0)} ms after the last start; first broadcast ` +
+    `${size} nodes, broadcast(): all peers connected ${meshMs.toFixed(0)} ms after the last start; first broadcast ` +
       `${firstSamples[0].toFixed(2)} ms; next ${s.n}: p50 ${s.p50} ms p99 ${s.p99} ms max ${s.max} ms; ` +
       `direct copies ${stats.broadcastsDirect}, gossip copies dropped as duplicates ${duplicates}`,
   );
