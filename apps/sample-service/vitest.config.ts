@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 90_000,
+    testTimeout: 60_000,
     hookTimeout: 30_000,
     // Process tests start several Node processes: run the files one after another on a 2-core machine.
     fileParallelism: false,

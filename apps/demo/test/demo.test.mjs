@@ -107,10 +107,14 @@ beforeAll(async () => {
     output += chunk;
   });
   exit = new Promise((resolve) => launcher.once('exit', (code, signal) => resolve({ code, signal })));
-  await waitFor('three replicas up and a leader', () => {
-    const up = output.match(/ is up: /g)?.length ?? 0;
-    return up >= 3 && /is the leader, term \d+/.test(output);
-  });
+  await waitFor(
+    'three replicas up and a leader',
+    () => {
+      const up = output.match(/ is up: /g)?.length ?? 0;
+      return up >= 3 && /is the leader, term \d+/.test(output);
+    },
+    50_000,
+  );
 });
 
 afterAll(async () => {

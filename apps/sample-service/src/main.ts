@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     // One JSON object per line, like the leadership records, so that one parser reads the whole output.
-    logger: new ConsoleLogger({ json: true, prefix: config.nodeName }),
+    logger: new ConsoleLogger({ json: true }),
   });
   // SIGTERM/SIGINT run Baton's handover (beforeApplicationShutdown) before the process exits.
   app.enableShutdownHooks();

@@ -41,7 +41,9 @@ afterAll(async () => {
 });
 
 describe('three replica processes', () => {
-  it('never have two valid leases at once and never accept a stale write, through kill -9, SIGTERM and SIGSTOP', async () => {
+  it('never have two valid leases at once and never accept a stale write, through kill -9, SIGTERM and SIGSTOP', {
+    timeout: 110_000,
+  }, async () => {
     // Writes with a token of at least `term`: a leader may lose its lease to an event-loop stall on a busy
     // machine before it writes, and then a later term's writes are what shows the cluster moved on.
     const writesOf = (term: number) => {
@@ -53,14 +55,23 @@ describe('three replica processes', () => {
       }
     };
     const leaderWithWrites = async (what: string, accept: Parameters<typeof currentLeader>[1]) => {
-      const found = await waitFor(what, () => currentLeader(replicas, accept), 20_000);
-      await waitFor(`a write of term ${found.status.term}`, () =>
-        writesOf(found.status.term) > 0 ? true : undefined,
+      const found = await waitFor(what, () => currentLeader(replicas, accept), 30_000);
+      await waitFor(
+        `a write of term ${found.status.term}`,
+        () => (writesOf(found.status.term) > 0 ? true : undefined),
+        20_000,
       );
       return found;
     };
 
     for (const replica of replicas) replica.start(replicas);
+    // Importing Nest and libp2p takes a few seconds per process on a busy two-core machine.
+    await waitFor(
+      'the three replicas to serve HTTP',
+      async () => ((await Promise.all(replicas.map((replica) => replica.status()))) ? true : undefined),
+      45_000,
+      250,
+    );
     const first = await leaderWithWrites('a first leader', () => true);
 
     // 1. A crash: SIGKILL. The others wait for its lease to lapse, then elect.
@@ -86,7 +97,7 @@ describe('three replica processes', () => {
         const statuses = await Promise.all(replicas.map((replica) => replica.status()));
         return statuses.every((status) => status.peersConnected.length === 2) ? true : undefined;
       },
-      20_000,
+      45_000,
     );
 
     // 3. A frozen leader: SIGSTOP. It cannot even notice that its lease lapses; the others elect.

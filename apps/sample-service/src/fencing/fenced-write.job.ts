@@ -33,14 +33,13 @@ export class FencedWriteJob {
     this.runs += 1;
     try {
       // The token goes with the write; the database, not this process, has the last word.
-      const seq = this.store.write({
+      this.store.write({
         token: fencingToken,
         nodeId: this.leader.id,
         nodeName: this.config.nodeName,
         mono: monoNow().toString(),
         note: `tick ${this.runs} of ${this.config.nodeName}`,
       });
-      this.logger.debug?.(`write #${seq} with token ${fencingToken}`);
     } catch (error) {
       if (error instanceof StaleTokenError) {
         // A successor has written with a newer token: this node was deposed while it thought it led.
