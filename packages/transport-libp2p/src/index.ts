@@ -33,11 +33,6 @@ export {
 } from './options.js';
 export { ensurePromiseWithResolvers } from './polyfill.js';
 export { createSwarmKey, loadPreSharedKey } from './psk.js';
-export {
-  type DiscoverVotersOptions,
-  type LeaderAnnouncement,
-  Libp2pTransport,
-  type Libp2pTransportStats,
-  libp2pTransport,
-} from './transport.js';
+export { Libp2pTransport, libp2pTransport } from './transport.js';
+export type { DiscoverVotersOptions, LeaderAnnouncement, Libp2pTransportStats } from './types.js';
 export { type ResolvedVoters, resolveVoters, type VoterSpec } from './voters.js';

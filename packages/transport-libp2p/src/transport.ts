@@ -16,6 +16,7 @@ import type {
 } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
+import { LeaderAnnouncements } from './announcements.js';
 import {
   decodeFrame,
   encodeBroadcastFrame,
@@ -39,75 +40,10 @@ import {
 } from './options.js';
 import { PeerChannel } from './peer-channel.js';
 import { RecentSet } from './recent-set.js';
+import { Redialer } from './redialer.js';
+import type { DiscoverVotersOptions, LeaderAnnouncement, Libp2pTransportStats } from './types.js';
 import { readStoredVoters, writeStoredVoters } from './voter-store.js';
 import { peerIdOfAddress } from './voters.js';
-
-/**
- * A leader announcement heard on the gossip topic (or made by this node).
- *
- * @example
- * ```ts
- * import type { LeaderAnnouncement } from '@baton/transport-libp2p';
- * transport.onLeaderAnnouncement((a: LeaderAnnouncement) => console.log(a.leader, a.term, a.receivedAt));
- * ```
- */
-export interface LeaderAnnouncement {
-  /** The peer id of the node that announced it leads. */
-  readonly leader: NodeId;
-  /** The term it leads (its fencing token). */
-  readonly term: number;
-  /** When the latest announcement of this leader and term arrived, in `performance.now()` milliseconds. */
-  readonly receivedAt: number;
-}
-
-/**
- * Options of {@link Libp2pTransport.discoverVoters}.
- *
- * @example
- * ```ts
- * import type { DiscoverVotersOptions } from '@baton/transport-libp2p';
- * const options: DiscoverVotersOptions = { expect: 3, signal: AbortSignal.timeout(60_000) };
- * const voters = await transport.discoverVoters(options);
- * ```
- */
-export interface DiscoverVotersOptions {
-  /** How many members, this node included, form the initial voter set. */
-  expect: number;
-  /** Gives up waiting (the promise rejects with the signal's reason). */
-  signal?: AbortSignal;
-}
-
-/**
- * Counters of a {@link Libp2pTransport}, for logs and dashboards.
- *
- * @example
- * ```ts
- * import type { Libp2pTransportStats } from '@baton/transport-libp2p';
- * const stats: Libp2pTransportStats = transport.stats();
- * console.log(stats.peers, stats.dropped.invalid, stats.notSent.unreachable);
- * ```
- */
-export interface Libp2pTransportStats {
-  /** Cluster peers connected now. */
-  readonly peers: number;
-  readonly framesSent: number;
-  readonly framesReceived: number;
-  /** Incoming frames and gossip messages dropped, by reason (also reported to the runtime's `inspect()`). */
-  readonly dropped: Readonly<Record<DropReason, number>>;
-  /** Outgoing frames not sent: the peer's queue was full, the peer could not be reached, the stream failed. */
-  readonly notSent: {
-    readonly queueFull: number;
-    readonly unreachable: number;
-    readonly streamError: number;
-  };
-  /** Outbound election streams opened (first openings and reopenings). */
-  readonly streamsOpened: number;
-  readonly gossipPublished: number;
-  /** Broadcast copies sent over direct streams (one per connected peer, or per `to` peer). */
-  readonly broadcastsDirect: number;
-  /** Broadcasts received twice (by a direct stream and by gossip) and delivered once. */
-  readonly duplicateBroadcasts: number;
-}
 
 type State = 'closed' | 'opening' | 'open' | 'closing';
 
@@ -197,17 +133,12 @@ export class Libp2pTransport implements Transport {
   private readonly members = new Set<NodeId>();
   /** Peers this node keeps trying to stay connected to: bootstrap peers and every member seen. */
   private readonly dialTargets = new Set<NodeId>();
-  private readonly redials = new Map<
-    NodeId,
-    { attempts: number; timer: ReturnType<typeof setTimeout> | null }
-  >();
+  private readonly redialer: Redialer;
   private readonly channels = new Map<NodeId, PeerChannel>();
   private readonly inboundStreams = new Set<Stream>();
   private readonly seenBroadcasts = new RecentSet(4096);
   private nextSeq = randomInt(2 ** 40);
-  private announcement: LeaderAnnouncement | null = null;
-  private lastAnnounced = { term: 0, at: Number.NEGATIVE_INFINITY };
-  private readonly announcementListeners = new Set<(announcement: LeaderAnnouncement) => void>();
+  private readonly announcements = new LeaderAnnouncements((listener) => this.call(listener));
   private readonly membershipWaiters = new Set<() => void>();
   private readonly counters = {
     framesSent: 0,
@@ -225,6 +156,12 @@ export class Libp2pTransport implements Transport {
     this.clusterId = this.options.clusterId;
     this.protocol = `/baton/${this.clusterId}/election/1.0.0`;
     this.topic = `/baton/${this.clusterId}/gossip/1.0.0`;
+    this.redialer = new Redialer({
+      redial: (peer) => this.redialOnce(peer),
+      active: () => this.state === 'open',
+      failed: (peer, error) => this.log?.('redial of %s failed: %e', peer, error),
+      maxDelay: this.options.maxRedialDelay,
+    });
   }
 
   /** This node's peer id, its id in the election. Available once `open()` or `start()` resolved. */
@@ -435,8 +372,7 @@ export class Libp2pTransport implements Transport {
    * ```
    */
   onLeaderAnnouncement(handler: (announcement: LeaderAnnouncement) => void): () => void {
-    this.announcementListeners.add(handler);
-    return () => this.announcementListeners.delete(handler);
+    return this.announcements.subscribe(handler);
   }
 
   /**
@@ -450,7 +386,7 @@ export class Libp2pTransport implements Transport {
    * ```
    */
   leaderAnnouncement(): LeaderAnnouncement | null {
-    return this.announcement;
+    return this.announcements.latest;
   }
 
   /**
@@ -521,7 +457,7 @@ export class Libp2pTransport implements Transport {
         maxFrameSize: options.maxFrameSize,
         isMember: (peer) => this.members.has(peer) || this.connected.has(peer),
         broadcastReceived: (from, payload, seq) => this.broadcastReceived(from, payload, seq),
-        leaderAnnounced: (leader, term) => this.leaderAnnounced(leader, term),
+        leaderAnnounced: (leader, term) => this.announcements.heard(leader, term),
         drop: (reason, detail) => this.drop(reason, detail),
       });
       this.gossip.start();
@@ -572,8 +508,7 @@ export class Libp2pTransport implements Transport {
     this.lifetime.abort(new Error('transport stopped'));
     for (const wake of this.membershipWaiters) wake();
     this.membershipWaiters.clear();
-    for (const redial of this.redials.values()) if (redial.timer) clearTimeout(redial.timer);
-    this.redials.clear();
+    this.redialer.clear();
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
     for (const stream of this.inboundStreams) stream.abort(new Error('transport stopped'));
@@ -593,8 +528,7 @@ export class Libp2pTransport implements Transport {
     this.libp2p = null;
     this.connected.clear();
     this.dialTargets.clear();
-    this.announcement = null;
-    this.lastAnnounced = { term: 0, at: Number.NEGATIVE_INFINITY };
+    this.announcements.reset();
   }
 
   /**
@@ -678,39 +612,17 @@ export class Libp2pTransport implements Transport {
   /** Keeps redialling `peer` with backoff while it is not connected. */
   private keepConnected(peer: NodeId, attempts: number): void {
     this.dialTargets.add(peer);
-    const existing = this.redials.get(peer);
-    if (existing?.timer) return;
-    const redial = existing ?? { attempts, timer: null };
-    redial.attempts = Math.max(redial.attempts, attempts);
-    this.redials.set(peer, redial);
-    const ceiling =
-      redial.attempts === 0 ? 0 : Math.min(this.options.maxRedialDelay, 25 * 2 ** (redial.attempts - 1));
-    redial.timer = setTimeout(
-      () => {
-        redial.timer = null;
-        void this.redial(peer, redial);
-      },
-      ceiling / 2 + (Math.random() * ceiling) / 2,
-    );
-    redial.timer.unref?.();
+    this.redialer.schedule(peer, attempts);
   }
 
-  private async redial(peer: NodeId, redial: { attempts: number }): Promise<void> {
+  /** One redial: nothing to do when the peer is connected; throws when the dial fails. */
+  private async redialOnce(peer: NodeId): Promise<'done' | 'dialled'> {
     const node = this.libp2p;
-    if (node === null || this.state !== 'open' || this.connected.has(peer)) {
-      if (this.connected.has(peer)) this.redials.delete(peer);
-      return;
-    }
+    if (node === null || this.state !== 'open' || this.connected.has(peer)) return 'done';
     const peerId = peerIdFromString(peer);
-    try {
-      if (node.getConnections(peerId).length === 0) await node.dial(peerId, { signal: this.dialSignal() });
-      redial.attempts = 0;
-      this.redials.delete(peer);
-    } catch (error) {
-      this.log?.('redial of %s failed: %e', peer, error);
-      if (this.state !== 'open') return;
-      this.keepConnected(peer, redial.attempts + 1);
-    }
+    if (node.getConnections(peerId).length > 0) return 'done';
+    await node.dial(peerId, { signal: this.dialSignal() });
+    return 'dialled';
   }
 
   /** Sends `peer` the addresses of this node's other connected peers (a PEERS frame), if there are any. */
@@ -923,25 +835,12 @@ export class Libp2pTransport implements Transport {
 
   /** The leader (the only node that sends heartbeats) announces itself when a term starts and every interval. */
   private maybeAnnounce(term: number): void {
-    const interval = this.options.leaderAnnounceInterval;
-    if (interval === 0 || this.id === null) return;
-    const now = performance.now();
-    if (term === this.lastAnnounced.term && now - this.lastAnnounced.at < interval) return;
-    this.lastAnnounced = { term, at: now };
-    this.leaderAnnounced(this.id, term);
+    if (this.id === null || !this.announcements.due(term, this.options.leaderAnnounceInterval)) return;
+    this.announcements.heard(this.id, term);
     if (this.gossip) {
       this.counters.gossipPublished++;
       void this.gossip.publish(encodeLeaderAnnouncement(this.clusterId, term));
     }
-  }
-
-  private leaderAnnounced(leader: NodeId, term: number): void {
-    const previous = this.announcement;
-    if (previous && term < previous.term) return;
-    const announcement: LeaderAnnouncement = { leader, term, receivedAt: performance.now() };
-    this.announcement = announcement;
-    if (previous && previous.term === term && previous.leader === leader) return;
-    for (const listener of this.announcementListeners) this.call(() => listener(announcement));
   }
 
   /** Handlers must not throw; if one does, the error is logged and the stream goes on. */

@@ -1,0 +1,70 @@
+import type { DropReason, NodeId } from '@baton/core';
+
+/* The public types of Libp2pTransport's methods. */
+
+/**
+ * A leader announcement heard on the gossip topic (or made by this node).
+ *
+ * @example
+ * ```ts
+ * import type { LeaderAnnouncement } from '@baton/transport-libp2p';
+ * transport.onLeaderAnnouncement((a: LeaderAnnouncement) => console.log(a.leader, a.term, a.receivedAt));
+ * ```
+ */
+export interface LeaderAnnouncement {
+  /** The peer id of the node that announced it leads. */
+  readonly leader: NodeId;
+  /** The term it leads (its fencing token). */
+  readonly term: number;
+  /** When the latest announcement of this leader and term arrived, in `performance.now()` milliseconds. */
+  readonly receivedAt: number;
+}
+
+/**
+ * Options of {@link Libp2pTransport.discoverVoters}.
+ *
+ * @example
+ * ```ts
+ * import type { DiscoverVotersOptions } from '@baton/transport-libp2p';
+ * const options: DiscoverVotersOptions = { expect: 3, signal: AbortSignal.timeout(60_000) };
+ * const voters = await transport.discoverVoters(options);
+ * ```
+ */
+export interface DiscoverVotersOptions {
+  /** How many members, this node included, form the initial voter set. */
+  expect: number;
+  /** Gives up waiting (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Counters of a {@link Libp2pTransport}, for logs and dashboards.
+ *
+ * @example
+ * ```ts
+ * import type { Libp2pTransportStats } from '@baton/transport-libp2p';
+ * const stats: Libp2pTransportStats = transport.stats();
+ * console.log(stats.peers, stats.dropped.invalid, stats.notSent.unreachable);
+ * ```
+ */
+export interface Libp2pTransportStats {
+  /** Cluster peers connected now. */
+  readonly peers: number;
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  /** Incoming frames and gossip messages dropped, by reason (also reported to the runtime's `inspect()`). */
+  readonly dropped: Readonly<Record<DropReason, number>>;
+  /** Outgoing frames not sent: the peer's queue was full, the peer could not be reached, the stream failed. */
+  readonly notSent: {
+    readonly queueFull: number;
+    readonly unreachable: number;
+    readonly streamError: number;
+  };
+  /** Outbound election streams opened (first openings and reopenings). */
+  readonly streamsOpened: number;
+  readonly gossipPublished: number;
+  /** Broadcast copies sent over direct streams (one per connected peer, or per `to` peer). */
+  readonly broadcastsDirect: number;
+  /** Broadcasts received twice (by a direct stream and by gossip) and delivered once. */
+  readonly duplicateBroadcasts: number;
+}
