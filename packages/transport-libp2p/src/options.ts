@@ -39,8 +39,8 @@ export interface Libp2pTransportOptions {
    */
   node?: Libp2p;
   /**
-   * The gossipsub service to use with `node`. `false` turns gossip off: broadcasts then go over direct
-   * streams and leader announcements are not sent.
+   * The gossipsub service to use with `node`. `false` turns gossip off: broadcasts then reach directly
+   * connected peers only, and leader announcements are not sent.
    * @default `node.services.pubsub` when it is a gossipsub service
    */
   pubsub?: GossipSub | false;

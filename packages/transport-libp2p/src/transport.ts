@@ -497,7 +497,7 @@ export class Libp2pTransport implements Transport {
       return candidate as GossipSub;
     }
     this.options.logger.warn(
-      'the libp2p node has no gossipsub service as services.pubsub: broadcasts go over direct streams and leader announcements are off',
+      'the libp2p node has no gossipsub service as services.pubsub: broadcasts reach directly connected peers only and leader announcements are off',
     );
     return null;
   }
