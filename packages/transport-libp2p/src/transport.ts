@@ -136,6 +136,8 @@ export class Libp2pTransport implements Transport {
   private readonly redialer: Redialer;
   private readonly channels = new Map<NodeId, PeerChannel>();
   private readonly inboundStreams = new Set<Stream>();
+  /** Peers whose PEERS frame was used since they joined. */
+  private readonly peersListed = new Set<NodeId>();
   private readonly seenBroadcasts = new RecentSet(4096);
   private nextSeq = randomInt(2 ** 40);
   private readonly announcements = new LeaderAnnouncements((listener) => this.call(listener));
@@ -527,6 +529,7 @@ export class Libp2pTransport implements Transport {
     }
     this.libp2p = null;
     this.connected.clear();
+    this.peersListed.clear();
     this.dialTargets.clear();
     this.announcements.reset();
   }
@@ -571,6 +574,7 @@ export class Libp2pTransport implements Transport {
 
   private peerLeft(peer: NodeId): void {
     if (!this.connected.delete(peer)) return;
+    this.peersListed.delete(peer);
     this.log?.('peer %s left', peer);
     this.channels.get(peer)?.reset();
     const handlers = this.handlers;
@@ -786,6 +790,12 @@ export class Libp2pTransport implements Transport {
     }
     if (verdict.kind === 'peers') {
       this.peerJoined(context.remoteId);
+      // One list per connection of the sender: a peer cannot make this node dial addresses over and over.
+      if (this.peersListed.has(context.remoteId)) {
+        this.drop('unexpected', `a second PEERS frame from ${context.remoteId}`);
+        return;
+      }
+      this.peersListed.add(context.remoteId);
       this.dialSharedPeers(verdict.peers);
       return;
     }
