@@ -1,6 +1,6 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidOptionError } from '@baton/core';
+import { InvalidOptionError, LeaderElection, MemoryStateStore } from '@baton/core';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
@@ -231,6 +231,28 @@ describe('election traffic', () => {
     });
     again.send(good(8));
     await eventually(() => recorder.messages.length === 2, 10_000, 'a frame on a new stream');
+  });
+});
+
+describe('drops reach the election', () => {
+  it("a dropped frame is counted in LeaderElection's inspect()", async () => {
+    const transport = later(testTransport());
+    await transport.open();
+    const election = new LeaderElection({
+      clusterId: 'test',
+      transport,
+      voters: [transport.localId],
+      store: new MemoryStateStore(),
+      logger: quietLogger,
+    });
+    cleanups.push(() => election.stop());
+    await election.start();
+    const attacker = await rawNode();
+    const stream = await attacker.dialProtocol(transport.addresses()[0]!, transport.protocol, {
+      signal: AbortSignal.timeout(5000),
+    });
+    stream.send(lengthPrefixed(new Uint8Array([0xff, 0xff, 0xff])));
+    await eventually(() => election.inspect().counters.messagesDropped.invalid === 1, 10_000, 'the drop');
   });
 });
 
