@@ -54,14 +54,17 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /**
  * @typedef {{ node: number, incarnation: number, term: number, start: number, leaseEnd: number,
- *   traced: boolean, end: number | null, endedBy: string | null, validEnd: number | null }} Interval
+ *   traced: boolean, transferAt: number, end: number | null, endedBy: string | null,
+ *   validEnd: number | null }} Interval
  *   One leadership of one process. `end`: when the process noticed it ended (its handle's signal aborted),
  *   or, for a process killed while leading, the end of the last lease it computed. `validEnd`: when its lease
  *   stopped being valid, `min(end, leaseEnd)`: a leader whose event loop was blocked past its lease end
  *   notices only when the loop runs again, but its lease (and `isLeader()`, which reads the clock) ended at
  *   `leaseEnd`. That needs every extension of the lease reported (`traced`); when some may not have been
  *   (tracing was off), `validEnd` is `end` for a live process and, for a killed one, its exit plus a whole
- *   lease, the most it could have had.
+ *   lease, the most it could have had. `transferAt`: when it sent timeout-now in that term (it gave its
+ *   lease up before); this bounds the end when the `lost` line comes late (the became-leader handler runs in
+ *   a later task, and a leadership can end before it runs: its `lost` time is then the handler's).
  */
 
 class Cluster {
@@ -79,6 +82,8 @@ class Cluster {
     /** @type {any[]} */
     this.nodes = [];
     this.incarnations = 0;
+    /** Every line from every node, for a post-mortem (kept when the run finds a problem). */
+    this.events = createWriteStream(join(dir, 'events.jsonl'));
   }
 
   async prepare() {
@@ -124,6 +129,8 @@ class Cluster {
       heartbeats: /** @type {number[]} */ ([]),
       /** The latest lease end reported, by term. */
       leaseEnds: /** @type {Map<number, number>} */ (new Map()),
+      /** When timeout-now was first sent, by term: the lease of that term was given up before. */
+      transfers: /** @type {Map<number, number>} */ (new Map()),
       stats: /** @type {any[]} */ ([]),
       stderrTail: /** @type {string[]} */ ([]),
       spawnedAt: nowMs(),
@@ -163,6 +170,9 @@ class Cluster {
   }
 
   onLine(node, proc, text) {
+    this.events.write(
+      `${JSON.stringify({ node: node.index + 1, incarnation: proc.incarnation, at: nowMs(), text })}\n`,
+    );
     let line;
     try {
       line = JSON.parse(text);
@@ -184,12 +194,22 @@ class Cluster {
           start: toMs(line.mono),
           leaseEnd: Math.max(toMs(line.leaseEnd), proc.leaseEnds.get(line.term) ?? Number.NEGATIVE_INFINITY),
           traced: line.traced === true,
+          transferAt: proc.transfers.get(line.term) ?? Number.POSITIVE_INFINITY,
           end: null,
           endedBy: null,
           validEnd: null,
         };
         this.intervals.push(interval);
         proc.leading = interval;
+        break;
+      }
+      case 'transfer': {
+        const at = toMs(line.mono);
+        if (!proc.transfers.has(line.term)) proc.transfers.set(line.term, at);
+        const interval = this.intervals.find(
+          (i) => i.incarnation === proc.incarnation && i.term === line.term,
+        );
+        if (interval) interval.transferAt = Math.min(interval.transferAt, at);
         break;
       }
       case 'lease': {
@@ -351,6 +371,9 @@ class Cluster {
   }
 }
 
+/** @param {Interval} i */
+const validEnd = (i) => Math.min(i.validEnd ?? Number.POSITIVE_INFINITY, i.transferAt);
+
 /**
  * The longest time two different processes both held a valid lease (must be 0), the same until each process
  * noticed its leadership had ended, and the smallest gap between the end of one lease and the start of the next.
@@ -375,12 +398,13 @@ export function leaseOverlap(intervals) {
     }
     return worst;
   };
-  const valid = longest((i) => i.validEnd);
-  const noticed = longest((i) => i.end);
+  const valid = longest(validEnd);
+  // The runtime ends a leadership (its signal aborts) before it sends timeout-now.
+  const noticed = longest((i) => Math.min(i.end, i.transferAt));
   const ordered = [...closed].sort((a, b) => a.start - b.start);
   let minGap = Number.POSITIVE_INFINITY;
   for (let k = 1; k < ordered.length; k++)
-    minGap = Math.min(minGap, ordered[k].start - ordered[k - 1].validEnd);
+    minGap = Math.min(minGap, ordered[k].start - validEnd(ordered[k - 1]));
   return {
     overlapMax: valid.overlap,
     worst: valid.a === null ? null : { a: valid.a, b: valid.b },
@@ -405,6 +429,7 @@ export async function runClusterBench(options = {}) {
   const log = options.log ?? ((line) => console.error(line));
   const dir = await mkdtemp(join(tmpdir(), 'baton-bench-'));
   const cluster = new Cluster({ nodes: size, dir, log });
+  let keep = false;
   const failures = [];
   try {
     await cluster.prepare();
@@ -516,6 +541,7 @@ export async function runClusterBench(options = {}) {
 
     await cluster.shutdown();
     const overlap = leaseOverlap(cluster.intervals);
+    keep = overlap.overlapMax > 0 || failures.length > 0;
     const terms = cluster.intervals.map((i) => i.term);
     return {
       nodes: size,
@@ -540,10 +566,13 @@ export async function runClusterBench(options = {}) {
       failures,
     };
   } catch (error) {
+    keep = true;
     throw new Error(`${error.message}\n${await cluster.describeFailureWithState()}`, { cause: error });
   } finally {
     killAllGroups();
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    cluster.events.end();
+    if (keep) log(`kept the nodes' lines and logs for a post-mortem: ${dir}`);
+    else await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
