@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // Simulated schedules are CPU-bound; under a loaded CI (turbo runs packages in parallel on two cores) they
+    // can take several times longer than on a quiet machine. Nothing here waits on real time.
+    testTimeout: 180_000,
   },
 });
