@@ -121,6 +121,7 @@ export class Libp2pTransport implements Transport {
   private closePromise: Promise<void> | null = null;
   private libp2p: Libp2p | null = null;
   private ownsNode = false;
+  private handling = false;
   private ephemeralKey: PrivateKey | null | undefined;
   private id: NodeId | null = null;
   private log: Logger | null = null;
@@ -160,7 +161,7 @@ export class Libp2pTransport implements Transport {
     this.topic = `/baton/${this.clusterId}/gossip/1.0.0`;
     this.redialer = new Redialer({
       redial: (peer) => this.redialOnce(peer),
-      active: () => this.state === 'open',
+      active: () => this.state === 'open' || this.state === 'opening',
       failed: (peer, error) => this.log?.('redial of %s failed: %e', peer, error),
       maxDelay: this.options.maxRedialDelay,
     });
@@ -438,6 +439,7 @@ export class Libp2pTransport implements Transport {
     this.log = node.logger.forComponent(`baton:transport:${this.clusterId}`);
 
     await node.handle(this.protocol, this.onInboundStream, { maxInboundStreams: 8, maxOutboundStreams: 8 });
+    this.handling = true;
     this.topologyId = await node.register(this.protocol, {
       onConnect: (peer) => this.peerJoined(peer.toString()),
       onDisconnect: (peer) => this.peerLeft(peer.toString()),
@@ -524,7 +526,10 @@ export class Libp2pTransport implements Transport {
       node.removeEventListener('peer:discovery', this.onPeerDiscovery);
       if (this.topologyId !== null) node.unregister(this.topologyId);
       this.topologyId = null;
-      await node.unhandle(this.protocol).catch(() => {});
+      // Only our own handler: if handle() failed (another transport of this cluster on the same node), the
+      // protocol belongs to that one.
+      if (this.handling) await node.unhandle(this.protocol).catch(() => {});
+      this.handling = false;
       if (this.ownsNode) await node.stop();
     }
     this.libp2p = null;
@@ -622,7 +627,7 @@ export class Libp2pTransport implements Transport {
   /** One redial: nothing to do when the peer is connected; throws when the dial fails. */
   private async redialOnce(peer: NodeId): Promise<'done' | 'dialled'> {
     const node = this.libp2p;
-    if (node === null || this.state !== 'open' || this.connected.has(peer)) return 'done';
+    if (node === null || this.lifetime.signal.aborted || this.connected.has(peer)) return 'done';
     const peerId = peerIdFromString(peer);
     if (node.getConnections(peerId).length > 0) return 'done';
     await node.dial(peerId, { signal: this.dialSignal() });

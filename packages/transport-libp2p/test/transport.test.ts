@@ -458,3 +458,17 @@ describe('lifecycle', () => {
     await eventually(() => transport.node === null, 5000, 'the transport to close');
   });
 });
+
+describe('on a node the application owns', () => {
+  it("a second transport of the same cluster on one node fails to start and leaves the first one's protocol alone", async () => {
+    const node = await rawNode();
+    const first = later(libp2pTransport({ clusterId: 'test', node, pubsub: false, logger: quietLogger }));
+    await first.start(new Recorder());
+    const second = later(libp2pTransport({ clusterId: 'test', node, pubsub: false, logger: quietLogger }));
+    await expect(second.start(new Recorder())).rejects.toThrow();
+    expect(node.getProtocols()).toContain(first.protocol);
+    await first.stop();
+    expect(node.getProtocols()).not.toContain(first.protocol);
+    expect(node.status).toBe('started');
+  });
+});
