@@ -214,7 +214,10 @@ export class Libp2pTransport implements Transport {
       this.openPromise = this.doOpen().then(
         () => {
           // A stop() during the opening wins: it tears down once the opening is over.
-          if (this.state === 'opening') this.state = 'open';
+          if (this.state !== 'opening') return;
+          this.state = 'open';
+          // Peers that joined while the node was starting get what later joiners get at once.
+          for (const peer of this.connected) this.greet(peer);
         },
         async (error: unknown) => {
           await this.teardown();
@@ -568,13 +571,16 @@ export class Libp2pTransport implements Transport {
     this.log?.('peer %s joined', peer);
     // Open the stream at once: the peer learns about us (its inbound handler) and the first message is fast.
     // Then tell it who else is here, so a cluster bootstrapped through one seed becomes fully connected.
-    if (this.state === 'open') {
-      this.channel(peer)?.connect();
-      void this.sharePeers(peer);
-    }
+    if (this.state === 'open') this.greet(peer);
     const handlers = this.handlers;
     if (handlers) this.call(() => handlers.onPeerConnected(peer));
     for (const wake of this.membershipWaiters) wake();
+  }
+
+  /** Opens the stream to a peer that joined (it learns about us at once) and tells it who else is here. */
+  private greet(peer: NodeId): void {
+    this.channel(peer)?.connect();
+    void this.sharePeers(peer);
   }
 
   private peerLeft(peer: NodeId): void {
