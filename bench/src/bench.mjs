@@ -177,6 +177,9 @@ if (only.has('cluster')) {
         last: round(r.coldStartReadyMs.last),
       },
       handover_after_release_ms: summary(r.handoverAfterRelease),
+      handover_after_timeout_now_ms: summary(r.handoverAfterTimeoutNow),
+      handover_timeout_now_to_campaign_ms: summary(r.handoverToCampaign),
+      handover_campaign_to_lease_ms: summary(r.handoverCampaignToLease),
       election_round_trip_ms: rtt,
       crash_point_after_heartbeat_ms: summary(r.crashPhase),
       lease_gap_min_ms: round(r.overlap.minGap, 3),
@@ -228,6 +231,17 @@ if (only.has('cluster')) {
               ms(c.handover_after_release_ms.p99),
               ms(c.handover_after_release_ms.max),
             ],
+            [
+              '  of which timeout-now sent -> new lease',
+              c.handover_after_timeout_now_ms.n,
+              ms(c.handover_after_timeout_now_ms.p50),
+              ms(c.handover_after_timeout_now_ms.p99),
+              ms(c.handover_after_timeout_now_ms.max),
+            ],
+            ...[
+              ['    timeout-now -> successor campaigns', c.handover_timeout_now_to_campaign_ms],
+              ['    successor campaigns -> its lease', c.handover_campaign_to_lease_ms],
+            ].map(([name, x]) => [name, x.n, ms(x.p50), ms(x.p99), ms(x.max)]),
             ['election round trip (heartbeat -> ack)', rtt.n, ms(rtt.p50), ms(rtt.p99), ms(rtt.max)],
             [
               'crash point after the last heartbeat',

@@ -131,6 +131,8 @@ class Cluster {
       leaseEnds: /** @type {Map<number, number>} */ (new Map()),
       /** When timeout-now was first sent, by term: the lease of that term was given up before. */
       transfers: /** @type {Map<number, number>} */ (new Map()),
+      /** When the first vote request of a campaign went out, by term. */
+      campaigns: /** @type {Map<number, number>} */ (new Map()),
       stats: /** @type {any[]} */ ([]),
       stderrTail: /** @type {string[]} */ ([]),
       spawnedAt: nowMs(),
@@ -203,6 +205,9 @@ class Cluster {
         proc.leading = interval;
         break;
       }
+      case 'campaign':
+        proc.campaigns.set(line.term, toMs(line.mono));
+        break;
       case 'transfer': {
         const at = toMs(line.mono);
         if (!proc.transfers.has(line.term)) proc.transfers.set(line.term, at);
@@ -513,6 +518,11 @@ export async function runClusterBench(options = {}) {
 
     const handover = [];
     const handoverAfterRelease = [];
+    const handoverAfterTimeoutNow = [];
+    /** timeout-now sent → the successor's vote requests out (one way + the successor's save). */
+    const handoverToCampaign = [];
+    /** The successor's vote requests out → its lease (votes saved and sent back, a heartbeat acknowledged). */
+    const handoverCampaignToLease = [];
     for (let trial = 0; trial < handoverTrials; trial++) {
       try {
         const victim = await cluster.stable();
@@ -529,6 +539,14 @@ export async function runClusterBench(options = {}) {
         await cluster.restart(victim.index);
         if (interval?.end != null && interval.endedBy !== 'process died') {
           handoverAfterRelease.push(next.start - interval.end);
+        }
+        if (interval && Number.isFinite(interval.transferAt)) {
+          handoverAfterTimeoutNow.push(next.start - interval.transferAt);
+          const campaign = cluster.nodes[next.node].proc?.campaigns.get(next.term);
+          if (campaign !== undefined && campaign >= interval.transferAt) {
+            handoverToCampaign.push(campaign - interval.transferAt);
+            handoverCampaignToLease.push(next.start - campaign);
+          }
         }
       } catch (error) {
         failures.push(
@@ -557,6 +575,9 @@ export async function runClusterBench(options = {}) {
       crashPhase,
       handover,
       handoverAfterRelease,
+      handoverAfterTimeoutNow,
+      handoverToCampaign,
+      handoverCampaignToLease,
       overlap,
       leaderships: cluster.intervals.length,
       endedBy: cluster.intervals.map((i) => i.endedBy),

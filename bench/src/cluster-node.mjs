@@ -13,6 +13,7 @@
 //   {"ev":"hb","round","mono"}                   (tracing) a heartbeat round went out
 //   {"ev":"lease","term","end"}                  the lease was extended to `end` (always: the overlap needs it)
 //   {"ev":"transfer","term","mono"}              timeout-now sent: the lease of `term` was given up before
+//   {"ev":"campaign","term","mono"}              the first vote request of a campaign in `term` went out
 //   {"ev":"trace","on"}                          a trace command took effect
 //   {"ev":"stats",...}                           answer to the `stats` command: cpuUsage, memory, round trips
 // Commands on stdin, one per line: `trace on`, `trace off` (heartbeat lines and round trips; on from the
@@ -70,10 +71,16 @@ const transport = libp2pTransport({
 // Observe election traffic without changing it: the heartbeat rounds this node sends as leader (while
 // tracing), and the acknowledgements that extend its lease (always).
 const send = transport.send.bind(transport);
+let lastCampaign = 0;
 transport.send = (message) => {
   // A leader hands over by giving its lease up and then telling the successor to campaign: the moment it
   // sends timeout-now bounds its lease's end, even when the became-leader handler has not run yet.
   if (message.type === 'timeout-now') emit({ ev: 'transfer', term: message.term, mono: nowMono() });
+  // A candidate's vote requests leave once its new term and its own vote are saved.
+  if (message.type === 'vote' && message.term !== lastCampaign) {
+    lastCampaign = message.term;
+    emit({ ev: 'campaign', term: message.term, mono: nowMono() });
+  }
   if (tracing && message.type === 'heartbeat') {
     const at = performance.now();
     const t0 = at;
