@@ -473,6 +473,9 @@ export async function runClusterBench(options = {}) {
         cpuPct: (100 * cpuUs) / wallUs,
         rssMb: b.rss / 2 ** 20,
         tracingPct: (100 * (b.tracingMs - a.tracingMs)) / (b.at - a.at),
+        gcPauses: b.gc.count - a.gc.count,
+        gcPausesOver14ms: b.gc.over14ms - a.gc.over14ms,
+        stalls: (b.election?.stalls ?? 0) - (a.election?.stalls ?? 0),
         // Node, libp2p and Baton loaded, nothing started: the floor under rssMb.
         rssLoadedMb: (cluster.nodes[index].proc.rssLoaded ?? Number.NaN) / 2 ** 20,
       };
@@ -557,6 +560,14 @@ export async function runClusterBench(options = {}) {
     }
     log(`handover: ${handover.length} trials, p50 ${round(percentile(handover, 0.5))} ms`);
 
+    // Event-loop stalls and garbage-collection pauses over each running process's life.
+    const lifetime = [...(await cluster.stats().catch(() => new Map())).values()].map((s) => ({
+      stalls: s.election?.stalls ?? 0,
+      gcPauses: s.gc.count,
+      gcPausesOver14ms: s.gc.over14ms,
+      gcMaxMs: s.gc.maxMs,
+      lifeMs: s.at - (cluster.nodes.find((n) => n.proc?.stats.includes(s))?.proc.spawnedAt ?? s.at),
+    }));
     await cluster.shutdown();
     const overlap = leaseOverlap(cluster.intervals);
     keep = overlap.overlapMax > 0 || failures.length > 0;
@@ -583,6 +594,7 @@ export async function runClusterBench(options = {}) {
       endedBy: cluster.intervals.map((i) => i.endedBy),
       oneLeaderPerTerm: new Set(terms).size === terms.length,
       idle: { ms: idleMs, leaderHeldThroughout: idleLeaderHeld, nodes: idle },
+      lifetime,
       roundTrips,
       failures,
     };

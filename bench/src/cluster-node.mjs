@@ -19,7 +19,7 @@
 // Commands on stdin, one per line: `trace on`, `trace off` (heartbeat lines and round trips; on from the
 // start), `stats`. When stdin closes (the orchestrator is gone),
 // the node exits at once. SIGTERM: `election.stop()` (a leader hands over), then exit.
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { FileStateStore, LeaderElection, resolveElectionOptions } from '@baton/core';
 import { libp2pTransport } from '@baton/transport-libp2p';
@@ -143,6 +143,17 @@ function afterAck(message) {
   }
 }
 
+// Garbage-collection pauses: a pause longer than maxEventLoopStallMs (14.3 ms by default) ends a leadership.
+const gc = { count: 0, totalMs: 0, maxMs: 0, over14ms: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count++;
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    if (entry.duration > 14.3) gc.over14ms++;
+  }
+}).observe({ entryTypes: ['gc'] });
+
 const election = new LeaderElection({
   clusterId: config.clusterId,
   voters: config.voters,
@@ -219,6 +230,7 @@ commands.on('line', (line) => {
       heapUsed: memory.heapUsed,
       election: election.status === 'running' ? electionState() : election.status,
       tracingMs,
+      gc,
       roundTrips,
     });
     roundTrips = [];
