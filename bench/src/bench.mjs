@@ -182,6 +182,11 @@ if (only.has('cluster')) {
       handover_campaign_to_lease_ms: summary(r.handoverCampaignToLease),
       election_round_trip_ms: rtt,
       crash_point_after_heartbeat_ms: summary(r.crashPhase),
+      crash_failover_more_than_one_term: r.crashTrialsDetail.filter((t) => t.terms > 1).length,
+      crash_failover_slowest: [...r.crashTrialsDetail]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 3)
+        .map((t) => ({ ms: round(t.ms), after_heartbeat_ms: round(t.afterHeartbeatMs), terms: t.terms })),
       lease_gap_min_ms: round(r.overlap.minGap, 3),
       overlap_until_noticed_ms_max: round(r.overlap.untilNoticedMax, 3),
       idle_tracing_cpu_pct_max: round(Math.max(...r.idle.nodes.map((n) => n.tracingPct)), 3),
@@ -261,6 +266,8 @@ if (only.has('cluster')) {
             ],
           ],
         ),
+        `   crash failover: ${c.crash_failover_more_than_one_term} of ${crash.n} took more than one term (a split vote or a failed ` +
+          `campaign); slowest: ${c.crash_failover_slowest.map((t) => `${t.ms} ms (${t.terms} term${t.terms === 1 ? '' : 's'}, crash ${t.after_heartbeat_ms} ms after a heartbeat)`).join(', ')}`,
         `   nodes ready ${c.cold_start_nodes_ready_ms.first}-${c.cold_start_nodes_ready_ms.last} ms after spawn (importing libp2p, opening the store).`,
         `   lease overlap between processes: ${c.overlap_ms_max} ms (max over ${r.leaderships} leaderships; smallest gap ` +
           `between one lease's end and the next one's start: ${c.lease_gap_min_ms} ms). Counting until each process ` +

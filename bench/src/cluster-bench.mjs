@@ -493,11 +493,13 @@ export async function runClusterBench(options = {}) {
 
     const crash = [];
     const crashPhase = [];
+    const crashTrialsDetail = [];
     for (let trial = 0; trial < crashTrials; trial++) {
       try {
         const victim = await cluster.stable();
         await sleep(Math.random() * TIMING.heartbeatInterval);
         const killedAt = nowMs();
+        const oldTerm = victim.proc.leading?.term ?? 0;
         process.kill(victim.proc.pid, 'SIGKILL');
         const proc = victim.proc;
         const next = await cluster.waitFor(
@@ -509,6 +511,12 @@ export async function runClusterBench(options = {}) {
         await withTimeout(proc.exited, 10_000, 'the killed leader to exit');
         const lastHeartbeat = proc.heartbeats.filter((t) => t <= killedAt).at(-1);
         if (lastHeartbeat !== undefined) crashPhase.push(killedAt - lastHeartbeat);
+        // More than one term from the old leader's to the new one's: a split vote or a failed campaign.
+        crashTrialsDetail.push({
+          ms: next.start - killedAt,
+          afterHeartbeatMs: lastHeartbeat === undefined ? null : killedAt - lastHeartbeat,
+          terms: next.term - oldTerm,
+        });
         await cluster.restart(victim.index);
       } catch (error) {
         failures.push(
@@ -584,6 +592,7 @@ export async function runClusterBench(options = {}) {
       coldStartReadyMs: { first: firstReady - t0, last: lastReady - t0 },
       crash,
       crashPhase,
+      crashTrialsDetail,
       handover,
       handoverAfterRelease,
       handoverAfterTimeoutNow,
