@@ -77,6 +77,8 @@ export class ElectionMachine {
   private lease: LeaderLease | null = null;
   private leaseAnnounced = false;
   private wonAt = 0;
+  /** When this node sent its latest vote requests: the start of the lease its votes confirm. */
+  private campaignStartedAt = 0;
   private nextHeartbeatAt = 0;
 
   private persistPending = false;
@@ -242,11 +244,7 @@ export class ElectionMachine {
   advance(now: number): void {
     this.tick(now);
     if (this.currentRole === 'leader') {
-      if (this.now >= this.leaderDeadline()) {
-        this.becomeFollower(this.currentTerm, null, 'lease-lapsed');
-      } else if (this.now >= this.nextHeartbeatAt) {
-        this.broadcastHeartbeat();
-      }
+      if (this.now >= this.nextHeartbeatAt) this.broadcastHeartbeat();
       return;
     }
     if (this.now < this.electionDeadline) return;
@@ -446,7 +444,8 @@ export class ElectionMachine {
       this.send({ ...reply, type: 'vote-response', granted: false });
       return;
     }
-    const sticky = !transfer && this.inLease();
+    // Granting again to the candidate already voted for in this term changes nothing (a duplicated request).
+    const sticky = !transfer && this.inLease() && this.vote !== candidate;
     const granted =
       (this.vote === null || this.vote === candidate) && configVersion >= this.config.version && !sticky;
     if (sticky) this.counters.drop('leader-sticky');
@@ -455,6 +454,9 @@ export class ElectionMachine {
         this.vote = candidate;
         this.persistPending = true; // the vote must be on disk before this reply leaves
       }
+      // A granted vote is a promise like an acknowledged heartbeat: no other vote (except a transfer's) for a
+      // minimum timeout. It lets the votes themselves start the new leader's lease (lease.ts, step 1).
+      this.stickyUntil = Math.max(this.stickyUntil, this.now + this.options.electionTimeoutMin);
       this.electionDeadline = this.now + this.randomTimeout();
     }
     this.send({ ...reply, type: 'vote-response', granted });
@@ -553,6 +555,7 @@ export class ElectionMachine {
   }
 
   private startElection(transfer: boolean): void {
+    this.campaignStartedAt = this.now;
     this.setTerm(this.currentTerm + 1);
     this.vote = this.id;
     this.persistPending = true;
@@ -591,7 +594,11 @@ export class ElectionMachine {
     }
     this.counters.electionWon();
     this.setRole('leader');
-    this.lease = new LeaderLease(this.id, this.config.voters, this.options.leaseDurationMs);
+    const lease = new LeaderLease(this.id, this.config.voters, this.options.leaseDurationMs);
+    // The votes are the lease's first round, started when the vote requests went out.
+    const votesRound = lease.startRound(this.campaignStartedAt);
+    for (const [voter, granted] of this.votes) if (granted) lease.acknowledge(voter, votesRound);
+    this.lease = lease;
     this.leaseAnnounced = false;
     this.wonAt = this.now;
     this.broadcastHeartbeat();
@@ -662,8 +669,16 @@ export class ElectionMachine {
 
   // ---------------------------------------------------------------- small helpers
 
+  /**
+   * Moves the clock forward. Every input passes here first, so a leader whose deadline has passed steps down
+   * before it handles anything else: a late acknowledgement must not revive a lease that already lapsed (the
+   * runtime has told the application it lost leadership by then).
+   */
   private tick(now: number): void {
     if (Number.isFinite(now) && now > this.now) this.now = now;
+    if (this.currentRole === 'leader' && this.now >= this.leaderDeadline()) {
+      this.becomeFollower(this.currentTerm, null, 'lease-lapsed');
+    }
   }
 
   private inLease(): boolean {

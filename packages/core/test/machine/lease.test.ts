@@ -85,18 +85,59 @@ describe('check-quorum and the leader lease', () => {
     expect(newLeaseAt).toBeGreaterThanOrEqual(end);
   });
 
-  it('a new leader that no majority acknowledges steps down after one lease without ever leading', () => {
+  it('the votes start the lease when the vote requests went out, so no extra round trip is needed', () => {
     const net = new Net(['a', 'b', 'c']);
     net.timeout('a');
-    net.stabilize((m) => m.type !== 'heartbeat');
+    const campaignAt = net.now;
+    net.stabilize((m) => m.type !== 'heartbeat'); // no heartbeat reaches anyone
     const a = net.get('a');
+    expect(a.isLeader(net.now)).toBe(true);
+    expect(a.leaseEnd(net.now)).toBeCloseTo(campaignAt + a.options.leaseDurationMs, 9);
+  });
+
+  it('votes that arrive after the lease they would start has run out elect a leader that never leads', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.timeout('a');
+    net.stabilize((m) => m.type !== 'vote-response');
+    const a = net.get('a');
+    expect(a.role).toBe('candidate');
+    const late = net.now + a.options.leaseDurationMs + 1;
+    const responses = ['b', 'c'].flatMap((id) => net.nodes.get(id)?.readies.flatMap((r) => r.messages) ?? []);
+    for (const m of responses.filter((m) => m.type === 'vote-response')) a.receive(m, late);
+    net.now = late;
+    net.collect('a');
     expect(a.role).toBe('leader');
-    expect(a.isLeader(net.now)).toBe(false);
+    expect(a.isLeader(late)).toBe(false);
     expect(a.leader).toBeNull();
-    net.advanceTo(net.now + a.options.leaseDurationMs);
+    net.inbox = []; // its heartbeats are lost too
+    net.advanceTo(late + a.options.leaseDurationMs);
     expect(a.role).toBe('follower');
     expect(net.events('a').some((e) => e.type === 'became-leader' || e.type === 'leadership-lost')).toBe(
       false,
+    );
+  });
+
+  it('a late acknowledgement does not revive a lease that already lapsed', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.timeout('a');
+    net.stabilize();
+    const a = net.get('a');
+    const end = a.leaseEnd(net.now) as number;
+    net.advanceTo(net.now + 50); // round 3 goes out...
+    const acks = net.inbox.filter((m) => m.type === 'heartbeat');
+    net.inbox = [];
+    for (const hb of acks) {
+      net.get(hb.to).receive(hb, net.now);
+      net.collect(hb.to);
+    }
+    const late = net.inbox;
+    net.inbox = [];
+    // ...and its acknowledgements arrive after the lease ended, before any timer ran.
+    for (const m of late) a.receive(m, end + 1);
+    expect(a.role).toBe('follower');
+    expect(a.isLeader(end + 1)).toBe(false);
+    expect(net.collect('a').events).toContainEqual(
+      expect.objectContaining({ type: 'leadership-lost', reason: 'lease-lapsed' }),
     );
   });
 

@@ -65,10 +65,14 @@ describe('leadership transfer (Raft thesis 3.10)', () => {
     const a = net.get('a');
     expect(() => a.transferLeadership(net.now, 'a')).toThrow(ElectionStateError);
     expect(() => a.transferLeadership(net.now, 'zed')).toThrow(/"zed" is not another voter/);
+    // c's vote and every heartbeat to c are lost: a leads with b's vote; c never acknowledged anything.
     const fresh = new Net(['a', 'b', 'c']);
     fresh.timeout('a');
-    fresh.stabilize((m) => !(m.type === 'heartbeat' && m.to === 'b'));
-    expect(() => fresh.get('a').transferLeadership(fresh.now, 'b')).toThrow(
+    fresh.stabilize(
+      (m) => !(m.type === 'vote-response' && m.from === 'c') && !(m.type === 'heartbeat' && m.to === 'c'),
+    );
+    expect(fresh.get('a').isLeader(fresh.now)).toBe(true);
+    expect(() => fresh.get('a').transferLeadership(fresh.now, 'c')).toThrow(
       /has not acknowledged a heartbeat/,
     );
   });
