@@ -18,6 +18,7 @@ export { OnBecomeFollower } from './decorators/on-become-follower.decorator.js';
 export { OnBecomeLeader } from './decorators/on-become-leader.decorator.js';
 export { OnClusterMessage } from './decorators/on-cluster-message.decorator.js';
 export { OnLeaderChange } from './decorators/on-leader-change.decorator.js';
+export { OnLeadershipLost } from './decorators/on-leadership-lost.decorator.js';
 export { OnPeerJoined } from './decorators/on-peer-joined.decorator.js';
 export { OnPeerLeft } from './decorators/on-peer-left.decorator.js';
 export { OnTermChange } from './decorators/on-term-change.decorator.js';

@@ -35,6 +35,7 @@ export const LEADER_EVENTS = [
   'became-follower',
   'leader-changed',
   'term-changed',
+  'leadership-lost',
   'peer-joined',
   'peer-left',
   'message',

@@ -9,6 +9,7 @@ import {
   OnBecomeLeader,
   OnClusterMessage,
   OnLeaderChange,
+  OnLeadershipLost,
   OnPeerJoined,
   OnPeerLeft,
   OnTermChange,
@@ -30,6 +31,9 @@ class Recorder {
   }
   @OnTermChange() termChanged(term: number, previous: number) {
     this.calls.push(['termChanged', term, previous]);
+  }
+  @OnLeadershipLost() lost(reason: string, term: number) {
+    this.calls.push(['lost', reason, term]);
   }
   @OnPeerJoined() joined(peer: string) {
     this.calls.push(['joined', peer]);
@@ -104,6 +108,7 @@ describe('LeaderExplorer', () => {
     election.emit('message', { from: 'node-c', payload: { hello: 1 } });
     const handle = election.becomeLeader(2);
     election.disconnect('node-c');
+    election.follow('node-b', 3);
 
     expect(recorder.calls).toEqual([
       ['termChanged', 1, 0],
@@ -117,6 +122,10 @@ describe('LeaderExplorer', () => {
       ['lead', handle],
       ['left', 'node-c'],
       ['membership', 'node-c'],
+      ['termChanged', 3, 2],
+      ['lost', 'higher-term', 2],
+      ['leaderChanged', 'node-b', 'node-a', 3],
+      ['follow', 'node-b', 3],
     ]);
   });
 
