@@ -96,11 +96,11 @@ export class LeaderElection {
       (event, error) => logger.error(`a ${event} handler failed`, { event, error: describeError(error) }),
     );
     this.monitor = new EventLoopMonitor({
-      time,
       thresholdMs: this.settings.maxEventLoopStallMs,
-      intervalMs: this.settings.stallSampleIntervalMs,
       onStall: (stall) => this.onStall(stall),
-      histogram: time === defaultTimeProvider,
+      // Real time only; sampled no more often than the leader's heartbeat, and only while running.
+      histogramResolutionMs:
+        time === defaultTimeProvider ? this.settings.election.heartbeatInterval : undefined,
     });
     this.waits = new Waits(time, () => this.lifecycle === 'stopped');
     this.pipeline = new PersistPipeline({
@@ -140,14 +140,14 @@ export class LeaderElection {
 
   /**
    * Whether this node leads right now. Computed when called from the monotonic clock: a process that wakes
-   * from a pause answers `false` on a lapsed lease before any timer has run, and `false` after an event-loop
-   * stall longer than `maxEventLoopStallMs` since the lease was last renewed (the leadership then ends).
+   * from a pause answers `false` on a lapsed lease before any timer has run, and `false` when its election
+   * timer is overdue by more than `maxEventLoopStallMs` (an event-loop stall: the leadership then ends).
+   * Call it right before acting on leadership, and pass the fencing token (the term) to the resource.
    */
   isLeader(): boolean {
     const machine = this.machine;
     if (machine === null || this.halted || this.current === null) return false;
-    const now = this.settings.time.now();
-    this.monitor.check(now); // a pending drift tick that is overdue means the loop was blocked until now
+    this.checkStall(this.settings.time.now());
     if (this.current !== null) this.input((at) => machine.advance(at));
     return this.current !== null && machine.isLeader(this.settings.time.now());
   }
@@ -185,6 +185,7 @@ export class LeaderElection {
   /** A snapshot of the election for logs, health checks and dashboards. Throws before `start()`. */
   inspect(): LeaderElectionSnapshot {
     const machine = this.requireMachine('inspect');
+    this.checkStall(this.settings.time.now()); // counted for followers too
     const isLeader = this.isLeader();
     const now = this.settings.time.now();
     const lastError = this.pipeline.lastError;
@@ -401,7 +402,6 @@ export class LeaderElection {
     time.clearTimeout(this.retryTimer);
     this.timer = undefined;
     this.retryTimer = undefined;
-    this.monitor.stop();
     this.monitor.disableHistogram();
     // Saves in flight finish (and their messages go out) before the transport closes.
     await this.waits.bounded(this.pipeline.drain(), this.settings.stopTimeoutMs).catch(() =>
@@ -565,8 +565,18 @@ export class LeaderElection {
     this.timerDueAt = Number.POSITIVE_INFINITY;
     const machine = this.machine;
     if (machine === null || this.halted) return;
+    // How late the timer ran is how long the loop was blocked, at least: the stall probe (no timer of its own).
     this.monitor.observe(dueAt, this.settings.time.now(), 'election-timer');
     this.input((now) => machine.advance(now));
+  }
+
+  /**
+   * Whether the election timer is overdue right now by more than `maxEventLoopStallMs`: what a process that
+   * just woke from a pause sees before any timer ran. While leading the timer is at most `heartbeatInterval`
+   * ahead, so the loop is sampled at least every heartbeat.
+   */
+  private checkStall(now: number): void {
+    if (this.timer !== undefined) this.monitor.observe(this.timerDueAt, now, 'check');
   }
 
   // ------------------------------------------------------------------ output
@@ -623,7 +633,6 @@ export class LeaderElection {
     if (this.current !== null && this.current.term === term) return;
     const leadership = new Leadership(term, at);
     this.current = leadership;
-    this.monitor.start();
     this.settings.logger.info('became leader', { id: machine.id, term });
     this.emitter.emit('became-leader', leadership, (error) => {
       if (error === undefined || !this.settings.stepDownOnHandlerError || this.current !== leadership) return;
@@ -639,7 +648,6 @@ export class LeaderElection {
     const leadership = this.current;
     if (leadership === null) return;
     this.current = null;
-    this.monitor.stop();
     this.settings.logger.info('leadership ended', { term: leadership.term, reason, detail });
     leadership.end(reason, detail); // abort listeners run now: they are told at once
     this.emitter.emit('leadership-lost', { term: leadership.term, reason });

@@ -1,5 +1,4 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { TimeProvider, TimerHandle } from './time-provider.js';
 
 /**
  * An event-loop stall: the loop could not run a due callback for `durationMs`, until `at`.
@@ -15,8 +14,11 @@ export interface EventLoopStall {
   readonly at: number;
   /** A lower bound of how long the loop was blocked, in milliseconds. */
   readonly durationMs: number;
-  /** What noticed it: the drift timer, the election timer firing late, or a call such as `isLeader()`. */
-  readonly source: 'drift-timer' | 'election-timer' | 'check';
+  /**
+   * What noticed it: the election timer firing late (`'election-timer'`), or a call such as `isLeader()`
+   * finding that timer overdue (`'check'`).
+   */
+  readonly source: 'election-timer' | 'check';
 }
 
 /**
@@ -39,49 +41,46 @@ export interface EventLoopDelay {
  *
  * @example
  * ```ts
- * import { type EventLoopMonitorInit, defaultTimeProvider } from '@baton/core';
- * const init: EventLoopMonitorInit = { time: defaultTimeProvider, thresholdMs: 20, intervalMs: 10, onStall: console.warn };
+ * import { type EventLoopMonitorInit } from '@baton/core';
+ * const init: EventLoopMonitorInit = { thresholdMs: 85, onStall: console.warn, histogramResolutionMs: 50 };
  * ```
  */
 export interface EventLoopMonitorInit {
-  time: TimeProvider;
-  /** A timer that fires more than this late is a stall. */
+  /** A callback that runs more than this late is a stall. */
   thresholdMs: number;
-  /** How often the drift timer samples while the monitor runs. */
-  intervalMs: number;
   /** Called (synchronously) for every stall noticed. */
   onStall: (stall: EventLoopStall) => void;
-  /** Also keep a `perf_hooks.monitorEventLoopDelay` histogram for `inspect()` (real time only). */
-  histogram?: boolean;
+  /**
+   * Keep a `perf_hooks.monitorEventLoopDelay` histogram for `inspect()` (real time only), sampling every
+   * this many milliseconds (rounded up to a whole millisecond) while enabled. Omit for no histogram.
+   */
+  histogramResolutionMs?: number;
 }
 
 /**
- * Detects event-loop stalls by timer drift.
+ * Detects event-loop stalls from the lateness of callbacks the caller already schedules. It arms no timer of
+ * its own.
  *
- * How a stall is measured: while the monitor runs, a timer is armed every `intervalMs`; when it fires, its
- * lateness (`now − expected`) is a lower bound of how long the loop was blocked. A lateness above
- * `thresholdMs` is a stall. A blocked loop of duration `d` shows up as a lateness between `d − intervalMs`
- * and `d`, so every stall longer than `thresholdMs + intervalMs` is noticed and nothing shorter than
- * `thresholdMs` is reported. Two more probes shorten the delay before a stall is noticed: the runtime reports
- * the lateness of its own election timer ({@link EventLoopMonitor.observe}), and {@link EventLoopMonitor.check}
- * looks at whether the drift timer is overdue right now, which is what a process that just woke from a pause
- * sees before any timer had a chance to run.
+ * How a stall is measured: the owner reports, with {@link EventLoopMonitor.observe}, when a callback was due
+ * and when it ran; the lateness (`ranAt − dueAt`) is a lower bound of how long the loop was blocked, and a
+ * lateness above `thresholdMs` is a stall. `LeaderElection` reports its election timer when it fires
+ * (`'election-timer'`), and, on `isLeader()`, `leadership` and `inspect()`, whether that timer is overdue
+ * right now (`'check'`) — what a process that just woke from a pause sees before any timer ran. Blocked time
+ * is counted once: a stall reported up to some time is not reported again by a later probe of the same
+ * callback.
  *
  * @example
  * ```ts
- * import { EventLoopMonitor, defaultTimeProvider } from '@baton/core';
+ * import { EventLoopMonitor } from '@baton/core';
  * const monitor = new EventLoopMonitor({
- *   time: defaultTimeProvider, thresholdMs: 20, intervalMs: 10,
+ *   thresholdMs: 20,
  *   onStall: (stall) => console.warn(`event loop blocked for ${stall.durationMs} ms`),
  * });
- * monitor.start();
- * // ... later
- * monitor.stop();
+ * const dueAt = performance.now() + 10;
+ * setTimeout(() => monitor.observe(dueAt, performance.now(), 'election-timer'), 10);
  * ```
  */
 export class EventLoopMonitor {
-  private timer: TimerHandle | undefined;
-  private expectedAt = 0;
   /** Time up to which blocked time was already reported; a stall is never counted twice. */
   private reportedUntil = Number.NEGATIVE_INFINITY;
   private stalls = 0;
@@ -89,12 +88,11 @@ export class EventLoopMonitor {
   private readonly histogram: IntervalHistogram | null;
 
   constructor(private readonly init: EventLoopMonitorInit) {
-    this.histogram = init.histogram ? monitorEventLoopDelay({ resolution: 20 }) : null;
-  }
-
-  /** Whether the drift timer is running. */
-  get running(): boolean {
-    return this.timer !== undefined;
+    const resolution = init.histogramResolutionMs;
+    this.histogram =
+      resolution === undefined
+        ? null
+        : monitorEventLoopDelay({ resolution: Math.max(1, Math.ceil(resolution)) });
   }
 
   /** The last stall noticed, or `null`. */
@@ -107,19 +105,7 @@ export class EventLoopMonitor {
     return this.stalls;
   }
 
-  /** Starts the drift timer (idempotent). */
-  start(): void {
-    if (this.timer !== undefined) return;
-    this.arm(this.init.time.now());
-  }
-
-  /** Stops the drift timer (idempotent). */
-  stop(): void {
-    this.init.time.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  /** Starts the delay histogram, if enabled. */
+  /** Starts the delay histogram, if enabled (its sampling timer runs until {@link disableHistogram}). */
   enableHistogram(): void {
     this.histogram?.enable();
   }
@@ -129,14 +115,17 @@ export class EventLoopMonitor {
     this.histogram?.disable();
   }
 
-  /** Percentiles of the delay histogram, or `null` when it is disabled or empty. */
+  /** Percentiles of the delay histogram, or `null` when there is none or it is empty. */
   delay(): EventLoopDelay | null {
     const h = this.histogram;
     if (h === null || h.count === 0) return null;
     return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
   }
 
-  /** Reports a callback that was due at `dueAt` and ran at `ranAt`; returns the stall it shows, if any. */
+  /**
+   * Reports a callback that was due at `dueAt` and ran (or is found still pending) at `ranAt`; returns the
+   * stall it shows, if any.
+   */
   observe(
     dueAt: number,
     ranAt: number,
@@ -151,20 +140,5 @@ export class EventLoopMonitor {
     this.last = stall;
     this.init.onStall(stall);
     return stall;
-  }
-
-  /** Whether the drift timer is overdue by more than the threshold at `now` (the loop is, or was, blocked). */
-  check(now: number): EventLoopStall | null {
-    if (this.timer === undefined) return null;
-    return this.observe(this.expectedAt, now, 'check');
-  }
-
-  private arm(from: number): void {
-    this.expectedAt = from + this.init.intervalMs;
-    this.timer = this.init.time.setTimeout(() => {
-      const now = this.init.time.now();
-      this.observe(this.expectedAt, now, 'drift-timer');
-      if (this.timer !== undefined) this.arm(now);
-    }, this.init.intervalMs);
   }
 }

@@ -22,8 +22,6 @@ export interface RuntimeSettings {
   readonly stepDownOnHandlerError: boolean;
   readonly stopTimeoutMs: number;
   readonly maxEventLoopStallMs: number;
-  /** How often the drift timer samples the event loop while this node leads. */
-  readonly stallSampleIntervalMs: number;
   readonly random: () => number;
   readonly time: TimeProvider;
 }
@@ -32,18 +30,25 @@ const TRANSPORT_METHODS = ['start', 'stop', 'send', 'broadcast', 'peers'] as con
 const STORE_METHODS = ['open', 'load', 'save', 'close'] as const;
 
 /**
- * The default event-loop stall bound: the lease margin `electionTimeoutMin − leaseDuration` (the time by
- * which the leader's lease ends before any follower may vote for another node), at least 10 ms.
+ * The default event-loop stall bound: the lease's slack between renewals, `leaseDuration − heartbeatInterval`
+ * (85.7 ms with the default timings), at least 10 ms.
+ *
+ * A leader renews its lease every `heartbeatInterval`, so a lease that was just renewed has
+ * `leaseDuration − heartbeatInterval` left when the next renewal is due. A pause longer than that could have
+ * let the lease run out between two renewals; the runtime then ends the leadership (`'event-loop-stall'`) so
+ * that work in flight across the pause restarts under a fresh fencing token. The bound is a conservative
+ * policy on top of the lease, not what keeps leases apart: `isLeader()` reads the lease from the clock, and
+ * the machine steps a leader down at its first input after the lease deadline, whatever this bound is.
  *
  * @example
  * ```ts
  * import { defaultMaxEventLoopStallMs, resolveElectionOptions } from '@baton/core';
  * const { options } = resolveElectionOptions({ clusterId: 'jobs' });
- * console.log(defaultMaxEventLoopStallMs(options)); // 14.28… with the default timings
+ * console.log(defaultMaxEventLoopStallMs(options)); // 85.71… with the default timings
  * ```
  */
 export function defaultMaxEventLoopStallMs(options: ResolvedElectionOptions): number {
-  return Math.max(10, options.electionTimeoutMin - options.leaseDurationMs);
+  return Math.max(10, options.leaseDurationMs - options.heartbeatInterval);
 }
 
 /** Checks the options of a `LeaderElection`, naming the first bad one, and fills in defaults. */
@@ -99,10 +104,6 @@ export function resolveRuntimeOptions(input: LeaderElectionOptions): RuntimeSett
       `must have ${missingTime.join(', ')} methods`,
     );
   }
-  const stallSampleIntervalMs = Math.max(
-    1,
-    Math.min(election.heartbeatInterval, Math.floor(maxEventLoopStallMs / 2)),
-  );
   return {
     electionOptions,
     election,
@@ -113,7 +114,6 @@ export function resolveRuntimeOptions(input: LeaderElectionOptions): RuntimeSett
     stepDownOnHandlerError,
     stopTimeoutMs,
     maxEventLoopStallMs,
-    stallSampleIntervalMs,
     random,
     time,
   };

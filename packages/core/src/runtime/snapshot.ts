@@ -33,7 +33,7 @@ export interface LeaderElectionSnapshot extends InspectSnapshot {
     readonly maxStallMs: number;
     readonly stalls: number;
     readonly lastStall: EventLoopStall | null;
-    /** Percentiles of the event-loop delay since start (real time only), or `null`. */
+    /** Percentiles of the event-loop delay since start, sampled every `heartbeatInterval` (real time only), or `null`. */
     readonly delay: EventLoopDelay | null;
   };
   readonly persistence: {

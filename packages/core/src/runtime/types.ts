@@ -36,8 +36,14 @@ export interface LeaderElectionOptions extends ElectionOptions {
    */
   stopTimeoutMs?: number;
   /**
-   * An event-loop stall longer than this counts as loss of the lease, even when the clock says it is valid.
-   * @default the lease margin: `electionTimeoutMin − leaseDuration`, at least 10 ms
+   * While this node leads, an event-loop stall longer than this ends the leadership (`'event-loop-stall'`),
+   * even when the clock says the lease is still valid, so that work in flight across the pause restarts
+   * under a fresh fencing token. A stall is measured as the lateness of the runtime's own election timer
+   * (armed at most `heartbeatInterval` ahead while leading), and noticed when the loop runs again: when the
+   * timer fires, or at a call of `isLeader()`, `leadership` or `inspect()`. A stall that outlasts the lease
+   * ends leadership whatever this bound, since `isLeader()` reads the lease from the clock.
+   * @default the lease's slack between renewals, `leaseDuration − heartbeatInterval` (85.7 ms with the
+   * default timings), at least 10 ms (see `defaultMaxEventLoopStallMs`)
    */
   maxEventLoopStallMs?: number;
   /** Random numbers in [0, 1) for election timeouts. @default Math.random */

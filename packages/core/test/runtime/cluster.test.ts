@@ -20,6 +20,26 @@ async function runWithoutOverlap(c: VirtualCluster, ms: number): Promise<void> {
   }
 }
 
+/**
+ * Advances until `id`'s lease was just renewed (the acks of a heartbeat round came back), so that a test knows
+ * where its election timer is: one heartbeat after that round began, i.e. 50 − 2 = 48 ms ahead with the
+ * harness's 1 ms latency.
+ */
+async function justRenewed(c: VirtualCluster, id: string): Promise<void> {
+  const node = c.node(id);
+  await c.clock.flush();
+  let before = node.inspect().leaseRemainingMs;
+  await c.clock.runUntil(
+    () => {
+      const now = node.inspect().leaseRemainingMs;
+      const renewed = now > before;
+      before = now;
+      return renewed;
+    },
+    { withinMs: 200 },
+  );
+}
+
 describe('a 5-node cluster of runtimes over the memory transport', () => {
   it('elects one leader that every node follows, and hands it a fencing token equal to its term', async () => {
     cluster = new VirtualCluster(FIVE);
@@ -141,29 +161,117 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     expect(paused.leader()).toBe(leader);
   });
 
-  it('a stall longer than maxEventLoopStallMs ends leadership even while the lease is still valid', async () => {
+  // The stall bound at the default timings: leaseDuration − heartbeatInterval = 135.71 − 50 ms.
+  const DEFAULT_STALL_BOUND = 85.71;
+
+  it('a stall longer than maxEventLoopStallMs ends leadership (event-loop-stall) and aborts the signal before any timer runs', async () => {
     cluster = new VirtualCluster(FIVE);
     await cluster.startAll();
     const first = await cluster.stableLeader();
-    await cluster.clock.flush();
     const node = cluster.node(first);
     const handle = node.leadership!;
     const lost: string[] = [];
     node.on('leadership-lost', ({ reason }) => void lost.push(reason));
+    await justRenewed(cluster, first); // the heartbeat timer is 48 ms ahead (one 2 ms round trip ago)
     cluster.time(first).freeze();
-    await cluster.clock.advanceBy(40); // longer than the 14.3 ms margin, shorter than the 135.7 ms lease
+    await cluster.clock.advanceBy(140); // the timer is 92 ms overdue on waking: above the 85.7 ms bound
     cluster.time(first).resume();
     expect(node.isLeader()).toBe(false);
+    expect(handle.signal.aborted).toBe(true);
     expect((handle.signal.reason as LeadershipLostError).reason).toBe('event-loop-stall');
-    expect(node.inspect().eventLoop.lastStall?.durationMs).toBeGreaterThan(14);
+    const { lastStall, stalls, maxStallMs } = node.inspect().eventLoop;
+    expect(maxStallMs).toBeCloseTo(DEFAULT_STALL_BOUND, 1);
+    expect(stalls).toBe(1);
+    expect(lastStall).toMatchObject({ source: 'check' });
+    expect(lastStall!.durationMs).toBeGreaterThan(DEFAULT_STALL_BOUND);
+    expect(lastStall!.durationMs).toBeLessThanOrEqual(140);
     await runWithoutOverlap(cluster, 500);
     expect(lost).toEqual(['event-loop-stall']);
     expect(cluster.leaders()).toHaveLength(1);
+    expect(node.inspect().eventLoop.stalls).toBe(1); // the late election timer does not count it again
     expect(
       cluster.logs.some(
         (l) => l.node === first && l.level === 'warn' && /event loop stalled/.test(l.message),
       ),
     ).toBe(true);
+  });
+
+  it('a stall shorter than maxEventLoopStallMs does not end leadership', async () => {
+    cluster = new VirtualCluster(FIVE);
+    await cluster.startAll();
+    const first = await cluster.stableLeader();
+    const node = cluster.node(first);
+    const handle = node.leadership!;
+    await justRenewed(cluster, first);
+    const leaseLeft = node.inspect().leaseRemainingMs;
+    cluster.time(first).freeze();
+    // The timer is 72 ms overdue on waking (below the 85.7 ms bound), and the lease has not run out.
+    await cluster.clock.advanceBy(120);
+    expect(leaseLeft).toBeGreaterThan(120);
+    cluster.time(first).resume();
+    expect(node.isLeader()).toBe(true);
+    expect(node.leadership).toBe(handle);
+    await runWithoutOverlap(cluster, 500);
+    expect(node.isLeader()).toBe(true);
+    expect(handle.signal.aborted).toBe(false);
+    expect(node.term()).toBe(handle.term);
+    expect(node.inspect().eventLoop).toMatchObject({ stalls: 0, lastStall: null });
+  });
+
+  it('the election timer firing late is a stall too, when nothing asked isLeader() first', async () => {
+    cluster = new VirtualCluster(FIVE);
+    await cluster.startAll();
+    const first = await cluster.stableLeader();
+    const node = cluster.node(first);
+    const handle = node.leadership!;
+    await justRenewed(cluster, first);
+    cluster.time(first).freeze();
+    await cluster.clock.advanceBy(140);
+    cluster.time(first).resume();
+    await cluster.clock.flush(); // the overdue timer runs before anything else of this node
+    expect(handle.signal.aborted).toBe(true);
+    expect((handle.signal.reason as LeadershipLostError).reason).toBe('event-loop-stall');
+    expect(node.inspect().eventLoop.lastStall).toMatchObject({ source: 'election-timer' });
+    expect(node.inspect().eventLoop.lastStall!.durationMs).toBeGreaterThan(DEFAULT_STALL_BOUND);
+  });
+
+  it('an idle leader arms no timer of its own for stalls: about one wake-up per heartbeat', async () => {
+    const LATENCY = 3; // message deliveries are timers of the same provider: told apart by their delay
+    cluster = new VirtualCluster(FIVE, {}, LATENCY);
+    await cluster.startAll();
+    const first = await cluster.stableLeader();
+    await cluster.clock.advanceBy(200);
+    const time = cluster.time(first);
+    const arm = time.setTimeout.bind(time);
+    let armed = 0;
+    time.setTimeout = (callback, delayMs) => {
+      if (delayMs !== LATENCY) armed += 1;
+      return arm(callback, delayMs);
+    };
+    await cluster.clock.advanceBy(1_000);
+    expect(cluster.node(first).isLeader()).toBe(true);
+    // 1000 ms / 50 ms heartbeats; the old drift timer added one every ~7 ms (about 140 more).
+    expect(armed).toBeGreaterThanOrEqual(19);
+    expect(armed).toBeLessThanOrEqual(21);
+  });
+
+  it('a smaller maxEventLoopStallMs ends leadership on a stall while the lease is still valid', async () => {
+    cluster = new VirtualCluster(FIVE, { maxEventLoopStallMs: 30 });
+    await cluster.startAll();
+    const first = await cluster.stableLeader();
+    const node = cluster.node(first);
+    const handle = node.leadership!;
+    await justRenewed(cluster, first);
+    const leaseLeft = node.inspect().leaseRemainingMs;
+    cluster.time(first).freeze();
+    await cluster.clock.advanceBy(100); // the timer is 52 ms overdue; the lease has 30 ms left
+    expect(leaseLeft).toBeGreaterThan(120);
+    cluster.time(first).resume();
+    expect(node.isLeader()).toBe(false);
+    expect((handle.signal.reason as LeadershipLostError).reason).toBe('event-loop-stall');
+    expect(node.inspect().eventLoop.lastStall!.durationMs).toBeGreaterThan(30);
+    await runWithoutOverlap(cluster, 500);
+    expect(cluster.leaders()).toHaveLength(1);
   });
 
   it('a restarted node keeps its term and vote from its store', async () => {

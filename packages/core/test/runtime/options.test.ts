@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   consoleLogger,
   decodePayload,
+  defaultMaxEventLoopStallMs,
   encodePayload,
   FileStateStore,
   InvalidOptionError,
   LeaderElection,
   type LeaderElectionOptions,
   MemoryStateStore,
+  resolveElectionOptions,
 } from '../../src/index.js';
 import { MemoryNetwork } from '../../src/testing/index.js';
 
@@ -48,6 +50,9 @@ describe('LeaderElection options', () => {
     [{ stepDownOnHandlerError: 'yes' }, 'stepDownOnHandlerError'],
     [{ stopTimeoutMs: 0 }, 'stopTimeoutMs'],
     [{ maxEventLoopStallMs: Number.NaN }, 'maxEventLoopStallMs'],
+    [{ maxEventLoopStallMs: 0 }, 'maxEventLoopStallMs'],
+    [{ maxEventLoopStallMs: -5 }, 'maxEventLoopStallMs'],
+    [{ maxEventLoopStallMs: '50' }, 'maxEventLoopStallMs'],
     [{ random: 0.5 }, 'random'],
     [{ timeProvider: { now: () => 0 } }, 'timeProvider'],
   ])('%j is refused, naming %s', (overrides, option) => {
@@ -60,6 +65,24 @@ describe('LeaderElection options', () => {
     expect(optionError({ transport: { start() {}, stop() {} } }).message).toMatch(
       /missing send, broadcast, peers/,
     );
+  });
+
+  it('maxEventLoopStallMs defaults to the lease slack between renewals (leaseDuration − heartbeatInterval), at least 10 ms', async () => {
+    const { options: defaults } = resolveElectionOptions({ clusterId: 'opts' });
+    expect(defaultMaxEventLoopStallMs(defaults)).toBeCloseTo(defaults.leaseDurationMs - 50, 9);
+    expect(defaultMaxEventLoopStallMs(defaults)).toBeCloseTo(85.714, 2);
+    const { options: tight } = resolveElectionOptions({ clusterId: 'opts', heartbeatInterval: 130 });
+    expect(defaultMaxEventLoopStallMs(tight)).toBe(10);
+    const stallBound = async (overrides: Partial<LeaderElectionOptions>): Promise<number> => {
+      const election = new LeaderElection(options({ logger: consoleLogger('error'), ...overrides }));
+      await election.start();
+      const bound = election.inspect().eventLoop.maxStallMs;
+      await election.stop();
+      return bound;
+    };
+    expect(await stallBound({})).toBeCloseTo(85.714, 2);
+    expect(await stallBound({ heartbeatInterval: 20 })).toBeCloseTo(defaults.leaseDurationMs - 20, 9);
+    expect(await stallBound({ maxEventLoopStallMs: 250 })).toBe(250);
   });
 
   it('dataDir alone makes a FileStateStore; an empty one is refused', () => {
