@@ -474,7 +474,7 @@ export async function runClusterBench(options = {}) {
         rssMb: b.rss / 2 ** 20,
         tracingPct: (100 * (b.tracingMs - a.tracingMs)) / (b.at - a.at),
         gcPauses: b.gc.count - a.gc.count,
-        gcPausesOver14ms: b.gc.over14ms - a.gc.over14ms,
+        gcPausesOverStallBound: b.gc.overStallBound - a.gc.overStallBound,
         stalls: (b.election?.stalls ?? 0) - (a.election?.stalls ?? 0),
         // Node, libp2p and Baton loaded, nothing started: the floor under rssMb.
         rssLoadedMb: (cluster.nodes[index].proc.rssLoaded ?? Number.NaN) / 2 ** 20,
@@ -572,7 +572,7 @@ export async function runClusterBench(options = {}) {
     const lifetime = [...(await cluster.stats().catch(() => new Map())).values()].map((s) => ({
       stalls: s.election?.stalls ?? 0,
       gcPauses: s.gc.count,
-      gcPausesOver14ms: s.gc.over14ms,
+      gcPausesOverStallBound: s.gc.overStallBound,
       gcMaxMs: s.gc.maxMs,
       lifeMs: s.at - (cluster.nodes.find((n) => n.proc?.stats.includes(s))?.proc.spawnedAt ?? s.at),
     }));

@@ -28,7 +28,8 @@ import type { NodeId } from './types.js';
  *
  * What this does not cover, and the runtime does: a process paused longer than the margin. The machine answers
  * `isLeader(now)` from the time it is given, so a runtime that reads the clock when asked never reports a lapsed
- * lease as held; the runtime also treats event-loop stalls as lease loss.
+ * lease as held; a leader whose deadline has passed steps down at its next input, whatever the input; and the
+ * runtime also ends leadership after an event-loop stall longer than `maxEventLoopStallMs`.
  */
 export class LeaderLease {
   private round = 0;
