@@ -1,3 +1,4 @@
+import type { LeaderElectionEvents } from '@baton/core';
 /**
  * Metadata keys and injection tokens of `@baton/nestjs`. The keys are strings (not symbols) so that two
  * copies of the package in one app, which happens with some bundlers, still read each other's metadata.
@@ -29,17 +30,8 @@ export const LEADER_ELECTION = 'BATON_LEADER_ELECTION';
 /** Name under which the package logs (Nest's logger context). */
 export const LEADER_LOGGER_CONTEXT = 'LeaderModule';
 
-/** The election's events, by the decorator that subscribes to each. */
-export const LEADER_EVENTS = [
-  'became-leader',
-  'became-follower',
-  'leader-changed',
-  'term-changed',
-  'leadership-lost',
-  'peer-joined',
-  'peer-left',
-  'message',
-] as const;
-
-/** An election event a decorator can subscribe a method to. */
-export type LeaderEventName = (typeof LEADER_EVENTS)[number];
+/**
+ * An election event a decorator can subscribe a method to: every event of the runtime
+ * (`LEADER_ELECTION_EVENTS` of `@baton/core`), one decorator each.
+ */
+export type LeaderEventName = keyof LeaderElectionEvents;

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ElectionMachine, ElectionStateError } from '../../src/index.js';
-import { Net } from './harness.js';
-
-/** Fires `id`'s election timer and lets every message settle. */
-function elect(net: Net, id: string): void {
-  net.timeout(id);
-  net.stabilize();
-}
+import { elect, Net } from './harness.js';
 
 describe('roles and terms (Raft section 5.2)', () => {
   it('a follower that times out pre-votes, campaigns, wins and leads once a majority acknowledges', () => {

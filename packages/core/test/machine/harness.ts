@@ -125,3 +125,9 @@ export class Net {
     return [...this.nodes.keys()].filter((id) => this.get(id).isLeader(this.now));
   }
 }
+
+/** Fires `id`'s election timer and lets every message settle. */
+export function elect(net: Net, id: string): void {
+  net.timeout(id);
+  net.stabilize();
+}

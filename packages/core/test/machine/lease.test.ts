@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Net } from './harness.js';
-
-function elect(net: Net, id: string): void {
-  net.timeout(id);
-  net.stabilize();
-}
+import { elect, Net } from './harness.js';
 
 describe('check-quorum and the leader lease', () => {
   it('holds a lease from the start of the last round a majority acknowledged, minus the drift margin', () => {

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Net } from './harness.js';
-
-function elect(net: Net, id: string): void {
-  net.timeout(id);
-  net.stabilize();
-}
+import { elect, Net } from './harness.js';
 
 describe('pre-vote (Raft thesis 9.6) and leader stickiness (thesis 4.2.3)', () => {
   it('a partitioned node keeps its term while it pre-votes, and does not depose the leader when it returns', () => {

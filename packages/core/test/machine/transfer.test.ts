@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ElectionStateError, NotLeaderError } from '../../src/index.js';
-import { Net } from './harness.js';
-
-function elect(net: Net, id: string): void {
-  net.timeout(id);
-  net.stabilize();
-}
+import { elect, Net } from './harness.js';
 
 describe('leadership transfer (Raft thesis 3.10)', () => {
   it('gives up the lease first, then the target campaigns at once, bypassing stickiness, and wins', () => {
