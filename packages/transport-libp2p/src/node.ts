@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
+import { identify, identifyPush } from '@libp2p/identify';
 import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface';
 import { mdns } from '@libp2p/mdns';
 import { noise } from '@libp2p/noise';
@@ -78,6 +78,9 @@ export async function createBatonNode(init: BatonNodeInit): Promise<Libp2p<Baton
     peerDiscovery: init.mdns ? [mdns({ serviceTag: mdnsServiceTag(init.clusterId) })] : [],
     services: {
       identify: identify(),
+      // Tells peers at once when this node's protocols change, and lets it hear when theirs do: a peer whose
+      // Baton transport stops while its node stays up is then reported left even if its LEAVE frame was lost.
+      identifyPush: identifyPush(),
       ping: ping(),
       pubsub: gossipsub({
         D: 4,

@@ -1,7 +1,7 @@
 import type { Transport } from '@baton/core';
 import { transportComplianceTests } from '@baton/core/testing';
 import { gossipsub } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
+import { identify, identifyPush } from '@libp2p/identify';
 import type { Libp2p } from '@libp2p/interface';
 import { noise } from '@libp2p/noise';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -70,7 +70,11 @@ async function plan(count: number, cleanups: (() => Promise<void>)[]) {
             transports: [tcp()],
             connectionEncrypters: [noise()],
             streamMuxers: [yamux()],
-            services: { identify: identify(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
+            services: {
+              identify: identify(),
+              identifyPush: identifyPush(),
+              pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+            },
           });
           nodes.push(libp2p);
           return libp2pTransport({

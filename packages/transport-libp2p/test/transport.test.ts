@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvalidOptionError, LeaderElection, MemoryStateStore } from '@baton/core';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
+import { identify, identifyPush } from '@libp2p/identify';
 import type { Libp2p } from '@libp2p/interface';
 import { noise } from '@libp2p/noise';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -407,6 +407,36 @@ describe('gossip', () => {
     await eventually(() => strangerLog.dropped.length === 2, 10_000, 'the stranger to drop both');
     expect(strangerLog.dropped.map((d) => d.reason).sort()).toEqual(['unexpected', 'wrong-cluster']);
     expect(strangerLog.broadcasts).toEqual([]);
+  });
+});
+
+describe('membership', () => {
+  it('a peer whose node stops speaking the protocol is reported left, even without a LEAVE frame', async () => {
+    ensurePromiseWithResolvers();
+    const raw = later(
+      await createLibp2p({
+        addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+        transports: [tcp()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        // identify-push is a service of its own in libp2p 3: without it a peer never hears that a protocol
+        // went away, and only the LEAVE frame (or the connection closing) tells it.
+        services: { identify: identify(), identifyPush: identifyPush() },
+      }),
+    );
+    const transport = later(testTransport({ bootstrap: [raw.getMultiaddrs()[0]!] }));
+    // A peer that speaks the cluster's protocol (and never sends LEAVE: it is not a Baton transport).
+    await raw.handle(transport.protocol, () => {});
+    const log = new Recorder();
+    await transport.start(log);
+    const id = raw.peerId.toString();
+    await eventually(() => log.connected.has(id), 10_000, 'the raw peer to join');
+    // Its application stops handling the protocol; the node stays up and connected, and identify-push
+    // tells the transport the protocol is gone (Baton's own node runs the identify-push service for this).
+    await raw.unhandle(transport.protocol);
+    await eventually(() => !log.connected.has(id), 10_000, 'the raw peer to be reported left');
+    expect(raw.getConnections().length).toBeGreaterThan(0);
+    expect(transport.peers()).not.toContain(id);
   });
 });
 
