@@ -41,8 +41,11 @@ async function dir(): Promise<string> {
   return path;
 }
 
-/** A bare libp2p node that speaks whatever bytes a test gives it. */
-async function rawNode(): Promise<Libp2p> {
+/**
+ * A bare libp2p node on 127.0.0.1 (not a Baton transport) that speaks whatever bytes a test gives it, with the
+ * services a test asks for; stopped after the test.
+ */
+async function rawNode(services: Record<string, (components: never) => unknown> = {}): Promise<Libp2p> {
   ensurePromiseWithResolvers();
   return later(
     await createLibp2p({
@@ -50,6 +53,7 @@ async function rawNode(): Promise<Libp2p> {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
+      services: services as never,
     }),
   );
 }
@@ -370,16 +374,10 @@ describe('gossip', () => {
   });
 
   it("validates gossip: delivers a member's broadcast, drops other clusters and non-members", async () => {
-    ensurePromiseWithResolvers();
-    const raw = later(
-      await createLibp2p({
-        addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-        transports: [tcp()],
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        services: { identify: identify(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) },
-      }),
-    );
+    const raw = await rawNode({
+      identify: identify(),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    });
     const pubsub = raw.services.pubsub as GossipSub;
     const rawAddress = raw.getMultiaddrs()[0]!;
     // `member` names the raw node in bootstrap, so it counts as a member; `stranger` does not know it.
@@ -412,18 +410,9 @@ describe('gossip', () => {
 
 describe('membership', () => {
   it('a peer whose node stops speaking the protocol is reported left, even without a LEAVE frame', async () => {
-    ensurePromiseWithResolvers();
-    const raw = later(
-      await createLibp2p({
-        addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-        transports: [tcp()],
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        // identify-push is a service of its own in libp2p 3: without it a peer never hears that a protocol
-        // went away, and only the LEAVE frame (or the connection closing) tells it.
-        services: { identify: identify(), identifyPush: identifyPush() },
-      }),
-    );
+    // identify-push is a service of its own in libp2p 3: without it a peer never hears that a protocol
+    // went away, and only the LEAVE frame (or the connection closing) tells it.
+    const raw = await rawNode({ identify: identify(), identifyPush: identifyPush() });
     const transport = later(testTransport({ bootstrap: [raw.getMultiaddrs()[0]!] }));
     // A peer that speaks the cluster's protocol (and never sends LEAVE: it is not a Baton transport).
     await raw.handle(transport.protocol, () => {});
