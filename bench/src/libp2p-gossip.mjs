@@ -8,20 +8,9 @@
 //   node bench/src/libp2p-gossip.mjs --broadcasts 300
 import { performance } from 'node:perf_hooks';
 import { libp2pTransport } from '@baton/transport-libp2p';
+import { numberArg, summary } from './stats.mjs';
 
-/** Nearest-rank percentiles, rounded to 0.1 ms (p50, p99, max, n). */
-function summary(samples) {
-  const sorted = [...samples].sort((x, y) => x - y);
-  const at = (p) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1];
-  const round = (v) => Math.round(v * 10) / 10;
-  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1)), n: sorted.length };
-}
-
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-};
-const broadcasts = arg('broadcasts', 300);
+const broadcasts = numberArg('broadcasts', 300);
 const quiet = { debug() {}, info() {}, warn() {}, error: console.error };
 
 for (const size of [2, 3, 4, 5]) {

@@ -11,15 +11,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numberArg } from './stats.mjs';
 
 const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-};
-
 if (process.argv.includes('--child')) {
-  const seconds = arg('seconds', 10);
+  const seconds = numberArg('seconds', 10);
   const dataDir = process.argv[process.argv.indexOf('--data') + 1];
   const bare = process.memoryUsage().rss;
   const { LeaderElection, MemoryStateStore } = await import('@baton/core');
@@ -50,7 +46,7 @@ if (process.argv.includes('--child')) {
   await election.stop();
   process.exit(0);
 } else {
-  const seconds = arg('seconds', 10);
+  const seconds = numberArg('seconds', 10);
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-rss-'));
   const child = spawn(
     process.execPath,

@@ -12,21 +12,10 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { libp2pTransport } from '@baton/transport-libp2p';
+import { numberArg, percentile } from './stats.mjs';
 
-/** Nearest-rank percentiles, rounded to 0.1 ms (p50, p99, max, n). */
-function summary(samples) {
-  const sorted = [...samples].sort((x, y) => x - y);
-  const at = (p) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1];
-  const round = (v) => Math.round(v * 10) / 10;
-  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1)), n: sorted.length };
-}
-
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-};
-const trips = arg('trips', 2000);
-const warmup = arg('warmup', 200);
+const trips = numberArg('trips', 2000);
+const warmup = numberArg('warmup', 200);
 const clusterId = 'rtt';
 const quiet = { debug() {}, info() {}, warn() {}, error: console.error };
 
@@ -113,16 +102,11 @@ async function measure() {
   await Promise.all([a.stop(), b?.stop()]);
   child?.stdin.end();
 
-  const s = summary(samples);
   const fmt = (v) => (v === null ? '-' : v.toFixed(3));
-  const exact = (p) => {
-    const sorted = [...samples].sort((x, y) => x - y);
-    return sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1];
-  };
   console.log(
-    `election round trip on one open stream (${separate ? 'two processes' : 'one process'}; ${streams} stream opened), ${s.n} round trips after ${warmup} warm-up:`,
+    `election round trip on one open stream (${separate ? 'two processes' : 'one process'}; ${streams} stream opened), ${samples.length} round trips after ${warmup} warm-up:`,
   );
   console.log(
-    `  p50 ${fmt(exact(0.5))} ms   p99 ${fmt(exact(0.99))} ms   max ${fmt(Math.max(...samples))} ms`,
+    `  p50 ${fmt(percentile(samples, 0.5))} ms   p99 ${fmt(percentile(samples, 0.99))} ms   max ${fmt(Math.max(...samples))} ms`,
   );
 }

@@ -64,3 +64,14 @@ export function ms(x) {
 
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The number after `--name` on the command line, or `fallback` when the flag is absent.
+ * @param {string} name
+ * @param {number} fallback
+ * @returns {number}
+ */
+export function numberArg(name, fallback) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+}
