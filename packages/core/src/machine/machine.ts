@@ -643,9 +643,15 @@ export class ElectionMachine {
     this.events.push({ type: 'became-leader', term: this.currentTerm, at: this.now });
   }
 
-  /** When a leader must step down: at the end of its lease, or if none was confirmed in time. */
+  /**
+   * When a leader must step down. Once its lease was announced (became-leader), at the end of that lease: a
+   * lapsed lease is never revived by a late acknowledgement, because the runtime has told the application that
+   * leadership ended and will not lead again in this term. Before that, a new leader whose votes' lease had
+   * already run out when it won gets one lease duration from its win for a majority to confirm a heartbeat.
+   */
   private leaderDeadline(): number {
     const lease = this.lease?.endsAt ?? Number.NEGATIVE_INFINITY;
+    if (this.leaseAnnounced) return lease;
     return Math.max(lease, this.wonAt + this.options.leaseDurationMs);
   }
 

@@ -97,8 +97,7 @@ describe('check-quorum and the leader lease', () => {
     const a = net.get('a');
     expect(a.role).toBe('candidate');
     const late = net.now + a.options.leaseDurationMs + 1;
-    const responses = ['b', 'c'].flatMap((id) => net.nodes.get(id)?.readies.flatMap((r) => r.messages) ?? []);
-    for (const m of responses.filter((m) => m.type === 'vote-response')) a.receive(m, late);
+    for (const m of collectSent(net, ['b', 'c'], 'vote-response')) a.receive(m, late);
     net.now = late;
     net.collect('a');
     expect(a.role).toBe('leader');
@@ -136,6 +135,41 @@ describe('check-quorum and the leader lease', () => {
     );
   });
 
+  it("a leader elected late in its votes' lease steps down when it lapses; acknowledgements after do not revive it", () => {
+    // Found by the simulator (seed 178, 5 nodes) and by the libp2p cluster test: the votes' lease ends before
+    // the first heartbeat round is confirmed. The runtime ends the leadership at that end; the machine must too.
+    const net = new Net(['a', 'b', 'c']);
+    net.timeout('a');
+    net.stabilize((m) => m.type !== 'vote-response');
+    const a = net.get('a');
+    expect(a.role).toBe('candidate');
+    const campaignAt = net.now;
+    const lease = a.options.leaseDurationMs;
+    const votes = collectSent(net, ['b', 'c'], 'vote-response');
+    const wonAt = campaignAt + lease - 5;
+    for (const m of votes) a.receive(m, wonAt);
+    net.now = wonAt;
+    const won = net.collect('a');
+    expect(a.isLeader(wonAt)).toBe(true);
+    expect(won.events).toContainEqual({ type: 'became-leader', term: 1, at: wonAt });
+    // The first heartbeat round goes out at the win; its acknowledgements arrive after the votes' lease ended.
+    const heartbeats = net.inbox.filter((m) => m.type === 'heartbeat');
+    net.inbox = [];
+    for (const hb of heartbeats) {
+      net.get(hb.to).receive(hb, wonAt);
+      net.collect(hb.to);
+    }
+    const acks = net.inbox;
+    net.inbox = [];
+    const late = campaignAt + lease + 1;
+    for (const m of acks) a.receive(m, late);
+    expect(a.role).toBe('follower');
+    expect(a.isLeader(late)).toBe(false);
+    expect(net.collect('a').events).toContainEqual(
+      expect.objectContaining({ type: 'leadership-lost', term: 1, reason: 'lease-lapsed' }),
+    );
+  });
+
   it('a leader that wakes from a pause longer than its lease is not leader, before any timer runs', () => {
     const net = new Net(['a', 'b', 'c']);
     elect(net, 'a');
@@ -147,3 +181,10 @@ describe('check-quorum and the leader lease', () => {
     expect(a.role).toBe('follower');
   });
 });
+
+/** The messages of `type` that `senders` produced so far. */
+function collectSent(net: Net, senders: readonly string[], type: string) {
+  return senders
+    .flatMap((id) => net.nodes.get(id)?.readies.flatMap((r) => r.messages) ?? [])
+    .filter((m) => m.type === type);
+}
