@@ -14,6 +14,12 @@ export type InvariantName =
   | 'one-leader-per-term'
   /** Never two nodes whose lease is valid at the same virtual instant (thesis §6.4.1). */
   | 'single-lease'
+  /**
+   * Within one term a node holds its lease over one unbroken stretch: once it lapsed (the runtime has told the
+   * application that leadership ended) it is never valid again in that term. A revived lease would leave a
+   * node leading in the machine, keeping followers sticky, while its runtime never leads again in that term.
+   */
+  | 'one-lease-per-term'
   /** A node's term never goes back, and within one term its vote never changes once cast, across restarts too. */
   | 'term-and-vote-monotonic'
   /** A node grants its vote to at most one candidate per term (Raft §5.2), whatever crashes happen in between. */
@@ -129,6 +135,8 @@ export class InvariantChecker {
   private faultFreeSince: number | null = null;
   private livenessReportedFor = Number.NaN;
   private overlapping = false;
+  /** Per node: the latest term it held a lease in, and whether that lease has lapsed since. */
+  private readonly leases = new Map<NodeId, { term: number; lapsed: boolean }>();
   private gapSince: number | null = null;
   private longestGap = 0;
 
@@ -255,6 +263,28 @@ export class InvariantChecker {
     if (this.overlapping) return; // one violation per overlap, not one per step of it
     this.overlapping = true;
     this.fail('single-lease', at, `${holders.join(' and ')} hold a valid lease at the same instant`);
+  }
+
+  /**
+   * Whether `node` holds a valid lease at `at`, in `term` (its current term). A lease that lapsed must not be
+   * valid again in the same term.
+   */
+  leaseObserved(node: NodeId, term: number, held: boolean, at: number): void {
+    const last = this.leases.get(node);
+    if (held) {
+      if (last !== undefined && last.term === term && last.lapsed) {
+        last.lapsed = false; // one violation per revival
+        this.fail(
+          'one-lease-per-term',
+          at,
+          `${node}'s lease of term ${term} is valid again after it lapsed in that term`,
+        );
+        return;
+      }
+      this.leases.set(node, { term, lapsed: false });
+    } else if (last !== undefined && !last.lapsed) {
+      last.lapsed = true;
+    }
   }
 
   /**

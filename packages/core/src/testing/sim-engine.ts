@@ -397,9 +397,9 @@ export abstract class SimEngine {
     let leaseEnd: number | null = null;
     for (const node of this.nodes) {
       const machine = node.machine;
-      if (machine === null || machine.role !== 'leader') continue;
-      const local = node.clock.local(now);
-      const end = machine.leaseEnd(local);
+      if (machine === null) continue;
+      const end = machine.role === 'leader' ? machine.leaseEnd(node.clock.local(now)) : null;
+      this.checker.leaseObserved(node.id, machine.term, end !== null, now);
       if (end === null) continue;
       holders.push(node.id);
       leaseEnd = node.clock.virtualAt(end);

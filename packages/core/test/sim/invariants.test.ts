@@ -36,6 +36,25 @@ describe('InvariantChecker on hand-made histories', () => {
     expect(c.violations).toEqual([]);
   });
 
+  it('catches a lease that is valid again in the term it lapsed in, not one held again in a later term', () => {
+    const c = checker();
+    c.leaseObserved('a', 2, true, 100);
+    c.leaseObserved('a', 2, true, 150);
+    c.leaseObserved('a', 2, false, 240); // lapsed
+    c.leaseObserved('a', 3, true, 600); // a new election: fine
+    c.leaseObserved('a', 3, false, 700);
+    expect(c.violations).toEqual([]);
+    c.leaseObserved('a', 3, true, 710); // revived in term 3
+    expect(c.violations).toEqual<Violation[]>([
+      {
+        invariant: 'one-lease-per-term',
+        seed: 99,
+        at: 710,
+        description: "a's lease of term 3 is valid again after it lapsed in that term",
+      },
+    ]);
+  });
+
   it('catches two leaders in one term', () => {
     const c = checker();
     c.leaderElected('a', 3, 100);
