@@ -74,8 +74,27 @@ async function agreedLeader(among: Member[] = running(), timeoutMs = 20_000): Pr
     },
     timeoutMs,
     'exactly one leader that every node follows',
+    () => among.map((m) => nodeView(m)),
   );
   return leader!;
+}
+
+/** What one node sees, for failure messages. */
+function nodeView(m: Member) {
+  const s = m.election.inspect();
+  return {
+    id: m.id.slice(-6),
+    role: s.role,
+    term: s.term,
+    leader: s.leader?.slice(-6) ?? null,
+    isLeader: s.isLeader,
+    leaseLeftMs: s.leaseRemainingMs,
+    peers: s.peersConnected.map((p) => p.slice(-6)),
+    counters: s.counters,
+    transportDrops: s.transportDrops,
+    stalls: s.eventLoop.stalls,
+    lastStall: s.eventLoop.lastStall,
+  };
 }
 
 beforeAll(async () => {

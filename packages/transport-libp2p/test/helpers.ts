@@ -21,15 +21,22 @@ export function testTransport(options: Partial<Libp2pTransportOptions> & { clust
   } as Libp2pTransportOptions);
 }
 
-/** Waits until `condition` holds, polling on a short interval; fails after `timeoutMs`. */
+/**
+ * Waits until `condition` holds, polling on a short interval; fails after `timeoutMs`. `explain` adds the state
+ * that matters to the failure message, so a CI failure says what the nodes saw.
+ */
 export async function eventually(
   condition: () => boolean,
   timeoutMs = 10_000,
   what = 'condition',
+  explain?: () => unknown,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const detail = explain === undefined ? '' : `\n${JSON.stringify(explain(), null, 1)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
