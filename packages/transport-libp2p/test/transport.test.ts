@@ -388,13 +388,21 @@ describe('gossip', () => {
     await stranger.start(strangerLog);
     await raw.dial(stranger.addresses()[0]!, { signal: AbortSignal.timeout(5000) });
     pubsub.subscribe(member.topic);
+    // Gossipsub learns a subscription over the peer's stream, and sends over its own outbound stream, which
+    // may open later: a message published before it exists is dropped, not queued. Wait for both.
+    const reachable = (peer: string) =>
+      pubsub.getSubscribers(member.topic).map(String).includes(peer) &&
+      raw
+        .getConnections()
+        .some(
+          (connection) =>
+            connection.remotePeer.toString() === peer &&
+            connection.streams.some((s) => s.direction === 'outbound' && s.protocol.includes('meshsub')),
+        );
     await eventually(
-      () => {
-        const subscribers = pubsub.getSubscribers(member.topic).map(String);
-        return subscribers.includes(member.localId) && subscribers.includes(stranger.localId);
-      },
+      () => reachable(member.localId) && reachable(stranger.localId),
       10_000,
-      'both transports to subscribe',
+      'both transports to subscribe, and gossipsub streams to both',
     );
     await pubsub.publish(member.topic, encodeGossipBroadcast('other', new Uint8Array([1]), 1));
     await pubsub.publish(member.topic, encodeGossipBroadcast('test', new Uint8Array([2]), 2));
