@@ -37,6 +37,8 @@ export class LeaderLease {
   private readonly acked = new Map<NodeId, number>();
   /** End of the lease on the leader's clock; `-Infinity` until a majority acknowledged a round. */
   private end = Number.NEGATIVE_INFINITY;
+  /** The highest round a majority acknowledged (0: none). */
+  private confirmed = 0;
 
   constructor(
     private readonly self: NodeId,
@@ -60,6 +62,7 @@ export class LeaderLease {
     const confirmed = quorumRound(this.voters, this.acked);
     const start = this.roundStarts.get(confirmed);
     if (start === undefined) return;
+    this.confirmed = Math.max(this.confirmed, confirmed);
     this.end = Math.max(this.end, start + this.durationMs);
     for (const r of this.roundStarts.keys()) if (r < confirmed) this.roundStarts.delete(r);
   }
@@ -77,6 +80,11 @@ export class LeaderLease {
   /** The lease's end on the leader's clock (`-Infinity` when none is held). */
   get endsAt(): number {
     return this.end;
+  }
+
+  /** The highest round a strict majority acknowledged in this term (0: none yet). */
+  get confirmedRound(): number {
+    return this.confirmed;
   }
 
   /** The highest round `voter` acknowledged in this term (0: none). */

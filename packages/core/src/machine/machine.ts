@@ -159,9 +159,15 @@ export class ElectionMachine {
     return { term: this.currentTerm, votedFor: this.vote, config: this.config };
   }
 
-  /** Whether this node holds a valid lease at `now`: computed from the time given, never cached. */
+  /**
+   * Whether this node holds a valid lease at `now`: computed from the time given, never cached. A lease counts
+   * from the moment it is announced (`became-leader`) until it lapses; a lapsed one never counts again in its
+   * term.
+   */
   isLeader(now: number): boolean {
-    return this.currentRole === 'leader' && this.lease !== null && this.lease.validAt(now);
+    return (
+      this.currentRole === 'leader' && this.leaseAnnounced && this.lease !== null && this.lease.validAt(now)
+    );
   }
 
   /** End of the lease on this node's clock, or `null` when it holds none at `now`. */
@@ -635,9 +641,18 @@ export class ElectionMachine {
     this.announceLease();
   }
 
-  /** Emits became-leader the first time a majority confirms this node's leadership in its term. */
+  /**
+   * Emits became-leader the first time a majority confirms this node's leadership in its term. A lease that
+   * only the votes confirmed (round 1), with less of it left than the votes took to come back, would most
+   * likely lapse before the first heartbeat round is confirmed, and a lapse ends the leadership for the term:
+   * such a leader waits for that round instead (it has until `wonAt + lease` to hear a majority), so the
+   * application is not told it leads for a few milliseconds and the cluster does not need a new election.
+   */
   private announceLease(): void {
-    if (this.leaseAnnounced || this.lease === null || !this.lease.validAt(this.now)) return;
+    const lease = this.lease;
+    if (this.leaseAnnounced || lease === null || !lease.validAt(this.now)) return;
+    const votesOnly = lease.confirmedRound === 1;
+    if (votesOnly && lease.endsAt - this.now < this.now - this.campaignStartedAt) return;
     this.leaseAnnounced = true;
     this.setLeader(this.id);
     this.events.push({ type: 'became-leader', term: this.currentTerm, at: this.now });
