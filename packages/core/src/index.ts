@@ -72,4 +72,4 @@ export {
 } from './storage/file-state-store.js';
 export { MemoryStateStore } from './storage/memory-state-store.js';
 export type { StateStore } from './storage/types.js';
-export type { Transport, TransportHandlers } from './transport/types.js';
+export type { Transport, TransportHandlers, TransportStartOptions } from './transport/types.js';

@@ -344,7 +344,11 @@ export class LeaderElection {
       opened = true;
       const state = await store.load();
       signal?.throwIfAborted();
-      await transport.start(this.transportHandlers, { signal });
+      const { voters } = this.settings.election;
+      await transport.start(this.transportHandlers, {
+        signal,
+        voters: voters.length > 0 ? voters : (state?.config.voters ?? []),
+      });
       transportStarted = true;
       signal?.throwIfAborted();
       this.machine = new ElectionMachine({

@@ -1,6 +1,6 @@
 import type { ElectionMessage, NodeId } from '../machine/types.js';
 import { defaultTimeProvider, type TimeProvider } from '../runtime/time-provider.js';
-import type { Transport, TransportHandlers } from '../transport/types.js';
+import type { Transport, TransportHandlers, TransportStartOptions } from '../transport/types.js';
 
 /**
  * Options of a {@link MemoryNetwork}.
@@ -235,7 +235,7 @@ export class MemoryTransport implements Transport {
     return this.handlers !== null;
   }
 
-  start(handlers: TransportHandlers, options: { signal?: AbortSignal } = {}): Promise<void> {
+  start(handlers: TransportHandlers, options: TransportStartOptions = {}): Promise<void> {
     if (this.handlers !== null) return Promise.resolve();
     if (this.starting !== null) return this.starting;
     this.starting = (async () => {

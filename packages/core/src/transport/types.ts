@@ -18,6 +18,25 @@ export interface TransportHandlers {
 }
 
 /**
+ * What the runtime tells a transport when it starts it.
+ *
+ * @example
+ * ```ts
+ * import type { TransportStartOptions } from '@baton/core';
+ * const options: TransportStartOptions = { signal: AbortSignal.timeout(10_000), voters: ['a', 'b', 'c'] };
+ * ```
+ */
+export interface TransportStartOptions {
+  /** Aborts the start (the transport then closes what it opened). */
+  readonly signal?: AbortSignal;
+  /**
+   * The election's voters (empty when the node has no voter configuration yet). A transport that
+   * authenticates senders may trust claims about leadership (such as gossip announcements) from these only.
+   */
+  readonly voters?: readonly NodeId[];
+}
+
+/**
  * How election runtimes reach each other. Delivery is unreliable: a message may be lost, duplicated,
  * delayed or reordered, and the election is safe under all of that. A transport must never deliver a
  * message whose `to` is another node, must never throw from `send`, and must report every peer that
@@ -31,7 +50,7 @@ export interface Transport {
    */
   readonly localId: NodeId;
   /** Starts listening and connecting; handlers receive everything from now on. Idempotent. */
-  start(handlers: TransportHandlers, options?: { signal?: AbortSignal }): Promise<void>;
+  start(handlers: TransportHandlers, options?: TransportStartOptions): Promise<void>;
   /** Closes every connection; no handler is called after it resolves. Idempotent. */
   stop(): Promise<void>;
   /** Sends an election message to `message.to`; silently drops it when that peer cannot be reached. */
