@@ -273,6 +273,13 @@ export class ElectionMachine {
       return;
     }
     this.lastContact.set(message.from, this.now);
+    if (!this.isVoter(message.from)) {
+      // A non-voter never campaigns or leads: only an observer's acknowledgement means something (its last
+      // contact, noted above). Its term must not move a voter's, or a stale or misconfigured peer could depose
+      // the leader over and over.
+      if (message.type !== 'heartbeat-response') this.counters.drop('not-a-voter');
+      return;
+    }
     if (message.term > this.currentTerm && !this.handleHigherTerm(message)) return;
     if (message.term < this.currentTerm) {
       this.answerStale(message);
@@ -391,7 +398,7 @@ export class ElectionMachine {
         break;
     }
     const leader = message.type === 'heartbeat' || message.type === 'timeout-now' ? message.from : null;
-    this.becomeFollower(message.term, leader && this.isVoter(leader) ? leader : null, 'higher-term');
+    this.becomeFollower(message.term, leader, 'higher-term');
     return true;
   }
 
@@ -427,7 +434,7 @@ export class ElectionMachine {
 
   private handlePreVote(candidate: NodeId, proposedTerm: number, configVersion: number): void {
     const reply = { cluster: this.options.clusterId, from: this.id, to: candidate };
-    if (!this.isVoter(this.id) || !this.isVoter(candidate)) {
+    if (!this.isVoter(this.id)) {
       this.counters.drop('not-a-voter');
       this.send({ ...reply, type: 'pre-vote-response', term: this.currentTerm, granted: false });
       return;
@@ -445,7 +452,7 @@ export class ElectionMachine {
 
   private handleVote(candidate: NodeId, configVersion: number, transfer: boolean): void {
     const reply = { cluster: this.options.clusterId, from: this.id, to: candidate, term: this.currentTerm };
-    if (!this.isVoter(this.id) || !this.isVoter(candidate)) {
+    if (!this.isVoter(this.id)) {
       this.counters.drop('not-a-voter');
       this.send({ ...reply, type: 'vote-response', granted: false });
       return;
@@ -469,10 +476,6 @@ export class ElectionMachine {
   }
 
   private handleHeartbeat(leader: NodeId, round: number): void {
-    if (!this.isVoter(leader)) {
-      this.counters.drop('not-a-voter');
-      return;
-    }
     if (this.currentRole === 'leader') {
       // Two leaders in one term cannot happen while votes are persisted; refuse rather than follow.
       this.counters.drop('unexpected');
@@ -496,7 +499,7 @@ export class ElectionMachine {
   }
 
   private handleTimeoutNow(from: NodeId): void {
-    if (this.currentRole !== 'follower' || !this.isVoter(from)) {
+    if (this.currentRole !== 'follower') {
       this.counters.drop('unexpected');
       return;
     }
@@ -526,7 +529,6 @@ export class ElectionMachine {
       this.counters.drop('unexpected');
       return;
     }
-    if (!this.isVoter(from)) return; // observers' acknowledgements never count towards the lease
     this.lease.acknowledge(from, round);
     this.announceLease();
   }

@@ -226,7 +226,26 @@ describe('message hygiene', () => {
     const b = net.get('b');
     b.receive({ type: 'heartbeat', cluster: 'test', from: 'x', to: 'b', term: 1, round: 1 }, 1);
     expect(b.leader).toBeNull();
+    expect(b.term).toBe(0);
     expect(b.inspect(1).counters.messagesDropped['not-a-voter']).toBe(1);
+  });
+
+  it("a non-voter's higher term moves no voter's term: an observer cannot depose the leader", () => {
+    const net = new Net(['a', 'b', 'c']);
+    elect(net, 'a');
+    const a = net.get('a');
+    a.addObserver('o');
+    const term = a.term;
+    const from = { cluster: 'test', from: 'o', to: 'a', term: term + 5 } as const;
+    a.receive({ ...from, type: 'heartbeat-response', round: 1, ok: false }, net.now);
+    a.receive({ ...from, type: 'timeout-now' }, net.now);
+    a.receive({ ...from, type: 'vote', configVersion: 1, transfer: true }, net.now);
+    a.receive({ ...from, type: 'pre-vote', configVersion: 1 }, net.now);
+    expect(a.term).toBe(term);
+    expect(a.isLeader(net.now)).toBe(true);
+    expect(net.collect('a').messages).toEqual([]);
+    expect(a.inspect(net.now).counters.messagesDropped['not-a-voter']).toBe(3);
+    expect(a.inspect(net.now).lastContactMs.o).toBe(0);
   });
 
   it('tells a stale leader about the newer term so that it steps down', () => {
