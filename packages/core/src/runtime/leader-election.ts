@@ -68,7 +68,10 @@ export class LeaderElection {
   /** Waits of whenLeader, transferLeadership and stop, re-checked after every step. */
   private readonly waits: Waits;
   private readonly transportDrops = new Map<DropReason, number>();
-  private readonly pendingObservers = new Set<NodeId>();
+  /** Observers added with `join()`: kept whether connected or not. */
+  private readonly joined = new Set<NodeId>();
+  /** Peers the transport reports connected: the non-voters among them are observers while connected. */
+  private readonly connectedPeers = new Set<NodeId>();
   private readonly inbox: ((now: number) => void)[] = [];
 
   private machine: ElectionMachine | null = null;
@@ -307,13 +310,17 @@ export class LeaderElection {
     return this.stepNow('stepDown', (now) => machine.stepDown(now));
   }
 
-  /** Adds a non-voting member that the leader keeps informed (voters change with membership, later). */
+  /**
+   * Adds a non-voting member that this node keeps informed while it leads, connected or not (voters change
+   * with membership, later). A connected non-voter is an observer anyway, on every node, while it stays
+   * connected: `join()` is for peers a transport does not report.
+   */
   join(peer: NodeId): void {
     if (typeof peer !== 'string' || peer === '') {
       throw new TypeError(`join: peer must be a non-empty node id (got ${JSON.stringify(peer)})`);
     }
-    if (this.machine === null) this.pendingObservers.add(peer);
-    else this.machine.addObserver(peer);
+    this.joined.add(peer);
+    this.machine?.addObserver(peer);
   }
 
   /**
@@ -345,6 +352,7 @@ export class LeaderElection {
       const state = await store.load();
       signal?.throwIfAborted();
       const { voters } = this.settings.election;
+      this.connectedPeers.clear(); // a failed start may have left some; the transport reports them again
       await transport.start(this.transportHandlers, {
         signal,
         voters: voters.length > 0 ? voters : (state?.config.voters ?? []),
@@ -369,8 +377,7 @@ export class LeaderElection {
     const machine = this.machine;
     for (const warning of machine.warnings)
       logger.warn(warning, { id: machine.id, clusterId: this.clusterId });
-    for (const peer of this.pendingObservers) machine.addObserver(peer);
-    this.pendingObservers.clear();
+    for (const peer of [...this.joined, ...this.connectedPeers]) machine.addObserver(peer);
     this.lifecycle = 'running';
     this.monitor.enableHistogram();
     logger.info('election started', {
@@ -477,12 +484,19 @@ export class LeaderElection {
     },
     onPeerConnected: (peer: NodeId) => {
       this.guard('onPeerConnected', () => {
-        if (!this.halted) this.emitter.emit('peer-joined', peer);
+        if (this.halted) return;
+        // A non-voter that connects is an observer: whichever voter leads keeps it informed, after a failover too.
+        this.connectedPeers.add(peer);
+        this.machine?.addObserver(peer);
+        this.emitter.emit('peer-joined', peer);
       });
     },
     onPeerDisconnected: (peer: NodeId) => {
       this.guard('onPeerDisconnected', () => {
-        if (!this.halted) this.emitter.emit('peer-left', peer);
+        if (this.halted) return;
+        this.connectedPeers.delete(peer);
+        if (!this.joined.has(peer)) this.machine?.removeObserver(peer);
+        this.emitter.emit('peer-left', peer);
       });
     },
     onDropped: (reason: DropReason, detail: string) => {

@@ -237,6 +237,26 @@ describe('the API', () => {
     expect(() => observer.join('')).toThrow(/peer must be a non-empty node id/);
   });
 
+  it('a connected non-voter is an observer on every voter: it learns the new leader after a failover', async () => {
+    cluster = new VirtualCluster(['a', 'b', 'c']);
+    const observer = cluster.create('o');
+    cluster.nodes.set('o', observer);
+    await cluster.startAll();
+    const first = await cluster.stableLeader();
+    await cluster.clock.runUntil(() => observer.leader() === first, { withinMs: 1_000 });
+    for (const id of ['a', 'b', 'c']) expect(cluster.node(id).inspect().observers).toEqual(['o']);
+    cluster.network.isolate(first); // the leader crashes, as far as the others can tell
+    await cluster.clock.runUntil(
+      () => {
+        const next = cluster!.leaders().find((id) => id !== first);
+        return next !== undefined && observer.leader() === next;
+      },
+      { withinMs: 5_000 },
+    );
+    // Disconnected and never joined: no longer an observer of the old leader.
+    expect(cluster.node(first).inspect().observers).toEqual([]);
+  });
+
   it('whenLeader resolves with the handle, honours its signal, and rejects when the election stops', async () => {
     cluster = new VirtualCluster(['a', 'b', 'c']);
     const controller = new AbortController();
