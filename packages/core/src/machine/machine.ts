@@ -120,7 +120,9 @@ export class ElectionMachine {
     // A (re)started node may have acknowledged a leader just before it went down: it keeps the promise of
     // stickiness for a full minimum timeout after it starts (see lease.ts, step 1).
     this.stickyUntil = this.now + options.electionTimeoutMin;
-    this.electionDeadline = this.now + this.randomTimeout();
+    // The only voter needs nobody's vote, and no other node can lead: it campaigns at its first input.
+    const alone = this.config.voters.length === 1 && this.currentRole === 'follower';
+    this.electionDeadline = alone ? this.now : this.now + this.randomTimeout();
   }
 
   // ---------------------------------------------------------------- queries
@@ -372,7 +374,9 @@ export class ElectionMachine {
   private admit(message: ElectionMessage): DropReason | null {
     if (message.cluster !== this.options.clusterId) return 'wrong-cluster';
     if (message.to !== this.id) return 'misaddressed';
-    if (message.from === this.id || !Number.isSafeInteger(message.term) || message.term < 0) return 'invalid';
+    // A term at the top of the safe integers would leave no next term (term + 1 must stay exact and storable).
+    if (message.from === this.id || !Number.isSafeInteger(message.term + 1) || message.term < 0)
+      return 'invalid';
     return null;
   }
 

@@ -106,7 +106,7 @@ describe('a slow state store', () => {
       handle = h;
     });
     await node.start();
-    await cluster.clock.advanceBy(1_000); // a single voter elects itself at its first timeout
+    await cluster.clock.advanceBy(1_000); // a single voter elects itself at once; its saves are held
     expect(node.term()).toBeGreaterThan(0); // the machine has moved on...
     expect(store.current).toBe(null); // ...nothing is on disk yet...
     expect(node.isLeader()).toBe(false); // ...so this node does not lead
