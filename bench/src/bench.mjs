@@ -170,6 +170,8 @@ if (only.has('cluster')) {
         leader: round(leaderIdle?.rssMb),
         follower_max: round(Math.max(...followers.map((n) => n.rssMb))),
         loaded_before_start_max: round(Math.max(...r.idle.nodes.map((n) => n.rssLoadedMb))),
+        // The RSS of each process at the end of the idle window, by node.
+        by_node: r.idle.nodes.map((n) => ({ node: n.index + 1, leader: n.leader, mb: round(n.rssMb) })),
       },
       // Beyond the required keys: what the figures above rest on.
       cold_start_nodes_ready_ms: {
@@ -282,6 +284,8 @@ if (only.has('cluster')) {
           `started: up to ${c.rss_mb.loaded_before_start_max} MB)` +
           (r.idle.leaderHeldThroughout ? '' : ' (leadership changed during the idle window)') +
           `; event-loop stalls in the window: ${c.idle_stalls}, GC pauses over the stall bound: ${c.idle_gc_pauses_over_stall_bound}`,
+        `   RSS of each process at the end of the idle window: ` +
+          c.rss_mb.by_node.map((n) => `node ${n.node} ${n.mb} MB${n.leader ? ' (leader)' : ''}`).join(', '),
         `   the ${r.lifetime.length} processes running at the end: event-loop stalls ${r.lifetime.map((p) => p.stalls).join(' ')}; ` +
           `GC pauses over the stall bound ${r.lifetime.map((p) => p.gcPausesOverStallBound).join(' ')}, longest ${r.lifetime.map((p) => p.gcMaxMs.toFixed(0)).join(' ')} ms`,
         `   ratios: crash failover p50 / electionTimeoutMin = ${c.ratios.crash_failover_p50_over_min_election_timeout}; ` +
