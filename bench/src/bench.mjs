@@ -1,19 +1,23 @@
 // `pnpm bench`: Baton's benchmarks in one command.
 //
-//   node src/bench.mjs [--quick] [--json <path>] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N]
-//                      [--only cluster,sim,core]
+//   node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N]
+//                      [--idle-ms N] [--only cluster,sim,core]
 //
 // 1. a real cluster of N processes over libp2p on loopback (cluster-bench.mjs);
 // 2. figure 16 of the Raft paper in the simulator (sim-figure16.mjs);
 // 3. messages per second through one node's state machine (core-throughput.mjs).
-// Prints tables on stdout (progress on stderr) and, with --json, writes the figures to a file.
+// Prints tables on stdout (progress on stderr) and, with --json, writes the figures to a file. --check reads the
+// JSON back and checks that it has every key issue 7 lists, with the right types (check-json.mjs); without
+// --json it writes it to a temporary file, removed afterwards.
 //
-// --quick (CI, via the package's `test` script) runs few trials and a few seconds of idle, so that the benchmark
-// cannot rot. It exits non-zero when something is wrong (no leader, a trial without a new leader, two leases
-// at once, an invariant violation in the simulator), never because a figure is slow.
-import { writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
+// --quick --check (CI, via the package's `test` script) runs few trials and a few seconds of idle, so that the
+// benchmark cannot rot. It exits non-zero when something is wrong (no leader, a trial without a new leader, two
+// leases at once, an invariant violation in the simulator, a key missing from the JSON), never because a figure
+// is slow.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkBenchJson } from './check-json.mjs';
 import { runClusterBench } from './cluster-bench.mjs';
 import { runCoreThroughput } from './core-throughput.mjs';
 import { PAPER, runFigure16 } from './sim-figure16.mjs';
@@ -306,10 +310,27 @@ const tail = rest.pop();
 rest.sort((a, b) => a.localeCompare(b));
 console.log([head, ...rest, tail].join('\n\n'));
 
-if (args.json) {
-  const path = resolve(process.env.INIT_CWD ?? process.cwd(), args.json);
-  await writeFile(path, `${JSON.stringify(out, null, 2)}\n`);
-  progress(`figures written to ${path}`);
+if (args.json || args.check) {
+  // With --check and no --json: a temporary file, so that the check reads what --json would write.
+  const temporary = args.json ? null : await mkdtemp(join(tmpdir(), 'baton-bench-json-'));
+  const path = temporary
+    ? join(temporary, 'bench.json')
+    : resolve(process.env.INIT_CWD ?? process.cwd(), args.json);
+  try {
+    await writeFile(path, `${JSON.stringify(out, null, 2)}\n`);
+    if (args.json) progress(`figures written to ${path}`);
+    if (args.check) {
+      const errors = checkBenchJson(JSON.parse(await readFile(path, 'utf8')), { sections: [...only] });
+      for (const error of errors) problems.push(`json: ${error}`);
+      progress(
+        errors.length === 0
+          ? `json check: every key issue 7 lists is present with the right type (${['machine', ...only].join(', ')}; ${path})`
+          : `json check: ${errors.length} problem(s) in ${path}`,
+      );
+    }
+  } finally {
+    if (temporary) await rm(temporary, { recursive: true, force: true });
+  }
 }
 if (problems.length > 0) {
   console.error(`\nbench: ${problems.length} problem(s):\n${problems.map((p) => `- ${p}`).join('\n')}`);
@@ -323,7 +344,7 @@ function countBy(values) {
 }
 
 function parseArgs(argv) {
-  const parsed = { quick: false };
+  const parsed = { quick: false, check: false };
   const numbers = {
     '--nodes': 'nodes',
     '--trials': 'trials',
@@ -334,6 +355,7 @@ function parseArgs(argv) {
     const arg = argv[i];
     if (arg === '--') continue;
     if (arg === '--quick') parsed.quick = true;
+    else if (arg === '--check') parsed.check = true;
     else if (arg === '--json') {
       parsed.json = argv[++i];
       if (!parsed.json) usage('--json needs a path');
@@ -353,7 +375,7 @@ function parseArgs(argv) {
 
 function usage(message) {
   console.error(
-    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--only cluster,sim,core]`,
+    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--only cluster,sim,core]`,
   );
   process.exit(2);
 }

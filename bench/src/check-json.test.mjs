@@ -1,0 +1,152 @@
+// The JSON check can fail: it accepts a well-formed output and rejects, naming the key, one with a key missing or
+// mistyped. Run by the package's `test` script (`node --test src/check-json.test.mjs`), before the quick bench.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkBenchJson, FIGURE16_FIELDS, REQUIRED } from './check-json.mjs';
+
+const latency = { p50: 180.2, p99: 290.5, max: 290.5, n: 3 };
+
+/** A well-formed output, shaped as bench.mjs writes it (with fewer extras). */
+function sample() {
+  return {
+    machine: { cpus: 2, cpu_model: 'x', node: 'v20.19.0', platform: 'linux-x64', mode: 'quick' },
+    cluster: {
+      nodes: 3,
+      cold_start_ms: 1500.3,
+      crash_failover_ms: { ...latency },
+      handover_ms: { ...latency },
+      overlap_ms_max: 0,
+      idle_cpu_pct: { leader: 1.2, follower: 0.8 },
+      rss_mb: {
+        max: 120.5,
+        leader: 120.5,
+        follower_max: 110,
+        by_node: [
+          { node: 1, leader: false, mb: 110 },
+          { node: 2, leader: true, mb: 120.5 },
+          { node: 3, leader: false, mb: 108.2 },
+        ],
+      },
+    },
+    sim: {
+      figure16: [
+        {
+          range: '150-300',
+          network: 'paper',
+          median_ms: 300,
+          p99_ms: 500,
+          max_ms: 600,
+          split_vote_rate: 0.02,
+        },
+        // A row that never got a lease: null figures, with trials 0 and a note saying why.
+        {
+          range: '12-24',
+          network: 'rtt15',
+          median_ms: null,
+          p99_ms: null,
+          max_ms: null,
+          split_vote_rate: null,
+          trials: 0,
+          note: 'no node ever held a lease within 20 s',
+        },
+      ],
+    },
+    core: { msgs_per_s: 1_000_000 },
+  };
+}
+
+/** Deletes the key at a dotted path. */
+function remove(object, path) {
+  const parts = path.split('.');
+  const last = parts.pop();
+  delete parts.reduce((o, p) => o[p], object)[last];
+}
+
+/** Sets the key at a dotted path. */
+function set(object, path, value) {
+  const parts = path.split('.');
+  const last = parts.pop();
+  parts.reduce((o, p) => o[p], object)[last] = value;
+}
+
+test('a well-formed output passes', () => {
+  assert.deepEqual(checkBenchJson(sample()), []);
+  // What bench.mjs writes survives a round trip through JSON text.
+  assert.deepEqual(checkBenchJson(JSON.parse(JSON.stringify(sample()))), []);
+});
+
+test('every required key, when missing, fails with a message naming it', () => {
+  const paths = Object.values(REQUIRED).flatMap((entries) => entries.map(([path]) => path));
+  assert.ok(paths.includes('cluster.handover_ms.n') && paths.includes('core.msgs_per_s'));
+  for (const path of paths) {
+    const json = sample();
+    remove(json, path);
+    const problems = checkBenchJson(json);
+    assert.deepEqual(problems, [`${path}: missing`], path);
+  }
+});
+
+test('a mistyped key fails with a message naming it', () => {
+  const cases = [
+    ['machine.cpus', '2'],
+    ['machine.node', 20],
+    ['cluster.crash_failover_ms.p99', null],
+    ['cluster.handover_ms.n', 2.5],
+    ['cluster.overlap_ms_max', '0'],
+    ['cluster.idle_cpu_pct.follower', undefined],
+    ['cluster.rss_mb.max', [120]],
+    ['cluster.rss_mb.by_node', 120],
+    ['sim.figure16', {}],
+    ['core.msgs_per_s', null],
+  ];
+  for (const [path, value] of cases) {
+    const json = sample();
+    set(json, path, value);
+    const problems = checkBenchJson(json);
+    assert.equal(problems.length, 1, `${path}: ${problems.join('; ')}`);
+    assert.ok(problems[0].startsWith(`${path}: expected`), problems[0]);
+  }
+});
+
+test('a missing section is reported once, at the section', () => {
+  const json = sample();
+  json.cluster = null;
+  assert.deepEqual(checkBenchJson(json), ['cluster: expected an object, got null']);
+  // ... unless it did not run (--only).
+  assert.deepEqual(checkBenchJson(json, { sections: ['sim', 'core'] }), []);
+});
+
+test('figure 16 rows: every field, and null figures only in a row without trials that says why', () => {
+  for (const key of FIGURE16_FIELDS) {
+    const json = sample();
+    delete json.sim.figure16[0][key];
+    assert.deepEqual(checkBenchJson(json), [`sim.figure16[0].${key}: missing`]);
+  }
+  const json = sample();
+  json.sim.figure16[0].median_ms = null;
+  json.sim.figure16[1].note = null;
+  json.sim.figure16.push({ ...json.sim.figure16[0], median_ms: 1, split_vote_rate: 1.5 });
+  const problems = checkBenchJson(json);
+  assert.equal(problems.length, 6, problems.join('\n'));
+  assert.ok(problems[0].startsWith('sim.figure16[0].median_ms: expected a number'));
+  assert.ok(problems.slice(1, 5).every((p) => p.startsWith('sim.figure16[1].')));
+  assert.equal(problems[5], 'sim.figure16[2].split_vote_rate: expected a share between 0 and 1, got 1.5');
+  set(json, 'sim.figure16', []);
+  assert.deepEqual(checkBenchJson(json), ['sim.figure16: expected at least one row, got an empty list']);
+});
+
+test('the RSS of each process: one entry per process, one leader', () => {
+  const json = sample();
+  json.cluster.rss_mb.by_node.pop();
+  json.cluster.rss_mb.by_node[0].mb = 'a lot';
+  assert.deepEqual(checkBenchJson(json), [
+    'cluster.rss_mb.by_node: expected one entry per process (3), got 2',
+    'cluster.rss_mb.by_node[0].mb: expected a number, got the string "a lot"',
+  ]);
+  json.cluster.rss_mb.by_node[1].leader = false;
+  assert.ok(checkBenchJson(json).includes('cluster.rss_mb.by_node: expected exactly one leader, got 0'));
+});
+
+test('anything but an object at the top fails', () => {
+  assert.deepEqual(checkBenchJson(null), ['(top level): expected an object, got null']);
+});
