@@ -276,6 +276,7 @@ describe('private network', () => {
         .catch(() => 'refused');
       expect(dial).toBe('refused');
       // A message to a member goes nowhere, and neither side lists the other.
+      const unreachable = outsider.stats().notSent.unreachable;
       outsider.send({
         type: 'timeout-now',
         cluster: 'test',
@@ -283,9 +284,26 @@ describe('private network', () => {
         to: mesh.transports[0]!.localId,
         term: 1,
       });
+      // Barriers before looking: the outsider gave up on its frame (its stream could not be opened), and a
+      // message sent afterwards between two members has arrived.
+      await eventually(
+        () => outsider.stats().notSent.unreachable > unreachable,
+        10_000,
+        "the outsider's frame to be given up",
+      );
+      const [first, second] = mesh.transports as [Libp2pTransport, Libp2pTransport];
+      const markers = mesh.recorders[0]!.messages.length + 1;
+      second.send({ type: 'timeout-now', cluster: 'test', from: second.localId, to: first.localId, term: 2 });
+      await eventually(
+        () => mesh.recorders[0]!.messages.length === markers,
+        10_000,
+        'a marker between the members',
+      );
       expect(outsider.peers()).toEqual([]);
       for (const member of mesh.transports) expect(member.peers()).not.toContain(outsider.localId);
-      expect(mesh.recorders.every((r) => r.messages.length === 0)).toBe(true);
+      const heard = mesh.recorders.flatMap((r) => r.messages);
+      expect(heard.filter((m) => m.from === outsider.localId)).toEqual([]);
+      expect(heard.every((m) => m.from === second.localId && m.term === 2)).toBe(true);
     }
   });
 });
