@@ -243,16 +243,17 @@ async function shutdown(signal) {
   if (stopping) return;
   stopping = true;
   say(`${signal}: stopping ${children.size} replica(s)`);
-  const exits = [...children.values()].map(
-    (child) => new Promise((resolveExit) => child.once('exit', resolveExit)),
-  );
-  for (const child of children.values()) groupKill(child, 'SIGTERM');
+  const running = [...children.values()];
+  const exits = running.map((child) => new Promise((resolveExit) => child.once('exit', resolveExit)));
+  for (const child of running) groupKill(child, 'SIGTERM');
   const timer = setTimeout(() => {
     for (const child of children.values()) groupKill(child, 'SIGKILL');
   }, 5000);
   await Promise.all(exits);
   clearTimeout(timer);
-  // A replica's own group may still hold something it spawned: make sure nothing is left.
+  // A replica's group may still hold something it spawned after the replica itself exited: SIGKILL the
+  // whole group (the replica's pid is the group's id; a group that is empty already just answers ESRCH).
+  for (const child of running) groupKill(child, 'SIGKILL');
   say('all replicas stopped');
   process.exit(0);
 }
