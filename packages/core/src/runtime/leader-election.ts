@@ -519,15 +519,19 @@ export class LeaderElection {
     try {
       for (let next = this.inbox.shift(); next !== undefined; next = this.inbox.shift()) {
         const now = this.settings.time.now();
+        // A failing input is dropped alone: the inputs queued behind it (a step-down after a stall, a
+        // message) still run, and the output the machine produced before the failure still goes out.
         try {
           next(now);
-        } finally {
+        } catch (error) {
+          this.settings.logger.error('an election step failed', { error: describeError(error) });
+        }
+        try {
           this.afterStep(now);
+        } catch (error) {
+          this.settings.logger.error('handling an election step failed', { error: describeError(error) });
         }
       }
-    } catch (error) {
-      this.inbox.length = 0;
-      this.settings.logger.error('an election step failed', { error: describeError(error) });
     } finally {
       this.stepping = false;
     }
