@@ -52,7 +52,12 @@ export { PersistPipeline, type PersistPipelineInit } from './runtime/persist-pip
 export { defaultMaxEventLoopStallMs } from './runtime/runtime-options.js';
 export type { ElectionStatus, LeaderElectionSnapshot } from './runtime/snapshot.js';
 export { defaultTimeProvider, type TimeProvider, type TimerHandle } from './runtime/time-provider.js';
-export { type EventHandler, type HandlerErrorReporter, TypedEmitter } from './runtime/typed-emitter.js';
+export {
+  type EventHandler,
+  type HandlerErrorReporter,
+  type HandlerTiming,
+  TypedEmitter,
+} from './runtime/typed-emitter.js';
 export type {
   ClusterMessage,
   ElectionLogger,

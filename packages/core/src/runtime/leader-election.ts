@@ -97,6 +97,17 @@ export class LeaderElection {
     this.emitter = new TypedEmitter<LeaderElectionEvents>(
       (task) => time.queueTask(task),
       (event, error) => logger.error(`a ${event} handler failed`, { event, error: describeError(error) }),
+      {
+        now: () => time.now(),
+        // Longer than a heartbeat interval, a handler that blocks the loop delays this node's heartbeats.
+        slowMs: this.settings.election.heartbeatInterval,
+        onSlow: (event, durationMs) =>
+          logger.warn(
+            `a ${event} handler blocked the event loop for ${durationMs.toFixed(1)} ms: heartbeats wait while ` +
+              'it runs; await the slow part or move it off the event loop',
+            { event, durationMs },
+          ),
+      },
     );
     this.monitor = new EventLoopMonitor({
       thresholdMs: this.settings.maxEventLoopStallMs,

@@ -21,11 +21,34 @@ export type EventHandler<T> = (value: T) => void | Promise<void>;
 export type HandlerErrorReporter<Events> = (event: keyof Events & string, error: unknown) => void;
 
 /**
+ * How a {@link TypedEmitter} times its handlers: the synchronous part of a call blocks the event loop (and so
+ * every timer of the process, heartbeats included); one that runs longer than `slowMs` is reported.
+ *
+ * @example
+ * ```ts
+ * import type { HandlerTiming } from '@baton/core';
+ * const timing: HandlerTiming<{ tick: number }> = {
+ *   now: () => performance.now(),
+ *   slowMs: 50,
+ *   onSlow: (event, ms) => console.warn(`a ${event} handler blocked the loop for ${ms} ms`),
+ * };
+ * ```
+ */
+export interface HandlerTiming<Events> {
+  /** The clock, in milliseconds. */
+  readonly now: () => number;
+  /** A handler whose synchronous part runs longer than this is reported. */
+  readonly slowMs: number;
+  readonly onSlow: (event: keyof Events & string, durationMs: number) => void;
+}
+
+/**
  * A small typed event emitter in the style of nanoevents: `on()` returns the function that unsubscribes.
  *
  * Each handler call is deferred with `schedule` (the runtime passes its time provider's `queueTask`), so a
- * handler never runs inside the code that emitted the event, and a slow or throwing handler cannot delay
- * the caller. Errors, synchronous or from a returned promise, go to `onError` with the event name.
+ * handler never runs inside the code that emitted the event, and a throwing handler cannot break the caller.
+ * Errors, synchronous or from a returned promise, go to `onError` with the event name. With `timing`, a
+ * handler whose synchronous part blocks the event loop longer than `timing.slowMs` is reported.
  *
  * @example
  * ```ts
@@ -42,6 +65,7 @@ export class TypedEmitter<Events extends object> {
   constructor(
     private readonly schedule: (task: () => void) => void,
     private readonly onError: HandlerErrorReporter<Events>,
+    private readonly timing?: HandlerTiming<Events>,
   ) {}
 
   /** Subscribes `handler` to `event`; returns the function that unsubscribes it (safe to call twice). */
@@ -98,11 +122,18 @@ export class TypedEmitter<Events extends object> {
       onSettled?.(error ?? new Error(`a ${event} handler failed with ${String(error)}`));
     };
     let result: unknown;
+    const timing = this.timing;
+    const started = timing?.now() ?? 0;
     try {
       result = handler(value);
     } catch (error) {
       fail(error);
       return;
+    } finally {
+      if (timing !== undefined) {
+        const blocked = timing.now() - started;
+        if (blocked > timing.slowMs) timing.onSlow(event, blocked);
+      }
     }
     if (result != null && typeof (result as PromiseLike<void>).then === 'function') {
       (result as PromiseLike<void>).then(() => onSettled?.(undefined), fail);

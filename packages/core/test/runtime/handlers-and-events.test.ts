@@ -29,6 +29,33 @@ function recordAll(c: VirtualCluster): Recorded[] {
 }
 
 describe('handlers run outside the election loop', () => {
+  it('a handler that blocks the event loop longer than a heartbeat interval is logged with its event', async () => {
+    cluster = new VirtualCluster(['solo']);
+    // The node's clock jumps while the handler runs, as the real one does under a synchronous handler.
+    const base = cluster.time('solo');
+    let blockedFor = 0;
+    const node = cluster.create('solo', {
+      timeProvider: {
+        now: () => base.now() + blockedFor,
+        setTimeout: (callback, delayMs) => base.setTimeout(callback, delayMs),
+        clearTimeout: (handle) => base.clearTimeout(handle),
+        queueTask: (callback) => base.queueTask(callback),
+      },
+    });
+    cluster.nodes.set('solo', node);
+    node.on('became-leader', () => {
+      blockedFor += 70; // heartbeatInterval is 50 ms
+    });
+    node.on('leader-changed', () => {
+      blockedFor += 10; // short: not reported
+    });
+    await node.start();
+    await cluster.clock.runUntil(() => blockedFor >= 80, { withinMs: 1_000 });
+    const slow = cluster.logs.filter((l) => l.level === 'warn' && /blocked the event loop/.test(l.message));
+    expect(slow.map((l) => l.context?.event)).toEqual(['became-leader']);
+    expect(slow[0]!.context?.durationMs).toBe(70);
+  });
+
   it('a throwing became-leader handler is logged with the event name and makes the node step down', async () => {
     cluster = new VirtualCluster(FIVE);
     const failing = new Set<string>();
