@@ -125,6 +125,14 @@ describe('three replica processes', () => {
       await fetch(`${frozen.replica.url}/admin/stale-write?token=${frozen.status.term}`, { method: 'POST' })
     ).json()) as { accepted: boolean };
     expect(stale.accepted).toBe(false);
+    // A token from the future is not a stale write: it would raise the fence over the real leader. Refused.
+    const future = await fetch(`${frozen.replica.url}/admin/stale-write?token=${fourth.status.term + 100}`, {
+      method: 'POST',
+    });
+    expect(future.status).toBe(400);
+    expect(((await future.json()) as { message: string }).message).toMatch(
+      /^token: must be an integer below/,
+    );
 
     for (const replica of replicas) replica.signal('SIGTERM');
     await Promise.all(replicas.map((replica) => replica.exited));

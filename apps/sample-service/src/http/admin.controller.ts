@@ -1,5 +1,15 @@
 import { LeaderService } from '@baton/nestjs';
-import { Controller, HttpCode, Inject, Logger, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  HttpCode,
+  Inject,
+  Logger,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 import { StaleTokenError } from '../fencing/fenced-store.js';
 import { FencedStoreService } from '../fencing/fenced-store.provider.js';
@@ -44,12 +54,21 @@ export class AdminController {
 
   /**
    * Tries a write with an old token, as a deposed leader waking from a pause would: shows the fence refusing
-   * it. `token` defaults to one below the highest the database has seen.
+   * it. `token` defaults to one below the highest the database has seen, and must be below it: a token at
+   * or above it would be accepted and raise the fence past the current leader's term, and the fence would
+   * then refuse every write of the real leader until a later term.
    */
   @Post('stale-write')
   staleWrite(@Query('token') token?: string) {
     const highest = this.store.highestToken();
     const attempt = token === undefined ? highest - 1 : Number(token);
+    const wellFormed = token === undefined || (/^\s*-?\d+\s*$/.test(token) && Number.isSafeInteger(attempt));
+    if (!wellFormed || attempt >= highest) {
+      throw new BadRequestException(
+        `token: must be an integer below ${highest}, the highest token the database has seen (got ${JSON.stringify(token)}); ` +
+          "the fence accepts a token at or above it, and a higher one would refuse the current leader's writes",
+      );
+    }
     try {
       const seq = this.store.write({
         token: attempt,
@@ -58,6 +77,7 @@ export class AdminController {
         mono: monoNow().toString(),
         note: `manual write with token ${attempt}`,
       });
+      // The fence only rises, so a token below `highest` is always refused: this answer means a broken fence.
       return { accepted: true, token: attempt, seq };
     } catch (error) {
       if (error instanceof StaleTokenError) {
