@@ -8,6 +8,11 @@ export interface GossipHost {
   readonly maxFrameSize: number;
   /** Whether `peer` is a member of the cluster this node knows of. */
   isMember(peer: string): boolean;
+  /**
+   * Whether a leader announcement from `peer` counts: `'not-a-voter'` when the voters are known and `peer` is
+   * not one, `'not-a-member'` when they are not known and `peer` is not a known member.
+   */
+  mayAnnounce(peer: string): 'yes' | 'not-a-voter' | 'not-a-member';
   broadcastReceived(from: string, payload: Uint8Array, seq: number): void;
   leaderAnnounced(leader: string, term: number): void;
   drop(reason: DropReason, detail: string): void;
@@ -15,8 +20,10 @@ export interface GossipHost {
 
 /**
  * The cluster's gossipsub topic. Every message is validated before gossipsub delivers or forwards it:
- * signed, decodable, for this cluster, within `maxFrameSize`, from a known member. Invalid messages are
- * rejected (which lowers the forwarding peer's gossipsub score); messages from unknown senders are ignored.
+ * signed, decodable, for this cluster, within `maxFrameSize`, from a known member; a leader announcement,
+ * from a voter when the voters are known. Invalid messages are rejected (which lowers the forwarding peer's
+ * gossipsub score); messages from unknown senders, and announcements from peers that are not voters, are
+ * ignored (dropped here, not forwarded; the forwarder may not know the voters, so it is not penalised).
  */
 export class GossipChannel {
   private started = false;
@@ -79,8 +86,24 @@ export class GossipChannel {
       this.host.drop(verdict.reason, `${verdict.detail} (gossip from ${message.from.toString()})`);
       return TopicValidatorResult.Reject;
     }
-    if (!this.host.isMember(message.from.toString())) {
-      this.host.drop('unexpected', `gossip from ${message.from.toString()}, not a known member`);
+    const from = message.from.toString();
+    if (verdict.kind === 'leader-announcement') {
+      const may = this.host.mayAnnounce(from);
+      if (may === 'not-a-voter') {
+        this.host.drop(
+          'not-a-voter',
+          `leader announcement of term ${verdict.term} from ${from}, not a voter`,
+        );
+        return TopicValidatorResult.Ignore;
+      }
+      if (may === 'not-a-member') {
+        this.host.drop('unexpected', `gossip from ${from}, not a known member`);
+        return TopicValidatorResult.Ignore;
+      }
+      return TopicValidatorResult.Accept;
+    }
+    if (!this.host.isMember(from)) {
+      this.host.drop('unexpected', `gossip from ${from}, not a known member`);
       return TopicValidatorResult.Ignore;
     }
     return TopicValidatorResult.Accept;

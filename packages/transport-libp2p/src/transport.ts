@@ -1,6 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { DropReason, ElectionMessage, NodeId, Transport, TransportHandlers } from '@baton/core';
+import type {
+  DropReason,
+  ElectionMessage,
+  NodeId,
+  Transport,
+  TransportHandlers,
+  TransportStartOptions,
+} from '@baton/core';
 import { InvalidOptionError } from '@baton/core';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { GossipSub } from '@libp2p/gossipsub';
@@ -132,6 +139,11 @@ export class Libp2pTransport implements Transport {
   private readonly connected = new Set<NodeId>();
   /** Peers known to belong to the cluster (gossip senders are checked against it). */
   private readonly members = new Set<NodeId>();
+  /**
+   * The election's voters, once known (from `start()`'s options or `discoverVoters()`): then only they may
+   * announce leadership. Null while unknown (an observer that only `open()`s): members may.
+   */
+  private voters: ReadonlySet<NodeId> | null = null;
   /** Peers this node keeps trying to stay connected to: bootstrap peers and every member seen. */
   private readonly dialTargets = new Set<NodeId>();
   private readonly redialer: Redialer;
@@ -239,9 +251,31 @@ export class Libp2pTransport implements Transport {
     });
   }
 
-  /** {@inheritDoc @baton/core#Transport.start} */
-  async start(handlers: TransportHandlers, options: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.open(options);
+  /**
+   * {@inheritDoc @baton/core#Transport.start}
+   *
+   * `voters` (which `LeaderElection` passes) are remembered: from then on, leader announcements on the gossip
+   * topic are accepted from voters only; one from any other peer is ignored and counted as dropped
+   * (`not-a-voter`). An empty list leaves what this transport knew of the voters unchanged.
+   *
+   * @example
+   * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs' });
+   * await transport.start(
+   *   {
+   *     onMessage: (message) => console.log(message.type, 'from', message.from),
+   *     onBroadcast: (from, payload) => console.log(payload.byteLength, 'bytes from', from),
+   *     onPeerConnected: (peer) => console.log('+', peer),
+   *     onPeerDisconnected: (peer) => console.log('-', peer),
+   *   },
+   *   { signal: AbortSignal.timeout(10_000) },
+   * );
+   * ```
+   */
+  async start(handlers: TransportHandlers, options: TransportStartOptions = {}): Promise<void> {
+    if (options.voters !== undefined && options.voters.length > 0) this.knowVoters(options.voters);
+    await this.open({ signal: options.signal });
     if (this.handlers !== null) return;
     this.handlers = handlers;
     for (const peer of this.connected) this.call(() => handlers.onPeerConnected(peer));
@@ -354,7 +388,7 @@ export class Libp2pTransport implements Transport {
             `using the voter set formed before (${stored.length} voters), not a new one of expect=${expect}`,
           );
         }
-        for (const voter of stored) this.members.add(voter);
+        this.knowVoters(stored);
         return stored;
       }
     }
@@ -362,8 +396,24 @@ export class Libp2pTransport implements Transport {
     const found = [this.localId, ...this.connected].sort();
     if (found.length > expect) throw new ExpectMismatchError(expect, found);
     if (dataDir !== undefined) await writeStoredVoters(dataDir, this.clusterId, found);
-    for (const voter of found) this.members.add(voter);
+    this.knowVoters(found);
     return found;
+  }
+
+  /** Voters are members, and the only peers whose leader announcements count. */
+  private knowVoters(voters: readonly NodeId[]): void {
+    this.voters = new Set(voters);
+    for (const voter of voters) this.members.add(voter);
+  }
+
+  /** Whether a leader announcement from `peer` counts: a voter when the voters are known, else a member. */
+  private mayAnnounce(peer: NodeId): 'yes' | 'not-a-voter' | 'not-a-member' {
+    if (this.voters !== null) return this.voters.has(peer) ? 'yes' : 'not-a-voter';
+    return this.isMember(peer) ? 'yes' : 'not-a-member';
+  }
+
+  private isMember(peer: NodeId): boolean {
+    return this.members.has(peer) || this.connected.has(peer);
   }
 
   /**
@@ -462,7 +512,8 @@ export class Libp2pTransport implements Transport {
       this.gossip = new GossipChannel(pubsub, this.topic, {
         clusterId: this.clusterId,
         maxFrameSize: options.maxFrameSize,
-        isMember: (peer) => this.members.has(peer) || this.connected.has(peer),
+        isMember: (peer) => this.isMember(peer),
+        mayAnnounce: (peer) => this.mayAnnounce(peer),
         broadcastReceived: (from, payload, seq) => this.broadcastReceived(from, payload, seq),
         leaderAnnounced: (leader, term) => this.announcements.heard(leader, term),
         drop: (reason, detail) => this.drop(reason, detail),

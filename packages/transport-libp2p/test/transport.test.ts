@@ -17,6 +17,7 @@ import {
   ExpectMismatchError,
   encodeElectionMessage,
   encodeGossipBroadcast,
+  encodeLeaderAnnouncement,
   ensurePromiseWithResolvers,
   type Libp2pTransport,
   lengthPrefixed,
@@ -55,6 +56,30 @@ async function rawNode(services: Record<string, (components: never) => unknown> 
       streamMuxers: [yamux()],
       services: services as never,
     }),
+  );
+}
+
+/** A new, valid peer id (of a key nobody holds). */
+async function somePeerId(): Promise<string> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString();
+}
+
+/**
+ * Whether a raw gossipsub node can publish to `peer` now: gossipsub learns a subscription over the peer's
+ * stream and sends over its own outbound stream, which may open later, and a message published before it
+ * exists is dropped, not queued.
+ */
+function gossipReaches(raw: Libp2p, topic: string, peer: string): boolean {
+  const pubsub = raw.services.pubsub as GossipSub;
+  return (
+    pubsub.getSubscribers(topic).map(String).includes(peer) &&
+    raw
+      .getConnections()
+      .some(
+        (connection) =>
+          connection.remotePeer.toString() === peer &&
+          connection.streams.some((s) => s.direction === 'outbound' && s.protocol.includes('meshsub')),
+      )
   );
 }
 
@@ -406,19 +431,10 @@ describe('gossip', () => {
     await stranger.start(strangerLog);
     await raw.dial(stranger.addresses()[0]!, { signal: AbortSignal.timeout(5000) });
     pubsub.subscribe(member.topic);
-    // Gossipsub learns a subscription over the peer's stream, and sends over its own outbound stream, which
-    // may open later: a message published before it exists is dropped, not queued. Wait for both.
-    const reachable = (peer: string) =>
-      pubsub.getSubscribers(member.topic).map(String).includes(peer) &&
-      raw
-        .getConnections()
-        .some(
-          (connection) =>
-            connection.remotePeer.toString() === peer &&
-            connection.streams.some((s) => s.direction === 'outbound' && s.protocol.includes('meshsub')),
-        );
     await eventually(
-      () => reachable(member.localId) && reachable(stranger.localId),
+      () =>
+        gossipReaches(raw, member.topic, member.localId) &&
+        gossipReaches(raw, member.topic, stranger.localId),
       10_000,
       'both transports to subscribe, and gossipsub streams to both',
     );
@@ -431,6 +447,44 @@ describe('gossip', () => {
     await eventually(() => strangerLog.dropped.length === 2, 10_000, 'the stranger to drop both');
     expect(strangerLog.dropped.map((d) => d.reason).sort()).toEqual(['unexpected', 'wrong-cluster']);
     expect(strangerLog.broadcasts).toEqual([]);
+  });
+
+  it('takes leader announcements from voters only once the voters are known, from members before', async () => {
+    const raw = await rawNode({
+      identify: identify(),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    });
+    const pubsub = raw.services.pubsub as GossipSub;
+    const rawId = raw.peerId.toString();
+    // All three name the raw node in bootstrap, so it is a member for each of them. `guarded` runs an
+    // election whose voters do not include it, `trusting` one whose voters do, `observer` runs none.
+    const [guarded, trusting, observer] = [0, 1, 2].map(() =>
+      later(testTransport({ bootstrap: [raw.getMultiaddrs()[0]!] })),
+    ) as [Libp2pTransport, Libp2pTransport, Libp2pTransport];
+    const guardedLog = new Recorder();
+    await guarded.start(guardedLog, { voters: [await somePeerId(), await somePeerId()] });
+    await trusting.start(new Recorder(), { voters: [rawId] });
+    await observer.open();
+    pubsub.subscribe(guarded.topic);
+    await eventually(
+      () => [guarded, trusting, observer].every((t) => gossipReaches(raw, t.topic, t.localId)),
+      10_000,
+      'the three transports to subscribe, and gossipsub streams to them',
+    );
+    // A member that is not a voter claims a term far ahead: were it believed, the highest term would stick.
+    await pubsub.publish(guarded.topic, encodeLeaderAnnouncement('test', 1_000_000));
+    await eventually(
+      () => guardedLog.dropped.some((d) => d.reason === 'not-a-voter'),
+      10_000,
+      'the announcement to be dropped as not from a voter',
+    );
+    expect(guarded.leaderAnnouncement()).toBe(null);
+    expect(guarded.stats().dropped['not-a-voter']).toBe(1);
+    for (const believer of [trusting, observer]) {
+      await eventually(() => believer.leaderAnnouncement()?.leader === rawId, 10_000, 'the announcement');
+      expect(believer.leaderAnnouncement()?.term).toBe(1_000_000);
+      expect(believer.stats().dropped['not-a-voter']).toBe(0);
+    }
   });
 });
 
