@@ -149,8 +149,11 @@ export class Libp2pTransport implements Transport {
   private readonly redialer: Redialer;
   private readonly channels = new Map<NodeId, PeerChannel>();
   private readonly inboundStreams = new Set<Stream>();
-  /** Peers whose PEERS frame was used since they joined. */
-  private readonly peersListed = new Set<NodeId>();
+  /**
+   * Connections that delivered a PEERS frame: one list per connection, however often its peer leaves and
+   * greets again on it (a LEAVE does not close the connection).
+   */
+  private peersListed = new WeakSet<Connection>();
   private readonly seenBroadcasts = new RecentSet(4096);
   private nextSeq = randomInt(2 ** 40);
   private readonly announcements = new LeaderAnnouncements((listener) => this.call(listener));
@@ -588,7 +591,7 @@ export class Libp2pTransport implements Transport {
     }
     this.libp2p = null;
     this.connected.clear();
-    this.peersListed.clear();
+    this.peersListed = new WeakSet();
     this.dialTargets.clear();
     this.announcements.reset();
   }
@@ -636,7 +639,6 @@ export class Libp2pTransport implements Transport {
 
   private peerLeft(peer: NodeId): void {
     if (!this.connected.delete(peer)) return;
-    this.peersListed.delete(peer);
     this.log?.('peer %s left', peer);
     this.channels.get(peer)?.reset();
     const handlers = this.handlers;
@@ -825,7 +827,7 @@ export class Libp2pTransport implements Transport {
     const reader = new FrameReader(this.options.maxFrameSize);
     const context = { clusterId: this.clusterId, localId: this.id, remoteId: remote };
     const sink: FrameSink = {
-      frame: (bytes) => this.frameReceived(bytes, context),
+      frame: (bytes) => this.frameReceived(bytes, context, connection),
       oversized: (length) =>
         this.drop(
           'invalid',
@@ -839,7 +841,11 @@ export class Libp2pTransport implements Transport {
     stream.addEventListener('message', (event) => reader.push(event.data, sink));
   };
 
-  private frameReceived(bytes: Uint8Array, context: Parameters<typeof decodeFrame>[1]): void {
+  private frameReceived(
+    bytes: Uint8Array,
+    context: Parameters<typeof decodeFrame>[1],
+    connection: Connection,
+  ): void {
     this.counters.framesReceived++;
     const verdict = decodeFrame(bytes, context);
     if (verdict.kind === 'dropped') {
@@ -852,12 +858,13 @@ export class Libp2pTransport implements Transport {
     }
     if (verdict.kind === 'peers') {
       this.peerJoined(context.remoteId);
-      // One list per connection of the sender: a peer cannot make this node dial addresses over and over.
-      if (this.peersListed.has(context.remoteId)) {
-        this.drop('unexpected', `a second PEERS frame from ${context.remoteId}`);
+      // One list per connection of the sender: a peer cannot make this node dial addresses over and over,
+      // not even by leaving and greeting again on the same connection.
+      if (this.peersListed.has(connection)) {
+        this.drop('unexpected', `a second PEERS frame from ${context.remoteId} on one connection`);
         return;
       }
-      this.peersListed.add(context.remoteId);
+      this.peersListed.add(connection);
       this.dialSharedPeers(verdict.peers);
       return;
     }

@@ -17,7 +17,10 @@ import {
   ExpectMismatchError,
   encodeElectionMessage,
   encodeGossipBroadcast,
+  encodeHelloFrame,
   encodeLeaderAnnouncement,
+  encodeLeaveFrame,
+  encodePeersFrame,
   ensurePromiseWithResolvers,
   type Libp2pTransport,
   lengthPrefixed,
@@ -260,6 +263,36 @@ describe('election traffic', () => {
     });
     again.send(good(8));
     await eventually(() => recorder.messages.length === 2, 10_000, 'a frame on a new stream');
+  });
+});
+
+describe('PEERS frames', () => {
+  it('uses one PEERS frame per connection, even when its peer leaves and greets again on it', async () => {
+    const transport = later(testTransport());
+    const recorder = new Recorder();
+    await transport.start(recorder);
+    const attacker = await rawNode();
+    const from = attacker.peerId.toString();
+    const envelope = { cluster: 'test', from, to: transport.localId };
+    // Addresses to make the transport dial (nothing listens there).
+    const peers = [{ id: await somePeerId(), addrs: [multiaddr('/ip4/127.0.0.1/tcp/9').bytes] }];
+    const stream = await attacker.dialProtocol(transport.addresses()[0]!, transport.protocol, {
+      signal: AbortSignal.timeout(5000),
+    });
+    for (const frame of [
+      encodeHelloFrame(envelope),
+      encodePeersFrame({ ...envelope, peers }),
+      encodeLeaveFrame(envelope),
+      encodeHelloFrame(envelope),
+      encodePeersFrame({ ...envelope, peers }),
+      encodeElectionMessage({ type: 'timeout-now', ...envelope, term: 5 }), // the barrier
+    ]) {
+      stream.send(lengthPrefixed(frame));
+    }
+    await eventually(() => recorder.messages.length === 1, 10_000, 'the frame after the PEERS frames');
+    expect(recorder.events).toEqual([`+${from}`, `-${from}`, `+${from}`]);
+    expect(recorder.dropped.map((d) => d.reason)).toEqual(['unexpected']);
+    expect(recorder.dropped[0]!.detail).toContain('second PEERS frame');
   });
 });
 
