@@ -167,9 +167,7 @@ export class ElectionMachine {
    * term.
    */
   isLeader(now: number): boolean {
-    return (
-      this.currentRole === 'leader' && this.leaseAnnounced && this.lease !== null && this.lease.validAt(now)
-    );
+    return this.currentRole === 'leader' && this.leaseAnnounced && this.lease?.validAt(now) === true;
   }
 
   /** End of the lease on this node's clock, or `null` when it holds none at `now`. */
@@ -298,7 +296,7 @@ export class ElectionMachine {
         this.handleHeartbeat(message.from, message.round);
         return;
       case 'timeout-now':
-        this.handleTimeoutNow(message.from);
+        this.handleTimeoutNow();
         return;
       case 'pre-vote-response':
         this.handlePreVoteResponse(message.from, message.term, message.granted);
@@ -502,7 +500,7 @@ export class ElectionMachine {
     });
   }
 
-  private handleTimeoutNow(from: NodeId): void {
+  private handleTimeoutNow(): void {
     if (this.currentRole !== 'follower') {
       this.counters.drop('unexpected');
       return;

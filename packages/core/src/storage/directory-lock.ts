@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeFileDurably } from './durable-fs.js';
 import { StateLockedError } from './errors.js';
 
 /**
@@ -71,7 +72,8 @@ export async function acquireDirectoryLock(directory: string): Promise<Directory
 
 async function tryLink(file: string, record: LockRecord): Promise<boolean> {
   const temporary = `${file}.${record.token}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(record)}\n`, { flag: 'wx' });
+  // Durable before it is linked: after a power loss an empty lock file would refuse every start.
+  await writeFileDurably(temporary, `${JSON.stringify(record)}\n`, 'wx');
   try {
     await link(temporary, file);
     return true;

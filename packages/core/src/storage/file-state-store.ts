@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { checkPersistentState } from '../machine/persistent-state.js';
 import type { PersistentState } from '../machine/types.js';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
+import { makeDirectoryDurably, syncDirectory, writeFileDurably } from './durable-fs.js';
 import { CorruptStateError, StoreStateError } from './errors.js';
 import type { StateStore } from './types.js';
 
@@ -80,7 +81,7 @@ export class FileStateStore implements StateStore {
     if (this.lock !== null) throw new StoreStateError(`${this.description}: the store is already open`);
     if (this.opening !== null) return this.opening;
     this.opening = (async () => {
-      await mkdir(this.directory, { recursive: true });
+      await makeDirectoryDurably(this.directory);
       this.lock = await acquireDirectoryLock(this.directory);
       // A temporary file left by a crash during a save was never renamed, so nothing was sent that
       // depends on it: it can go.
@@ -125,13 +126,7 @@ export class FileStateStore implements StateStore {
 
   private async write(text: string): Promise<void> {
     const temporary = this.temporaryFile();
-    const handle = await open(temporary, 'w', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeFileDurably(temporary, text, 'w');
     await rename(temporary, this.file);
     await syncDirectory(this.directory);
   }
@@ -238,15 +233,4 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-/** Makes a rename durable. Directories cannot be opened for fsync on Windows; there rename is durable enough. */
-async function syncDirectory(directory: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
