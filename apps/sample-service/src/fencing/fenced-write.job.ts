@@ -1,33 +1,41 @@
 import { LeaderOnly, LeaderService, type LeadershipHandle } from '@baton/nestjs';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Interval } from '@nestjs/schedule';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 import { monoNow } from '../leadership/mono.js';
 import { StaleTokenError } from './fenced-store.js';
 import { FencedStoreService } from './fenced-store.provider.js';
 
-/**
- * Decorator arguments are evaluated when this file is imported; `loadConfig()` has checked
- * `JOB_INTERVAL_MS` (and exited on a bad value) before Nest starts any interval.
- */
-const JOB_INTERVAL_MS = Number(process.env.JOB_INTERVAL_MS?.trim() || 500);
-
 /** The leader-only job: every `JOB_INTERVAL_MS`, the leader records a row, fenced by its token. */
 @Injectable()
-export class FencedWriteJob {
+export class FencedWriteJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(FencedWriteJob.name);
   private runs = 0;
 
   constructor(
     private readonly store: FencedStoreService,
     private readonly leader: LeaderService,
+    private readonly scheduler: SchedulerRegistry,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
+  /**
+   * Schedules the job with the interval of the checked configuration. Not `@Interval(ms)`: a decorator's
+   * argument is evaluated when this file is imported, before the configuration is read. Added to
+   * `@nestjs/schedule`'s registry, which clears it at shutdown like a decorated interval.
+   */
+  onApplicationBootstrap(): void {
+    // Called without arguments, as @nestjs/schedule would: @LeaderOnly's wrapper prepends the handle.
+    const tick = this.recordTick as unknown as (this: FencedWriteJob) => void;
+    this.scheduler.addInterval(
+      'fenced-write',
+      setInterval(() => tick.call(this), this.config.jobIntervalMs),
+    );
+  }
+
   // Every replica schedules the interval; @LeaderOnly lets the call through only on the replica that holds
-  // a valid lease at that instant, and hands it the leadership (fencing token and signal).
+  // a valid lease at that instant, and hands it the leadership (fencing token and signal) as first argument.
   @LeaderOnly({ passFencingToken: true })
-  @Interval('fenced-write', Number.isFinite(JOB_INTERVAL_MS) && JOB_INTERVAL_MS > 0 ? JOB_INTERVAL_MS : 500)
   recordTick({ fencingToken, signal }: LeadershipHandle): void {
     if (signal.aborted) return; // leadership ended since the check: leave the work to the next leader
     this.runs += 1;
