@@ -10,6 +10,11 @@ export interface PeerChannelHost {
   streamOpened(peer: string): void;
   /** A frame was not sent. */
   frameDropped(peer: string, why: 'queue-full' | 'unreachable' | 'stream-error'): void;
+  /**
+   * The peer wrote `bytes` bytes back on the outbound stream, where nothing is expected; they were discarded.
+   * `first` is true for the first such bytes on a stream.
+   */
+  unexpectedData(peer: string, bytes: number, first: boolean): void;
   readonly maxQueuedFrames: number;
   readonly maxRedialDelay: number;
 }
@@ -23,6 +28,9 @@ const FIRST_RETRY_MS = 25;
  * A stream that breaks is reopened with exponential backoff (25 ms doubling up to `maxRedialDelay`, with
  * jitter). When opening fails, the queued frames are discarded and counted as `unreachable`: election
  * messages are repeated by the protocol, and stale ones would only arrive late.
+ *
+ * The stream is write-only: whatever the peer writes back on it is read and discarded at once (and
+ * reported), because libp2p buffers unread bytes and aborts the stream when its read buffer is full.
  */
 export class PeerChannel {
   private readonly queue: Uint8Array[] = [];
@@ -170,6 +178,11 @@ export class PeerChannel {
     this.failures = 0;
     this.stream = stream;
     this.streamsOpened++;
+    let reported = false;
+    stream.addEventListener('message', (event) => {
+      this.host.unexpectedData(this.peer, event.data.byteLength, !reported);
+      reported = true;
+    });
     stream.addEventListener('close', () => this.broken(stream), { once: true });
     this.host.streamOpened(this.peer);
     this.pump();

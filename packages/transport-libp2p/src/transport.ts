@@ -167,6 +167,7 @@ export class Libp2pTransport implements Transport {
     gossipPublished: 0,
     broadcastsDirect: 0,
     duplicateBroadcasts: 0,
+    unexpectedBytes: 0,
   };
 
   constructor(options: Libp2pTransportOptions) {
@@ -468,6 +469,7 @@ export class Libp2pTransport implements Transport {
       gossipPublished: c.gossipPublished,
       broadcastsDirect: c.broadcastsDirect,
       duplicateBroadcasts: c.duplicateBroadcasts,
+      unexpectedBytes: c.unexpectedBytes,
     };
   }
 
@@ -794,6 +796,11 @@ export class Libp2pTransport implements Transport {
         if (why === 'queue-full') this.counters.notSent.queueFull++;
         else if (why === 'unreachable') this.counters.notSent.unreachable++;
         else this.counters.notSent.streamError++;
+      },
+      unexpectedData: (from, bytes, first) => {
+        this.counters.unexpectedBytes += bytes;
+        if (first)
+          this.drop('unexpected', `${from} writes on an election stream this node opened; discarded`);
       },
       maxQueuedFrames: this.options.maxQueuedFrames,
       maxRedialDelay: this.options.maxRedialDelay,

@@ -67,4 +67,9 @@ export interface Libp2pTransportStats {
   readonly broadcastsDirect: number;
   /** Broadcasts received twice (by a direct stream and by gossip) and delivered once. */
   readonly duplicateBroadcasts: number;
+  /**
+   * Bytes peers wrote back on the election streams this node opened, where nothing is expected: read and
+   * discarded (the first bytes on each such stream also count one `dropped.unexpected`).
+   */
+  readonly unexpectedBytes: number;
 }

@@ -27,15 +27,17 @@ class FakeStream extends EventTarget {
 function host(open: () => Promise<FakeStream>, maxQueuedFrames = 4) {
   const dropped: string[] = [];
   const opened: string[] = [];
+  const unexpected: { bytes: number; first: boolean }[] = [];
   const h: PeerChannelHost = {
     openStream: async () => (await open()) as unknown as Stream,
     greeting: () => new Uint8Array([0]),
     streamOpened: (peer) => opened.push(peer),
     frameDropped: (_peer, why) => dropped.push(why),
+    unexpectedData: (_peer, bytes, first) => unexpected.push({ bytes, first }),
     maxQueuedFrames,
     maxRedialDelay: 20,
   };
-  return { h, dropped, opened };
+  return { h, dropped, opened, unexpected };
 }
 
 describe('PeerChannel', () => {
@@ -111,6 +113,22 @@ describe('PeerChannel', () => {
       'a frame on a new stream',
     );
     expect(channel.streamsOpened).toBe(2);
+  });
+
+  it('reads and reports what the peer writes back on the stream, and keeps the stream', async () => {
+    const stream = new FakeStream();
+    const { h, unexpected } = host(async () => stream);
+    const channel = new PeerChannel('p', h);
+    channel.connect();
+    await eventually(() => channel.isOpen, 2000, 'the stream');
+    for (const size of [3, 5]) {
+      stream.dispatchEvent(Object.assign(new Event('message'), { data: new Uint8Array(size) }));
+    }
+    expect(unexpected).toEqual([
+      { bytes: 3, first: true },
+      { bytes: 5, first: false },
+    ]);
+    expect(channel.isOpen).toBe(true);
   });
 
   it('a reset while a stream is opening does not install that stream', async () => {

@@ -4,7 +4,7 @@ import { InvalidOptionError, LeaderElection, MemoryStateStore } from '@baton/cor
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
 import { identify, identifyPush } from '@libp2p/identify';
-import type { Libp2p } from '@libp2p/interface';
+import type { Libp2p, Stream } from '@libp2p/interface';
 import { noise } from '@libp2p/noise';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { tcp } from '@libp2p/tcp';
@@ -293,6 +293,44 @@ describe('PEERS frames', () => {
     expect(recorder.events).toEqual([`+${from}`, `-${from}`, `+${from}`]);
     expect(recorder.dropped.map((d) => d.reason)).toEqual(['unexpected']);
     expect(recorder.dropped[0]!.detail).toContain('second PEERS frame');
+  });
+});
+
+describe('outbound election streams', () => {
+  it('discards what a peer writes back, so libp2p does not abort the stream when its buffer fills', async () => {
+    const raw = await rawNode({ identify: identify() });
+    const transport = later(testTransport({ bootstrap: [raw.getMultiaddrs()[0]!] }));
+    const recorder = new Recorder();
+    // More than libp2p's read buffer (4 MiB): unread, the stream would be aborted.
+    const written = 5 * 2 ** 20;
+    const streams: Stream[] = [];
+    let framesHeard = 0;
+    await raw.handle(transport.protocol, (stream) => {
+      streams.push(stream);
+      stream.addEventListener('message', () => framesHeard++);
+      stream.send(new Uint8Array(written));
+    });
+    await transport.start(recorder);
+    await eventually(
+      () => transport.stats().unexpectedBytes === written,
+      15_000,
+      'the bytes written back to be read',
+      () => ({ stats: transport.stats(), streams: streams.map((s) => s.status) }),
+    );
+    expect(recorder.dropped.map((d) => d.reason)).toEqual(['unexpected']);
+    // The stream is still the first one, and still carries messages.
+    const heard = framesHeard;
+    transport.send({
+      type: 'timeout-now',
+      cluster: 'test',
+      from: transport.localId,
+      to: raw.peerId.toString(),
+      term: 1,
+    });
+    await eventually(() => framesHeard > heard, 10_000, 'a message on the same stream');
+    expect(streams.length).toBe(1);
+    expect(streams[0]!.status).toBe('open');
+    expect(transport.stats().streamsOpened).toBe(1);
   });
 });
 
