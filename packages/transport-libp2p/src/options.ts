@@ -109,6 +109,14 @@ export interface Libp2pTransportOptions {
    * @default 2000
    */
   maxRedialDelay?: number;
+  /**
+   * How many times a disconnected peer that is neither a bootstrap peer nor a voter (an observer, a peer
+   * found by mDNS or named in a PEERS frame) is redialled before this node gives up on it; `0` never
+   * redials them. Bootstrap peers and voters are redialled for ever. A peer that sent LEAVE is not
+   * redialled unless it is a bootstrap peer or a voter. With the default backoff, 10 dials span about 5-9 s.
+   * @default 10
+   */
+  maxRedialAttempts?: number;
   /** Where warnings go (e.g. mDNS without a key). @default warnings and errors on the console */
   logger?: ElectionLogger;
 }
@@ -138,6 +146,7 @@ export interface ResolvedTransportOptions {
   readonly maxQueuedFrames: number;
   readonly leaderAnnounceInterval: number;
   readonly maxRedialDelay: number;
+  readonly maxRedialAttempts: number;
   readonly logger: ElectionLogger;
 }
 
@@ -157,6 +166,7 @@ export const TRANSPORT_DEFAULTS = {
   maxQueuedFrames: 256,
   leaderAnnounceInterval: 1000,
   maxRedialDelay: 2000,
+  maxRedialAttempts: 10,
 } as const;
 
 const CLUSTER_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -301,6 +311,12 @@ export function resolveTransportOptions(options: Libp2pTransportOptions): Resolv
       'maxRedialDelay',
       options.maxRedialDelay ?? TRANSPORT_DEFAULTS.maxRedialDelay,
       10,
+    ),
+    maxRedialAttempts: integer(
+      'maxRedialAttempts',
+      options.maxRedialAttempts ?? TRANSPORT_DEFAULTS.maxRedialAttempts,
+      0,
+      1_000_000,
     ),
     logger,
   };

@@ -7,30 +7,44 @@ export interface RedialerHost {
   /** Whether redialling should go on (the transport is open). */
   active(): boolean;
   failed(peer: NodeId, error: unknown): void;
+  /** How many dials of `peer` to try before giving up; `Infinity` for a peer to redial for ever. */
+  maxAttempts(peer: NodeId): number;
+  /** Redialling `peer` stopped: `maxAttempts(peer)` dials failed in a row. */
+  gaveUp(peer: NodeId): void;
   /** Ceiling of the backoff, in ms. */
   readonly maxDelay: number;
 }
 
+interface Pending {
+  /** Depth of the backoff (0: at once). */
+  level: number;
+  /** Dials tried since this peer was scheduled. */
+  tries: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
 /**
- * Redials peers with jittered exponential backoff (25 ms doubling up to `maxDelay`) until a dial succeeds
- * or the peer is connected anyway. At most one timer per peer.
+ * Redials peers with jittered exponential backoff (25 ms doubling up to `maxDelay`) until a dial succeeds,
+ * the peer is connected anyway, or `maxAttempts(peer)` dials failed. At most one timer per peer.
  */
 export class Redialer {
-  private readonly pending = new Map<
-    NodeId,
-    { attempts: number; timer: ReturnType<typeof setTimeout> | null }
-  >();
+  private readonly pending = new Map<NodeId, Pending>();
 
   constructor(private readonly host: RedialerHost) {}
 
-  /** Schedules a redial of `peer`, `attempts` failures deep (0: at once); a pending one is kept. */
-  schedule(peer: NodeId, attempts: number): void {
+  /** Peers being redialled now. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Schedules a redial of `peer`, `level` failures deep in the backoff (0: at once); a pending one is kept. */
+  schedule(peer: NodeId, level: number): void {
     const existing = this.pending.get(peer);
     if (existing?.timer) return;
-    const entry = existing ?? { attempts, timer: null };
-    entry.attempts = Math.max(entry.attempts, attempts);
+    const entry = existing ?? { level, tries: 0, timer: null };
+    entry.level = Math.max(entry.level, level);
     this.pending.set(peer, entry);
-    const ceiling = entry.attempts === 0 ? 0 : Math.min(this.host.maxDelay, 25 * 2 ** (entry.attempts - 1));
+    const ceiling = entry.level === 0 ? 0 : Math.min(this.host.maxDelay, 25 * 2 ** (entry.level - 1));
     entry.timer = setTimeout(
       () => {
         entry.timer = null;
@@ -41,20 +55,37 @@ export class Redialer {
     entry.timer.unref?.();
   }
 
+  /** Stops redialling `peer` (a dial in flight finishes, and is not followed by another). */
+  cancel(peer: NodeId): void {
+    const entry = this.pending.get(peer);
+    if (entry?.timer) clearTimeout(entry.timer);
+    this.pending.delete(peer);
+  }
+
   /** Cancels every pending redial. */
   clear(): void {
     for (const entry of this.pending.values()) if (entry.timer) clearTimeout(entry.timer);
     this.pending.clear();
   }
 
-  private async attempt(peer: NodeId, entry: { attempts: number }): Promise<void> {
-    if (!this.host.active()) return;
+  private async attempt(peer: NodeId, entry: Pending): Promise<void> {
+    if (!this.host.active() || this.pending.get(peer) !== entry) return;
+    if (entry.tries >= this.host.maxAttempts(peer)) return this.giveUp(peer);
+    entry.tries++;
     try {
       await this.host.redial(peer);
-      this.pending.delete(peer);
+      if (this.pending.get(peer) === entry) this.pending.delete(peer);
     } catch (error) {
       this.host.failed(peer, error);
-      if (this.host.active()) this.schedule(peer, entry.attempts + 1);
+      // Cancelled or cleared meanwhile: nothing more to do.
+      if (this.pending.get(peer) !== entry || !this.host.active()) return;
+      if (entry.tries >= this.host.maxAttempts(peer)) return this.giveUp(peer);
+      this.schedule(peer, entry.level + 1);
     }
+  }
+
+  private giveUp(peer: NodeId): void {
+    this.pending.delete(peer);
+    this.host.gaveUp(peer);
   }
 }

@@ -144,8 +144,13 @@ export class Libp2pTransport implements Transport {
    * announce leadership. Null while unknown (an observer that only `open()`s): members may.
    */
   private voters: ReadonlySet<NodeId> | null = null;
-  /** Peers this node keeps trying to stay connected to: bootstrap peers and every member seen. */
+  /**
+   * Peers this node redials when they disconnect: bootstrap peers and voters for ever (see
+   * {@link keepsForever}), other members seen up to `maxRedialAttempts` dials, and not after their LEAVE.
+   */
   private readonly dialTargets = new Set<NodeId>();
+  /** The peer ids named by `bootstrap`. */
+  private readonly bootstrapPeers: ReadonlySet<NodeId>;
   private readonly redialer: Redialer;
   private readonly channels = new Map<NodeId, PeerChannel>();
   private readonly inboundStreams = new Set<Stream>();
@@ -168,6 +173,7 @@ export class Libp2pTransport implements Transport {
     broadcastsDirect: 0,
     duplicateBroadcasts: 0,
     unexpectedBytes: 0,
+    redialsAbandoned: 0,
   };
 
   constructor(options: Libp2pTransportOptions) {
@@ -175,10 +181,20 @@ export class Libp2pTransport implements Transport {
     this.clusterId = this.options.clusterId;
     this.protocol = `/baton/${this.clusterId}/election/1.0.0`;
     this.topic = `/baton/${this.clusterId}/gossip/1.0.0`;
+    this.bootstrapPeers = new Set(
+      this.options.bootstrap.map((address) => peerIdOfAddress(address) as NodeId),
+    );
     this.redialer = new Redialer({
       redial: (peer) => this.redialOnce(peer),
       active: () => this.state === 'open' || this.state === 'opening',
       failed: (peer, error) => this.log?.('redial of %s failed: %e', peer, error),
+      maxAttempts: (peer) =>
+        this.keepsForever(peer) ? Number.POSITIVE_INFINITY : this.options.maxRedialAttempts,
+      gaveUp: (peer) => {
+        this.counters.redialsAbandoned++;
+        this.log?.('gave up redialling %s', peer);
+        if (!this.keepsForever(peer)) this.dialTargets.delete(peer);
+      },
       maxDelay: this.options.maxRedialDelay,
     });
   }
@@ -470,6 +486,8 @@ export class Libp2pTransport implements Transport {
       broadcastsDirect: c.broadcastsDirect,
       duplicateBroadcasts: c.duplicateBroadcasts,
       unexpectedBytes: c.unexpectedBytes,
+      redialsPending: this.redialer.size,
+      redialsAbandoned: c.redialsAbandoned,
     };
   }
 
@@ -679,10 +697,25 @@ export class Libp2pTransport implements Transport {
       });
   };
 
-  /** Keeps redialling `peer` with backoff while it is not connected. */
-  private keepConnected(peer: NodeId, attempts: number): void {
+  /**
+   * Redials `peer` with backoff while it is not connected: for ever for a bootstrap peer or a voter, up to
+   * `maxRedialAttempts` dials for any other.
+   */
+  private keepConnected(peer: NodeId, level: number): void {
     this.dialTargets.add(peer);
-    this.redialer.schedule(peer, attempts);
+    this.redialer.schedule(peer, level);
+  }
+
+  /** Bootstrap peers and voters: the peers a cluster needs, however long they are away. */
+  private keepsForever(peer: NodeId): boolean {
+    return this.bootstrapPeers.has(peer) || this.voters?.has(peer) === true;
+  }
+
+  /** A peer that said it leaves is not redialled, unless the cluster needs it (it will come back). */
+  private forget(peer: NodeId): void {
+    if (this.keepsForever(peer)) return;
+    this.dialTargets.delete(peer);
+    this.redialer.cancel(peer);
   }
 
   /** One redial: nothing to do when the peer is connected; throws when the dial fails. */
@@ -861,6 +894,7 @@ export class Libp2pTransport implements Transport {
     }
     if (verdict.kind === 'leave') {
       this.peerLeft(context.remoteId);
+      this.forget(context.remoteId);
       return;
     }
     if (verdict.kind === 'peers') {

@@ -72,4 +72,11 @@ export interface Libp2pTransportStats {
    * discarded (the first bytes on each such stream also count one `dropped.unexpected`).
    */
   readonly unexpectedBytes: number;
+  /** Peers being redialled now (disconnected bootstrap peers, voters, and recently seen members). */
+  readonly redialsPending: number;
+  /**
+   * Times redialling a peer that is neither a bootstrap peer nor a voter stopped after `maxRedialAttempts`
+   * failed dials (it is redialled again only if it comes back by itself and disconnects again).
+   */
+  readonly redialsAbandoned: number;
 }

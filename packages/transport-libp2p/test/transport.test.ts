@@ -98,6 +98,7 @@ describe('options', () => {
       [{ clusterId: 'c', maxFrameSize: 10 }, 'maxFrameSize'],
       [{ clusterId: 'c', maxQueuedFrames: 1.5 }, 'maxQueuedFrames'],
       [{ clusterId: 'c', leaderAnnounceInterval: -1 }, 'leaderAnnounceInterval'],
+      [{ clusterId: 'c', maxRedialAttempts: -1 }, 'maxRedialAttempts'],
       [{ clusterId: 'c', mdns: 'yes' }, 'mdns'],
       [{ clusterId: 'c', allow: 'everyone' }, 'allow'],
       [{ clusterId: 'c', preSharedKey: new Uint8Array([1, 2, 3]) }, 'preSharedKey'],
@@ -577,6 +578,66 @@ describe('membership', () => {
     await eventually(() => !log.connected.has(id), 10_000, 'the raw peer to be reported left');
     expect(raw.getConnections().length).toBeGreaterThan(0);
     expect(transport.peers()).not.toContain(id);
+  });
+});
+
+describe('redialling', () => {
+  it('redials bootstrap peers and voters for ever, other peers maxRedialAttempts times, a leaver not at all', async () => {
+    const bootstrapPeer = later(testTransport());
+    await bootstrapPeer.start(new Recorder());
+    // `allow` sees every dial `a` makes: it counts them per peer.
+    const dials = new Map<string, number>();
+    const a = later(
+      testTransport({
+        bootstrap: bootstrapPeer.addresses(),
+        maxRedialAttempts: 3,
+        maxRedialDelay: 10,
+        allow: (peer) => {
+          dials.set(peer, (dials.get(peer) ?? 0) + 1);
+          return true;
+        },
+      }),
+    );
+    await a.open();
+    const [voter, passerBy, leaver] = [0, 1, 2].map(() =>
+      later(testTransport({ bootstrap: a.addresses() })),
+    ) as [Libp2pTransport, Libp2pTransport, Libp2pTransport];
+    await voter.open();
+    const aLog = new Recorder();
+    await a.start(aLog, { voters: [a.localId, voter.localId] });
+    for (const t of [voter, passerBy, leaver]) await t.start(new Recorder());
+    const others = [bootstrapPeer, voter, passerBy, leaver];
+    await eventually(
+      () => others.every((t) => a.peers().includes(t.localId)),
+      15_000,
+      'a to see the four others',
+    );
+    // The leaver stops: LEAVE, then its node stops. A message first, so that the LEAVE frame travels on a
+    // stream `a` already reads (it then arrives before the connection closes).
+    leaver.send({ type: 'timeout-now', cluster: 'test', from: leaver.localId, to: a.localId, term: 1 });
+    await eventually(() => aLog.messages.length === 1, 10_000, "the leaver's message");
+    dials.clear();
+    await leaver.stop();
+    await eventually(() => !a.peers().includes(leaver.localId), 10_000, 'the leaver to be gone');
+
+    // The others vanish without LEAVE (their nodes stop under their transports).
+    await Promise.all([bootstrapPeer, voter, passerBy].map((t) => t.node!.stop()));
+    await eventually(
+      () => a.stats().redialsAbandoned === 1,
+      15_000,
+      'a to give up on the passer-by',
+      () => ({ stats: a.stats(), dials: Object.fromEntries(dials) }),
+    );
+    expect(dials.get(passerBy.localId)).toBe(3);
+    await eventually(
+      () => (dials.get(bootstrapPeer.localId) ?? 0) > 6 && (dials.get(voter.localId) ?? 0) > 6,
+      15_000,
+      'the bootstrap peer and the voter to be redialled past the bound',
+    );
+    expect(a.stats()).toMatchObject({ redialsPending: 2, redialsAbandoned: 1 });
+    expect(dials.get(passerBy.localId)).toBe(3);
+    // Had the leaver been redialled, it would have been dialled, and given up on, by now.
+    expect(dials.get(leaver.localId) ?? 0).toBe(0);
   });
 });
 
