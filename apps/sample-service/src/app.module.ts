@@ -1,4 +1,4 @@
-import type { ElectionLogger } from '@baton/core';
+import { type ElectionLogger, resolveElectionOptions } from '@baton/core';
 import { LeaderModule, type LeaderModuleOptions } from '@baton/nestjs';
 import { LeaderHealthIndicator } from '@baton/nestjs/health';
 import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
@@ -15,6 +15,7 @@ import { LoopbackOnlyGuard } from './http/loopback.guard.js';
 import { StatusController } from './http/status.controller.js';
 import { LeadershipEvents } from './leadership/leadership-events.service.js';
 import { LeadershipLog } from './leadership/leadership-log.js';
+import { LeaseTracker } from './leadership/lease-tracker.js';
 
 /** Nest's logger in the shape Baton's runtime and transport log to. */
 function electionLogger(context: string): ElectionLogger {
@@ -28,42 +29,50 @@ function electionLogger(context: string): ElectionLogger {
 }
 
 /**
- * The election's options from the service's configuration.
+ * The election's options from the service's configuration. The service builds the libp2p transport itself
+ * (rather than passing `libp2p` options to the module) so that `leases` can observe the heartbeats.
  *
- * - `VOTERS`: the voter ids are known up front; the module builds the libp2p transport from `libp2p`.
- * - `EXPECT`: the voters are the first `EXPECT` nodes that find each other. That needs the transport
- *   before the election (`discoverVoters()`), so the service builds it and hands it over as `transport`.
+ * - `VOTERS`: the voter ids are known up front.
+ * - `EXPECT`: the voters are the first `EXPECT` nodes that find each other (`discoverVoters()`, on the
+ *   transport before the election starts).
  */
-export async function leaderOptions(config: ServiceConfig): Promise<LeaderModuleOptions> {
+export async function leaderOptions(
+  config: ServiceConfig,
+  leases: LeaseTracker,
+): Promise<LeaderModuleOptions> {
   const timings = {
     electionTimeoutMin: config.electionTimeoutMinMs,
     electionTimeoutMax: config.electionTimeoutMaxMs,
     heartbeatInterval: config.heartbeatIntervalMs,
     ...(config.handoverTimeoutMs === null ? {} : { handoverTimeoutMs: config.handoverTimeoutMs }),
   };
-  const libp2p = {
-    listen: [...config.listen],
-    bootstrap: [...config.bootstrap],
-    mdns: config.mdns,
-    ...(config.swarmKeyFile === null ? {} : { preSharedKey: config.swarmKeyFile }),
-  };
-  if (config.voters !== null) {
-    const { voters, addresses } = resolveVoters(config.voters, 'VOTERS');
-    // Voters named by multiaddr are dialled too.
-    libp2p.bootstrap.push(...addresses.map((address) => address.toString()));
-    return { clusterId: config.clusterId, voters, dataDir: config.dataDir, libp2p, ...timings };
-  }
+  const resolved = config.voters === null ? null : resolveVoters(config.voters, 'VOTERS');
   const transport = libp2pTransport({
     clusterId: config.clusterId,
     dataDir: config.dataDir,
     logger: electionLogger('Libp2pTransport'),
-    ...libp2p,
+    listen: [...config.listen],
+    // Voters named by multiaddr are dialled too.
+    bootstrap: [...config.bootstrap, ...(resolved?.addresses ?? []).map((address) => address.toString())],
+    mdns: config.mdns,
+    ...(config.swarmKeyFile === null ? {} : { preSharedKey: config.swarmKeyFile }),
   });
-  const logger = new Logger('Voters');
-  logger.log(`waiting for ${config.expect} nodes to find each other (EXPECT=${config.expect})`);
-  const voters = await transport.discoverVoters({ expect: config.expect ?? 1 });
-  logger.log(`voters: ${voters.join(', ')}`);
-  return { clusterId: config.clusterId, voters, dataDir: config.dataDir, transport, ...timings };
+  let voters: readonly string[];
+  if (resolved !== null) {
+    voters = resolved.voters;
+  } else {
+    const logger = new Logger('Voters');
+    logger.log(`waiting for ${config.expect} nodes to find each other (EXPECT=${config.expect})`);
+    voters = await transport.discoverVoters({ expect: config.expect ?? 1 });
+    logger.log(`voters: ${voters.join(', ')}`);
+  }
+  return {
+    clusterId: config.clusterId,
+    voters: [...voters],
+    dataDir: config.dataDir,
+    transport: config.leaseLog ? leases.wrap(transport) : transport,
+    ...timings,
+  };
 }
 
 /** The sample service: a fenced leader-only job, its status API and the dashboard. */
@@ -71,17 +80,25 @@ export async function leaderOptions(config: ServiceConfig): Promise<LeaderModule
 // biome-ignore lint/complexity/noStaticOnlyClass: a Nest module class with a dynamic-module factory
 export class AppModule {
   static forRoot(config: ServiceConfig): DynamicModule {
+    const { options } = resolveElectionOptions({
+      clusterId: config.clusterId,
+      electionTimeoutMin: config.electionTimeoutMinMs,
+      electionTimeoutMax: config.electionTimeoutMaxMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+    });
+    const leases = new LeaseTracker({ leaseDurationMs: options.leaseDurationMs });
     return {
       module: AppModule,
       global: true,
       imports: [
         ScheduleModule.forRoot(),
         TerminusModule,
-        LeaderModule.forRootAsync({ isGlobal: true, useFactory: () => leaderOptions(config) }),
+        LeaderModule.forRootAsync({ isGlobal: true, useFactory: () => leaderOptions(config, leases) }),
       ],
       controllers: [StatusController, HealthController, AdminController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
+        { provide: LeaseTracker, useValue: leases },
         LeadershipLog,
         LeadershipEvents,
         ClusterDirectory,

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       electionTimeoutMaxMs: 2000,
       heartbeatIntervalMs: 100,
       jobIntervalMs: 500,
+      leaseLog: true,
     });
     expect(config.dataDir).toMatch(/\.baton-data\/a$/);
   });
@@ -73,6 +74,7 @@ describe('loadConfig', () => {
         ELECTION_TIMEOUT_MIN_MS: '500',
         ELECTION_TIMEOUT_MAX_MS: '400',
         BOOTSTRAP: '/ip4/1.2.3.4/tcp/1',
+        LEASE_LOG: 'sometimes',
       }),
     ).toEqual([
       expect.stringMatching(/^NODE_NAME: /),
@@ -81,6 +83,7 @@ describe('loadConfig', () => {
       expect.stringMatching(/^MDNS: must be on\/off/),
       'VOTERS and EXPECT: give one of them, not both',
       expect.stringMatching(/^ELECTION_TIMEOUT_MAX_MS: must be greater than ELECTION_TIMEOUT_MIN_MS/),
+      expect.stringMatching(/^LEASE_LOG: must be on\/off/),
     ]);
     expect(problems({})).toEqual([expect.stringMatching(/^VOTERS or EXPECT: required/)]);
     expect(problems({ VOTERS: 'nope' })).toEqual([expect.stringMatching(/^VOTERS: .*not a peer id/)]);

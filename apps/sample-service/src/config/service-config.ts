@@ -35,8 +35,8 @@ export interface ServiceConfig {
   readonly heartbeatIntervalMs: number;
   /** How long a stopping leader waits for a successor (`HANDOVER_TIMEOUT_MS`); `null`: the library's default. */
   readonly handoverTimeoutMs: number | null;
-  /** How often the leader logs its lease end (`LEASE_LOG_INTERVAL_MS`, 0 = never). */
-  readonly leaseLogIntervalMs: number;
+  /** Log a `lease` record ahead of every heartbeat acknowledgement that can extend the lease (`LEASE_LOG`). */
+  readonly leaseLog: boolean;
   /** Shut down gracefully when stdin ends (`STOP_ON_STDIN_END`): the demo launcher's dead-man switch. */
   readonly stopOnStdinEnd: boolean;
 }
@@ -65,7 +65,6 @@ const DEFAULTS = {
   ELECTION_TIMEOUT_MIN_MS: 1000,
   ELECTION_TIMEOUT_MAX_MS: 2000,
   HEARTBEAT_INTERVAL_MS: 100,
-  LEASE_LOG_INTERVAL_MS: 25,
 } as const;
 
 const CLUSTER_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -238,7 +237,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   const handoverRaw = read.raw('HANDOVER_TIMEOUT_MS');
   const handoverTimeoutMs =
     handoverRaw === undefined ? null : read.integer('HANDOVER_TIMEOUT_MS', null, 1, 600_000);
-  const leaseLogIntervalMs = read.integer('LEASE_LOG_INTERVAL_MS', DEFAULTS.LEASE_LOG_INTERVAL_MS, 0, 60_000);
+  const leaseLog = read.boolean('LEASE_LOG', true);
   const stopOnStdinEnd = read.boolean('STOP_ON_STDIN_END', false);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
@@ -260,7 +259,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     electionTimeoutMaxMs,
     heartbeatIntervalMs,
     handoverTimeoutMs,
-    leaseLogIntervalMs,
+    leaseLog,
     stopOnStdinEnd,
   };
 }
