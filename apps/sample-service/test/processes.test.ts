@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadershipWindows, overlaps, type Record, type Window } from './support/leadership-windows.js';
-import { currentLeader, freePorts, Replica, SERVICE_MAIN, type Status, waitFor } from './support/replicas.js';
+import {
+  currentLeader,
+  firstEvents,
+  freePorts,
+  Replica,
+  SERVICE_MAIN,
+  type Status,
+  waitFor,
+} from './support/replicas.js';
 
 // Three replica processes of the built service on loopback, one shared SQLite file. The leader is killed
 // with SIGKILL, the next one stopped with SIGTERM (handover), the next one frozen with SIGSTOP and woken
@@ -17,6 +25,22 @@ const replicas: Replica[] = [];
 const ms = (ns: bigint) => Number(ns) / 1e6;
 
 type Leader = { replica: Replica; status: Status };
+
+/** What GET /health answers (Terminus, with Baton's indicator under `election`: inspect() and more). */
+interface HealthBody {
+  status: string;
+  info: {
+    election: {
+      status: string;
+      id: string;
+      leader: string | null;
+      term: number;
+      electionStatus: string;
+      peersConnected: string[];
+      leaseRemainingMs: number;
+    };
+  };
+}
 
 /** The leadership windows of one process, from what it has logged so far (none while one cannot be closed). */
 function windowsOf(records: readonly Record[], pid: number): Window[] {
@@ -84,6 +108,33 @@ describe('three replica processes', () => {
       250,
     );
     const first = await leaderWithWrites('a first leader', () => true);
+
+    // 0. The HTTP API of every replica, on the running cluster. In one term there is one leader, so a node
+    // that reports the first leader's term must name it; a later term means the cluster moved on meanwhile.
+    const sameLeader = (term: number, leaderId: string | null) =>
+      leaderId !== null &&
+      term >= first.status.term &&
+      (term > first.status.term || leaderId === first.replica.id);
+    for (const replica of replicas) {
+      // Terminus answers 503 while no leader is known (an election under way): wait for the 200.
+      const health = await waitFor(`GET ${replica.name}/health to answer 200`, async () => {
+        const response = await fetch(`${replica.url}/health`, { signal: AbortSignal.timeout(2_000) });
+        return response.status === 200 ? ((await response.json()) as HealthBody) : undefined;
+      });
+      const election = health.info.election;
+      expect(health.status).toBe('ok');
+      expect(election).toMatchObject({ status: 'up', id: replica.id, electionStatus: 'running' });
+      expect(Array.isArray(election.peersConnected)).toBe(true);
+      expect(typeof election.leaseRemainingMs).toBe('number');
+      expect(sameLeader(election.term, election.leader)).toBe(true);
+
+      // The SSE stream opens with the current leader (leader$ gives a new subscriber its value at once).
+      const [opening] = await firstEvents(`${replica.url}/events`, 1);
+      const state = opening!.data as { nodeName: string; leaderId: string | null; term: number };
+      expect(opening!.event).toBe('leader');
+      expect(state.nodeName).toBe(replica.name);
+      expect(sameLeader(state.term, state.leaderId)).toBe(true);
+    }
 
     // 1. A crash: SIGKILL. The others wait for its lease to lapse, then elect.
     first.replica.signal('SIGKILL');

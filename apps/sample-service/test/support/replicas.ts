@@ -159,3 +159,53 @@ export async function currentLeader(
   }
   return undefined;
 }
+
+/** One server-sent event, its data parsed as JSON. */
+export interface ServerSentEvent {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** Opens the SSE stream at `url`, returns its first `count` events and closes it (fails after `timeoutMs`). */
+export async function firstEvents(
+  url: string,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<ServerSentEvent[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new Error(`no ${count} events from ${url} within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  try {
+    const response = await fetch(url, {
+      signal: controller.signal,
+      headers: { accept: 'text/event-stream' },
+    });
+    if (!response.ok || response.body === null) throw new Error(`${url}: HTTP ${response.status}`);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const events: ServerSentEvent[] = [];
+    let buffer = '';
+    while (events.length < count) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`${url}: the stream ended after ${events.length} events`);
+      buffer += decoder.decode(value, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const lines = buffer.slice(0, end).split('\n');
+        buffer = buffer.slice(end + 2);
+        const field = (name: string) =>
+          lines
+            .filter((line) => line.startsWith(`${name}:`))
+            .map((line) => line.slice(name.length + 1).trimStart());
+        const data = field('data');
+        if (data.length > 0)
+          events.push({ event: field('event')[0] ?? 'message', data: JSON.parse(data.join('\n')) });
+      }
+    }
+    return events.slice(0, count);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
