@@ -77,6 +77,8 @@ export interface Libp2pTransportOptions {
   /**
    * How long a dial (connection and protocol negotiation) may take before it is abandoned, in ms. Every dial
    * Baton makes carries this timeout: a dial into a private network with the wrong key can hang otherwise.
+   * It also bounds how long an election stream that is full waits for its peer to read: longer, and the
+   * stream is aborted and reopened (`stats().streamsStalled`), so a peer that stops reading cannot stall it.
    * @default 2000
    */
   dialTimeout?: number;

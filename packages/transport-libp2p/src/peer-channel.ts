@@ -15,8 +15,12 @@ export interface PeerChannelHost {
    * `first` is true for the first such bytes on a stream.
    */
   unexpectedData(peer: string, bytes: number, first: boolean): void;
+  /** The peer did not read for `drainTimeout` ms: its stream was aborted, and will be reopened. */
+  stalled(peer: string): void;
   readonly maxQueuedFrames: number;
   readonly maxRedialDelay: number;
+  /** How long a full stream may wait for the peer to read, in ms, before it is aborted and reopened. */
+  readonly drainTimeout: number;
 }
 
 const FIRST_RETRY_MS = 25;
@@ -31,6 +35,9 @@ const FIRST_RETRY_MS = 25;
  *
  * The stream is write-only: whatever the peer writes back on it is read and discarded at once (and
  * reported), because libp2p buffers unread bytes and aborts the stream when its read buffer is full.
+ *
+ * A full stream waits at most `drainTimeout` for the peer to read: a peer that stops reading would otherwise
+ * stall the channel for good. The stream is then aborted (what it still held is lost) and reopened.
  */
 export class PeerChannel {
   private readonly queue: Uint8Array[] = [];
@@ -123,13 +130,14 @@ export class PeerChannel {
     while (this.queue.length > 0) {
       if (stream.writableNeedsDrain) {
         this.draining = true;
-        stream.onDrain().then(
+        stream.onDrain({ signal: AbortSignal.timeout(this.host.drainTimeout) }).then(
           () => {
             this.draining = false;
             this.pump();
           },
           () => {
             this.draining = false;
+            if (this.stream === stream && stream.status === 'open') this.host.stalled(this.peer);
             this.broken(stream);
           },
         );

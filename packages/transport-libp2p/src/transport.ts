@@ -174,6 +174,7 @@ export class Libp2pTransport implements Transport {
     duplicateBroadcasts: 0,
     unexpectedBytes: 0,
     redialsAbandoned: 0,
+    streamsStalled: 0,
   };
 
   constructor(options: Libp2pTransportOptions) {
@@ -482,6 +483,7 @@ export class Libp2pTransport implements Transport {
       dropped: { ...c.dropped },
       notSent: { ...c.notSent },
       streamsOpened: c.streamsOpened,
+      streamsStalled: c.streamsStalled,
       gossipPublished: c.gossipPublished,
       broadcastsDirect: c.broadcastsDirect,
       duplicateBroadcasts: c.duplicateBroadcasts,
@@ -835,8 +837,17 @@ export class Libp2pTransport implements Transport {
         if (first)
           this.drop('unexpected', `${from} writes on an election stream this node opened; discarded`);
       },
+      stalled: (to) => {
+        this.counters.streamsStalled++;
+        this.log?.(
+          '%s did not read its election stream for %d ms: reopening it',
+          to,
+          this.options.dialTimeout,
+        );
+      },
       maxQueuedFrames: this.options.maxQueuedFrames,
       maxRedialDelay: this.options.maxRedialDelay,
+      drainTimeout: this.options.dialTimeout,
     });
     this.channels.set(peer, channel);
     return channel;

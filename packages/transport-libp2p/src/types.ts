@@ -62,6 +62,11 @@ export interface Libp2pTransportStats {
   };
   /** Outbound election streams opened (first openings and reopenings). */
   readonly streamsOpened: number;
+  /**
+   * Outbound election streams aborted, and reopened, because the peer did not read what was written for
+   * `dialTimeout` ms (the stream stayed full).
+   */
+  readonly streamsStalled: number;
   readonly gossipPublished: number;
   /** Broadcast copies sent over direct streams (one per connected peer, or per `to` peer). */
   readonly broadcastsDirect: number;

@@ -13,7 +13,13 @@ class FakeStream extends EventTarget {
     this.sent.push([...data]);
     return true;
   }
-  async onDrain(): Promise<void> {}
+  /** Never drains by itself once `writableNeedsDrain` is set (a peer that stopped reading). */
+  onDrain(options?: { signal?: AbortSignal }): Promise<void> {
+    if (!this.writableNeedsDrain) return Promise.resolve();
+    return new Promise((_, reject) =>
+      options?.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true }),
+    );
+  }
   async close(): Promise<void> {
     this.status = 'closed';
   }
@@ -28,16 +34,19 @@ function host(open: () => Promise<FakeStream>, maxQueuedFrames = 4) {
   const dropped: string[] = [];
   const opened: string[] = [];
   const unexpected: { bytes: number; first: boolean }[] = [];
+  const stalled: string[] = [];
   const h: PeerChannelHost = {
     openStream: async () => (await open()) as unknown as Stream,
     greeting: () => new Uint8Array([0]),
     streamOpened: (peer) => opened.push(peer),
     frameDropped: (_peer, why) => dropped.push(why),
     unexpectedData: (_peer, bytes, first) => unexpected.push({ bytes, first }),
+    stalled: (peer) => stalled.push(peer),
     maxQueuedFrames,
     maxRedialDelay: 20,
+    drainTimeout: 30,
   };
-  return { h, dropped, opened, unexpected };
+  return { h, dropped, opened, unexpected, stalled };
 }
 
 describe('PeerChannel', () => {
@@ -129,6 +138,30 @@ describe('PeerChannel', () => {
       { bytes: 5, first: false },
     ]);
     expect(channel.isOpen).toBe(true);
+  });
+
+  it('aborts and reopens a stream whose peer stopped reading, and sends the queued frames on the new one', async () => {
+    const streams: FakeStream[] = [];
+    const { h, stalled } = host(async () => {
+      const stream = new FakeStream();
+      streams.push(stream);
+      return stream;
+    });
+    const channel = new PeerChannel('p', h);
+    channel.enqueue(new Uint8Array([1]));
+    await eventually(() => streams[0]?.sent.length === 2, 2000, 'the first frame');
+    // The peer stops reading: the stream is full.
+    streams[0]!.writableNeedsDrain = true;
+    channel.enqueue(new Uint8Array([2]));
+    channel.enqueue(new Uint8Array([3]));
+    await eventually(
+      () => streams[1]?.sent.some((frame) => frame[0] === 3) === true,
+      5000,
+      'the queued frames on a new stream',
+    );
+    expect(streams[0]!.status).toBe('aborted');
+    expect(streams[1]!.sent).toEqual([[0], [2], [3]]);
+    expect(stalled).toEqual(['p']);
   });
 
   it('a reset while a stream is opening does not install that stream', async () => {

@@ -335,6 +335,35 @@ describe('outbound election streams', () => {
   });
 });
 
+describe('a peer that stops reading', () => {
+  it('gets its stream aborted after dialTimeout and reopened, instead of stalling the channel', async () => {
+    const raw = await rawNode({ identify: identify() });
+    const transport = later(testTransport({ bootstrap: [raw.getMultiaddrs()[0]!], dialTimeout: 300 }));
+    const streams: Stream[] = [];
+    let received = 0;
+    await raw.handle(transport.protocol, (stream) => {
+      streams.push(stream);
+      // The first stream is never read: the muxer stops granting window, and the writer's stream fills.
+      if (streams.length === 1) stream.pause();
+      else stream.addEventListener('message', (event) => (received += event.data.byteLength));
+    });
+    const log = new Recorder();
+    await transport.start(log);
+    const rawId = raw.peerId.toString();
+    await eventually(() => log.connected.has(rawId), 10_000, 'the raw peer to join');
+    // More than yamux's initial window (256 KiB).
+    for (let i = 0; i < 8; i++) transport.broadcast(new Uint8Array(60_000), { to: [rawId] });
+    await eventually(
+      () => transport.stats().streamsStalled === 1 && transport.stats().streamsOpened === 2,
+      10_000,
+      'the stalled stream to be replaced',
+      () => ({ stats: transport.stats(), streams: streams.map((s) => s.status) }),
+    );
+    // The new stream carries the broadcasts that were still queued (those the full stream could not take).
+    await eventually(() => received > 3 * 60_000, 10_000, 'the queued broadcasts on the new stream');
+  });
+});
+
 describe('drops reach the election', () => {
   it("a dropped frame is counted in LeaderElection's inspect()", async () => {
     const transport = later(testTransport());
