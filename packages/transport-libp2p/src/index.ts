@@ -25,6 +25,7 @@ export {
 export { ExpectMismatchError, PeerKeyError } from './errors.js';
 export { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
 export { loadOrCreatePeerKey, PEER_KEY_FILE } from './identity.js';
+export { GOSSIP_ENVELOPE_MARGIN } from './node.js';
 export {
   type Libp2pTransportOptions,
   type ResolvedTransportOptions,

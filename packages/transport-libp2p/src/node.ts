@@ -32,6 +32,24 @@ export interface BatonNodeInit {
 }
 
 /**
+ * Bytes a gossipsub RPC may carry on top of one Baton gossip message of `maxFrameSize` bytes: the message's
+ * envelope (sender, sequence number, topic, signature, and the key of a key type the peer id does not
+ * embed: well under 1 KiB) and the control messages gossipsub piggybacks on it (IHAVE lists of message
+ * ids, about 46 bytes each; GRAFT and PRUNE with peer records). The node Baton creates accepts RPCs of up
+ * to `maxFrameSize + GOSSIP_ENVELOPE_MARGIN` bytes (gossipsub's `maxInboundDataLength`), so a broadcast that
+ * passes the sender's `maxFrameSize` check is not refused by its receivers. Give your own node at least as
+ * much.
+ *
+ * @example
+ * ```ts
+ * import { gossipsub } from '@libp2p/gossipsub';
+ * import { GOSSIP_ENVELOPE_MARGIN, TRANSPORT_DEFAULTS } from '@baton/transport-libp2p';
+ * const pubsub = gossipsub({ maxInboundDataLength: TRANSPORT_DEFAULTS.maxFrameSize + GOSSIP_ENVELOPE_MARGIN });
+ * ```
+ */
+export const GOSSIP_ENVELOPE_MARGIN = 65_536;
+
+/**
  * The mDNS service name of a cluster: nodes of other clusters (and other libp2p applications) on the same
  * network do not answer it, so Baton does not dial them.
  */
@@ -90,7 +108,8 @@ export async function createBatonNode(init: BatonNodeInit): Promise<Libp2p<Baton
         floodPublish: true,
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
-        maxInboundDataLength: init.maxFrameSize,
+        // The limit applies to the whole RPC, not to the payload that maxFrameSize bounds.
+        maxInboundDataLength: init.maxFrameSize + GOSSIP_ENVELOPE_MARGIN,
       }),
     },
   });

@@ -550,6 +550,27 @@ describe('gossip', () => {
     expect(strangerLog.broadcasts).toEqual([]);
   });
 
+  it('delivers a gossip broadcast of exactly maxFrameSize (the RPC around it is larger)', async () => {
+    const raw = await rawNode({
+      identify: identify(),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    });
+    const pubsub = raw.services.pubsub as GossipSub;
+    const maxFrameSize = 1024;
+    const member = later(testTransport({ bootstrap: [raw.getMultiaddrs()[0]!], maxFrameSize }));
+    const log = new Recorder();
+    await member.start(log);
+    pubsub.subscribe(member.topic);
+    await eventually(() => gossipReaches(raw, member.topic, member.localId), 10_000, 'gossip to the member');
+    let size = maxFrameSize;
+    while (encodeGossipBroadcast('test', new Uint8Array(size), 1).byteLength > maxFrameSize) size--;
+    const message = encodeGossipBroadcast('test', new Uint8Array(size).fill(7), 1);
+    expect(message.byteLength).toBe(maxFrameSize);
+    await pubsub.publish(member.topic, message);
+    await eventually(() => log.broadcasts.length === 1, 10_000, 'the broadcast');
+    expect(log.broadcasts[0]!.payload.byteLength).toBe(size);
+  });
+
   it('takes leader announcements from voters only once the voters are known, from members before', async () => {
     const raw = await rawNode({
       identify: identify(),
