@@ -219,9 +219,10 @@ function start(replica) {
     } else {
       say(`  ${replica.name} ${how}; restarting it in ${(restartDelay / 1000).toFixed(1)} s`);
     }
+    // Not unref()'d: when every replica is down, this timer is what keeps the launcher alive until the restart.
     setTimeout(() => {
       if (!stopping) start(replica);
-    }, restartDelay).unref();
+    }, restartDelay);
   });
 }
 
