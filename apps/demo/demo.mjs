@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nextRestart, restartPolicy } from './restart-backoff.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -25,7 +26,8 @@ const USAGE = `Usage: node apps/demo/demo.mjs [options]
   --data-dir <dir>      wiped at start; one directory per replica, the shared database, the logs
                         (default .baton-data/demo in the repository)
   --mdns                also find each other by mDNS (bootstrap addresses are always given)
-  --restart-delay <ms>  how long to wait before restarting a replica that exited (default 2000)
+  --restart-delay <ms>  how long to wait before restarting a replica that exited (default 2000); doubled
+                        for every further exit in a row within 10 s of coming up, up to 30 s
   --cluster-id <id>     (default baton-demo)
   -h, --help
 
@@ -73,7 +75,7 @@ if (values.help) {
 const replicas = integerOption(values, 'replicas', 3, 1, 9);
 const httpBase = integerOption(values, 'http-port', 7100, 1, 65_500);
 const p2pBase = integerOption(values, 'p2p-port', 7200, 1, 65_500);
-const restartDelay = integerOption(values, 'restart-delay', 2000, 0, 600_000);
+const restarts = restartPolicy(integerOption(values, 'restart-delay', 2000, 0, 600_000));
 const clusterId = values['cluster-id'] ?? 'baton-demo';
 const dataRoot = resolve(values['data-dir'] ?? join(repoRoot, '.baton-data', 'demo'));
 
@@ -111,6 +113,8 @@ const plan = Array.from({ length: replicas }, (_, index) => ({
   name: `node-${index + 1}`,
   httpPort: httpBase + index + 1,
   p2pPort: p2pBase + index + 1,
+  upAt: null, // performance.now() of its node-started record, in the current run
+  failures: 0, // exits in a row before a healthy run (see restart-backoff.mjs)
 }));
 for (const { httpPort, p2pPort } of plan) {
   for (const [port, option] of [
@@ -177,6 +181,7 @@ function onRecord(replica, record) {
     if (currentLeader === replica.name) currentLeader = null;
     say(`  ${replica.name} lost leadership of term ${record.term} (${record.reason})`);
   } else if (record.event === 'node-started') {
+    replica.upAt = performance.now();
     say(`  ${replica.name} is up: dashboard ${replica.url}`);
   }
 }
@@ -191,6 +196,7 @@ function start(replica) {
     detached: true,
   });
   children.set(replica.name, child);
+  replica.upAt = null;
   say(`  ${replica.name} started: pid ${child.pid}`);
   createInterface({ input: child.stdout }).on('line', (line) => {
     logFile.write(`${line}\n`);
@@ -214,15 +220,24 @@ function start(replica) {
     if (currentLeader === replica.name) currentLeader = null;
     const how = signal ? `exited on ${signal}` : `exited with code ${code}`;
     if (stopping) return;
-    if (code !== 0 && code !== null && errors.length > 0) {
+    const upForMs = replica.upAt === null ? null : performance.now() - replica.upAt;
+    const { failures, delayMs } = nextRestart(replica.failures, upForMs, restarts);
+    replica.failures = failures;
+    const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+    const why =
+      failures <= 1
+        ? ''
+        : ` (${failures} exits in a row, this one ${upForMs === null ? 'before it came up' : `${seconds(upForMs)} after it came up`}; ` +
+          `the wait doubles up to ${seconds(restarts.maxMs)} and starts over once it stays up ${seconds(restarts.healthyMs)})`;
+    const lastErrors = code !== 0 && code !== null && errors.length > 0;
+    if (lastErrors)
       say(`  ${replica.name} ${how}; last error output:\n      ${errors.slice(-5).join('\n      ')}`);
-    } else {
-      say(`  ${replica.name} ${how}; restarting it in ${(restartDelay / 1000).toFixed(1)} s`);
-    }
+    const what = lastErrors ? 'restarting it' : `${how}; restarting it`;
+    say(`  ${replica.name} ${what} in ${seconds(delayMs)}${why}`);
     // Not unref()'d: when every replica is down, this timer is what keeps the launcher alive until the restart.
     setTimeout(() => {
       if (!stopping) start(replica);
-    }, restartDelay);
+    }, delayMs);
   });
 }
 

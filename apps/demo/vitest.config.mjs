@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.mjs'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The files start replica processes and Chromium: one file at a time on a 2-core machine.
+    fileParallelism: false,
   },
 });
