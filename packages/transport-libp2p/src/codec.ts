@@ -58,9 +58,10 @@ export interface DroppedFrame {
  *
  * @example
  * ```ts
- * import { type FrameVerdict, decodeFrame } from '@baton/transport-libp2p';
- * const verdict: FrameVerdict = decodeFrame(bytes, context);
- * if (verdict.kind === 'election') console.log(verdict.message.type);
+ * import { type FrameVerdict, decodeFrame, encodeElectionMessage } from '@baton/transport-libp2p';
+ * const bytes = encodeElectionMessage({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 3, round: 7 });
+ * const verdict: FrameVerdict = decodeFrame(bytes, { clusterId: 'jobs', localId: 'b', remoteId: 'a' });
+ * if (verdict.kind === 'election') console.log(verdict.message.type); // 'heartbeat'
  * ```
  */
 export type FrameVerdict =
@@ -83,7 +84,10 @@ export type FrameVerdict =
  * @example
  * ```ts
  * import { type PeerAddresses, encodePeersFrame } from '@baton/transport-libp2p';
- * const peers: PeerAddresses[] = [{ id: '12D3KooW…', addrs: [address.bytes] }];
+ * import { multiaddr } from '@multiformats/multiaddr';
+ * const peers: PeerAddresses[] = [
+ *   { id: '12D3KooWMcHyiT8oV8F7QWMQgNU87mcNUacxCwQPBdsLvi9gXPxF', addrs: [multiaddr('/ip4/10.0.0.2/tcp/4001').bytes] },
+ * ];
  * encodePeersFrame({ cluster: 'jobs', from: 'a', to: 'b', peers });
  * ```
  */
@@ -97,9 +101,10 @@ export interface PeerAddresses {
  *
  * @example
  * ```ts
- * import { type GossipVerdict, decodeGossip } from '@baton/transport-libp2p';
+ * import { type GossipVerdict, decodeGossip, encodeGossipBroadcast } from '@baton/transport-libp2p';
+ * const data = encodeGossipBroadcast('jobs', new TextEncoder().encode('hello'), 1);
  * const verdict: GossipVerdict = decodeGossip(data, { clusterId: 'jobs', maxSize: 65536 });
- * if (verdict.kind === 'leader-announcement') console.log(verdict.term);
+ * if (verdict.kind === 'broadcast') console.log(new TextDecoder().decode(verdict.payload)); // 'hello'
  * ```
  */
 export type GossipVerdict =

@@ -69,7 +69,7 @@ export interface Libp2pTransportOptions {
   preSharedKey?: string | Uint8Array;
   /**
    * Directory for this node's key (`peer-key`, mode 0600) and the voter set formed by `discoverVoters`
-   * (`voters.json`). Without it the node gets a new peer id at every start, so it cannot be a voter across
+   * (`voters-<clusterId>.json`). Without it the node gets a new peer id at every start, so it cannot be a voter across
    * restarts (own node only). May be the same directory as `LeaderElection`'s `dataDir`.
    * @default undefined: an ephemeral identity
    */

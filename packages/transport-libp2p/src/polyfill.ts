@@ -7,9 +7,19 @@
  * @example
  * ```ts
  * import { ensurePromiseWithResolvers } from '@baton/transport-libp2p';
+ * import { noise } from '@libp2p/noise';
+ * import { tcp } from '@libp2p/tcp';
+ * import { yamux } from '@libp2p/yamux';
  * import { createLibp2p } from 'libp2p';
  * ensurePromiseWithResolvers();
- * const node = await createLibp2p({ ... });
+ * const node = await createLibp2p({
+ *   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+ *   transports: [tcp()],
+ *   connectionEncrypters: [noise()],
+ *   streamMuxers: [yamux()],
+ * });
+ * console.log(node.peerId.toString());
+ * await node.stop();
  * ```
  */
 export function ensurePromiseWithResolvers(): void {

@@ -8,8 +8,10 @@ import { generateKey, preSharedKey } from '@libp2p/pnet';
  *
  * @example
  * ```ts
- * import { loadPreSharedKey } from '@baton/transport-libp2p';
- * const psk = loadPreSharedKey('/etc/jobs/swarm.key');
+ * import { writeFileSync } from 'node:fs';
+ * import { createSwarmKey, loadPreSharedKey } from '@baton/transport-libp2p';
+ * writeFileSync('swarm.key', createSwarmKey(), { mode: 0o600 });
+ * const psk = loadPreSharedKey('swarm.key'); // the key's bytes, checked
  * ```
  */
 export function loadPreSharedKey(value: string | Uint8Array): Uint8Array {

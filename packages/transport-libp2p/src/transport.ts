@@ -200,14 +200,35 @@ export class Libp2pTransport implements Transport {
     });
   }
 
-  /** This node's peer id, its id in the election. Available once `open()` or `start()` resolved. */
+  /**
+   * This node's peer id, its id in the election. Available once `open()` or `start()` resolved.
+   *
+   * @example
+   * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs', dataDir: './data' });
+   * await transport.open();
+   * console.log(transport.localId); // e.g. '12D3KooWMPMattKf9oJvUPDeDLBuk77z7c3LfpGwSSiPH1bGn1ca', the same at every start with this dataDir
+   * ```
+   */
   get localId(): NodeId {
     if (this.id === null)
       throw new Error('libp2pTransport: localId is known once open() or start() has resolved');
     return this.id;
   }
 
-  /** The libp2p node (Baton's own or yours); `null` before `open()` and after `stop()`. */
+  /**
+   * The libp2p node (Baton's own or yours); `null` before `open()` and after `stop()`.
+   *
+   * @example
+   * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs' });
+   * console.log(transport.node); // null
+   * await transport.open();
+   * console.log(transport.node?.getConnections().length); // libp2p connections, of any protocol
+   * ```
+   */
   get node(): Libp2p | null {
     return this.libp2p;
   }
@@ -218,8 +239,10 @@ export class Libp2pTransport implements Transport {
    *
    * @example
    * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs', listen: ['/ip4/127.0.0.1/tcp/4001'] });
    * await transport.open();
-   * console.log(transport.addresses().map(String)); // ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…']
+   * console.log(transport.addresses().map(String)); // ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWMPMattKf9oJvUPDeDLBuk77z7c3LfpGwSSiPH1bGn1ca']
    * ```
    */
   addresses(): Multiaddr[] {
@@ -233,6 +256,8 @@ export class Libp2pTransport implements Transport {
    *
    * @example
    * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs' });
    * await transport.open({ signal: AbortSignal.timeout(10_000) });
    * console.log(transport.localId);
    * ```
@@ -344,6 +369,15 @@ export class Libp2pTransport implements Transport {
    * told each other's addresses) gossip is skipped: a gossip copy costs every receiver a signature check
    * (about 1 ms here) for nothing. With `to`, it goes over direct streams only. A payload whose frame would
    * exceed `maxFrameSize` is not sent (a warning is logged).
+   *
+   * @example
+   * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true });
+   * await transport.open();
+   * transport.broadcast(new TextEncoder().encode('config reloaded')); // every peer of the cluster
+   * transport.broadcast(new TextEncoder().encode('hello'), { to: transport.peers().slice(0, 1) }); // one peer
+   * ```
    */
   broadcast(payload: Uint8Array, options: { to?: readonly NodeId[] } = {}): void {
     if (this.state !== 'open') return;
@@ -387,6 +421,9 @@ export class Libp2pTransport implements Transport {
    *
    * @example
    * ```ts
+   * import { LeaderElection } from '@baton/core';
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const dataDir = './data';
    * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true, preSharedKey: './swarm.key', dataDir });
    * const voters = await transport.discoverVoters({ expect: 3, signal: AbortSignal.timeout(60_000) });
    * const election = new LeaderElection({ clusterId: 'jobs', transport, voters, dataDir });
@@ -444,6 +481,9 @@ export class Libp2pTransport implements Transport {
    *
    * @example
    * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true });
+   * await transport.open();
    * const off = transport.onLeaderAnnouncement(({ leader, term }) => console.log(`leader ${leader} in term ${term}`));
    * // later: off();
    * ```
@@ -458,6 +498,9 @@ export class Libp2pTransport implements Transport {
    *
    * @example
    * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true });
+   * await transport.open();
    * const latest = transport.leaderAnnouncement();
    * if (latest && performance.now() - latest.receivedAt < 3000) console.log(latest.leader);
    * ```
@@ -471,7 +514,10 @@ export class Libp2pTransport implements Transport {
    *
    * @example
    * ```ts
-   * console.log(transport.stats().dropped.invalid);
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs' });
+   * await transport.open();
+   * console.log(transport.stats().dropped.invalid); // 0
    * ```
    */
   stats(): Libp2pTransportStats {

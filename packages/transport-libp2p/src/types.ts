@@ -7,7 +7,9 @@ import type { DropReason, NodeId } from '@baton/core';
  *
  * @example
  * ```ts
- * import type { LeaderAnnouncement } from '@baton/transport-libp2p';
+ * import { type LeaderAnnouncement, libp2pTransport } from '@baton/transport-libp2p';
+ * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true });
+ * await transport.open();
  * transport.onLeaderAnnouncement((a: LeaderAnnouncement) => console.log(a.leader, a.term, a.receivedAt));
  * ```
  */
@@ -25,7 +27,8 @@ export interface LeaderAnnouncement {
  *
  * @example
  * ```ts
- * import type { DiscoverVotersOptions } from '@baton/transport-libp2p';
+ * import { type DiscoverVotersOptions, libp2pTransport } from '@baton/transport-libp2p';
+ * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true, dataDir: './data' });
  * const options: DiscoverVotersOptions = { expect: 3, signal: AbortSignal.timeout(60_000) };
  * const voters = await transport.discoverVoters(options);
  * ```
@@ -42,7 +45,9 @@ export interface DiscoverVotersOptions {
  *
  * @example
  * ```ts
- * import type { Libp2pTransportStats } from '@baton/transport-libp2p';
+ * import { type Libp2pTransportStats, libp2pTransport } from '@baton/transport-libp2p';
+ * const transport = libp2pTransport({ clusterId: 'jobs' });
+ * await transport.open();
  * const stats: Libp2pTransportStats = transport.stats();
  * console.log(stats.peers, stats.dropped.invalid, stats.notSent.unreachable);
  * ```

@@ -3,12 +3,16 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { isMultiaddr, type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 
 /**
- * A voter named by its peer id (`12D3KooW…`) or by a multiaddr that ends in `/p2p/<peer id>`.
+ * A voter named by its peer id (`12D3KooW…` for an Ed25519 key) or by a multiaddr that ends in
+ * `/p2p/<peer id>`. A node prints its id with `loadOrCreatePeerKey`, or `transport.localId` after `open()`.
  *
  * @example
  * ```ts
  * import type { VoterSpec } from '@baton/transport-libp2p';
- * const specs: VoterSpec[] = ['12D3KooWA…', '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWB…'];
+ * const specs: VoterSpec[] = [
+ *   '12D3KooWMPMattKf9oJvUPDeDLBuk77z7c3LfpGwSSiPH1bGn1ca',
+ *   '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWMcHyiT8oV8F7QWMQgNU87mcNUacxCwQPBdsLvi9gXPxF',
+ * ];
  * ```
  */
 export type VoterSpec = string | Multiaddr;
@@ -18,8 +22,16 @@ export type VoterSpec = string | Multiaddr;
  *
  * @example
  * ```ts
+ * import { generateKeyPair } from '@libp2p/crypto/keys';
+ * import { peerIdFromPrivateKey } from '@libp2p/peer-id';
  * import { type ResolvedVoters, resolveVoters } from '@baton/transport-libp2p';
- * const { voters, addresses }: ResolvedVoters = resolveVoters(specs);
+ * // Ids as Baton derives them (from each node's key in its dataDir, see loadOrCreatePeerKey).
+ * const [a, b] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+ * const { voters, addresses }: ResolvedVoters = resolveVoters([
+ *   peerIdFromPrivateKey(a).toString(),
+ *   `/ip4/10.0.0.2/tcp/4001/p2p/${peerIdFromPrivateKey(b).toString()}`,
+ * ]);
+ * console.log(voters.length, addresses.map(String)); // 2 ['/ip4/10.0.0.2/tcp/4001/p2p/12D3KooW…']
  * ```
  */
 export interface ResolvedVoters {
@@ -37,9 +49,9 @@ export interface ResolvedVoters {
  * ```ts
  * import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
  * const { voters, addresses } = resolveVoters([
- *   '/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWA…',
- *   '/dns4/jobs-2.internal/tcp/4001/p2p/12D3KooWB…',
- *   '12D3KooWC…', // found by mDNS
+ *   '/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWMPMattKf9oJvUPDeDLBuk77z7c3LfpGwSSiPH1bGn1ca',
+ *   '/dns4/jobs-2.internal/tcp/4001/p2p/12D3KooWMcHyiT8oV8F7QWMQgNU87mcNUacxCwQPBdsLvi9gXPxF',
+ *   '12D3KooWMmnLQ15XjwCXhbPoq6iY7midNp4D8T4yLbQB13GfPadZ', // found by mDNS
  * ]);
  * const transport = libp2pTransport({ clusterId: 'jobs', bootstrap: addresses, dataDir: './data' });
  * // new LeaderElection({ clusterId: 'jobs', transport, voters, dataDir: './data' })
