@@ -1,8 +1,9 @@
 /**
  * A CommonJS NestJS 11 application that loads the built @baton/nestjs (an ES module) with require(), as
  * Node 20.19+ allows. Three application contexts form a cluster on the in-memory network; the process
- * prints one `COMPAT_RESULT {...}` line and exits by itself (exit code 1 when a check failed). The optional
- * peers (@nestjs/terminus, @baton/transport-libp2p) are not installed here, as in most apps.
+ * prints one `COMPAT_RESULT {...}` line and exits by itself (exit code 1 when a check failed). It uses what
+ * Nest 11 apps pair Baton with: @nestjs/schedule 6 (a `@LeaderOnly()` `@Interval()` job) and @nestjs/terminus 11
+ * (`LeaderHealthIndicator` from `@baton/nestjs/health`). The optional @baton/transport-libp2p is not installed.
  */
 import 'reflect-metadata';
 import { MemoryStateStore } from '@baton/core';
@@ -14,8 +15,11 @@ import {
   type LeadershipHandle,
   OnBecomeLeader,
 } from '@baton/nestjs';
+import { LeaderHealthIndicator } from '@baton/nestjs/health';
 import { type INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Interval, ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
 
 @Injectable()
 class Jobs {
@@ -31,6 +35,15 @@ class Jobs {
   runOnLeaderOnly(): string {
     this.runs += 1;
     return 'ran';
+  }
+
+  /** The most requested use: a scheduled job that runs on the leader only. */
+  readonly tickTokens: number[] = [];
+
+  @Interval(20)
+  @LeaderOnly({ passFencingToken: true })
+  tick(handle: LeadershipHandle): void {
+    this.tickTokens.push(handle.fencingToken);
   }
 }
 
@@ -82,6 +95,8 @@ async function main(): Promise<void> {
       {
         module: AppModule,
         imports: [
+          ScheduleModule.forRoot(),
+          TerminusModule,
           LeaderModule.forRoot({
             clusterId: 'compat-nest11-cjs',
             voters: VOTERS,
@@ -89,7 +104,7 @@ async function main(): Promise<void> {
             store: new MemoryStateStore(),
           }),
         ],
-        providers: [Jobs],
+        providers: [Jobs, LeaderHealthIndicator],
       },
       { logger: ['error', 'warn'] },
     );
@@ -101,6 +116,10 @@ async function main(): Promise<void> {
   const leader = nodes.find((node) => leaderOf(node).isLeader())!;
   await waitFor('the @OnBecomeLeader() handler', () => leader.app.get(Jobs).fencingTokens.length > 0);
   const results = nodes.map((node) => node.app.get(Jobs).runOnLeaderOnly());
+  await waitFor('the leader-only @Interval() job', () => leader.app.get(Jobs).tickTokens.length >= 3);
+  const ticks = nodes.map((node) => node.app.get(Jobs).tickTokens.length);
+  const tickTokens = [...new Set(leader.app.get(Jobs).tickTokens)];
+  const health = await leader.app.get(LeaderHealthIndicator).isHealthy('election');
 
   // Close the leader first: it hands leadership over to one of the others.
   await leader.app.close();
@@ -119,13 +138,23 @@ async function main(): Promise<void> {
     leader: leader.id,
     fencingTokens: leader.app.get(Jobs).fencingTokens,
     leaderOnlyResults: results,
+    ticks,
+    tickTokens,
+    health: health.election,
+    scheduleVersion: require('@nestjs/schedule/package.json').version as string,
+    terminusVersion: require('@nestjs/terminus/package.json').version as string,
     successor,
     libp2pMissing,
   };
+  const leaderIndex = nodes.indexOf(leader);
   const ok =
     result.nestVersion.startsWith('11.') &&
     nestCommonCopies.length === 1 &&
     results.filter((value) => value === 'ran').length === 1 &&
+    ticks.every((count, index) => (index === leaderIndex ? count >= 3 : count === 0)) &&
+    tickTokens.length === 1 &&
+    tickTokens[0] === result.fencingTokens[0] &&
+    health.election.status === 'up' &&
     successor !== leader.id &&
     libp2pMissing === 'InvalidOptionError: libp2p';
   console.log(`COMPAT_RESULT ${JSON.stringify({ ok, ...result })}`);

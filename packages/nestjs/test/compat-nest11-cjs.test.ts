@@ -57,6 +57,13 @@ describe('a CommonJS NestJS 11 application', () => {
     });
     expect(result.nestCommonCopies).toHaveLength(1);
     expect(result.leaderOnlyResults.filter((value: unknown) => value === 'ran')).toHaveLength(1);
+    // @nestjs/schedule 6 and @nestjs/terminus 11, the Nest 11 lines: the @LeaderOnly() @Interval() job ran
+    // on the leader only, with its fencing token, and the health indicator reports the leader.
+    expect(result.scheduleVersion).toMatch(/^6\./);
+    expect(result.terminusVersion).toMatch(/^11\./);
+    expect(result.ticks.filter((count: number) => count > 0)).toHaveLength(1);
+    expect(result.tickTokens).toEqual(result.fencingTokens);
+    expect(result.health).toMatchObject({ status: 'up', leader: result.leader });
     expect(result.successor).not.toBe(result.leader);
     // The optional libp2p transport is not installed in the fixture: `libp2p` options name the problem.
     expect(result.libp2pMissing).toBe('InvalidOptionError: libp2p');
