@@ -17,13 +17,31 @@ import type {
   VoterConfig,
 } from './types.js';
 
-/** What an {@link ElectionMachine} starts from. */
+/**
+ * What an {@link ElectionMachine} starts from.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type ElectionMachineInit } from '@baton/core';
+ * const init: ElectionMachineInit = {
+ *   id: 'a',
+ *   options: { clusterId: 'jobs', voters: ['a', 'b', 'c'] },
+ *   state: { term: 3, votedFor: 'b', config: { version: 1, voters: ['a', 'b', 'c'] } }, // as loaded from disk
+ *   random: Math.random,
+ *   now: performance.now(),
+ * };
+ * console.log(new ElectionMachine(init).term); // 3
+ * ```
+ */
 export interface ElectionMachineInit {
   /** This node's id. */
   id: NodeId;
   /** The election options (checked; defaults filled in). */
   options: ElectionOptions;
-  /** The state loaded from stable storage, or `null`/absent on a node's very first start. */
+  /**
+   * The state loaded from stable storage, or `null`/absent on a node's very first start.
+   * @default null
+   */
   state?: PersistentState | null;
   /** Uniform random numbers in [0, 1); the only source of randomness (seed it for replayable runs). */
   random: () => number;

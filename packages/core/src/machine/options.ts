@@ -45,7 +45,17 @@ export interface ElectionOptions {
   clockDriftBound?: number;
 }
 
-/** Options with every default filled in, plus values derived from them. */
+/**
+ * Options with every default filled in, plus values derived from them: what
+ * {@link resolveElectionOptions} returns and `ElectionMachine#options` holds.
+ *
+ * @example
+ * ```ts
+ * import { type ResolvedElectionOptions, resolveElectionOptions } from '@baton/core';
+ * const resolved: ResolvedElectionOptions = resolveElectionOptions({ clusterId: 'jobs' }).options;
+ * console.log(resolved.heartbeatInterval, resolved.leaseDurationMs); // 50 135.71…
+ * ```
+ */
 export interface ResolvedElectionOptions {
   readonly clusterId: string;
   readonly electionTimeoutMin: number;
@@ -57,7 +67,16 @@ export interface ResolvedElectionOptions {
   readonly leaseDurationMs: number;
 }
 
-/** Defaults of {@link ElectionOptions}, as in the Go package. */
+/**
+ * Defaults of {@link ElectionOptions}, as in the Go package (milliseconds, and a relative clock-rate bound).
+ *
+ * @example
+ * ```ts
+ * import { ELECTION_DEFAULTS } from '@baton/core';
+ * console.log(ELECTION_DEFAULTS.electionTimeoutMin, ELECTION_DEFAULTS.electionTimeoutMax); // 150 300
+ * const relaxed = { clusterId: 'jobs', heartbeatInterval: ELECTION_DEFAULTS.heartbeatInterval * 4 };
+ * ```
+ */
 export const ELECTION_DEFAULTS = {
   electionTimeoutMin: 150,
   electionTimeoutMax: 300,

@@ -1,7 +1,16 @@
 import { ElectionStateError } from '../errors.js';
 import type { NodeId, PersistentState, VoterConfig } from './types.js';
 
-/** The version-1 voter configuration made from the `voters` option (version 0 when it is empty). */
+/**
+ * The version-1 voter configuration made from the `voters` option (version 0 when it is empty).
+ *
+ * @example
+ * ```ts
+ * import { configFromOptions } from '@baton/core';
+ * configFromOptions(['c', 'a', 'b']); // { version: 1, voters: ['a', 'b', 'c'] }
+ * configFromOptions([]); // { version: 0, voters: [] }
+ * ```
+ */
 export function configFromOptions(voters: readonly NodeId[]): VoterConfig {
   return voters.length === 0 ? { version: 0, voters: [] } : { version: 1, voters: [...voters].sort() };
 }

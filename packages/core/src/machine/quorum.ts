@@ -1,9 +1,26 @@
 import type { NodeId } from './types.js';
 
-/** The outcome of a vote count: won by a strict majority, lost once a majority can no longer be reached. */
+/**
+ * The outcome of a vote count: won by a strict majority, lost once a majority can no longer be reached.
+ *
+ * @example
+ * ```ts
+ * import { type VoteResult, voteResult } from '@baton/core';
+ * const result: VoteResult = voteResult(['a', 'b', 'c'], new Map([['b', false], ['c', false]]));
+ * console.log(result); // 'lost': two of three refused
+ * ```
+ */
 export type VoteResult = 'won' | 'lost' | 'pending';
 
-/** The number of voters that make a strict majority of `voterCount`. */
+/**
+ * The number of voters that make a strict majority of `voterCount`.
+ *
+ * @example
+ * ```ts
+ * import { majority } from '@baton/core';
+ * console.log(majority(3), majority(4), majority(5)); // 2 3 3
+ * ```
+ */
 export function majority(voterCount: number): number {
   return Math.floor(voterCount / 2) + 1;
 }

@@ -3,15 +3,40 @@
  * serialisable data: the machine never touches a clock, a socket, a disk or a random source.
  */
 
-/** A node's identity in the election (with libp2p, its peer id). */
+/**
+ * A node's identity in the election (with libp2p, its peer id).
+ *
+ * @example
+ * ```ts
+ * import type { NodeId } from '@baton/core';
+ * const voters: NodeId[] = ['node-a', 'node-b', 'node-c'];
+ * ```
+ */
 export type NodeId = string;
 
-/** The role a node plays in the election. An observer follows a leader but never votes or campaigns. */
+/**
+ * The role a node plays in the election. An observer follows a leader but never votes or campaigns.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type Role } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
+ * const role: Role = new ElectionMachine({ id: 'd', options, random: Math.random, now: 0 }).role;
+ * console.log(role); // 'observer': 'd' is not a voter
+ * ```
+ */
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'observer';
 
 /**
  * The voter configuration: which nodes vote, and a version that only grows. It is part of the persisted
  * state and compared at vote time, so that membership changes can be added without a redesign.
+ *
+ * @example
+ * ```ts
+ * import { type VoterConfig, configFromOptions } from '@baton/core';
+ * const config: VoterConfig = configFromOptions(['c', 'a', 'b']);
+ * console.log(config); // { version: 1, voters: ['a', 'b', 'c'] }
+ * ```
  */
 export interface VoterConfig {
   /** Grows by one with every change of the voter set; `0` means "no voters configured yet". */
@@ -23,6 +48,15 @@ export interface VoterConfig {
 /**
  * What a node must have on stable storage before it sends any message produced after the state changed.
  * Losing it (or rolling it back) lets a node vote twice in one term, which can elect two leaders.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore, type PersistentState } from '@baton/core';
+ * const state: PersistentState = { term: 4, votedFor: 'b', config: { version: 1, voters: ['a', 'b', 'c'] } };
+ * const store = new MemoryStateStore();
+ * await store.open();
+ * await store.save(state); // before any message that depends on it is sent
+ * ```
  */
 export interface PersistentState {
   /** The latest term this node has seen. Never decreases. Also the fencing token of that term's leader. */
@@ -33,7 +67,17 @@ export interface PersistentState {
   readonly config: VoterConfig;
 }
 
-/** Fields every election message carries. */
+/**
+ * Fields every election message carries.
+ *
+ * @example
+ * ```ts
+ * import type { ElectionMessage, MessageEnvelope } from '@baton/core';
+ * const route = (m: MessageEnvelope) => `${m.cluster}: ${m.from} -> ${m.to}, term ${m.term}`;
+ * const message: ElectionMessage = { type: 'timeout-now', cluster: 'jobs', from: 'a', to: 'b', term: 3 };
+ * console.log(route(message)); // 'jobs: a -> b, term 3'
+ * ```
+ */
 export interface MessageEnvelope {
   /** The cluster the message belongs to; a node drops messages for any other cluster. */
   readonly cluster: string;
@@ -43,19 +87,58 @@ export interface MessageEnvelope {
   readonly term: number;
 }
 
-/** Pre-vote request (Raft thesis 9.6): "would you vote for me in `term`?" Changes nobody's term. */
+/**
+ * Pre-vote request (Raft thesis 9.6): "would you vote for me in `term`?" Changes nobody's term.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type PreVoteRequest } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
+ * const b = new ElectionMachine({ id: 'b', options, random: Math.random, now: 0 });
+ * const request: PreVoteRequest = {
+ *   type: 'pre-vote', cluster: 'jobs', from: 'a', to: 'b', term: 1, configVersion: 1,
+ * };
+ * b.receive(request, 1_000); // past b's stickiness: it would vote
+ * console.log(b.ready().messages[0]); // { type: 'pre-vote-response', granted: true, term: 1, ... }
+ * ```
+ */
 export interface PreVoteRequest extends MessageEnvelope {
   readonly type: 'pre-vote';
   readonly configVersion: number;
 }
 
-/** Answer to a pre-vote. When granted, `term` echoes the request's term; when refused, it is the responder's. */
+/**
+ * Answer to a pre-vote. When granted, `term` echoes the request's term; when refused, it is the responder's.
+ *
+ * @example
+ * ```ts
+ * import type { ElectionMessage } from '@baton/core';
+ * const onMessage = (message: ElectionMessage) => {
+ *   if (message.type === 'pre-vote-response' && message.granted) console.log(`${message.from} would vote`);
+ * };
+ * onMessage({ type: 'pre-vote-response', cluster: 'jobs', from: 'b', to: 'a', term: 1, granted: true });
+ * ```
+ */
 export interface PreVoteResponse extends MessageEnvelope {
   readonly type: 'pre-vote-response';
   readonly granted: boolean;
 }
 
-/** Vote request of a candidate in `term`. */
+/**
+ * Vote request of a candidate in `term`.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type VoteRequest } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
+ * const b = new ElectionMachine({ id: 'b', options, random: Math.random, now: 0 });
+ * const request: VoteRequest = {
+ *   type: 'vote', cluster: 'jobs', from: 'a', to: 'b', term: 1, configVersion: 1, transfer: false,
+ * };
+ * b.receive(request, 1_000);
+ * console.log(b.votedFor, b.ready().persist); // 'a', then persist the vote before sending the response
+ * ```
+ */
 export interface VoteRequest extends MessageEnvelope {
   readonly type: 'vote';
   readonly configVersion: number;
@@ -63,31 +146,88 @@ export interface VoteRequest extends MessageEnvelope {
   readonly transfer: boolean;
 }
 
-/** Answer to a vote request. */
+/**
+ * Answer to a vote request.
+ *
+ * @example
+ * ```ts
+ * import type { VoteResponse } from '@baton/core';
+ * const response: VoteResponse = {
+ *   type: 'vote-response', cluster: 'jobs', from: 'b', to: 'a', term: 1, granted: true,
+ * };
+ * console.log(response.granted ? `${response.from} voted for ${response.to}` : 'refused');
+ * ```
+ */
 export interface VoteResponse extends MessageEnvelope {
   readonly type: 'vote-response';
   readonly granted: boolean;
 }
 
-/** The leader's heartbeat. `round` numbers the leader's heartbeat rounds within its term. */
+/**
+ * The leader's heartbeat. `round` numbers the leader's heartbeat rounds within its term.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type Heartbeat } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
+ * const b = new ElectionMachine({ id: 'b', options, random: Math.random, now: 0 });
+ * const heartbeat: Heartbeat = { type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 1, round: 1 };
+ * b.receive(heartbeat, 10);
+ * console.log(b.leader, b.term); // 'a' 1
+ * ```
+ */
 export interface Heartbeat extends MessageEnvelope {
   readonly type: 'heartbeat';
   readonly round: number;
 }
 
-/** A follower's acknowledgement of a heartbeat round; `ok: false` tells a stale leader about a newer term. */
+/**
+ * A follower's acknowledgement of a heartbeat round; `ok: false` tells a stale leader about a newer term.
+ *
+ * @example
+ * ```ts
+ * import type { HeartbeatResponse } from '@baton/core';
+ * const ack: HeartbeatResponse = {
+ *   type: 'heartbeat-response', cluster: 'jobs', from: 'b', to: 'a', term: 1, round: 1, ok: true,
+ * };
+ * console.log(ack.ok ? `${ack.from} acknowledged round ${ack.round}` : 'a newer term exists');
+ * ```
+ */
 export interface HeartbeatResponse extends MessageEnvelope {
   readonly type: 'heartbeat-response';
   readonly round: number;
   readonly ok: boolean;
 }
 
-/** Leadership transfer: the leader (which has already given up its lease) asks `to` to campaign at once. */
+/**
+ * Leadership transfer: the leader (which has already given up its lease) asks `to` to campaign at once.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type TimeoutNow } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
+ * const b = new ElectionMachine({ id: 'b', options, random: Math.random, now: 0 });
+ * const timeoutNow: TimeoutNow = { type: 'timeout-now', cluster: 'jobs', from: 'a', to: 'b', term: 0 };
+ * b.receive(timeoutNow, 10);
+ * console.log(b.role, b.term); // 'candidate' 1: b campaigns at once, stickiness or not
+ * ```
+ */
 export interface TimeoutNow extends MessageEnvelope {
   readonly type: 'timeout-now';
 }
 
-/** Every message of the election protocol. */
+/**
+ * Every message of the election protocol: what {@link ElectionMachine.ready} hands out to send, and what a
+ * transport delivers to `receive`. Narrow it on `type`.
+ *
+ * @example
+ * ```ts
+ * import type { ElectionMessage } from '@baton/core';
+ * const describe = (m: ElectionMessage) =>
+ *   m.type === 'heartbeat' ? `heartbeat round ${m.round}` : `${m.type} in term ${m.term}`;
+ * console.log(describe({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 2, round: 7 }));
+ * ```
+ */
 export type ElectionMessage =
   | PreVoteRequest
   | PreVoteResponse
@@ -97,10 +237,28 @@ export type ElectionMessage =
   | HeartbeatResponse
   | TimeoutNow;
 
-/** The `type` of an election message. */
+/**
+ * The `type` of an election message.
+ *
+ * @example
+ * ```ts
+ * import type { ElectionMessageType } from '@baton/core';
+ * const fromLeader: ElectionMessageType[] = ['heartbeat', 'timeout-now'];
+ * ```
+ */
 export type ElectionMessageType = ElectionMessage['type'];
 
-/** Every message type, for decoders that must reject unknown ones. */
+/**
+ * Every message type, for decoders that must reject unknown ones.
+ *
+ * @example
+ * ```ts
+ * import { ELECTION_MESSAGE_TYPES, type ElectionMessageType } from '@baton/core';
+ * const isMessageType = (type: unknown): type is ElectionMessageType =>
+ *   (ELECTION_MESSAGE_TYPES as readonly unknown[]).includes(type);
+ * console.log(isMessageType('heartbeat'), isMessageType('append-entries')); // true false
+ * ```
+ */
 export const ELECTION_MESSAGE_TYPES: readonly ElectionMessageType[] = [
   'pre-vote',
   'pre-vote-response',
@@ -111,10 +269,35 @@ export const ELECTION_MESSAGE_TYPES: readonly ElectionMessageType[] = [
   'timeout-now',
 ];
 
-/** Why a leadership (a held lease) ended. */
+/**
+ * Why a leadership (a held lease) ended.
+ *
+ * @example
+ * ```ts
+ * import type { ElectionEvent, LeadershipEndReason } from '@baton/core';
+ * const voluntary: LeadershipEndReason[] = ['step-down', 'transfer', 'stopped'];
+ * const onEvent = (event: ElectionEvent) => {
+ *   if (event.type !== 'leadership-lost' || voluntary.includes(event.reason)) return;
+ *   console.warn(`term ${event.term} ended involuntarily: ${event.reason}`);
+ * };
+ * ```
+ */
 export type LeadershipEndReason = 'lease-lapsed' | 'step-down' | 'transfer' | 'higher-term' | 'stopped';
 
-/** Something that happened inside the machine, reported after the state it depends on is persisted. */
+/**
+ * Something that happened inside the machine, reported after the state it depends on is persisted.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a'] };
+ * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
+ * machine.advance(0);
+ * for (const event of machine.ready().events) {
+ *   if (event.type === 'became-leader') console.log(`leader of term ${event.term} at ${event.at}`);
+ * }
+ * ```
+ */
 export type ElectionEvent =
   /** This node holds a lease for the first time in `term`; `term` is the fencing token. */
   | { readonly type: 'became-leader'; readonly term: number; readonly at: number }
@@ -139,7 +322,15 @@ export type ElectionEvent =
   /** The role changed (finer-grained than became-leader / became-follower; for logs and inspection). */
   | { readonly type: 'role-changed'; readonly from: Role; readonly to: Role; readonly term: number };
 
-/** The `type` of an election event. */
+/**
+ * The `type` of an election event.
+ *
+ * @example
+ * ```ts
+ * import type { ElectionEventType } from '@baton/core';
+ * const logged: ElectionEventType[] = ['became-leader', 'leadership-lost', 'term-changed'];
+ * ```
+ */
 export type ElectionEventType = ElectionEvent['type'];
 
 /**
@@ -148,6 +339,19 @@ export type ElectionEventType = ElectionEvent['type'];
  * The order is a contract: write `persist` (when not null) to stable storage and wait for it, then send
  * `messages`, then publish `events`. "It would be incorrect to publish a vote in an election before that
  * vote has been synced to stable storage locally" (etcd raft).
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, MemoryStateStore, type Ready } from '@baton/core';
+ * const store = new MemoryStateStore();
+ * await store.open();
+ * const options = { clusterId: 'jobs', voters: ['a'] };
+ * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
+ * machine.advance(0);
+ * const ready: Ready = machine.ready();
+ * if (ready.persist) await store.save(ready.persist); // first
+ * console.log(ready.messages.length, ready.events.map((e) => e.type)); // then send, then publish
+ * ```
  */
 export interface Ready {
   readonly persist: PersistentState | null;
@@ -155,7 +359,19 @@ export interface Ready {
   readonly events: readonly ElectionEvent[];
 }
 
-/** Why a message was dropped; counted in the inspect snapshot. */
+/**
+ * Why a message was dropped; counted in the inspect snapshot.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type DropReason } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a', 'b'] };
+ * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
+ * const reason: DropReason = 'invalid'; // e.g. a transport could not decode a frame
+ * machine.countDropped(reason);
+ * console.log(machine.inspect(0).counters.messagesDropped.invalid); // 1
+ * ```
+ */
 export type DropReason =
   | 'wrong-cluster'
   | 'misaddressed'
@@ -165,7 +381,19 @@ export type DropReason =
   | 'unexpected'
   | 'invalid';
 
-/** Counters in the inspect snapshot. */
+/**
+ * Counters in the inspect snapshot.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type ElectionCounters } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a'] };
+ * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
+ * machine.advance(0);
+ * const counters: ElectionCounters = machine.inspect(0).counters;
+ * console.log(counters.electionsStarted, counters.electionsWon); // 1 1
+ * ```
+ */
 export interface ElectionCounters {
   readonly electionsStarted: number;
   readonly electionsWon: number;
@@ -178,7 +406,18 @@ export interface ElectionCounters {
   readonly messagesDropped: Readonly<Record<DropReason, number>>;
 }
 
-/** A point-in-time view of one node, for logs, health checks and dashboards. */
+/**
+ * A point-in-time view of one node, for logs, health checks and dashboards.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type InspectSnapshot } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
+ * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
+ * const snapshot: InspectSnapshot = machine.inspect(0);
+ * console.log(snapshot.role, snapshot.term, snapshot.lastContactMs); // 'follower' 0 { b: null, c: null }
+ * ```
+ */
 export interface InspectSnapshot {
   readonly id: NodeId;
   readonly clusterId: string;
