@@ -18,8 +18,13 @@ import { ElectionWaitError, type WaitOptions, Waits } from './waits.js';
  *
  * @example
  * ```ts
- * import { LEADER_ELECTION_EVENTS } from '@baton/core';
+ * import { LEADER_ELECTION_EVENTS, LeaderElection, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const store = new MemoryStateStore();
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
  * for (const event of LEADER_ELECTION_EVENTS) election.on(event, (value) => console.log(event, value));
+ * await election.start(); // 'leader-changed' { leader: 'a', previous: null, term: 1 }, ...
  * ```
  */
 export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
@@ -43,15 +48,14 @@ export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
  *
  * @example
  * ```ts
- * import { LeaderElection } from '@baton/core';
- * const election = new LeaderElection({
- *   clusterId: 'jobs',
- *   voters: ['node-a', 'node-b', 'node-c'],
- *   transport, // e.g. libp2pTransport(...) from @baton/transport-libp2p
- *   dataDir: '/var/lib/jobs/baton',
- * });
- * election.on('became-leader', async ({ fencingToken, signal }) => {
- *   while (!signal.aborted) await runScheduledJobs({ fencingToken, signal });
+ * import { LeaderElection, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a'); // libp2pTransport(...) in production
+ * const store = new MemoryStateStore(); // in production, `dataDir: '/var/lib/jobs/baton'` instead
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
+ * election.on('became-leader', ({ fencingToken, signal }) => {
+ *   const timer = setInterval(() => console.log('scheduled jobs, fencing token', fencingToken), 1_000);
+ *   signal.addEventListener('abort', () => clearInterval(timer)); // leadership ended: stop at once
  * });
  * await election.start();
  * process.on('SIGTERM', () => election.stop()); // hands leadership over before leaving

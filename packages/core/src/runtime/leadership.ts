@@ -6,7 +6,15 @@ import type { LeadershipHandle } from './types.js';
  *
  * @example
  * ```ts
- * election.on('leadership-lost', ({ term, reason }) => console.warn(`lost term ${term}: ${reason}`));
+ * import { type LeadershipLossReason, LeaderElection, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const store = new MemoryStateStore();
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
+ * const involuntary: LeadershipLossReason[] = ['lease-lapsed', 'higher-term', 'event-loop-stall'];
+ * election.on('leadership-lost', ({ term, reason }) => {
+ *   if (involuntary.includes(reason)) console.warn(`lost term ${term}: ${reason}`);
+ * });
  * ```
  */
 export type LeadershipLossReason = LeadershipEndReason | 'event-loop-stall';
@@ -16,13 +24,17 @@ export type LeadershipLossReason = LeadershipEndReason | 'event-loop-stall';
  *
  * @example
  * ```ts
- * import { LeadershipLostError } from '@baton/core';
- * election.on('became-leader', ({ signal }) => {
- *   signal.addEventListener('abort', () => {
- *     const error = signal.reason as LeadershipLostError;
- *     console.log(error.reason, error.term); // e.g. 'transfer', 7
- *   });
+ * import { LeaderElection, LeadershipLostError, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const store = new MemoryStateStore();
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
+ * await election.start();
+ * const { signal } = await election.whenLeader();
+ * signal.addEventListener('abort', () => {
+ *   if (signal.reason instanceof LeadershipLostError) console.log(signal.reason.reason, signal.reason.term);
  * });
+ * await election.stop(); // 'stopped' 1
  * ```
  */
 export class LeadershipLostError extends Error {

@@ -5,8 +5,11 @@ import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
  *
  * @example
  * ```ts
- * const stall = election.inspect().eventLoop.lastStall;
- * if (stall) console.log(`blocked ${stall.durationMs} ms, noticed by ${stall.source}`);
+ * import { EventLoopMonitor, type EventLoopStall } from '@baton/core';
+ * const onStall = (stall: EventLoopStall) => console.log(`blocked ${stall.durationMs} ms (${stall.source})`);
+ * const monitor = new EventLoopMonitor({ thresholdMs: 20, onStall });
+ * monitor.observe(100, 150, 'check'); // 'blocked 50 ms (check)'
+ * // a LeaderElection reports its last one in inspect().eventLoop.lastStall
  * ```
  */
 export interface EventLoopStall {
@@ -26,8 +29,14 @@ export interface EventLoopStall {
  *
  * @example
  * ```ts
- * const delay = election.inspect().eventLoop.delay; // null with a virtual clock
- * console.log(delay?.p99);
+ * import { type EventLoopDelay, EventLoopMonitor } from '@baton/core';
+ * const monitor = new EventLoopMonitor({ thresholdMs: 100, onStall: () => {}, histogramResolutionMs: 10 });
+ * monitor.enableHistogram();
+ * setTimeout(() => {
+ *   const delay: EventLoopDelay | null = monitor.delay(); // LeaderElection: inspect().eventLoop.delay
+ *   console.log(delay?.p50, delay?.p99, delay?.max);
+ *   monitor.disableHistogram();
+ * }, 200);
  * ```
  */
 export interface EventLoopDelay {
@@ -53,6 +62,7 @@ export interface EventLoopMonitorInit {
   /**
    * Keep a `perf_hooks.monitorEventLoopDelay` histogram for `inspect()` (real time only), sampling every
    * this many milliseconds (rounded up to a whole millisecond) while enabled. Omit for no histogram.
+   * @default undefined (no histogram)
    */
   histogramResolutionMs?: number;
 }

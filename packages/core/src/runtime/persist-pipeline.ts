@@ -6,15 +6,20 @@ import type { StateStore } from '../storage/types.js';
  *
  * @example
  * ```ts
- * import type { PersistPipelineInit } from '@baton/core';
+ * import { ElectionMachine, MemoryStateStore, PersistPipeline, type PersistPipelineInit } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a'] };
+ * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
  * const init: PersistPipelineInit = {
- *   store, currentState: () => machine.persistentState,
- *   onCommitted: (ready) => ready.messages.forEach((m) => transport.send(m)),
- *   onFailed: (error) => console.error('save failed', error),
+ *   store: new MemoryStateStore(), // opened by the owner before the first submit
+ *   currentState: () => machine.persistentState,
+ *   onCommitted: (ready) => console.log('send', ready.messages, 'then publish', ready.events),
+ *   onFailed: (error) => console.error('save failed: the batch is dropped', error),
  * };
+ * const pipeline = new PersistPipeline(init);
  * ```
  */
 export interface PersistPipelineInit {
+  /** Where each batch's state is saved, before its messages go out. */
   store: StateStore;
   /** The machine's current persistent state: what a retry after a failed save writes. */
   currentState: () => PersistentState;

@@ -6,7 +6,15 @@ import type { EventLoopDelay, EventLoopStall } from './loop-monitor.js';
  *
  * @example
  * ```ts
+ * import { LeaderElection, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const store = new MemoryStateStore();
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
+ * console.log(election.status); // 'idle'
+ * await election.start();
  * if (election.status === 'running') console.log(election.inspect().role);
+ * await election.stop();
  * ```
  */
 export type ElectionStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -16,8 +24,16 @@ export type ElectionStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'sto
  *
  * @example
  * ```ts
- * const { role, term, leaseRemainingMs, eventLoop, persistence } = election.inspect();
+ * import { LeaderElection, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const store = new MemoryStateStore();
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
+ * await election.start();
+ * const { role, term, eventLoop, persistence } = election.inspect();
  * if (persistence.degraded) console.warn('the state store is failing');
+ * console.log(role, term, eventLoop.stalls);
+ * await election.stop();
  * ```
  */
 export interface LeaderElectionSnapshot extends InspectSnapshot {

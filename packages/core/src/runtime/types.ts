@@ -4,7 +4,19 @@ import type { StateStore } from '../storage/types.js';
 import type { Transport } from '../transport/types.js';
 import type { TimeProvider } from './time-provider.js';
 
-/** Where the runtime writes what it has to say. Compatible with `console` and most loggers. */
+/**
+ * Where the runtime writes what it has to say. Compatible with `console` and most loggers.
+ *
+ * @example
+ * ```ts
+ * import type { ElectionLogger } from '@baton/core';
+ * const plain: ElectionLogger = console; // works as is
+ * const line = (level: string) => (message: string, context?: Record<string, unknown>) =>
+ *   console.log(JSON.stringify({ level, message, ...context }));
+ * const logger: ElectionLogger = { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
+ * logger.warn('slow save', { ms: 120 }); // {"level":"warn","message":"slow save","ms":120}
+ * ```
+ */
 export interface ElectionLogger {
   debug(message: string, context?: Record<string, unknown>): void;
   info(message: string, context?: Record<string, unknown>): void;
@@ -12,18 +24,44 @@ export interface ElectionLogger {
   error(message: string, context?: Record<string, unknown>): void;
 }
 
-/** Options of a {@link LeaderElection}: the election's options plus what drives it. */
+/**
+ * Options of a {@link LeaderElection}: the election's options ({@link ElectionOptions}) plus what drives it.
+ *
+ * @example
+ * ```ts
+ * import { LeaderElection, type LeaderElectionOptions, MemoryStateStore, consoleLogger } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const options: LeaderElectionOptions = {
+ *   clusterId: 'jobs',
+ *   voters: ['a', 'b', 'c'],
+ *   transport: new MemoryNetwork().transport('a'), // libp2pTransport(...) in production
+ *   store: new MemoryStateStore(), // dataDir: '/var/lib/jobs/baton' in production
+ *   logger: consoleLogger('info'),
+ * };
+ * const election = new LeaderElection(options);
+ * ```
+ */
 export interface LeaderElectionOptions extends ElectionOptions {
-  /** How this node reaches its peers. */
+  /**
+   * How this node reaches its peers: `libp2pTransport(...)` of `@baton/transport-libp2p` in production,
+   * `MemoryNetwork#transport(id)` of `@baton/core/testing` in tests. Required.
+   */
   transport: Transport;
   /**
    * Where term and vote are persisted. Give a `FileStateStore` in production; `MemoryStateStore` is for
-   * tests only (a restarted node forgets its vote). Either `store` or `dataDir` is required.
+   * tests only (a restarted node forgets its vote). Either `store` or `dataDir` is required, not both.
+   * @default `new FileStateStore(dataDir)` when `dataDir` is given
    */
   store?: StateStore;
-  /** Shorthand for `store: new FileStateStore(dataDir)`. */
+  /**
+   * Shorthand for `store: new FileStateStore(dataDir)`: a directory of this node's own, where its term and
+   * vote survive restarts. Either `store` or `dataDir` is required, not both.
+   */
   dataDir?: string;
-  /** @default a logger that prints warnings and errors to the console */
+  /**
+   * Where the runtime logs.
+   * @default `consoleLogger('warn')`: warnings and errors, to the console
+   */
   logger?: ElectionLogger;
   /**
    * Step down when a `became-leader` handler throws or rejects (as the Go package does).
@@ -46,7 +84,10 @@ export interface LeaderElectionOptions extends ElectionOptions {
    * default timings), at least 10 ms (see `defaultMaxEventLoopStallMs`)
    */
   maxEventLoopStallMs?: number;
-  /** Random numbers in [0, 1) for election timeouts. @default Math.random */
+  /**
+   * Random numbers in [0, 1) for election timeouts.
+   * @default Math.random
+   */
   random?: () => number;
   /**
    * The clock, timers and task queue the runtime uses. Added with the runtime so that tests, simulations and
@@ -62,9 +103,16 @@ export interface LeaderElectionOptions extends ElectionOptions {
  *
  * @example
  * ```ts
- * election.on('became-leader', async ({ fencingToken, signal }) => {
- *   while (!signal.aborted) await runJob({ fencingToken, signal });
+ * import { LeaderElection, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const store = new MemoryStateStore();
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
+ * election.on('became-leader', ({ fencingToken, signal }) => {
+ *   const timer = setInterval(() => console.log('job run with fencing token', fencingToken), 1_000);
+ *   signal.addEventListener('abort', () => clearInterval(timer)); // leadership ended: stop the job
  * });
+ * await election.start();
  * ```
  */
 export interface LeadershipHandle {
@@ -78,13 +126,45 @@ export interface LeadershipHandle {
   readonly signal: AbortSignal;
 }
 
-/** An application message sent with `broadcast()` by another node. */
+/**
+ * An application message sent with `broadcast()` by another node.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterMessage, LeaderElection, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const network = new MemoryNetwork();
+ * const node = (id: string, store = new MemoryStateStore()) =>
+ *   new LeaderElection({ clusterId: 'jobs', voters: ['a', 'b'], transport: network.transport(id), store });
+ * const a = node('a');
+ * const b = node('b');
+ * b.on('message', ({ from, payload }: ClusterMessage) => console.log(from, payload)); // 'a' { reload: true }
+ * await Promise.all([a.start(), b.start()]);
+ * a.broadcast({ reload: true });
+ * ```
+ */
 export interface ClusterMessage {
   readonly from: NodeId;
   readonly payload: unknown;
 }
 
-/** The events of a {@link LeaderElection}, each with the argument its handlers receive. */
+/**
+ * The events of a {@link LeaderElection}, each with the argument its handlers receive.
+ *
+ * @example
+ * ```ts
+ * import { LeaderElection, type LeaderElectionEvents, MemoryStateStore } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const store = new MemoryStateStore();
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
+ * const log = ({ leader, term }: LeaderElectionEvents['leader-changed']) => console.log(term, leader);
+ * election.on('leader-changed', log); // 1 'a', then 1 null at stop()
+ * await election.start();
+ * await election.whenLeader();
+ * await election.stop();
+ * ```
+ */
 export interface LeaderElectionEvents {
   'became-leader': LeadershipHandle;
   'became-follower': { readonly leader: NodeId | null; readonly term: number };

@@ -5,12 +5,20 @@ import type { TimeProvider, TimerHandle } from './time-provider.js';
  *
  * @example
  * ```ts
- * await election.transferLeadership(undefined, { signal: AbortSignal.timeout(2_000), timeoutMs: 1_000 });
+ * import { type WaitOptions, Waits, defaultTimeProvider } from '@baton/core';
+ * const waits = new Waits(defaultTimeProvider, () => false);
+ * const options: WaitOptions = { signal: AbortSignal.timeout(5_000), timeoutMs: 100 };
+ * await waits.until('a leader', () => undefined, options).catch((error) => console.log(error.message));
+ * // 'a leader: gave up after 100 ms'; LeaderElection#transferLeadership takes the same options
  * ```
  */
 export interface WaitOptions {
+  /** Gives up the wait when it aborts, rejecting with its `reason`. */
   signal?: AbortSignal;
-  /** Give up after this many milliseconds. */
+  /**
+   * Give up after this many milliseconds, rejecting with {@link ElectionWaitError}.
+   * @default no bound in {@link Waits.until}; in `LeaderElection#transferLeadership`, 2 × `electionTimeoutMax`
+   */
   timeoutMs?: number;
 }
 
@@ -19,11 +27,12 @@ export interface WaitOptions {
  *
  * @example
  * ```ts
- * import { ElectionWaitError } from '@baton/core';
+ * import { ElectionWaitError, Waits, defaultTimeProvider } from '@baton/core';
+ * const waits = new Waits(defaultTimeProvider, () => false);
  * try {
- *   await election.transferLeadership(undefined, { timeoutMs: 500 });
+ *   await waits.until('a successor', () => undefined, { timeoutMs: 50 });
  * } catch (error) {
- *   if (error instanceof ElectionWaitError) console.warn(error.message);
+ *   if (error instanceof ElectionWaitError) console.warn(error.message); // 'a successor: gave up after 50 ms'
  * }
  * ```
  */

@@ -10,9 +10,13 @@ import { StateLockedError } from './errors.js';
  *
  * @example
  * ```ts
- * import { readFile } from 'node:fs/promises';
- * import { LOCK_FILE } from '@baton/core';
- * console.log(JSON.parse(await readFile(`/var/lib/jobs/baton/${LOCK_FILE}`, 'utf8')).pid);
+ * import { mkdtempSync, readFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { FileStateStore, LOCK_FILE } from '@baton/core';
+ * const dataDir = mkdtempSync(join(tmpdir(), 'baton-'));
+ * await new FileStateStore(dataDir).open();
+ * console.log(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid === process.pid); // true
  * ```
  */
 export const LOCK_FILE = 'baton.lock';

@@ -4,12 +4,15 @@
  *
  * @example
  * ```ts
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
  * import { FileStateStore, StateLockedError } from '@baton/core';
- * try {
- *   await new FileStateStore('/var/lib/baton').open();
- * } catch (error) {
- *   if (error instanceof StateLockedError) console.error(error.directory, error.holderPid);
- * }
+ * const dataDir = mkdtempSync(join(tmpdir(), 'baton-'));
+ * await new FileStateStore(dataDir).open();
+ * await new FileStateStore(dataDir).open().catch((error) => {
+ *   if (error instanceof StateLockedError) console.error(error.holderPid === process.pid); // true
+ * });
  * ```
  */
 export class StateLockedError extends Error {
@@ -38,14 +41,17 @@ export class StateLockedError extends Error {
  *
  * @example
  * ```ts
- * import { CorruptStateError, FileStateStore } from '@baton/core';
- * const store = new FileStateStore('/var/lib/baton');
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { CorruptStateError, FileStateStore, STATE_FILE } from '@baton/core';
+ * const dataDir = mkdtempSync(join(tmpdir(), 'baton-'));
+ * writeFileSync(join(dataDir, STATE_FILE), '{"format":"baton-st'); // a truncated write
+ * const store = new FileStateStore(dataDir);
  * await store.open();
- * try {
- *   await store.load();
- * } catch (error) {
- *   if (error instanceof CorruptStateError) console.error(error.file, error.problem);
- * }
+ * await store.load().catch((error) => {
+ *   if (error instanceof CorruptStateError) console.error(error.problem); // 'it is not valid JSON, ...'
+ * });
  * ```
  */
 export class CorruptStateError extends Error {

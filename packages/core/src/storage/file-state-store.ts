@@ -49,8 +49,11 @@ const FORMAT = 'baton-state';
  *
  * @example
  * ```ts
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
  * import { FileStateStore } from '@baton/core';
- * const store = new FileStateStore('/var/lib/my-service/baton');
+ * const store = new FileStateStore(mkdtempSync(join(tmpdir(), 'baton-'))); // e.g. /var/lib/my-service/baton
  * await store.open();
  * const state = await store.load(); // null on the very first start
  * await store.save({ term: 1, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } });

@@ -7,6 +7,19 @@ import type { PersistentState } from '../machine/types.js';
  * the saved state. A store must never return a state older than the last one saved, and must fail loudly
  * (an error naming what is wrong) rather than return `null` for a state it cannot read: a node that forgot
  * its vote can elect two leaders.
+ *
+ * @example
+ * ```ts
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { FileStateStore, type StateStore } from '@baton/core';
+ * const store: StateStore = new FileStateStore(mkdtempSync(join(tmpdir(), 'baton-')));
+ * await store.open(); // takes the directory's lock
+ * console.log(await store.load()); // null: nothing saved yet
+ * await store.save({ term: 1, votedFor: 'a', config: { version: 1, voters: ['a'] } });
+ * await store.close();
+ * ```
  */
 export interface StateStore {
   /** A short description for errors and logs, such as the data directory. */

@@ -31,10 +31,14 @@ export interface MemoryNetworkOptions {
  *
  * @example
  * ```ts
- * const { delivered, dropped } = network.stats;
+ * import { MemoryNetwork, type MemoryNetworkStats } from '@baton/core/testing';
+ * const network = new MemoryNetwork();
+ * const stats: MemoryNetworkStats = network.stats;
+ * console.log(stats); // { delivered: 0, dropped: 0 }
  * ```
  */
 export interface MemoryNetworkStats {
+  /** Messages and broadcasts handed to a recipient. */
   readonly delivered: number;
   /** Sent to a node that is not started, or across a cut link, or still in flight when it went down. */
   readonly dropped: number;
@@ -90,6 +94,7 @@ export class MemoryNetwork {
     return [...this.nodes.keys()].sort();
   }
 
+  /** Messages and broadcasts delivered and dropped so far. */
   get stats(): MemoryNetworkStats {
     return { delivered: this.delivered, dropped: this.dropped };
   }

@@ -66,8 +66,8 @@ export interface SimClusterOptions {
    */
   log?: 'none' | 'events' | 'messages';
   /**
-   * Builds each node's machine; the default is `new ElectionMachine(init)`. Tests use it to check that the
-   * invariants catch a deliberately broken machine.
+   * Builds each node's machine. Tests use it to check that the invariants catch a deliberately broken machine.
+   * @default (init) => new ElectionMachine(init)
    */
   createMachine?: (init: ElectionMachineInit) => ElectionMachine;
 }

@@ -3,6 +3,21 @@ import type { DropReason, ElectionMessage, NodeId } from '../machine/types.js';
 /**
  * What a transport reports to the runtime. Handlers are called synchronously from the transport's own
  * callbacks and must not throw; the runtime's handlers never do.
+ *
+ * @example
+ * ```ts
+ * import type { TransportHandlers } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const handlers: TransportHandlers = {
+ *   onMessage: (message) => console.log('election message', message.type),
+ *   onBroadcast: (from, payload) => console.log(from, new TextDecoder().decode(payload)),
+ *   onPeerConnected: (peer) => console.log('connected', peer),
+ *   onPeerDisconnected: (peer) => console.log('disconnected', peer),
+ *   onDropped: (reason, detail) => console.warn('dropped', reason, detail),
+ * };
+ * const network = new MemoryNetwork();
+ * for (const id of ['a', 'b']) await network.transport(id).start(handlers); // 'connected b', 'connected a'
+ * ```
  */
 export interface TransportHandlers {
   /** An election message for this node arrived (already decoded into a well-formed message). */
@@ -43,6 +58,19 @@ export interface TransportStartOptions {
  * disconnects.
  *
  * Every implementation runs the compliance suite `transportComplianceTests` of `@baton/core/testing`.
+ *
+ * @example
+ * ```ts
+ * import type { Transport, TransportHandlers } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const network = new MemoryNetwork();
+ * const quiet: TransportHandlers = { onMessage() {}, onBroadcast() {}, onPeerConnected() {}, onPeerDisconnected() {} };
+ * const a: Transport = network.transport('a');
+ * const b: Transport = network.transport('b');
+ * await a.start(quiet);
+ * await b.start({ ...quiet, onMessage: (m) => console.log(`${m.to} got a ${m.type} from ${m.from}`) });
+ * a.send({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 1, round: 1 }); // 'b got a heartbeat from a'
+ * ```
  */
 export interface Transport {
   /**
