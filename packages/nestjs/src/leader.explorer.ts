@@ -55,6 +55,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  *
  * @example
  * ```ts
+ * import { OnBecomeLeader, type LeadershipHandle } from '@baton/nestjs';
  * // Internal to LeaderModule; what it does for this class:
  * class Jobs {
  *   @OnBecomeLeader() lead(handle: LeadershipHandle) {} // election.on('became-leader', lead)

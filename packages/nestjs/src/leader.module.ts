@@ -22,7 +22,19 @@ import { COMPLETE_STREAMS, LeaderService, SYNC_STATE } from './leader.service.js
  * `beforeApplicationShutdown` and stops it in `onApplicationShutdown`. Call `app.enableShutdownHooks()`
  * so that SIGTERM runs those hooks.
  *
- * @example
+ * Import it once, with one of its two static methods (made by Nest's `ConfigurableModuleBuilder`):
+ *
+ * - `LeaderModule.forRoot(options)`: the options as they are ({@link LeaderModuleForRootOptions}: the
+ *   {@link LeaderModuleOptions} plus `isGlobal`).
+ * - `LeaderModule.forRootAsync(options)`: the options made by a factory that can inject providers of the
+ *   modules in `imports`, or by a class with a `createLeaderOptions()` method
+ *   ({@link LeaderModuleAsyncOptions}: `imports`, `inject`, `useFactory` / `useClass` / `useExisting`,
+ *   plus `isGlobal`).
+ *
+ * Either returns a dynamic module that provides `LeaderService` and the `LEADER_ELECTION` token (everywhere
+ * with `isGlobal: true`, otherwise to the importing module).
+ *
+ * @example forRoot: options known up front
  * ```ts
  * import { Module } from '@nestjs/common';
  * import { LeaderModule } from '@baton/nestjs';
@@ -35,6 +47,31 @@ import { COMPLETE_STREAMS, LeaderService, SYNC_STATE } from './leader.service.js
  *       voters: ['billing-0', 'billing-1', 'billing-2'],
  *       dataDir: '/var/lib/billing/baton',
  *       libp2p: { listen: ['/ip4/0.0.0.0/tcp/4001'] },
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
+ * ```
+ *
+ * @example forRootAsync: options made by a factory, with injected providers
+ * ```ts
+ * import { Injectable, Module } from '@nestjs/common';
+ * import { LeaderModule } from '@baton/nestjs';
+ *
+ * @Injectable()
+ * export class Settings {
+ *   readonly dataDir = process.env.DATA_DIR ?? '/var/lib/billing/baton';
+ * }
+ * @Module({ providers: [Settings], exports: [Settings] }) // or ConfigModule of @nestjs/config
+ * export class SettingsModule {}
+ *
+ * @Module({
+ *   imports: [
+ *     LeaderModule.forRootAsync({
+ *       isGlobal: true,
+ *       imports: [SettingsModule],
+ *       inject: [Settings],
+ *       useFactory: ({ dataDir }: Settings) => ({ clusterId: 'billing-jobs', dataDir, libp2p: {} }),
  *     }),
  *   ],
  * })

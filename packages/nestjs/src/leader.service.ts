@@ -56,7 +56,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * leaderService.leader$.subscribe((state) => console.log(state.role, state.leaderId));
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Topology {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   onModuleInit() {
+   *     this.leaderService.leader$.subscribe((state) => console.log(state.role, state.leaderId));
+   *   }
+   * }
    * ```
    */
   readonly leader$: Observable<LeaderState>;
@@ -65,7 +74,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * leaderService.isLeader$.subscribe((leading) => (leading ? startConsumers() : stopConsumers()));
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Consumers {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   onModuleInit() {
+   *     this.leaderService.isLeader$.subscribe((leading) => console.log(leading ? 'consume' : 'pause'));
+   *   }
+   * }
    * ```
    */
   readonly isLeader$: Observable<boolean>;
@@ -74,7 +92,17 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * leaderService.term$.subscribe((term) => metrics.gauge('baton_term', term));
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class TermGauge {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   term = 0;
+   *   onModuleInit() {
+   *     this.leaderService.term$.subscribe((term) => (this.term = term)); // e.g. a metrics gauge
+   *   }
+   * }
    * ```
    */
   readonly term$: Observable<number>;
@@ -83,7 +111,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * leaderService.peers$.subscribe((peers) => console.log(`${peers.length} peers reachable`));
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class PeerCount {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   onModuleInit() {
+   *     this.leaderService.peers$.subscribe((peers) => console.log(`${peers.length} peers reachable`));
+   *   }
+   * }
    * ```
    */
   readonly peers$: Observable<readonly NodeId[]>;
@@ -92,7 +129,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * leaderService.messages$.subscribe(({ from, payload }) => console.log(from, payload));
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Inbox {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   onModuleInit() {
+   *     this.leaderService.messages$.subscribe(({ from, payload }) => console.log(from, payload));
+   *   }
+   * }
    * ```
    */
   readonly messages$: Observable<ClusterMessage>;
@@ -132,7 +178,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * console.log(`this is node ${leaderService.id}`);
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Banner {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   onApplicationBootstrap() {
+   *     console.log(`this is node ${this.leaderService.id}`);
+   *   }
+   * }
    * ```
    */
   get id(): NodeId {
@@ -144,7 +199,17 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * if (leaderService.isLeader()) await compactTables();
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Compaction {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   async compact() {
+   *     if (!this.leaderService.isLeader()) return; // another replica does it
+   *     console.log('compacting tables');
+   *   }
+   * }
    * ```
    */
   isLeader(): boolean {
@@ -156,7 +221,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * const leaderId = leaderService.leader(); // 'node-b'
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Forwarder {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   target(): string {
+   *     return this.leaderService.leader() ?? 'no leader yet'; // e.g. 'node-b'
+   *   }
+   * }
    * ```
    */
   leader(): NodeId | null {
@@ -168,7 +242,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * const term = leaderService.term();
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Status {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   term(): number {
+   *     return this.leaderService.term();
+   *   }
+   * }
    * ```
    */
   term(): number {
@@ -180,7 +263,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * const reachable = leaderService.peers().length;
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Quorum {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   reachable(): number {
+   *     return this.leaderService.peers().length;
+   *   }
+   * }
    * ```
    */
   peers(): readonly NodeId[] {
@@ -193,7 +285,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * leaderService.broadcast({ type: 'config-reloaded', version: 7 });
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class ConfigReload {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   announce(version: number) {
+   *     this.leaderService.broadcast({ type: 'config-reloaded', version }); // to @OnClusterMessage() handlers
+   *   }
+   * }
    * ```
    */
   broadcast(payload: unknown): ReturnType<LeaderElection['broadcast']> {
@@ -208,7 +309,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * const successor = await leaderService.transferLeadership('node-c', { timeoutMs: 1_000 });
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Maintenance {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   async drain(): Promise<string> {
+   *     return this.leaderService.transferLeadership('node-c', { timeoutMs: 1_000 }); // the successor's id
+   *   }
+   * }
    * ```
    */
   transferLeadership(
@@ -224,7 +334,16 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * if (!leaderService.stepDown()) console.log('was not leading');
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Admin {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   release() {
+   *     if (!this.leaderService.stepDown()) console.log('was not leading');
+   *   }
+   * }
    * ```
    */
   stepDown(): ReturnType<LeaderElection['stepDown']> {
@@ -236,7 +355,17 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * const { role, term, leaseRemainingMs } = leaderService.inspect();
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Diagnostics {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   summary(): string {
+   *     const { role, term, leaseRemainingMs } = this.leaderService.inspect();
+   *     return `${role} in term ${term}, ${leaseRemainingMs} ms of lease left`;
+   *   }
+   * }
    * ```
    */
   inspect(): ReturnType<LeaderElection['inspect']> {
@@ -249,7 +378,18 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * const { fencingToken, signal } = await leaderService.whenLeader({ signal: AbortSignal.timeout(60_000) });
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Migration {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   async runOnce() {
+   *     const timeout = AbortSignal.timeout(60_000);
+   *     const { fencingToken, signal } = await this.leaderService.whenLeader({ signal: timeout });
+   *     if (!signal.aborted) console.log('migrating with fencing token', fencingToken);
+   *   }
+   * }
    * ```
    */
   whenLeader(options: { signal?: AbortSignal } = {}): Promise<LeadershipHandle> {
@@ -261,8 +401,17 @@ export class LeaderService implements LeadershipGate {
    *
    * @example
    * ```ts
-   * const leadership = leaderService.currentLeadership();
-   * if (leadership) await writeWithToken(leadership.fencingToken);
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Writer {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   write(row: string) {
+   *     const leadership = this.leaderService.currentLeadership();
+   *     if (leadership) console.log(`write ${row} with fencing token ${leadership.fencingToken}`);
+   *   }
+   * }
    * ```
    */
   currentLeadership(): LeadershipHandle | null {

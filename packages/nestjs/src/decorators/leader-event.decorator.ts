@@ -6,9 +6,13 @@ import { LEADER_EVENT_METADATA, type LeaderEventName } from '../leader.constants
  *
  * @example
  * ```ts
+ * import 'reflect-metadata';
+ * import { LeaderEvent } from './leader-event.decorator.js';
  * class Audit {
  *   @LeaderEvent('peer-left')
- *   onPeerLeft(peer: string) {}
+ *   onPeerLeft(peer: string) {
+ *     console.log(`${peer} left`);
+ *   }
  * }
  * ```
  */

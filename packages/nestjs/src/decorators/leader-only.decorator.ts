@@ -8,11 +8,18 @@ import { resolveLeadershipGate } from '../leader-only.registry.js';
  *
  * @example
  * ```ts
+ * import { Injectable } from '@nestjs/common';
+ * import { Interval } from '@nestjs/schedule';
+ * import { LeaderOnly, type LeaderOnlyOptions, type LeadershipHandle } from '@baton/nestjs';
+ *
  * const options: LeaderOnlyOptions = { passFencingToken: true };
- * class Reports {
+ * @Injectable()
+ * export class Reports {
  *   @LeaderOnly(options)
  *   @Interval(60_000)
- *   publish({ fencingToken }: LeadershipHandle) {}
+ *   publish({ fencingToken }: LeadershipHandle) {
+ *     console.log('publishing with fencing token', fencingToken);
+ *   }
  * }
  * ```
  */

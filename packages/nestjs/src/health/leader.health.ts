@@ -41,8 +41,17 @@ export class LeaderHealthIndicator {
    *
    * @example
    * ```ts
-   * await leaderHealthIndicator.isHealthy('election');
-   * // { election: { status: 'up', id: 'node-a', role: 'follower', leader: 'node-b', term: 4, ... } }
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderHealthIndicator } from '@baton/nestjs/health';
+   *
+   * @Injectable()
+   * export class Readiness {
+   *   constructor(private readonly leader: LeaderHealthIndicator) {}
+   *   check() {
+   *     return this.leader.isHealthy('election');
+   *     // { election: { status: 'up', id: 'node-a', role: 'follower', leader: 'node-b', term: 4, ... } }
+   *   }
+   * }
    * ```
    */
   isHealthy<const Key extends string = 'leader'>(key: Key = 'leader' as Key) {

@@ -8,8 +8,10 @@ import type { LeaderElectionOptions, Transport } from '@baton/core';
  * @example
  * ```ts
  * import type { Libp2pTransportOptions } from '@baton/transport-libp2p';
+ * import { LeaderModule } from '@baton/nestjs';
  * const libp2p = { listen: ['/ip4/0.0.0.0/tcp/4001'], mdns: true } satisfies Partial<Libp2pTransportOptions>;
- * LeaderModule.forRoot({ clusterId: 'jobs', voters, dataDir: '/data/baton', libp2p });
+ * const voters = ['node-a', 'node-b', 'node-c'];
+ * const leaderModule = LeaderModule.forRoot({ clusterId: 'jobs', voters, dataDir: '/data/baton', libp2p });
  * ```
  */
 export type Libp2pTransportInit = Record<string, unknown>;
