@@ -44,7 +44,9 @@ for (let i = 0; i < profile.samples.length; i++) {
   }
 }
 const seconds = (t - profile.startTime - skipUs) / 1e6;
-console.log(`busy ${(busyUs / 1e3).toFixed(0)} ms over ${seconds.toFixed(1)} s = ${(busyUs / 1e4 / seconds).toFixed(2)} % of a core`);
+console.log(
+  `busy ${(busyUs / 1e3).toFixed(0)} ms over ${seconds.toFixed(1)} s = ${(busyUs / 1e4 / seconds).toFixed(2)} % of a core`,
+);
 for (const [title, table] of [
   ['self ms', self],
   ['inclusive ms', inclusive],
