@@ -89,6 +89,15 @@ describe('three replica processes', () => {
         db.close();
       }
     };
+    const allConnected = () =>
+      waitFor(
+        'all three replicas to be up and connected',
+        async () => {
+          const statuses = await Promise.all(replicas.map((replica) => replica.status()));
+          return statuses.every((status) => status.peersConnected.length === 2) ? true : undefined;
+        },
+        45_000,
+      );
     const leaderWithWrites = async (what: string, accept: Parameters<typeof currentLeader>[1]) => {
       const found = await waitFor(what, () => currentLeader(replicas, accept), 30_000);
       await waitFor(
@@ -153,14 +162,7 @@ describe('three replica processes', () => {
     );
     await waitFor('the SIGTERMed replica to exit', () => (second.replica.running ? undefined : true), 10_000);
     second.replica.start(replicas);
-    await waitFor(
-      'all three replicas to be up and connected',
-      async () => {
-        const statuses = await Promise.all(replicas.map((replica) => replica.status()));
-        return statuses.every((status) => status.peersConnected.length === 2) ? true : undefined;
-      },
-      45_000,
-    );
+    await allConnected();
 
     // 3. A frozen leader: SIGSTOP. It cannot even notice that its lease lapses; the others elect. On a busy
     // machine the leader picked may have lost its lease to a stall just before the signal lands; such a
@@ -174,14 +176,7 @@ describe('three replica processes', () => {
       wokenAt: bigint;
     } | null = null;
     for (let attempt = 1; attempt <= FREEZE_ATTEMPTS && freeze === null; attempt += 1) {
-      await waitFor(
-        'all three replicas to be up and connected',
-        async () => {
-          const statuses = await Promise.all(replicas.map((replica) => replica.status()));
-          return statuses.every((status) => status.peersConnected.length === 2) ? true : undefined;
-        },
-        45_000,
-      );
+      await allConnected();
       const frozen = await leaderWithWrites('the leader to freeze', () => true);
       const pid = frozen.status.pid;
       frozen.replica.signal('SIGSTOP');

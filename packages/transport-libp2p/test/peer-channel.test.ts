@@ -49,14 +49,20 @@ function host(open: () => Promise<FakeStream>, maxQueuedFrames = 4) {
   return { h, dropped, opened, unexpected, stalled };
 }
 
+/** A host that opens a new FakeStream each time, and the streams it opened. */
+function hostOfNewStreams() {
+  const streams: FakeStream[] = [];
+  const recorded = host(async () => {
+    const stream = new FakeStream();
+    streams.push(stream);
+    return stream;
+  });
+  return { streams, ...recorded };
+}
+
 describe('PeerChannel', () => {
   it('opens one stream, greets, and sends every frame on it in order', async () => {
-    const streams: FakeStream[] = [];
-    const { h, opened } = host(async () => {
-      const stream = new FakeStream();
-      streams.push(stream);
-      return stream;
-    });
+    const { streams, h, opened } = hostOfNewStreams();
     const channel = new PeerChannel('p', h);
     for (let i = 1; i <= 3; i++) channel.enqueue(new Uint8Array([i]));
     await eventually(() => streams[0]?.sent.length === 4, 2000, 'frames sent');
@@ -103,12 +109,7 @@ describe('PeerChannel', () => {
   });
 
   it('reopens a broken stream', async () => {
-    const streams: FakeStream[] = [];
-    const { h } = host(async () => {
-      const stream = new FakeStream();
-      streams.push(stream);
-      return stream;
-    });
+    const { streams, h } = hostOfNewStreams();
     const channel = new PeerChannel('p', h);
     channel.enqueue(new Uint8Array([1]));
     await eventually(() => streams[0]?.sent.length === 2, 2000, 'the first frame');
@@ -141,12 +142,7 @@ describe('PeerChannel', () => {
   });
 
   it('aborts and reopens a stream whose peer stopped reading, and sends the queued frames on the new one', async () => {
-    const streams: FakeStream[] = [];
-    const { h, stalled } = host(async () => {
-      const stream = new FakeStream();
-      streams.push(stream);
-      return stream;
-    });
+    const { streams, h, stalled } = hostOfNewStreams();
     const channel = new PeerChannel('p', h);
     channel.enqueue(new Uint8Array([1]));
     await eventually(() => streams[0]?.sent.length === 2, 2000, 'the first frame');
