@@ -462,6 +462,13 @@ export class ElectionMachine {
     const granted =
       proposedTerm > this.currentTerm && configVersion >= this.config.version && !this.inLease();
     if (!granted && this.inLease()) this.counters.drop('leader-sticky');
+    if (granted && this.currentRole === 'follower') {
+      // A campaign is under way: a follower whose own timeout falls while the candidate saves its vote and
+      // sends its requests would split the vote. It waits at least a heartbeat interval (the time a message
+      // and a save are expected to take) for the vote request, which resets its timer when it grants it; if
+      // none comes, it campaigns itself. A pre-vote binds nothing else: no term, no vote, no stickiness.
+      this.electionDeadline = Math.max(this.electionDeadline, this.now + this.options.heartbeatInterval);
+    }
     this.send({
       ...reply,
       type: 'pre-vote-response',

@@ -31,6 +31,26 @@ describe('pre-vote (Raft thesis 9.6) and leader stickiness (thesis 4.2.3)', () =
     expect(b.votedFor).toBeNull();
   });
 
+  it('a follower that grants a pre-vote waits a heartbeat interval before its own campaign (no split vote)', () => {
+    // a and b time out at the same instant (every timeout is 150 ms here). b hears a's pre-vote first: without
+    // the wait it would campaign too, while a saves its vote, and the two would split the votes.
+    const net = new Net(['a', 'b', 'c']);
+    const b = net.get('b');
+    net.timeout('a');
+    expect(b.nextDeadline()).toBe(net.now);
+    const toB = net.inbox.filter((m) => m.to === 'b');
+    net.inbox = net.inbox.filter((m) => m.to !== 'b');
+    for (const m of toB) b.receive(m, net.now);
+    net.collect('b');
+    expect(b.nextDeadline()).toBe(net.now + b.options.heartbeatInterval);
+    b.advance(net.now); // b's old deadline: it does not campaign
+    net.collect('b');
+    expect(b.role).toBe('follower');
+    net.stabilize();
+    expect(net.leaders()).toEqual(['a']);
+    expect(b.inspect(net.now).counters.preVotesStarted).toBe(0);
+  });
+
   it('a node that heard from a live leader within the minimum timeout refuses votes and pre-votes', () => {
     const net = new Net(['a', 'b', 'c']);
     elect(net, 'a');
