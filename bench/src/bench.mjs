@@ -231,7 +231,7 @@ if (only.has('cluster')) {
     sections.push(
       [
         `1. A real cluster: ${r.nodes} processes over libp2p on loopback, default timings (election timeout ` +
-          `${r.timing.electionTimeoutMin}-${r.timing.electionTimeoutMax} ms, heartbeat ${r.timing.heartbeatInterval} ms, lease ${r.timing.leaseDurationMs} ms)`,
+          `${r.timing.electionTimeoutMin}-${r.timing.electionTimeoutMax} ms, heartbeat ${r.timing.heartbeatInterval} ms, lease ${r.timing.leaseDuration} ms)`,
         table(
           ['measure', 'n', 'p50', 'p99', 'max'],
           [

@@ -148,7 +148,7 @@ class Cluster {
         const exitAt = nowMs();
         for (const interval of this.intervals) {
           if (interval.incarnation === incarnation && interval.end === null) {
-            interval.end = interval.traced ? interval.leaseEnd : exitAt + TIMING.leaseDurationMs;
+            interval.end = interval.traced ? interval.leaseEnd : exitAt + TIMING.leaseDuration;
             interval.validEnd = interval.end;
             interval.endedBy = 'process died';
           }
@@ -586,7 +586,7 @@ export async function runClusterBench(options = {}) {
         electionTimeoutMin: TIMING.electionTimeoutMin,
         electionTimeoutMax: TIMING.electionTimeoutMax,
         heartbeatInterval: TIMING.heartbeatInterval,
-        leaseDurationMs: round(TIMING.leaseDurationMs, 2),
+        leaseDuration: round(TIMING.leaseDuration, 2),
       },
       coldStartMs,
       coldStartReadyMs: { first: firstReady - t0, last: lastReady - t0 },

@@ -27,7 +27,7 @@ import { libp2pTransport } from '@baton/transport-libp2p';
 /** Node, libp2p and Baton loaded (imports run first), nothing started: the floor under the idle RSS. */
 const rssLoaded = process.memoryUsage().rss;
 const config = JSON.parse(process.argv[2] ?? '{}');
-const LEASE_MS = resolveElectionOptions({ clusterId: config.clusterId }).options.leaseDurationMs;
+const LEASE_MS = resolveElectionOptions({ clusterId: config.clusterId }).options.leaseDuration;
 
 // performance.now() (what the runtime reports) and hrtime both read CLOCK_MONOTONIC; convert once.
 const hrOrigin = process.hrtime.bigint();
@@ -134,7 +134,7 @@ function afterAck(message) {
   acksByRound.set(round, count);
   if (acksByRound.size > 64) acksByRound.delete(acksByRound.keys().next().value);
   if (count !== quorumOthers) return;
-  const end = performance.now() + election.inspect().leaseRemainingMs;
+  const end = performance.now() + election.inspect().leaseRemaining;
   if (end > (leaseEnds.get(message.term) ?? Number.NEGATIVE_INFINITY) + 0.001) {
     leaseEnds.set(message.term, end);
     if (leaseEnds.size > 16) leaseEnds.delete(leaseEnds.keys().next().value);
@@ -143,7 +143,7 @@ function afterAck(message) {
   }
 }
 
-// Garbage-collection pauses: a pause longer than maxEventLoopStallMs (the lease's slack between renewals,
+// Garbage-collection pauses: a pause longer than maxEventLoopStall (the lease's slack between renewals,
 // 85.7 ms at the default timings) ends a leadership. The bound is read from the runtime once it runs.
 let stallBoundMs = Number.POSITIVE_INFINITY;
 const gc = { count: 0, totalMs: 0, maxMs: 0, overStallBound: 0 };
@@ -170,7 +170,7 @@ election.on('became-leader', (handle) => {
   // and without one, the longest the first lease can have lasted.
   let leaseEnd = leaseEnds.get(handle.term) ?? Number.NEGATIVE_INFINITY;
   if (election.isLeader())
-    leaseEnd = Math.max(leaseEnd, performance.now() + election.inspect().leaseRemainingMs);
+    leaseEnd = Math.max(leaseEnd, performance.now() + election.inspect().leaseRemaining);
   if (!Number.isFinite(leaseEnd)) leaseEnd = handle.since + LEASE_MS;
   emit({
     ev: 'leader',
@@ -243,7 +243,7 @@ commands.on('close', () => process.exit(0));
 
 try {
   await election.start();
-  stallBoundMs = election.inspect().eventLoop.maxStallMs;
+  stallBoundMs = election.inspect().eventLoop.maxStall;
   emit({ ev: 'ready', id: election.id, pid: process.pid, mono: nowMono(), rssLoaded });
 } catch (error) {
   emit({ ev: 'error', message: String(error?.stack ?? error) });
@@ -252,8 +252,8 @@ try {
 
 /** What the runtime and its machine say about this node's role, for the orchestrator's failure reports. */
 function electionState() {
-  const { role, term, leader, isLeader, leaseRemainingMs, leadership, eventLoop } = election.inspect();
-  return { role, term, leader, isLeader, leaseRemainingMs, leadership, stalls: eventLoop.stalls };
+  const { role, term, leader, isLeader, leaseRemaining, leadership, eventLoop } = election.inspect();
+  return { role, term, leader, isLeader, leaseRemaining, leadership, stalls: eventLoop.stalls };
 }
 
 function safeJson(value) {

@@ -107,7 +107,7 @@ await runTimers(acked.at + 100);
 const unanswered = lastSent('heartbeat');
 // ...and this process is busy until just after its lease end; its timers have not run yet. Then two
 // acknowledgements are processed: a duplicate of the old round, and the one for the latest round.
-const leaseEnd = now + election.inspect().leaseRemainingMs;
+const leaseEnd = now + election.inspect().leaseRemaining;
 now = acked.at + 140; // lease: 135.7 ms from the start of the last acknowledged round
 await deliver({ type: 'heartbeat-response', term: 1, round: acked.round, ok: true });
 await deliver({ type: 'heartbeat-response', term: 1, round: unanswered.round, ok: true });
@@ -125,7 +125,7 @@ console.log(
     {
       leaseEndBeforeRevival: Math.round(leaseEnd * 10) / 10,
       machineRole: snapshot.role,
-      machineLeaseRemainingMs: Math.round(snapshot.leaseRemainingMs * 10) / 10,
+      machineLeaseRemainingMs: Math.round(snapshot.leaseRemaining * 10) / 10,
       runtimeIsLeader: election.isLeader(),
       runtimeLeadership: snapshot.leadership,
       heartbeatsSentAfterTheRevival: heartbeatsAfter,
@@ -135,7 +135,7 @@ console.log(
     2,
   ),
 );
-const zombie = snapshot.role === 'leader' && snapshot.leaseRemainingMs > 0 && !election.isLeader();
+const zombie = snapshot.role === 'leader' && snapshot.leaseRemaining > 0 && !election.isLeader();
 console.log(
   zombie
     ? 'FINDING HOLDS: the machine leads with a valid lease and sends heartbeats; the runtime does not lead.'

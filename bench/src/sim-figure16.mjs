@@ -139,8 +139,8 @@ export function runRow({ min, max, network, trials, seed = 1, capMs = 20_000 }) 
   let censored = 0;
   let noLeader = null;
   const stable = () => {
-    const leader = c.leader();
-    return leader !== null && c.voters.every((id) => !c.isCrashed(id) && c.knownLeader(id) === leader);
+    const leader = c.leaseHolder();
+    return leader !== null && c.voters.every((id) => !c.isCrashed(id) && c.leader(id) === leader);
   };
   try {
     c.runUntil(stable, { within: cap });
@@ -155,7 +155,7 @@ export function runRow({ min, max, network, trials, seed = 1, capMs = 20_000 }) 
       noLeader = `the cluster did not settle within ${capMs / 1000} s after a restart`;
       break;
     }
-    const leader = /** @type {string} */ (c.leader());
+    const leader = /** @type {string} */ (c.leaseHolder());
     // Move to the instant of the leader's next heartbeat, then a uniformly random part of the interval on.
     const machine = c.machine(leader);
     c.runFor(Math.max(0, machine.nextDeadline() - c.localTime(leader)));
@@ -169,7 +169,7 @@ export function runRow({ min, max, network, trials, seed = 1, capMs = 20_000 }) 
       });
       const leaseAt = c.runUntil(
         () => {
-          const now = c.leader();
+          const now = c.leaseHolder();
           return now !== null && now !== leader;
         },
         { within: cap - (wonAt - crashedAt) },

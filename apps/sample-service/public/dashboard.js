@@ -159,7 +159,7 @@ function render() {
       row.append(
         element('td', node.up && status ? status.term : '—'),
         element('td', node.up && status ? nameOf(status.leader) : '—'),
-        element('td', node.up && status?.isLeader ? `${Math.round(status.leaseRemainingMs)} ms` : '—'),
+        element('td', node.up && status?.isLeader ? `${Math.round(status.leaseRemaining)} ms` : '—'),
         element('td', node.up && status ? status.peersConnected.length : '—'),
         element('td', node.up && status ? status.pid : '—', { class: 'mono' }),
       );

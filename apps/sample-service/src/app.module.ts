@@ -86,7 +86,7 @@ export class AppModule {
       electionTimeoutMax: config.electionTimeoutMaxMs,
       heartbeatInterval: config.heartbeatIntervalMs,
     });
-    const leases = new LeaseTracker({ leaseDurationMs: options.leaseDurationMs });
+    const leases = new LeaseTracker({ leaseDuration: options.leaseDuration });
     return {
       module: AppModule,
       global: true,

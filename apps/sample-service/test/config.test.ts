@@ -1,4 +1,4 @@
-import { defaultMaxEventLoopStallMs, resolveElectionOptions } from '@baton/core';
+import { defaultMaxEventLoopStall, resolveElectionOptions } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/service-config.js';
 
@@ -38,15 +38,15 @@ describe('loadConfig', () => {
 
   it('gives the lease and the event-loop stall bound the README and the config comment state', () => {
     const config = loadConfig({ VOTERS: VOTER });
-    // The service passes these timings and leaves maxEventLoopStallMs to the runtime's default.
+    // The service passes these timings and leaves maxEventLoopStall to the runtime's default.
     const { options } = resolveElectionOptions({
       clusterId: config.clusterId,
       electionTimeoutMin: config.electionTimeoutMinMs,
       electionTimeoutMax: config.electionTimeoutMaxMs,
       heartbeatInterval: config.heartbeatIntervalMs,
     });
-    expect(options.leaseDurationMs).toBeCloseTo(904.8, 1);
-    expect(defaultMaxEventLoopStallMs(options)).toBeCloseTo(804.8, 1);
+    expect(options.leaseDuration).toBeCloseTo(904.8, 1);
+    expect(defaultMaxEventLoopStall(options)).toBeCloseTo(804.8, 1);
   });
 
   it('reads a bare LISTEN port, a BOOTSTRAP list, MDNS and EXPECT', () => {

@@ -41,7 +41,7 @@ function cluster() {
     peers: () => ['b', 'c'],
   };
   const state = { leadingTerm: null as number | null };
-  const tracker = new LeaseTracker({ leaseDurationMs: LEASE_MS, now: () => ns(nowMs) });
+  const tracker = new LeaseTracker({ leaseDuration: LEASE_MS, now: () => ns(nowMs) });
   tracker.attach({
     leadingTerm: () => state.leadingTerm,
     record: (term, until) => seen.push(`lease term ${term} until ${Number(until / 1_000_000n)}`),

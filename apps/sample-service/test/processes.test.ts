@@ -37,7 +37,7 @@ interface HealthBody {
       term: number;
       electionStatus: string;
       peersConnected: string[];
-      leaseRemainingMs: number;
+      leaseRemaining: number;
     };
   };
 }
@@ -134,7 +134,7 @@ describe('three replica processes', () => {
       expect(health.status).toBe('ok');
       expect(election).toMatchObject({ status: 'up', id: replica.id, electionStatus: 'running' });
       expect(Array.isArray(election.peersConnected)).toBe(true);
-      expect(typeof election.leaseRemainingMs).toBe('number');
+      expect(typeof election.leaseRemaining).toBe('number');
       expect(sameLeader(election.term, election.leader)).toBe(true);
 
       // The SSE stream opens with the current leader (leader$ gives a new subscriber its value at once).

@@ -1,10 +1,24 @@
 /**
- * `@baton/core`: Baton's election. A pure, deterministic state machine (Raft's election without a log),
- * and the pieces that drive it.
+ * `@baton/core`: Baton's election. The runtime a service uses (`LeaderElection`), the pure, deterministic
+ * state machine it drives (Raft's election without a log), persistence, the transport contract, and the
+ * errors and types of all of it. The simulator and test helpers are in `@baton/core/testing`.
  *
  * @packageDocumentation
  */
-export { ElectionStateError, InvalidOptionError, NotLeaderError } from './errors.js';
+export {
+  BatonError,
+  type BatonErrorCode,
+  ConfigurationConflictError,
+  InvalidOptionError,
+  InvalidPersistentStateError,
+  InvalidTargetError,
+  InvalidTransitionError,
+  NoSuccessorError,
+  NotLeaderError,
+  NotRunningError,
+  ReentrantCallError,
+  TimeoutError,
+} from './errors.js';
 export { ElectionMachine, type ElectionMachineInit } from './machine/machine.js';
 export {
   ELECTION_DEFAULTS,
@@ -12,8 +26,6 @@ export {
   type ResolvedElectionOptions,
   resolveElectionOptions,
 } from './machine/options.js';
-export { checkPersistentState, configFromOptions } from './machine/persistent-state.js';
-export { majority, quorumRound, type VoteResult, voteResult } from './machine/quorum.js';
 export {
   type DropReason,
   ELECTION_MESSAGE_TYPES,
@@ -25,7 +37,7 @@ export {
   type Heartbeat,
   type HeartbeatResponse,
   type InspectSnapshot,
-  type LeadershipEndReason,
+  type LeadershipLostReason,
   type MessageEnvelope,
   type NodeId,
   type PersistentState,
@@ -40,24 +52,13 @@ export {
 } from './machine/types.js';
 export { consoleLogger, type LogLevel } from './runtime/console-logger.js';
 export { LEADER_ELECTION_EVENTS, LeaderElection } from './runtime/leader-election.js';
-export { Leadership, type LeadershipLossReason, LeadershipLostError } from './runtime/leadership.js';
-export {
-  type EventLoopDelay,
-  EventLoopMonitor,
-  type EventLoopMonitorInit,
-  type EventLoopStall,
-} from './runtime/loop-monitor.js';
-export { decodePayload, encodePayload, PayloadError } from './runtime/payload.js';
-export { PersistPipeline, type PersistPipelineInit } from './runtime/persist-pipeline.js';
-export { defaultMaxEventLoopStallMs } from './runtime/runtime-options.js';
+export { LeadershipLostError } from './runtime/leadership.js';
+export type { EventLoopDelay, EventLoopStall } from './runtime/loop-monitor.js';
+export { PayloadError } from './runtime/payload.js';
+export { defaultMaxEventLoopStall } from './runtime/runtime-options.js';
 export type { ElectionStatus, LeaderElectionSnapshot } from './runtime/snapshot.js';
-export { defaultTimeProvider, type TimeProvider, type TimerHandle } from './runtime/time-provider.js';
-export {
-  type EventHandler,
-  type HandlerErrorReporter,
-  type HandlerTiming,
-  TypedEmitter,
-} from './runtime/typed-emitter.js';
+export type { TimeProvider, TimerHandle } from './runtime/time-provider.js';
+export type { EventHandler } from './runtime/typed-emitter.js';
 export type {
   ClusterMessage,
   ElectionLogger,
@@ -65,16 +66,9 @@ export type {
   LeaderElectionOptions,
   LeadershipHandle,
 } from './runtime/types.js';
-export { ElectionWaitError, type WaitOptions, Waits } from './runtime/waits.js';
-export { LOCK_FILE } from './storage/directory-lock.js';
+export type { WaitOptions } from './runtime/waits.js';
 export { CorruptStateError, StateLockedError, StoreStateError } from './storage/errors.js';
-export {
-  FileStateStore,
-  parseStateFile,
-  STATE_FILE,
-  STATE_FORMAT_VERSION,
-  serialiseState,
-} from './storage/file-state-store.js';
+export { FileStateStore, STATE_FILE } from './storage/file-state-store.js';
 export { MemoryStateStore } from './storage/memory-state-store.js';
 export type { StateStore } from './storage/types.js';
 export type { Transport, TransportHandlers, TransportStartOptions } from './transport/types.js';

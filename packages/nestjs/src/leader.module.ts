@@ -1,4 +1,4 @@
-import { LeaderElection } from '@baton/core';
+import { LeaderElection, TimeoutError } from '@baton/core';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -114,11 +114,11 @@ export class LeaderModule
     const timeoutMs = resolveHandoverTimeout(this.options);
     this.logger.log(handoverStarted(leadership.term));
     try {
-      const successor = await this.election.transferLeadership(undefined, { timeoutMs });
+      const successor = await this.election.transferLeadership(undefined, { timeout: timeoutMs });
       this.logger.log(handoverDone(successor, this.election.term()));
     } catch (error) {
       this.logger.warn(
-        (error as { name?: unknown } | null)?.name === 'ElectionWaitError'
+        error instanceof TimeoutError
           ? handoverTimedOut(timeoutMs)
           : handoverFailed(error instanceof Error ? error.message : String(error)),
       );

@@ -304,8 +304,9 @@ export class LeaderService implements LeadershipGate {
   /**
    * Hands leadership to `to`, or to the most suitable follower (for example before maintenance), and
    * resolves with the successor's id once this node knows it. Rejects with `NotLeaderError` when this node
-   * does not lead, `ElectionStateError` when no follower can take over, `ElectionWaitError` when no
-   * successor is known within `timeoutMs` (default: twice `electionTimeoutMax`).
+   * does not lead, `NoSuccessorError` when no follower can take over, `InvalidTargetError` when `to`
+   * cannot, `TimeoutError` when no successor is known within `timeout` (default: twice
+   * `electionTimeoutMax`).
    *
    * @example
    * ```ts
@@ -316,7 +317,7 @@ export class LeaderService implements LeadershipGate {
    * export class Maintenance {
    *   constructor(private readonly leaderService: LeaderService) {}
    *   async drain(): Promise<string> {
-   *     return this.leaderService.transferLeadership('node-c', { timeoutMs: 1_000 }); // the successor's id
+   *     return this.leaderService.transferLeadership('node-c', { timeout: 1_000 }); // the successor's id
    *   }
    * }
    * ```
@@ -362,8 +363,8 @@ export class LeaderService implements LeadershipGate {
    * export class Diagnostics {
    *   constructor(private readonly leaderService: LeaderService) {}
    *   summary(): string {
-   *     const { role, term, leaseRemainingMs } = this.leaderService.inspect();
-   *     return `${role} in term ${term}, ${leaseRemainingMs} ms of lease left`;
+   *     const { role, term, leaseRemaining } = this.leaderService.inspect();
+   *     return `${role} in term ${term}, ${leaseRemaining} ms of lease left`;
    *   }
    * }
    * ```

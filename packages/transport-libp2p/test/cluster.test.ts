@@ -88,7 +88,7 @@ function nodeView(m: Member) {
     term: s.term,
     leader: s.leader?.slice(-6) ?? null,
     isLeader: s.isLeader,
-    leaseLeftMs: s.leaseRemainingMs,
+    leaseLeftMs: s.leaseRemaining,
     peers: s.peersConnected.map((p) => p.slice(-6)),
     counters: s.counters,
     transportDrops: s.transportDrops,

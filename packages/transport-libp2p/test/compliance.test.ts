@@ -49,8 +49,8 @@ async function plan(count: number, cleanups: (() => Promise<void>)[]) {
     async teardown() {
       await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
     },
-    timeoutMs: 10_000,
-    settleMs: 100,
+    timeout: 10_000,
+    settleDelay: 100,
   });
 }
 
@@ -90,7 +90,7 @@ async function plan(count: number, cleanups: (() => Promise<void>)[]) {
       await Promise.all(nodes.splice(0).map((node) => node.stop()));
       await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
     },
-    timeoutMs: 10_000,
-    settleMs: 100,
+    timeout: 10_000,
+    settleDelay: 100,
   });
 }

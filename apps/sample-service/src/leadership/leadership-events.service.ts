@@ -74,7 +74,7 @@ export class LeadershipEvents {
   private leaseUntilMono(): bigint | null {
     const snapshot = this.leader.inspect();
     const now = monoNow();
-    if (!snapshot.isLeader || snapshot.leaseRemainingMs <= 0) return null;
-    return now + BigInt(Math.ceil(snapshot.leaseRemainingMs * 1e6));
+    if (!snapshot.isLeader || snapshot.leaseRemaining <= 0) return null;
+    return now + BigInt(Math.ceil(snapshot.leaseRemaining * 1e6));
   }
 }

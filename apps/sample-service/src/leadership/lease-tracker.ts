@@ -11,8 +11,8 @@ export interface LeaseSink {
 
 /** Options of {@link LeaseTracker}. */
 export interface LeaseTrackerOptions {
-  /** The election's lease duration (`resolveElectionOptions(...).options.leaseDurationMs`). */
-  readonly leaseDurationMs: number;
+  /** The election's lease duration (`resolveElectionOptions(...).options.leaseDuration`). */
+  readonly leaseDuration: number;
   /**
    * The host's monotonic clock in nanoseconds.
    * @default `process.hrtime.bigint()`
@@ -54,7 +54,7 @@ export class LeaseTracker {
   private recordedUntil = 0n;
 
   constructor(options: LeaseTrackerOptions) {
-    this.leaseNs = BigInt(Math.ceil(options.leaseDurationMs * 1e6));
+    this.leaseNs = BigInt(Math.ceil(options.leaseDuration * 1e6));
     this.now = options.now ?? monoNow;
   }
 

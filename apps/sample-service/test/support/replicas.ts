@@ -56,7 +56,7 @@ export interface Status {
   term: number;
   isLeader: boolean;
   leader: string | null;
-  leaseRemainingMs: number;
+  leaseRemaining: number;
   peersConnected: string[];
 }
 

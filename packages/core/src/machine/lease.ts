@@ -29,7 +29,7 @@ import type { NodeId } from './types.js';
  * What this does not cover, and the runtime does: a process paused longer than the margin. The machine answers
  * `isLeader(now)` from the time it is given, so a runtime that reads the clock when asked never reports a lapsed
  * lease as held; a leader whose deadline has passed steps down at its next input, whatever the input; and the
- * runtime also ends leadership after an event-loop stall longer than `maxEventLoopStallMs`.
+ * runtime also ends leadership after an event-loop stall longer than `maxEventLoopStall`.
  */
 export class LeaderLease {
   private round = 0;
@@ -43,7 +43,7 @@ export class LeaderLease {
   constructor(
     private readonly self: NodeId,
     private readonly voters: readonly NodeId[],
-    private readonly durationMs: number,
+    private readonly duration: number,
   ) {}
 
   /** Starts a new heartbeat round at `now` and returns its number. The leader acknowledges it at once. */
@@ -63,7 +63,7 @@ export class LeaderLease {
     const start = this.roundStarts.get(confirmed);
     if (start === undefined) return;
     this.confirmed = Math.max(this.confirmed, confirmed);
-    this.end = Math.max(this.end, start + this.durationMs);
+    this.end = Math.max(this.end, start + this.duration);
     for (const r of this.roundStarts.keys()) if (r < confirmed) this.roundStarts.delete(r);
   }
 
@@ -78,7 +78,7 @@ export class LeaderLease {
   }
 
   /** The lease's end on the leader's clock (`-Infinity` when none is held). */
-  get endsAt(): number {
+  get leaseEnd(): number {
     return this.end;
   }
 

@@ -1,4 +1,10 @@
-import { ElectionStateError, NotLeaderError } from '../errors.js';
+import {
+  ConfigurationConflictError,
+  InvalidOptionError,
+  InvalidTargetError,
+  InvalidTransitionError,
+  NotLeaderError,
+} from '../errors.js';
 import { MachineCounters } from './counters.js';
 import { LeaderLease } from './lease.js';
 import { type ElectionOptions, type ResolvedElectionOptions, resolveElectionOptions } from './options.js';
@@ -9,7 +15,7 @@ import type {
   ElectionEvent,
   ElectionMessage,
   InspectSnapshot,
-  LeadershipEndReason,
+  LeadershipLostReason,
   NodeId,
   PersistentState,
   Ready,
@@ -105,7 +111,7 @@ export class ElectionMachine {
 
   constructor(init: ElectionMachineInit) {
     if (typeof init.id !== 'string' || init.id === '') {
-      throw new ElectionStateError(`node id must be a non-empty string (got ${JSON.stringify(init.id)})`);
+      throw new InvalidOptionError('id', init.id, 'must be a non-empty string');
     }
     const { options, warnings } = resolveElectionOptions(init.options);
     this.id = init.id;
@@ -190,7 +196,7 @@ export class ElectionMachine {
 
   /** End of the lease on this node's clock, or `null` when it holds none at `now`. */
   leaseEnd(now: number): number | null {
-    return this.isLeader(now) && this.lease ? this.lease.endsAt : null;
+    return this.isLeader(now) && this.lease ? this.lease.leaseEnd : null;
   }
 
   /** The time at which `advance` must next be called. */
@@ -223,11 +229,11 @@ export class ElectionMachine {
   /** A snapshot for logs, health checks and dashboards. */
   inspect(now: number): InspectSnapshot {
     const at = Math.max(now, this.now);
-    const lastContactMs: Record<NodeId, number | null> = {};
+    const lastContact: Record<NodeId, number | null> = {};
     for (const peer of [...this.config.voters, ...this.observerSet]) {
       if (peer === this.id) continue;
       const seen = this.lastContact.get(peer);
-      lastContactMs[peer] = seen === undefined ? null : at - seen;
+      lastContact[peer] = seen === undefined ? null : at - seen;
     }
     const leaseEnd = this.leaseEnd(at);
     return {
@@ -238,11 +244,11 @@ export class ElectionMachine {
       votedFor: this.vote,
       leader: this.knownLeader,
       isLeader: leaseEnd !== null,
-      leaseRemainingMs: leaseEnd === null ? 0 : leaseEnd - at,
+      leaseRemaining: leaseEnd === null ? 0 : leaseEnd - at,
       voters: this.config.voters,
       configVersion: this.config.version,
       observers: this.observers,
-      lastContactMs,
+      lastContact,
       counters: this.counters.snapshot(),
     };
   }
@@ -335,7 +341,7 @@ export class ElectionMachine {
    * again. Returns the target, or `null` when no voter is eligible (leadership is then kept).
    *
    * @throws NotLeaderError when this node does not hold a valid lease.
-   * @throws ElectionStateError when `to` is not another voter that acknowledged a heartbeat in this term.
+   * @throws InvalidTargetError when `to` is not another voter that acknowledged a heartbeat in this term.
    */
   transferLeadership(now: number, to?: NodeId): NodeId | null {
     this.tick(now);
@@ -346,13 +352,17 @@ export class ElectionMachine {
     let target: NodeId | null;
     if (to !== undefined) {
       if (to === this.id || !this.isVoter(to)) {
-        throw new ElectionStateError(
-          `transferLeadership: target ${JSON.stringify(to)} is not another voter [${this.config.voters.join(', ')}]`,
+        throw new InvalidTargetError(
+          'transferLeadership',
+          to,
+          `is not another voter [${this.config.voters.join(', ')}]`,
         );
       }
       if (lease.ackedRound(to) === 0) {
-        throw new ElectionStateError(
-          `transferLeadership: target ${to} has not acknowledged a heartbeat in term ${this.currentTerm}`,
+        throw new InvalidTargetError(
+          'transferLeadership',
+          to,
+          `has not acknowledged a heartbeat in term ${this.currentTerm}`,
         );
       }
       target = to;
@@ -510,8 +520,10 @@ export class ElectionMachine {
     }
     if (this.currentRole === 'pre-candidate' || this.currentRole === 'candidate') {
       this.becomeFollower(this.currentTerm, leader, 'higher-term');
+    } else if (this.setLeader(leader) && this.currentRole === 'follower') {
+      // A follower that learns a leader (its first, or a new one in the same term after it knew none).
+      this.events.push({ type: 'became-follower', leader, term: this.currentTerm });
     }
-    this.setLeader(leader);
     this.stickyUntil = this.now + this.options.electionTimeoutMin;
     this.electionDeadline = this.now + this.randomTimeout();
     this.send({
@@ -625,11 +637,11 @@ export class ElectionMachine {
 
   private becomeLeader(): void {
     if (this.currentRole !== 'candidate') {
-      throw new ElectionStateError(`invalid transition [${this.currentRole} -> leader]`);
+      throw new InvalidTransitionError(this.currentRole, 'leader');
     }
     this.counters.electionWon();
     this.setRole('leader');
-    const lease = new LeaderLease(this.id, this.config.voters, this.options.leaseDurationMs);
+    const lease = new LeaderLease(this.id, this.config.voters, this.options.leaseDuration);
     // The votes are the lease's first round, started when the vote requests went out.
     const votesRound = lease.startRound(this.campaignStartedAt);
     for (const [voter, granted] of this.votes) if (granted) lease.acknowledge(voter, votesRound);
@@ -640,7 +652,7 @@ export class ElectionMachine {
   }
 
   /** Moves to follower (or observer) in `term`; ends a leadership for `reason` if this node led. */
-  private becomeFollower(term: number, leader: NodeId | null, reason: LeadershipEndReason): void {
+  private becomeFollower(term: number, leader: NodeId | null, reason: LeadershipLostReason): void {
     if (this.currentRole === 'leader') {
       this.lease?.relinquish();
       if (this.leaseAnnounced) {
@@ -651,17 +663,18 @@ export class ElectionMachine {
     }
     if (term > this.currentTerm) this.setTerm(term);
     const role: Role = this.isVoter(this.id) ? 'follower' : 'observer';
-    const changed = this.currentRole !== role;
+    const roleChanged = this.currentRole !== role;
     this.setRole(role);
-    this.setLeader(leader);
-    if (changed && role === 'follower') {
+    const leaderChanged = this.setLeader(leader);
+    if (role === 'follower' && (roleChanged || (leaderChanged && leader !== null))) {
       this.events.push({ type: 'became-follower', leader, term: this.currentTerm });
     }
     this.electionDeadline = this.now + this.randomTimeout();
   }
 
   private broadcastHeartbeat(): void {
-    if (this.lease === null) throw new ElectionStateError('heartbeat without a lease tracker');
+    if (this.lease === null)
+      throw new InvalidTransitionError(this.currentRole, 'leader', 'heartbeat without a lease');
     const round = this.lease.startRound(this.now);
     this.nextHeartbeatAt = this.now + this.options.heartbeatInterval;
     const envelope = { cluster: this.options.clusterId, from: this.id, term: this.currentTerm, round };
@@ -681,7 +694,7 @@ export class ElectionMachine {
     const lease = this.lease;
     if (this.leaseAnnounced || lease === null || !lease.validAt(this.now)) return;
     const votesOnly = lease.confirmedRound === 1;
-    if (votesOnly && lease.endsAt - this.now < this.now - this.campaignStartedAt) return;
+    if (votesOnly && lease.leaseEnd - this.now < this.now - this.campaignStartedAt) return;
     this.leaseAnnounced = true;
     this.setLeader(this.id);
     this.events.push({ type: 'became-leader', term: this.currentTerm, at: this.now });
@@ -694,9 +707,9 @@ export class ElectionMachine {
    * already run out when it won gets one lease duration from its win for a majority to confirm a heartbeat.
    */
   private leaderDeadline(): number {
-    const lease = this.lease?.endsAt ?? Number.NEGATIVE_INFINITY;
+    const lease = this.lease?.leaseEnd ?? Number.NEGATIVE_INFINITY;
     if (this.leaseAnnounced) return lease;
-    return Math.max(lease, this.wonAt + this.options.leaseDurationMs);
+    return Math.max(lease, this.wonAt + this.options.leaseDuration);
   }
 
   private mostSuitableSuccessor(lease: LeaderLease): NodeId | null {
@@ -769,11 +782,13 @@ export class ElectionMachine {
     this.currentRole = role;
   }
 
-  private setLeader(leader: NodeId | null): void {
-    if (leader === this.knownLeader) return;
+  /** Records the leader this node knows; returns whether it changed (a `leader-changed` event then). */
+  private setLeader(leader: NodeId | null): boolean {
+    if (leader === this.knownLeader) return false;
     const previous = this.knownLeader;
     this.knownLeader = leader;
     this.events.push({ type: 'leader-changed', leader, previous, term: this.currentTerm });
+    return true;
   }
 }
 
@@ -788,11 +803,7 @@ function reconcileConfig(persisted: VoterConfig, optionVoters: readonly NodeId[]
     persisted.voters.length === optionVoters.length &&
     persisted.voters.every((v, i) => v === optionVoters[i]);
   if (!same) {
-    throw new ElectionStateError(
-      `option voters [${optionVoters.join(', ')}] differs from the persisted voter configuration ` +
-        `[${persisted.voters.join(', ')}] (version ${persisted.version}). Changing voters is not supported yet: ` +
-        'restore the option, or reset the state of every node of the cluster together.',
-    );
+    throw new ConfigurationConflictError(optionVoters, persisted.voters, persisted.version);
   }
   return persisted;
 }

@@ -8,7 +8,7 @@ import type { NodeId } from './types.js';
  * ```ts
  * import { resolveElectionOptions } from '@baton/core';
  * const { options, warnings } = resolveElectionOptions({ clusterId: 'jobs', voters: ['a', 'b', 'c'] });
- * console.log(options.electionTimeoutMin, options.leaseDurationMs, warnings); // 150 135.71… []
+ * console.log(options.electionTimeoutMin, options.leaseDuration, warnings); // 150 135.71… []
  * ```
  */
 export interface ElectionOptions {
@@ -53,7 +53,7 @@ export interface ElectionOptions {
  * ```ts
  * import { type ResolvedElectionOptions, resolveElectionOptions } from '@baton/core';
  * const resolved: ResolvedElectionOptions = resolveElectionOptions({ clusterId: 'jobs' }).options;
- * console.log(resolved.heartbeatInterval, resolved.leaseDurationMs); // 50 135.71…
+ * console.log(resolved.heartbeatInterval, resolved.leaseDuration); // 50 135.71…
  * ```
  */
 export interface ResolvedElectionOptions {
@@ -64,7 +64,7 @@ export interface ResolvedElectionOptions {
   readonly voters: readonly NodeId[];
   readonly clockDriftBound: number;
   /** How long a lease lasts after the start of a heartbeat round a majority acknowledged. */
-  readonly leaseDurationMs: number;
+  readonly leaseDuration: number;
 }
 
 /**
@@ -150,10 +150,10 @@ export function resolveElectionOptions(input: ElectionOptions): {
         'followers will time out between heartbeats and the leader will keep losing its lease',
     );
   }
-  const leaseDurationMs = (electionTimeoutMin * (1 - clockDriftBound)) / (1 + clockDriftBound);
-  if (leaseDurationMs <= heartbeatInterval) {
+  const leaseDuration = (electionTimeoutMin * (1 - clockDriftBound)) / (1 + clockDriftBound);
+  if (leaseDuration <= heartbeatInterval) {
     warnings.push(
-      `the lease (${leaseDurationMs.toFixed(1)} ms) is not longer than heartbeatInterval=${heartbeatInterval}: ` +
+      `the lease (${leaseDuration.toFixed(1)} ms) is not longer than heartbeatInterval=${heartbeatInterval}: ` +
         'the leader cannot renew it in time and will step down between heartbeats',
     );
   }
@@ -165,7 +165,7 @@ export function resolveElectionOptions(input: ElectionOptions): {
       heartbeatInterval,
       voters,
       clockDriftBound,
-      leaseDurationMs,
+      leaseDuration,
     },
     warnings,
   };

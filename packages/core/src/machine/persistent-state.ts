@@ -1,4 +1,4 @@
-import { ElectionStateError } from '../errors.js';
+import { InvalidPersistentStateError } from '../errors.js';
 import type { NodeId, PersistentState, VoterConfig } from './types.js';
 
 /**
@@ -6,7 +6,7 @@ import type { NodeId, PersistentState, VoterConfig } from './types.js';
  *
  * @example
  * ```ts
- * import { configFromOptions } from '@baton/core';
+ * import { configFromOptions } from './persistent-state.js';
  * configFromOptions(['c', 'a', 'b']); // { version: 1, voters: ['a', 'b', 'c'] }
  * configFromOptions([]); // { version: 0, voters: [] }
  * ```
@@ -21,13 +21,13 @@ export function configFromOptions(voters: readonly NodeId[]): VoterConfig {
  *
  * @example
  * ```ts
- * import { checkPersistentState } from '@baton/core';
+ * import { checkPersistentState } from './persistent-state.js';
  * checkPersistentState({ term: 3, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } });
  * ```
  */
 export function checkPersistentState(value: unknown): asserts value is PersistentState {
   const fail = (field: string, got: unknown, why: string): never => {
-    throw new ElectionStateError(`persisted state: ${field} ${why} (got ${JSON.stringify(got)})`);
+    throw new InvalidPersistentStateError(field, got, why);
   };
   if (value == null || typeof value !== 'object') fail('state', value, 'must be an object');
   const state = value as Record<string, unknown>;

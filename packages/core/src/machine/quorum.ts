@@ -5,7 +5,7 @@ import type { NodeId } from './types.js';
  *
  * @example
  * ```ts
- * import { type VoteResult, voteResult } from '@baton/core';
+ * import { type VoteResult, voteResult } from './quorum.js';
  * const result: VoteResult = voteResult(['a', 'b', 'c'], new Map([['b', false], ['c', false]]));
  * console.log(result); // 'lost': two of three refused
  * ```
@@ -17,7 +17,7 @@ export type VoteResult = 'won' | 'lost' | 'pending';
  *
  * @example
  * ```ts
- * import { majority } from '@baton/core';
+ * import { majority } from './quorum.js';
  * console.log(majority(3), majority(4), majority(5)); // 2 3 3
  * ```
  */
@@ -31,7 +31,7 @@ export function majority(voterCount: number): number {
  *
  * @example
  * ```ts
- * import { voteResult } from '@baton/core';
+ * import { voteResult } from './quorum.js';
  * voteResult(['a', 'b', 'c'], new Map([['a', true], ['b', true]])); // 'won'
  * voteResult(['a', 'b', 'c'], new Map([['a', true], ['b', false]])); // 'pending'
  * ```
@@ -57,7 +57,7 @@ export function voteResult(voters: readonly NodeId[], votes: ReadonlyMap<NodeId,
  *
  * @example
  * ```ts
- * import { quorumRound } from '@baton/core';
+ * import { quorumRound } from './quorum.js';
  * quorumRound(['a', 'b', 'c'], new Map([['a', 7], ['b', 5], ['c', 2]])); // 5
  * ```
  */

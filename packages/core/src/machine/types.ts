@@ -33,7 +33,8 @@ export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'obse
  *
  * @example
  * ```ts
- * import { type VoterConfig, configFromOptions } from '@baton/core';
+ * import { type VoterConfig } from '@baton/core';
+ * import { configFromOptions } from './persistent-state.js';
  * const config: VoterConfig = configFromOptions(['c', 'a', 'b']);
  * console.log(config); // { version: 1, voters: ['a', 'b', 'c'] }
  * ```
@@ -270,19 +271,33 @@ export const ELECTION_MESSAGE_TYPES: readonly ElectionMessageType[] = [
 ];
 
 /**
- * Why a leadership (a held lease) ended.
+ * Why a leadership (a held lease) ended: the one reason type of the `leadership-lost` event, of the
+ * machine's event and of the `LeadershipLostError` a leadership's signal aborts with.
+ *
+ * - `lease-lapsed`: no majority acknowledged a heartbeat round within the lease;
+ * - `step-down`: `stepDown()` was called, a `became-leader` handler failed, or the state store failed;
+ * - `transfer`: leadership was handed to another voter (`transferLeadership()`);
+ * - `higher-term`: another node started a newer term;
+ * - `stopped`: this node is stopping (`stop()`);
+ * - `event-loop-stall`: the process was blocked longer than `maxEventLoopStall` (the runtime only).
  *
  * @example
  * ```ts
- * import type { ElectionEvent, LeadershipEndReason } from '@baton/core';
- * const voluntary: LeadershipEndReason[] = ['step-down', 'transfer', 'stopped'];
- * const onEvent = (event: ElectionEvent) => {
- *   if (event.type !== 'leadership-lost' || voluntary.includes(event.reason)) return;
- *   console.warn(`term ${event.term} ended involuntarily: ${event.reason}`);
+ * import type { LeadershipLostReason } from '@baton/core';
+ * const voluntary: LeadershipLostReason[] = ['step-down', 'transfer', 'stopped'];
+ * const onLost = ({ term, reason }: { term: number; reason: LeadershipLostReason }) => {
+ *   if (!voluntary.includes(reason)) console.warn(`term ${term} ended involuntarily: ${reason}`);
  * };
+ * onLost({ term: 3, reason: 'lease-lapsed' });
  * ```
  */
-export type LeadershipEndReason = 'lease-lapsed' | 'step-down' | 'transfer' | 'higher-term' | 'stopped';
+export type LeadershipLostReason =
+  | 'lease-lapsed'
+  | 'step-down'
+  | 'transfer'
+  | 'higher-term'
+  | 'stopped'
+  | 'event-loop-stall';
 
 /**
  * Something that happened inside the machine, reported after the state it depends on is persisted.
@@ -306,9 +321,13 @@ export type ElectionEvent =
       readonly type: 'leadership-lost';
       readonly term: number;
       readonly at: number;
-      readonly reason: LeadershipEndReason;
+      readonly reason: LeadershipLostReason;
     }
-  /** This node became a follower; `leader` is the leader it follows, if known. */
+  /**
+   * This node follows: its role became `follower` (it stopped leading or campaigning; `leader` may be
+   * `null`), or, as a follower, it learned a leader it was not following (its first one since it started or
+   * stopped campaigning, or a new one in a higher term). Observers never get it.
+   */
   | { readonly type: 'became-follower'; readonly leader: NodeId | null; readonly term: number }
   /** The leader this node knows changed (possibly to itself, or to none). */
   | {
@@ -415,7 +434,7 @@ export interface ElectionCounters {
  * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
  * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
  * const snapshot: InspectSnapshot = machine.inspect(0);
- * console.log(snapshot.role, snapshot.term, snapshot.lastContactMs); // 'follower' 0 { b: null, c: null }
+ * console.log(snapshot.role, snapshot.term, snapshot.lastContact); // 'follower' 0 { b: null, c: null }
  * ```
  */
 export interface InspectSnapshot {
@@ -428,11 +447,11 @@ export interface InspectSnapshot {
   /** Whether this node holds a valid lease at the time of the snapshot. */
   readonly isLeader: boolean;
   /** Milliseconds of lease left (0 when this node holds none). */
-  readonly leaseRemainingMs: number;
+  readonly leaseRemaining: number;
   readonly voters: readonly NodeId[];
   readonly configVersion: number;
   readonly observers: readonly NodeId[];
   /** Milliseconds since the last message from each peer (`null`: never heard from). */
-  readonly lastContactMs: Readonly<Record<NodeId, number | null>>;
+  readonly lastContact: Readonly<Record<NodeId, number | null>>;
   readonly counters: ElectionCounters;
 }

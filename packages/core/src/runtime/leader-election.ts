@@ -1,8 +1,15 @@
-import { ElectionStateError } from '../errors.js';
+import { NoSuccessorError, NotRunningError, ReentrantCallError } from '../errors.js';
 import { ElectionMachine } from '../machine/machine.js';
-import type { DropReason, ElectionEvent, ElectionMessage, NodeId, Ready } from '../machine/types.js';
+import type {
+  DropReason,
+  ElectionEvent,
+  ElectionMessage,
+  LeadershipLostReason,
+  NodeId,
+  Ready,
+} from '../machine/types.js';
 import type { TransportHandlers } from '../transport/types.js';
-import { Leadership, type LeadershipLossReason } from './leadership.js';
+import { Leadership } from './leadership.js';
 import { EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
 import { decodePayload, encodePayload } from './payload.js';
 import { PersistPipeline } from './persist-pipeline.js';
@@ -11,7 +18,7 @@ import type { ElectionStatus, LeaderElectionSnapshot } from './snapshot.js';
 import { defaultTimeProvider, type TimerHandle } from './time-provider.js';
 import { type EventHandler, TypedEmitter } from './typed-emitter.js';
 import type { LeaderElectionEvents, LeaderElectionOptions, LeadershipHandle } from './types.js';
-import { ElectionWaitError, type WaitOptions, Waits } from './waits.js';
+import { type WaitOptions, Waits } from './waits.js';
 
 /**
  * The events a {@link LeaderElection} emits, by name.
@@ -105,16 +112,16 @@ export class LeaderElection {
         now: () => time.now(),
         // Longer than a heartbeat interval, a handler that blocks the loop delays this node's heartbeats.
         slowMs: this.settings.election.heartbeatInterval,
-        onSlow: (event, durationMs) =>
+        onSlow: (event, duration) =>
           logger.warn(
-            `a ${event} handler blocked the event loop for ${durationMs.toFixed(1)} ms: heartbeats wait while ` +
+            `a ${event} handler blocked the event loop for ${duration.toFixed(1)} ms: heartbeats wait while ` +
               'it runs; await the slow part or move it off the event loop',
-            { event, durationMs },
+            { event, duration },
           ),
       },
     );
     this.monitor = new EventLoopMonitor({
-      thresholdMs: this.settings.maxEventLoopStallMs,
+      thresholdMs: this.settings.maxEventLoopStall,
       onStall: (stall) => this.onStall(stall),
       // Real time only; sampled no more often than the leader's heartbeat, and only while running.
       histogramResolutionMs:
@@ -159,7 +166,7 @@ export class LeaderElection {
   /**
    * Whether this node leads right now. Computed when called from the monotonic clock: a process that wakes
    * from a pause answers `false` on a lapsed lease before any timer has run, and `false` when its election
-   * timer is overdue by more than `maxEventLoopStallMs` (an event-loop stall: the leadership then ends).
+   * timer is overdue by more than `maxEventLoopStall` (an event-loop stall: the leadership then ends).
    * Call it right before acting on leadership, and pass the fencing token (the term) to the resource.
    */
   isLeader(): boolean {
@@ -215,7 +222,7 @@ export class LeaderElection {
       peersConnected: this.peers(),
       transportDrops: Object.fromEntries(this.transportDrops),
       eventLoop: {
-        maxStallMs: this.settings.maxEventLoopStallMs,
+        maxStall: this.settings.maxEventLoopStall,
         stalls: this.monitor.stallCount,
         lastStall: this.monitor.lastStall,
         delay: this.monitor.delay(),
@@ -267,7 +274,7 @@ export class LeaderElection {
     if (this.starting !== null) return this.starting;
     if (this.lifecycle === 'stopping' || this.lifecycle === 'stopped') {
       return Promise.reject(
-        new ElectionStateError('start: this election was stopped; create a new LeaderElection to run again'),
+        new NotRunningError('start', this.lifecycle, 'create a new LeaderElection to run again'),
       );
     }
     this.lifecycle = 'starting';
@@ -279,7 +286,7 @@ export class LeaderElection {
 
   /**
    * Leaves the cluster gracefully. A leader first hands leadership to the most suitable follower and waits
-   * (at most `stopTimeoutMs`) until a successor is known; then the election stops, pending saves finish, the
+   * (at most `stopTimeout`) until a successor is known; then the election stops, pending saves finish, the
    * transport stops and the store is closed. The leadership handle, if any, is aborted with reason
    * `'stopped'` before the handover starts. Idempotent: every call returns the same promise.
    */
@@ -292,9 +299,9 @@ export class LeaderElection {
 
   /**
    * Hands leadership to `to`, or to the most suitable follower, and resolves with the successor once this
-   * node knows it. Rejects with `NotLeaderError` when this node does not lead, `ElectionStateError` when no
-   * follower can take over, or {@link ElectionWaitError} when no successor is known within `timeoutMs`
-   * (default: twice `electionTimeoutMax`).
+   * node knows it. Rejects with `NotLeaderError` when this node does not lead, `NoSuccessorError` when no
+   * follower can take over, `InvalidTargetError` when `to` cannot take over, or `TimeoutError` when no
+   * successor is known within `timeout` (default: twice `electionTimeoutMax`).
    */
   async transferLeadership(to?: NodeId, options: WaitOptions = {}): Promise<NodeId> {
     if (to !== undefined && (typeof to !== 'string' || to === '')) {
@@ -304,14 +311,12 @@ export class LeaderElection {
     const machine = this.requireMachine('transferLeadership');
     const target = this.stepNow('transferLeadership', (now) => machine.transferLeadership(now, to));
     if (target === null) {
-      throw new ElectionStateError(
-        'transferLeadership: no follower has acknowledged a heartbeat in this term; leadership is kept',
-      );
+      throw new NoSuccessorError('transferLeadership', machine.term);
     }
     this.settings.logger.info('handing leadership over', { to: target, term: machine.term });
     return this.waits.until('transferLeadership', () => this.successor(), {
       signal: options.signal,
-      timeoutMs: options.timeoutMs ?? 2 * this.settings.election.electionTimeoutMax,
+      timeout: options.timeout ?? 2 * this.settings.election.electionTimeoutMax,
     });
   }
 
@@ -430,8 +435,8 @@ export class LeaderElection {
     this.retryTimer = undefined;
     this.monitor.disableHistogram();
     // Saves in flight finish (and their messages go out) before the transport closes.
-    await this.waits.bounded(this.pipeline.drain(), this.settings.stopTimeoutMs).catch(() =>
-      logger.warn('stop: saves were still pending when stopTimeoutMs ran out', {
+    await this.waits.bounded('stop', this.pipeline.drain(), this.settings.stopTimeout).catch(() =>
+      logger.warn('stop: saves were still pending when stopTimeout ran out', {
         pending: this.pipeline.pending,
       }),
     );
@@ -460,13 +465,13 @@ export class LeaderElection {
     }
     try {
       const successor = await this.waits.until('stop', () => this.successor(), {
-        timeoutMs: this.settings.stopTimeoutMs,
+        timeout: this.settings.stopTimeout,
       });
       logger.info('stop: leadership handed over', { successor, term: machine.term });
     } catch {
-      logger.warn('stop: no successor known within stopTimeoutMs; leaving anyway', {
+      logger.warn('stop: no successor known within stopTimeout; leaving anyway', {
         target,
-        stopTimeoutMs: this.settings.stopTimeoutMs,
+        stopTimeout: this.settings.stopTimeout,
       });
     }
   }
@@ -555,9 +560,7 @@ export class LeaderElection {
   /** Runs an API call on the machine now and returns its result; refuses to nest inside a step. */
   private stepNow<T>(operation: string, apply: (now: number) => T): T {
     if (this.stepping) {
-      throw new ElectionStateError(
-        `${operation}: cannot be called while the election is stepping (from an abort listener)`,
-      );
+      throw new ReentrantCallError(operation);
     }
     let result: { value: T } | null = null;
     let failure: { error: unknown } | null = null;
@@ -569,7 +572,7 @@ export class LeaderElection {
       }
     });
     if (failure !== null) throw (failure as { error: unknown }).error;
-    if (result === null) throw new ElectionStateError(`${operation}: the election is not running`);
+    if (result === null) throw new NotRunningError(operation, this.lifecycle);
     return (result as { value: T }).value;
   }
 
@@ -608,7 +611,7 @@ export class LeaderElection {
   }
 
   /**
-   * Whether the election timer is overdue right now by more than `maxEventLoopStallMs`: what a process that
+   * Whether the election timer is overdue right now by more than `maxEventLoopStall`: what a process that
    * just woke from a pause sees before any timer ran. While leading the timer is at most `heartbeatInterval`
    * ahead, so the loop is sampled at least every heartbeat.
    */
@@ -681,7 +684,7 @@ export class LeaderElection {
     });
   }
 
-  private endLeadership(reason: LeadershipLossReason, detail?: string): void {
+  private endLeadership(reason: LeadershipLostReason, detail?: string): void {
     const leadership = this.current;
     if (leadership === null) return;
     this.current = null;
@@ -696,7 +699,7 @@ export class LeaderElection {
       this.settings.logger.debug('event loop stalled', { ...stall });
       return;
     }
-    const detail = `event loop blocked for ${stall.durationMs.toFixed(1)} ms (> maxEventLoopStallMs ${this.settings.maxEventLoopStallMs})`;
+    const detail = `event loop blocked for ${stall.duration.toFixed(1)} ms (> maxEventLoopStall ${this.settings.maxEventLoopStall})`;
     this.settings.logger.warn('event loop stalled while leading: giving leadership up', { ...stall });
     this.endLeadership('event-loop-stall', detail);
     this.input((now) => {
@@ -761,14 +764,14 @@ export class LeaderElection {
 
   private requireMachine(operation: string): ElectionMachine {
     if (this.machine === null) {
-      throw new ElectionStateError(`${operation}: the election is not started (call start() first)`);
+      throw new NotRunningError(operation, this.lifecycle, 'call start() first');
     }
     return this.machine;
   }
 
   private requireRunning(operation: string): void {
     if (this.lifecycle !== 'running' && this.lifecycle !== 'stopping') {
-      throw new ElectionStateError(`${operation}: the election is ${this.lifecycle}, not running`);
+      throw new NotRunningError(operation, this.lifecycle);
     }
   }
 }

@@ -1,23 +1,6 @@
-import type { LeadershipEndReason } from '../machine/types.js';
+import { BatonError } from '../errors.js';
+import type { LeadershipLostReason } from '../machine/types.js';
 import type { LeadershipHandle } from './types.js';
-
-/**
- * Why a leadership ended, as the runtime reports it: the machine's reasons, plus an event-loop stall.
- *
- * @example
- * ```ts
- * import { type LeadershipLossReason, LeaderElection, MemoryStateStore } from '@baton/core';
- * import { MemoryNetwork } from '@baton/core/testing';
- * const transport = new MemoryNetwork().transport('a');
- * const store = new MemoryStateStore();
- * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store });
- * const involuntary: LeadershipLossReason[] = ['lease-lapsed', 'higher-term', 'event-loop-stall'];
- * election.on('leadership-lost', ({ term, reason }) => {
- *   if (involuntary.includes(reason)) console.warn(`lost term ${term}: ${reason}`);
- * });
- * ```
- */
-export type LeadershipLossReason = LeadershipEndReason | 'event-loop-stall';
 
 /**
  * The `reason` of a leadership handle's aborted `signal`: which leadership ended (`term`) and why.
@@ -37,11 +20,12 @@ export type LeadershipLossReason = LeadershipEndReason | 'event-loop-stall';
  * await election.stop(); // 'stopped' 1
  * ```
  */
-export class LeadershipLostError extends Error {
+export class LeadershipLostError extends BatonError {
   override readonly name = 'LeadershipLostError';
+  readonly code = 'ERR_LEADERSHIP_LOST';
   constructor(
     /** Why the leadership ended. */
-    readonly reason: LeadershipLossReason,
+    readonly reason: LeadershipLostReason,
     /** The term that was led (its fencing token). */
     readonly term: number,
     detail?: string,
@@ -55,7 +39,7 @@ export class LeadershipLostError extends Error {
  *
  * @example
  * ```ts
- * import { Leadership } from '@baton/core';
+ * import { Leadership } from './leadership.js';
  * const leadership = new Leadership(3, performance.now());
  * leadership.end('step-down');
  * console.log(leadership.signal.aborted, leadership.endReason); // true 'step-down'
@@ -63,7 +47,7 @@ export class LeadershipLostError extends Error {
  */
 export class Leadership implements LeadershipHandle {
   private readonly controller = new AbortController();
-  private ended: LeadershipLossReason | null = null;
+  private ended: LeadershipLostReason | null = null;
 
   constructor(
     readonly term: number,
@@ -79,12 +63,12 @@ export class Leadership implements LeadershipHandle {
   }
 
   /** Why the leadership ended, or `null` while it lasts. */
-  get endReason(): LeadershipLossReason | null {
+  get endReason(): LeadershipLostReason | null {
     return this.ended;
   }
 
   /** Ends the leadership: aborts `signal` with a {@link LeadershipLostError}. Returns false if already ended. */
-  end(reason: LeadershipLossReason, detail?: string): boolean {
+  end(reason: LeadershipLostReason, detail?: string): boolean {
     if (this.ended !== null) return false;
     this.ended = reason;
     this.controller.abort(new LeadershipLostError(reason, this.term, detail));

@@ -1,12 +1,13 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
- * An event-loop stall: the loop could not run a due callback for `durationMs`, until `at`.
+ * An event-loop stall: the loop could not run a due callback for `duration`, until `at`.
  *
  * @example
  * ```ts
- * import { EventLoopMonitor, type EventLoopStall } from '@baton/core';
- * const onStall = (stall: EventLoopStall) => console.log(`blocked ${stall.durationMs} ms (${stall.source})`);
+ * import { type EventLoopStall } from '@baton/core';
+ * import { EventLoopMonitor } from './loop-monitor.js';
+ * const onStall = (stall: EventLoopStall) => console.log(`blocked ${stall.duration} ms (${stall.source})`);
  * const monitor = new EventLoopMonitor({ thresholdMs: 20, onStall });
  * monitor.observe(100, 150, 'check'); // 'blocked 50 ms (check)'
  * // a LeaderElection reports its last one in inspect().eventLoop.lastStall
@@ -16,7 +17,7 @@ export interface EventLoopStall {
   /** When the stall was noticed (monotonic ms): the loop was blocked until at least then. */
   readonly at: number;
   /** A lower bound of how long the loop was blocked, in milliseconds. */
-  readonly durationMs: number;
+  readonly duration: number;
   /**
    * What noticed it: the election timer firing late (`'election-timer'`), or a call such as `isLeader()`
    * finding that timer overdue (`'check'`).
@@ -29,7 +30,8 @@ export interface EventLoopStall {
  *
  * @example
  * ```ts
- * import { type EventLoopDelay, EventLoopMonitor } from '@baton/core';
+ * import { type EventLoopDelay } from '@baton/core';
+ * import { EventLoopMonitor } from './loop-monitor.js';
  * const monitor = new EventLoopMonitor({ thresholdMs: 100, onStall: () => {}, histogramResolutionMs: 10 });
  * monitor.enableHistogram();
  * setTimeout(() => {
@@ -50,7 +52,7 @@ export interface EventLoopDelay {
  *
  * @example
  * ```ts
- * import { type EventLoopMonitorInit } from '@baton/core';
+ * import { type EventLoopMonitorInit } from './loop-monitor.js';
  * const init: EventLoopMonitorInit = { thresholdMs: 85, onStall: console.warn, histogramResolutionMs: 50 };
  * ```
  */
@@ -81,10 +83,10 @@ export interface EventLoopMonitorInit {
  *
  * @example
  * ```ts
- * import { EventLoopMonitor } from '@baton/core';
+ * import { EventLoopMonitor } from './loop-monitor.js';
  * const monitor = new EventLoopMonitor({
  *   thresholdMs: 20,
- *   onStall: (stall) => console.warn(`event loop blocked for ${stall.durationMs} ms`),
+ *   onStall: (stall) => console.warn(`event loop blocked for ${stall.duration} ms`),
  * });
  * const dueAt = performance.now() + 10;
  * setTimeout(() => monitor.observe(dueAt, performance.now(), 'election-timer'), 10);
@@ -144,7 +146,7 @@ export class EventLoopMonitor {
     const from = Math.max(dueAt, this.reportedUntil);
     const blocked = ranAt - from;
     if (!(blocked > this.init.thresholdMs)) return null;
-    const stall: EventLoopStall = { at: ranAt, durationMs: blocked, source };
+    const stall: EventLoopStall = { at: ranAt, duration: blocked, source };
     this.reportedUntil = ranAt;
     this.stalls += 1;
     this.last = stall;

@@ -1,3 +1,5 @@
+import { BatonError } from '../errors.js';
+
 /**
  * Application payloads of `broadcast()`: JSON, UTF-8 encoded. A value that JSON would silently change
  * (a dropped `undefined`, `NaN` turned into `null`, a `Map` sent as `{}`) is refused with an error that
@@ -9,16 +11,21 @@
  *
  * @example
  * ```ts
- * import { PayloadError, encodePayload } from '@baton/core';
+ * import { LeaderElection, MemoryStateStore, PayloadError } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a'], transport, store: new MemoryStateStore() });
+ * await election.start();
  * try {
- *   encodePayload({ count: 10n });
+ *   election.broadcast({ count: 10n });
  * } catch (error) {
  *   if (error instanceof PayloadError) console.log(error.path); // 'payload.count'
  * }
  * ```
  */
-export class PayloadError extends TypeError {
+export class PayloadError extends BatonError {
   override readonly name = 'PayloadError';
+  readonly code = 'ERR_INVALID_PAYLOAD';
   constructor(
     /** Where the problem is, starting at `payload`. */
     readonly path: string,
@@ -33,7 +40,7 @@ export class PayloadError extends TypeError {
  *
  * @example
  * ```ts
- * import { decodePayload, encodePayload } from '@baton/core';
+ * import { decodePayload, encodePayload } from './payload.js';
  * const bytes = encodePayload({ job: 'reindex', shard: 3 });
  * console.log(decodePayload(bytes)); // { job: 'reindex', shard: 3 }
  * ```
@@ -48,7 +55,7 @@ export function encodePayload(payload: unknown): Uint8Array {
  *
  * @example
  * ```ts
- * import { decodePayload } from '@baton/core';
+ * import { decodePayload } from './payload.js';
  * decodePayload(new TextEncoder().encode('[1,2]')); // [1, 2]
  * ```
  */

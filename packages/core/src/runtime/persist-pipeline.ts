@@ -6,7 +6,8 @@ import type { StateStore } from '../storage/types.js';
  *
  * @example
  * ```ts
- * import { ElectionMachine, MemoryStateStore, PersistPipeline, type PersistPipelineInit } from '@baton/core';
+ * import { ElectionMachine, MemoryStateStore } from '@baton/core';
+ * import { PersistPipeline, type PersistPipelineInit } from './persist-pipeline.js';
  * const options = { clusterId: 'jobs', voters: ['a'] };
  * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
  * const init: PersistPipelineInit = {
@@ -48,7 +49,8 @@ const NOTHING: Ready = { persist: null, messages: [], events: [] };
  *
  * @example
  * ```ts
- * import { MemoryStateStore, PersistPipeline } from '@baton/core';
+ * import { MemoryStateStore } from '@baton/core';
+ * import { PersistPipeline } from './persist-pipeline.js';
  * const store = new MemoryStateStore();
  * await store.open();
  * const state = { term: 1, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } };

@@ -20,8 +20,8 @@ export interface RuntimeSettings {
   readonly store: StateStore;
   readonly logger: ElectionLogger;
   readonly stepDownOnHandlerError: boolean;
-  readonly stopTimeoutMs: number;
-  readonly maxEventLoopStallMs: number;
+  readonly stopTimeout: number;
+  readonly maxEventLoopStall: number;
   readonly random: () => number;
   readonly time: TimeProvider;
 }
@@ -42,13 +42,13 @@ const STORE_METHODS = ['open', 'load', 'save', 'close'] as const;
  *
  * @example
  * ```ts
- * import { defaultMaxEventLoopStallMs, resolveElectionOptions } from '@baton/core';
+ * import { defaultMaxEventLoopStall, resolveElectionOptions } from '@baton/core';
  * const { options } = resolveElectionOptions({ clusterId: 'jobs' });
- * console.log(defaultMaxEventLoopStallMs(options)); // 85.71… with the default timings
+ * console.log(defaultMaxEventLoopStall(options)); // 85.71… with the default timings
  * ```
  */
-export function defaultMaxEventLoopStallMs(options: ResolvedElectionOptions): number {
-  return Math.max(10, options.leaseDurationMs - options.heartbeatInterval);
+export function defaultMaxEventLoopStall(options: ResolvedElectionOptions): number {
+  return Math.max(10, options.leaseDuration - options.heartbeatInterval);
 }
 
 /** Checks the options of a `LeaderElection`, naming the first bad one, and fills in defaults. */
@@ -87,10 +87,10 @@ export function resolveRuntimeOptions(input: LeaderElectionOptions): RuntimeSett
   if (typeof stepDownOnHandlerError !== 'boolean') {
     throw new InvalidOptionError('stepDownOnHandlerError', stepDownOnHandlerError, 'must be a boolean');
   }
-  const stopTimeoutMs = positiveNumber('stopTimeoutMs', input.stopTimeoutMs ?? election.electionTimeoutMax);
-  const maxEventLoopStallMs = positiveNumber(
-    'maxEventLoopStallMs',
-    input.maxEventLoopStallMs ?? defaultMaxEventLoopStallMs(election),
+  const stopTimeout = positiveNumber('stopTimeout', input.stopTimeout ?? election.electionTimeoutMax);
+  const maxEventLoopStall = positiveNumber(
+    'maxEventLoopStall',
+    input.maxEventLoopStall ?? defaultMaxEventLoopStall(election),
   );
   const random = input.random ?? Math.random;
   if (typeof random !== 'function')
@@ -112,8 +112,8 @@ export function resolveRuntimeOptions(input: LeaderElectionOptions): RuntimeSett
     store,
     logger,
     stepDownOnHandlerError,
-    stopTimeoutMs,
-    maxEventLoopStallMs,
+    stopTimeout,
+    maxEventLoopStall,
     random,
     time,
   };

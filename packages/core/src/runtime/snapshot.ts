@@ -45,8 +45,8 @@ export interface LeaderElectionSnapshot extends InspectSnapshot {
   /** Frames the transport dropped before they reached the election, by reason. */
   readonly transportDrops: Readonly<Partial<Record<DropReason, number>>>;
   readonly eventLoop: {
-    /** The bound above which a stall ends leadership (`maxEventLoopStallMs`). */
-    readonly maxStallMs: number;
+    /** The bound above which a stall ends leadership (`maxEventLoopStall`). */
+    readonly maxStall: number;
     readonly stalls: number;
     readonly lastStall: EventLoopStall | null;
     /** Percentiles of the event-loop delay since start, sampled every `heartbeatInterval` (real time only), or `null`. */

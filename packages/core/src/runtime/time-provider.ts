@@ -3,7 +3,8 @@
  *
  * @example
  * ```ts
- * import { type TimerHandle, defaultTimeProvider } from '@baton/core';
+ * import { type TimerHandle } from '@baton/core';
+ * import { defaultTimeProvider } from './time-provider.js';
  * const handle: TimerHandle = defaultTimeProvider.setTimeout(() => {}, 100);
  * defaultTimeProvider.clearTimeout(handle);
  * ```
@@ -16,12 +17,13 @@ export type TimerHandle = unknown;
  * the global timers.
  *
  * The contract: `now()` is monotonic milliseconds (never wall-clock time); `setTimeout` calls back no
- * earlier than `delayMs` after it was called; `queueTask` runs its callback after the current call stack
+ * earlier than `delay` after it was called; `queueTask` runs its callback after the current call stack
  * and its microtasks, in FIFO order with other queued tasks.
  *
  * @example
  * ```ts
- * import { type TimeProvider, defaultTimeProvider } from '@baton/core';
+ * import { type TimeProvider } from '@baton/core';
+ * import { defaultTimeProvider } from './time-provider.js';
  * const time: TimeProvider = defaultTimeProvider;
  * const started = time.now();
  * time.setTimeout(() => console.log(`${time.now() - started} ms later`), 10);
@@ -30,8 +32,8 @@ export type TimerHandle = unknown;
 export interface TimeProvider {
   /** Monotonic time in milliseconds. */
   now(): number;
-  /** Calls `callback` once, `delayMs` from now. */
-  setTimeout(callback: () => void, delayMs: number): TimerHandle;
+  /** Calls `callback` once, `delay` from now. */
+  setTimeout(callback: () => void, delay: number): TimerHandle;
   /** Cancels a timer; ignores `undefined` and handles of timers that already ran. */
   clearTimeout(handle: TimerHandle | undefined): void;
   /** Runs `callback` soon, outside the caller's stack (used to keep user handlers out of the step loop). */
@@ -47,15 +49,16 @@ export interface TimeProvider {
  *
  * @example
  * ```ts
- * import { LeaderElection, defaultTimeProvider } from '@baton/core';
+ * import { LeaderElection } from '@baton/core';
+ * import { defaultTimeProvider } from './time-provider.js';
  * // the default; pass another provider to drive the runtime in virtual time
  * const options = { timeProvider: defaultTimeProvider };
  * ```
  */
 export const defaultTimeProvider: TimeProvider = {
   now: () => performance.now(),
-  setTimeout: (callback, delayMs) => {
-    return globalThis.setTimeout(callback, Math.max(0, delayMs));
+  setTimeout: (callback, delay) => {
+    return globalThis.setTimeout(callback, Math.max(0, delay));
   },
   clearTimeout: (handle) => {
     if (handle !== undefined) globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>);

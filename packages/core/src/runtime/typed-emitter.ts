@@ -14,7 +14,7 @@ export type EventHandler<T> = (value: T) => void | Promise<void>;
  *
  * @example
  * ```ts
- * import type { HandlerErrorReporter } from '@baton/core';
+ * import type { HandlerErrorReporter } from './typed-emitter.js';
  * const report: HandlerErrorReporter<{ tick: number }> = (event, error) => console.error(event, error);
  * ```
  */
@@ -26,7 +26,7 @@ export type HandlerErrorReporter<Events> = (event: keyof Events & string, error:
  *
  * @example
  * ```ts
- * import type { HandlerTiming } from '@baton/core';
+ * import type { HandlerTiming } from './typed-emitter.js';
  * const timing: HandlerTiming<{ tick: number }> = {
  *   now: () => performance.now(),
  *   slowMs: 50,
@@ -39,7 +39,7 @@ export interface HandlerTiming<Events> {
   readonly now: () => number;
   /** A handler whose synchronous part runs longer than this is reported. */
   readonly slowMs: number;
-  readonly onSlow: (event: keyof Events & string, durationMs: number) => void;
+  readonly onSlow: (event: keyof Events & string, duration: number) => void;
 }
 
 /**
@@ -52,7 +52,7 @@ export interface HandlerTiming<Events> {
  *
  * @example
  * ```ts
- * import { TypedEmitter } from '@baton/core';
+ * import { TypedEmitter } from './typed-emitter.js';
  * const emitter = new TypedEmitter<{ tick: number }>(queueMicrotask, (event, error) => console.error(event, error));
  * const off = emitter.on('tick', (n) => console.log('tick', n));
  * emitter.emit('tick', 1); // logged on the next microtask

@@ -1,5 +1,5 @@
 import type { ElectionOptions } from '../machine/options.js';
-import type { LeadershipEndReason, NodeId } from '../machine/types.js';
+import type { LeadershipLostReason, NodeId } from '../machine/types.js';
 import type { StateStore } from '../storage/types.js';
 import type { Transport } from '../transport/types.js';
 import type { TimeProvider } from './time-provider.js';
@@ -72,7 +72,7 @@ export interface LeaderElectionOptions extends ElectionOptions {
    * How long `stop()` waits for a successor after handing leadership over.
    * @default electionTimeoutMax
    */
-  stopTimeoutMs?: number;
+  stopTimeout?: number;
   /**
    * While this node leads, an event-loop stall longer than this ends the leadership (`'event-loop-stall'`),
    * even when the clock says the lease is still valid, so that work in flight across the pause restarts
@@ -81,9 +81,9 @@ export interface LeaderElectionOptions extends ElectionOptions {
    * timer fires, or at a call of `isLeader()`, `leadership` or `inspect()`. A stall that outlasts the lease
    * ends leadership whatever this bound, since `isLeader()` reads the lease from the clock.
    * @default the lease's slack between renewals, `leaseDuration − heartbeatInterval` (85.7 ms with the
-   * default timings), at least 10 ms (see `defaultMaxEventLoopStallMs`)
+   * default timings), at least 10 ms (see `defaultMaxEventLoopStall`)
    */
-  maxEventLoopStallMs?: number;
+  maxEventLoopStall?: number;
   /**
    * Random numbers in [0, 1) for election timeouts.
    * @default Math.random
@@ -174,7 +174,7 @@ export interface LeaderElectionEvents {
     readonly term: number;
   };
   'term-changed': { readonly from: number; readonly to: number };
-  'leadership-lost': { readonly term: number; readonly reason: LeadershipEndReason | 'event-loop-stall' };
+  'leadership-lost': { readonly term: number; readonly reason: LeadershipLostReason };
   'peer-joined': NodeId;
   'peer-left': NodeId;
   message: ClusterMessage;

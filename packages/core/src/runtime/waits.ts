@@ -1,3 +1,4 @@
+import { NotRunningError, TimeoutError } from '../errors.js';
 import type { TimeProvider, TimerHandle } from './time-provider.js';
 
 /**
@@ -5,55 +6,30 @@ import type { TimeProvider, TimerHandle } from './time-provider.js';
  *
  * @example
  * ```ts
- * import { type WaitOptions, Waits, defaultTimeProvider } from '@baton/core';
- * const waits = new Waits(defaultTimeProvider, () => false);
- * const options: WaitOptions = { signal: AbortSignal.timeout(5_000), timeoutMs: 100 };
- * await waits.until('a leader', () => undefined, options).catch((error) => console.log(error.message));
- * // 'a leader: gave up after 100 ms'; LeaderElection#transferLeadership takes the same options
+ * import { LeaderElection, MemoryStateStore, type WaitOptions } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const transport = new MemoryNetwork().transport('a');
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a', 'b'], transport, store: new MemoryStateStore() });
+ * await election.start();
+ * const options: WaitOptions = { signal: AbortSignal.timeout(5_000), timeout: 100 };
+ * await election.transferLeadership(undefined, options).catch((error) => console.log(error.code)); // 'ERR_NOT_LEADER'
+ * await election.stop();
  * ```
  */
 export interface WaitOptions {
   /** Gives up the wait when it aborts, rejecting with its `reason`. */
   signal?: AbortSignal;
   /**
-   * Give up after this many milliseconds, rejecting with {@link ElectionWaitError}.
+   * Give up after this many milliseconds, rejecting with a `TimeoutError`.
    * @default no bound in {@link Waits.until}; in `LeaderElection#transferLeadership`, 2 × `electionTimeoutMax`
    */
-  timeoutMs?: number;
-}
-
-/**
- * A wait for the election ended without the expected outcome: no successor in time, or the election stopped.
- *
- * @example
- * ```ts
- * import { ElectionWaitError, Waits, defaultTimeProvider } from '@baton/core';
- * const waits = new Waits(defaultTimeProvider, () => false);
- * try {
- *   await waits.until('a successor', () => undefined, { timeoutMs: 50 });
- * } catch (error) {
- *   if (error instanceof ElectionWaitError) console.warn(error.message); // 'a successor: gave up after 50 ms'
- * }
- * ```
- */
-export class ElectionWaitError extends Error {
-  override readonly name = 'ElectionWaitError';
+  timeout?: number;
 }
 
 /**
  * Promises that wait for a condition of the election: each probe is re-checked whenever the owner calls
  * {@link Waits.notify} (after every step), and every wait is bounded by an abort signal, an optional timeout
- * and the end of the election.
- *
- * @example
- * ```ts
- * import { Waits, defaultTimeProvider } from '@baton/core';
- * let leader: string | undefined;
- * const waits = new Waits(defaultTimeProvider, () => false);
- * const known = waits.until('example', () => leader, { timeoutMs: 1_000 });
- * leader = 'node-b';
- * waits.notify(); // known resolves with 'node-b'
- * ```
+ * and the end of the election. Internal to the runtime.
  */
 export class Waits {
   private readonly probes = new Set<() => void>();
@@ -71,10 +47,11 @@ export class Waits {
 
   /**
    * Resolves with the first value `probe` returns (checked now and at every `notify()`); rejects with the
-   * signal's reason, or with {@link ElectionWaitError} after `timeoutMs` or when the election stopped.
+   * signal's reason, with a `TimeoutError` after `timeout`, or with a `NotRunningError` when the election
+   * stopped.
    */
   until<T>(operation: string, probe: () => T | undefined, options: WaitOptions = {}): Promise<T> {
-    const { signal, timeoutMs } = options;
+    const { signal, timeout } = options;
     const { time } = this;
     return new Promise<T>((resolve, reject) => {
       let timer: TimerHandle | undefined;
@@ -87,8 +64,7 @@ export class Waits {
       const check = () => {
         const value = probe();
         if (value !== undefined) finish(() => resolve(value));
-        else if (this.stopped())
-          finish(() => reject(new ElectionWaitError(`${operation}: the election stopped`)));
+        else if (this.stopped()) finish(() => reject(new NotRunningError(operation, 'stopped')));
       };
       const onAbort = () => finish(() => reject(signal?.reason));
       if (signal?.aborted) {
@@ -96,25 +72,19 @@ export class Waits {
         return;
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = time.setTimeout(
-          () => finish(() => reject(new ElectionWaitError(`${operation}: gave up after ${timeoutMs} ms`))),
-          timeoutMs,
-        );
+      if (timeout !== undefined) {
+        timer = time.setTimeout(() => finish(() => reject(new TimeoutError(operation, timeout))), timeout);
       }
       this.probes.add(check);
       check();
     });
   }
 
-  /** `promise`, or an {@link ElectionWaitError} once `timeoutMs` passed. */
-  bounded(promise: Promise<void>, timeoutMs: number): Promise<void> {
+  /** `promise`, or a `TimeoutError` once `timeout` passed. */
+  bounded(operation: string, promise: Promise<void>, timeout: number): Promise<void> {
     const { time } = this;
     return new Promise<void>((resolve, reject) => {
-      const timer = time.setTimeout(
-        () => reject(new ElectionWaitError(`gave up after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const timer = time.setTimeout(() => reject(new TimeoutError(operation, timeout)), timeout);
       promise.then(
         () => {
           time.clearTimeout(timer);

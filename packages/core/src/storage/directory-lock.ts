@@ -13,7 +13,8 @@ import { StateLockedError } from './errors.js';
  * import { mkdtempSync, readFileSync } from 'node:fs';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
- * import { FileStateStore, LOCK_FILE } from '@baton/core';
+ * import { FileStateStore } from '@baton/core';
+ * import { LOCK_FILE } from './directory-lock.js';
  * const dataDir = mkdtempSync(join(tmpdir(), 'baton-'));
  * await new FileStateStore(dataDir).open();
  * console.log(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid === process.pid); // true

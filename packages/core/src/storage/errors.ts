@@ -1,3 +1,5 @@
+import { BatonError } from '../errors.js';
+
 /**
  * Another process (or another store in this process) holds the data directory. Two nodes sharing one
  * state file could both vote in one term, so the second one refuses to start.
@@ -15,8 +17,9 @@
  * });
  * ```
  */
-export class StateLockedError extends Error {
+export class StateLockedError extends BatonError {
   override readonly name = 'StateLockedError';
+  readonly code = 'ERR_STATE_LOCKED';
   constructor(
     /** The data directory that is locked. */
     readonly directory: string,
@@ -54,8 +57,9 @@ export class StateLockedError extends Error {
  * });
  * ```
  */
-export class CorruptStateError extends Error {
+export class CorruptStateError extends BatonError {
   override readonly name = 'CorruptStateError';
+  readonly code = 'ERR_CORRUPT_STATE';
   constructor(
     /** The file that is corrupt. */
     readonly file: string,
@@ -77,6 +81,7 @@ export class CorruptStateError extends Error {
  * await new MemoryStateStore().load().catch((error) => console.log(error instanceof StoreStateError)); // true
  * ```
  */
-export class StoreStateError extends Error {
+export class StoreStateError extends BatonError {
   override readonly name = 'StoreStateError';
+  readonly code = 'ERR_STORE_STATE';
 }

@@ -25,7 +25,7 @@ export const STATE_FILE = 'baton-state.json';
  *
  * @example
  * ```ts
- * import { STATE_FORMAT_VERSION } from '@baton/core';
+ * import { STATE_FORMAT_VERSION } from './file-state-store.js';
  * console.log(STATE_FORMAT_VERSION); // 1
  * ```
  */
@@ -150,7 +150,7 @@ export class FileStateStore implements StateStore {
  *
  * @example
  * ```ts
- * import { serialiseState } from '@baton/core';
+ * import { serialiseState } from './file-state-store.js';
  * console.log(serialiseState({ term: 1, votedFor: 'a', config: { version: 1, voters: ['a'] } }));
  * ```
  */
@@ -166,7 +166,7 @@ export function serialiseState(state: PersistentState): string {
  *
  * @example
  * ```ts
- * import { parseStateFile, serialiseState } from '@baton/core';
+ * import { parseStateFile, serialiseState } from './file-state-store.js';
  * const text = serialiseState({ term: 4, votedFor: null, config: { version: 1, voters: ['a', 'b', 'c'] } });
  * console.log(parseStateFile('state.json', text).term); // 4
  * ```

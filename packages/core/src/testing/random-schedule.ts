@@ -1,4 +1,4 @@
-import { ElectionStateError, NotLeaderError } from '../errors.js';
+import { InvalidTargetError, NotLeaderError } from '../errors.js';
 import type { ElectionMachine, ElectionMachineInit } from '../machine/machine.js';
 import type { ElectionOptions } from '../machine/options.js';
 import type { NodeId } from '../machine/types.js';
@@ -43,7 +43,7 @@ export interface RandomScheduleOptions {
  * ```ts
  * import { runRandomSchedule } from '@baton/core/testing';
  * const { seed, violations, stats, cluster } = runRandomSchedule({ seed: 9 });
- * console.log(seed, violations.length, stats.failoversMs.length, cluster.leader());
+ * console.log(seed, violations.length, stats.failoversMs.length, cluster.leaseHolder());
  * ```
  */
 export interface RandomRunResult {
@@ -135,7 +135,7 @@ class SchedulePlanner {
 
   /** Aims at the leader half the time: that is where the interesting failures are. */
   private target(): NodeId {
-    const leader = this.c.leader();
+    const leader = this.c.leaseHolder();
     return leader !== null && this.rnd.chance(0.5) ? leader : this.rnd.pick(this.ids);
   }
 
@@ -234,7 +234,7 @@ class SchedulePlanner {
 
   /** A graceful transfer (to a chosen voter or the best one) or a step-down, if some node holds the lease. */
   private handOver(): void {
-    const leader = this.c.leader();
+    const leader = this.c.leaseHolder();
     if (leader === null || this.c.isPaused(leader)) return;
     const r = this.rnd.next();
     const others = this.c.voters.filter((id) => id !== leader);
@@ -244,7 +244,7 @@ class SchedulePlanner {
       else this.c.stepDown(leader);
     } catch (error) {
       // A target that has not acknowledged a heartbeat in this term is refused: a legitimate answer.
-      if (!(error instanceof ElectionStateError || error instanceof NotLeaderError)) throw error;
+      if (!(error instanceof InvalidTargetError || error instanceof NotLeaderError)) throw error;
     }
   }
 

@@ -13,14 +13,14 @@ import type { SimClusterOptions } from './sim-options.js';
  * ```ts
  * import { SimCluster } from '@baton/core/testing';
  * const c = SimCluster.create({ nodes: 5, seed: 1 });
- * c.runUntil(() => c.leader() !== null);
- * const first = c.leader()!;
+ * c.runUntil(() => c.leaseHolder() !== null);
+ * const first = c.leaseHolder()!;
  * c.isolate(first); // the leader steps down at its lease end; the majority elects another
- * c.runUntil(() => c.leader() !== null && c.leader() !== first);
+ * c.runUntil(() => c.leaseHolder() !== null && c.leaseHolder() !== first);
  * c.heal();
- * c.crash(c.leader()!);
+ * c.crash(c.leaseHolder()!);
  * c.runFor(2_000);
- * console.log(c.leader(), c.term(c.leader()!), c.violations.length); // a new leader, a higher term, 0
+ * console.log(c.leaseHolder(), c.term(c.leaseHolder()!), c.violations.length); // a new leader, a higher term, 0
  * ```
  */
 export class SimCluster extends SimEngine {
@@ -43,14 +43,17 @@ export class SimCluster extends SimEngine {
 
   // ---------------------------------------------------------------- queries
 
-  /** The node that holds a valid lease now, or `null`. */
-  leader(): NodeId | null {
+  /**
+   * The node that holds a valid lease now, or `null`: the cluster's leader as an outside observer with a
+   * perfect clock sees it. (`leader(id)` is what one node believes, as `LeaderElection#leader()`.)
+   */
+  leaseHolder(): NodeId | null {
     for (const node of this.nodes) if (this.holdsLease(node)) return node.id;
     return null;
   }
 
   /** Every node holding a valid lease now (never more than one, or an invariant is broken). */
-  leaders(): NodeId[] {
+  leaseHolders(): NodeId[] {
     return this.nodes.filter((node) => this.holdsLease(node)).map((node) => node.id);
   }
 
@@ -84,14 +87,14 @@ export class SimCluster extends SimEngine {
   }
 
   /** The virtual instant `id`'s lease ends unless it is renewed, or `null` when it holds none now. */
-  leaseExpiresAt(id: NodeId): number | null {
+  leaseEnd(id: NodeId): number | null {
     const node = this.node(id);
     const end = node.machine?.leaseEnd(node.clock.local(this.virtualNow)) ?? null;
     return end === null ? null : node.clock.virtualAt(end);
   }
 
-  /** The leader `id` knows of (its own view, possibly stale). */
-  knownLeader(id: NodeId): NodeId | null {
+  /** The leader `id` knows of (its own view, possibly stale), as `LeaderElection#leader()` answers it. */
+  leader(id: NodeId): NodeId | null {
     return this.node(id).machine?.leader ?? null;
   }
 

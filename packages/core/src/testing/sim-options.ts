@@ -79,7 +79,7 @@ export interface SimClusterOptions {
  * ```ts
  * import { SimCluster } from '@baton/core/testing';
  * const c = SimCluster.create({ nodes: 3 });
- * const electedAt = c.runUntil(() => c.leader() !== null, { within: 2_000 });
+ * const electedAt = c.runUntil(() => c.leaseHolder() !== null, { within: 2_000 });
  * ```
  */
 export interface RunUntilOptions {

@@ -6,7 +6,7 @@
  * import { percentile, SimCluster } from '@baton/core/testing';
  * const c = SimCluster.create({ nodes: 5 });
  * c.runFor(1_000);
- * c.crash(c.leader()!);
+ * c.crash(c.leaseHolder()!);
  * c.runFor(2_000);
  * const { failoversMs, leaderlessMs } = c.stats();
  * console.log(percentile(failoversMs, 0.5), leaderlessMs);

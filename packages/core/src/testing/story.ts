@@ -64,7 +64,7 @@ export function runStory(write: (line: string) => void, seed = 1): StoryResult {
       const lease = c.leaseRemaining(id);
       write(
         `   ${id.padEnd(5)} ${c.role(id).padEnd(14)} ${String(c.term(id)).padEnd(5)} ` +
-          `${(lease > 0 ? `${lease.toFixed(1)} ms` : '-').padEnd(11)} ${c.knownLeader(id) ?? '-'}`,
+          `${(lease > 0 ? `${lease.toFixed(1)} ms` : '-').padEnd(11)} ${c.leader(id) ?? '-'}`,
       );
     }
   };
@@ -73,7 +73,7 @@ export function runStory(write: (line: string) => void, seed = 1): StoryResult {
     write(`   -> ${text}`);
   };
   const ms = (x: number): string => `${x.toFixed(1)} ms`;
-  const leader = (): NodeId => c.leader() as NodeId;
+  const leader = (): NodeId => c.leaseHolder() as NodeId;
 
   write(`Baton simulator: a story of 5 nodes in virtual time (seed ${seed}).`);
   write("Timestamps are virtual milliseconds; a lease is checked with each node's own drifting clock.");
@@ -82,7 +82,7 @@ export function runStory(write: (line: string) => void, seed = 1): StoryResult {
     '1. Cold start',
     'Five voters start with empty storage; each waits a random election timeout (150-300 ms).',
   );
-  c.runUntil(() => c.leader() !== null);
+  c.runUntil(() => c.leaseHolder() !== null);
   const first = leader();
   say(`${first} holds a lease at ${ms(c.now)}, term ${c.term(first)}.`);
   c.runFor(1_000);
@@ -91,25 +91,23 @@ export function runStory(write: (line: string) => void, seed = 1): StoryResult {
   chapter('2. The leader crashes', `${first} dies; its followers stop hearing heartbeats.`);
   c.crash(first);
   const crashedAt = c.now;
-  c.runUntil(() => c.leader() !== null);
+  c.runUntil(() => c.leaseHolder() !== null);
   const second = leader();
   say(`${second} holds a lease after ${ms(c.now - crashedAt)} (term ${c.term(second)}).`);
   c.restart(first);
   c.runFor(1_000);
-  say(
-    `${first} restarted from its stored term and vote, and follows ${c.knownLeader(first) ?? 'nobody yet'}.`,
-  );
+  say(`${first} restarted from its stored term and vote, and follows ${c.leader(first) ?? 'nobody yet'}.`);
   table();
 
   chapter(
     '3. A partition isolates the leader',
     `${second} is cut off. Check-quorum: it must step down when its lease ends, and nobody may lead before that.`,
   );
-  const leaseEnd = c.leaseExpiresAt(second) as number;
+  const leaseEnd = c.leaseEnd(second) as number;
   c.isolate(second);
   c.runUntil(() => c.role(second) !== 'leader');
   say(`${second} stepped down at ${ms(c.now)}; its lease ended at ${ms(leaseEnd)}.`);
-  c.runUntil(() => c.leader() !== null);
+  c.runUntil(() => c.leaseHolder() !== null);
   const third = leader();
   say(
     `the majority elected ${third} (term ${c.term(third)}); its lease began at ${ms(c.now)}, after the old one.`,
@@ -123,16 +121,16 @@ export function runStory(write: (line: string) => void, seed = 1): StoryResult {
   chapter('4. Heal', 'The partition heals; the returning node must not depose the healthy leader.');
   c.heal();
   c.runFor(1_000);
-  say(`${c.leader()} still leads; ${second} follows ${c.knownLeader(second)}.`);
+  say(`${c.leaseHolder()} still leads; ${second} follows ${c.leader(second)}.`);
   table();
 
   chapter(
     '5. The leader pauses',
     `${third} stops for 1.5 s (a long GC pause): its clock runs on, it processes nothing, messages pile up.`,
   );
-  const pauseLeaseEnd = c.leaseExpiresAt(third) as number;
+  const pauseLeaseEnd = c.leaseEnd(third) as number;
   c.pause(third);
-  c.runUntil(() => c.leader() !== null && c.leader() !== third);
+  c.runUntil(() => c.leaseHolder() !== null && c.leaseHolder() !== third);
   const fourth = leader();
   say(`${fourth} holds a lease at ${ms(c.now)}; ${third}'s lease had ended at ${ms(pauseLeaseEnd)}.`);
   c.runFor(1_500 - (c.now - pauseLeaseEnd));
@@ -148,7 +146,7 @@ export function runStory(write: (line: string) => void, seed = 1): StoryResult {
   chapter('6. Graceful transfer', `${fourth} hands leadership to ${target}: it gives up its lease first.`);
   const transferAt = c.now;
   c.transferLeadership(fourth, target);
-  c.runUntil(() => c.leader() === target);
+  c.runUntil(() => c.leaseHolder() === target);
   say(`${target} holds a lease after ${ms(c.now - transferAt)} (term ${c.term(target)}).`);
   c.runFor(1_000);
   table();

@@ -28,7 +28,7 @@ export interface ComplianceMatchers {
  */
 export interface ComplianceTestApi {
   describe(name: string, body: () => void): void;
-  it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  it(name: string, body: () => Promise<void>, timeout?: number): void;
   expect(actual: unknown): ComplianceMatchers;
   beforeEach(body: () => Promise<void> | void): void;
   afterEach(body: () => Promise<void> | void): void;
@@ -56,12 +56,12 @@ export interface TransportHarness {
   /** Releases what `create` made (the suite has already stopped the transports). */
   teardown?(): Promise<void>;
   /** How long to wait for something that must happen (a delivery, a connection). @default 5000 */
-  timeoutMs?: number;
+  timeout?: number;
   /**
    * How long to wait, after a later message on another link arrived, before concluding that something that
    * must not happen did not. @default 50
    */
-  settleMs?: number;
+  settleDelay?: number;
 }
 
 /** Everything a transport reported to one node, in order. */
@@ -123,13 +123,13 @@ class Recorder implements TransportHandlers {
  */
 export function transportComplianceTests(api: ComplianceTestApi, harness: TransportHarness): void {
   const { describe, it, expect, beforeEach, afterEach } = api;
-  const timeoutMs = harness.timeoutMs ?? 5_000;
-  const settleMs = harness.settleMs ?? 50;
-  const testTimeout = timeoutMs * 4;
+  const timeout = harness.timeout ?? 5_000;
+  const settleDelay = harness.settleDelay ?? 50;
+  const testTimeout = timeout * 4;
   let created: Transport[] = [];
 
   const waitFor = async (condition: () => boolean, what: string): Promise<void> => {
-    const deadline = performance.now() + timeoutMs;
+    const deadline = performance.now() + timeout;
     while (!condition()) {
       if (performance.now() > deadline)
         throw new Error(`transport compliance: timed out waiting for ${what}`);
@@ -155,12 +155,12 @@ export function transportComplianceTests(api: ComplianceTestApi, harness: Transp
     return { transports, recorders, ids };
   };
 
-  /** Waits until a marker sent after the traffic under test reached `via`, then `settleMs` more. */
+  /** Waits until a marker sent after the traffic under test reached `via`, then `settleDelay` more. */
   const barrier = async (from: Transport, via: { transport: Transport; recorder: Recorder }, tag: number) => {
     const marker = heartbeat(from.localId, via.transport.localId, 1_000_000 + tag);
     from.send(marker);
     await waitFor(() => via.recorder.messages.some((m) => m.term === marker.term), 'a marker message');
-    await sleep(settleMs);
+    await sleep(settleDelay);
   };
 
   describe(`transport compliance${harness.name ? `: ${harness.name}` : ''}`, () => {
@@ -177,7 +177,7 @@ export function transportComplianceTests(api: ComplianceTestApi, harness: Transp
       async () => {
         const { transports, recorders, ids } = await cluster(3);
         await Promise.all(transports.map((transport, i) => transport.start(recorders[i]!)));
-        await sleep(settleMs);
+        await sleep(settleDelay);
         expect(new Set(ids).size).toBe(3);
         for (const [i, recorder] of recorders.entries()) {
           expect([...recorder.connected].sort()).toEqual(ids.filter((_, j) => j !== i).sort());

@@ -80,21 +80,21 @@ export class VirtualClock {
   }
 
   /**
-   * Advances in steps of `stepMs` until `condition()` holds; returns the virtual time it took. Throws when it
-   * does not hold within `withinMs`.
+   * Advances in steps of `step` until `condition()` holds; returns the virtual time it took. Throws when it
+   * does not hold within `within`.
    */
   async runUntil(
     condition: () => boolean,
-    options: { withinMs?: number; stepMs?: number } = {},
+    options: { within?: number; step?: number } = {},
   ): Promise<number> {
-    const { withinMs = 60_000, stepMs = 1 } = options;
+    const { within = 60_000, step = 1 } = options;
     const start = this.time;
     await this.flush();
     while (!condition()) {
-      if (this.time - start >= withinMs) {
-        throw new Error(`runUntil: the condition did not hold within ${withinMs} ms of virtual time`);
+      if (this.time - start >= within) {
+        throw new Error(`runUntil: the condition did not hold within ${within} ms of virtual time`);
       }
-      await this.advanceBy(stepMs);
+      await this.advanceBy(step);
     }
     return this.time - start;
   }
@@ -157,8 +157,8 @@ export class VirtualTimeProvider implements TimeProvider {
     return this.frozenAt ?? this.clock.now();
   }
 
-  setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    return this.clock.schedule(this, this.now() + Math.max(0, delayMs), callback);
+  setTimeout(callback: () => void, delay: number): TimerHandle {
+    return this.clock.schedule(this, this.now() + Math.max(0, delay), callback);
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ElectionMachine, ElectionStateError } from '../../src/index.js';
+import { ConfigurationConflictError, ElectionMachine } from '../../src/index.js';
 import { elect, Net } from './harness.js';
 
 describe('roles and terms (Raft section 5.2)', () => {
@@ -9,7 +9,7 @@ describe('roles and terms (Raft section 5.2)', () => {
     const a = net.get('a');
     expect(a.role).toBe('leader');
     expect(a.term).toBe(1);
-    expect(net.leaders()).toEqual(['a']);
+    expect(net.leaseHolders()).toEqual(['a']);
     expect(net.get('b').leader).toBe('a');
     expect(net.get('c').leader).toBe('a');
     const roles = net
@@ -36,7 +36,7 @@ describe('roles and terms (Raft section 5.2)', () => {
     net.cutLink('a', 'c');
     elect(net, 'a');
     expect(net.get('a').role).not.toBe('leader');
-    expect(net.leaders()).toEqual([]);
+    expect(net.leaseHolders()).toEqual([]);
   });
 
   it('grants at most one vote per term and persists it before replying', () => {
@@ -116,7 +116,7 @@ describe('roles and terms (Raft section 5.2)', () => {
     net.stabilize();
     // b or c (or a again) leads in a higher term.
     const start = net.now;
-    for (let t = start; net.leaders().length === 0 && t < start + 5000; t += 10) {
+    for (let t = start; net.leaseHolders().length === 0 && t < start + 5000; t += 10) {
       net.advanceTo(t);
       net.stabilize();
     }
@@ -125,7 +125,7 @@ describe('roles and terms (Raft section 5.2)', () => {
     );
     expect(tokens.length).toBeGreaterThanOrEqual(2);
     expect(new Set(tokens).size).toBe(tokens.length);
-    const leader = net.leaders()[0] as string;
+    const leader = net.leaseHolders()[0] as string;
     expect(net.nodes.get(leader)?.persisted?.term).toBe(net.get(leader).term);
   });
 });
@@ -181,7 +181,7 @@ describe('observers and the voter configuration', () => {
           random: () => 0,
           now: 0,
         }),
-    ).toThrow(ElectionStateError);
+    ).toThrow(ConfigurationConflictError);
   });
 
   it('names the bad field of a damaged persisted state instead of resetting it', () => {
@@ -248,7 +248,7 @@ describe('message hygiene', () => {
     expect(a.isLeader(net.now)).toBe(true);
     expect(net.collect('a').messages).toEqual([]);
     expect(a.inspect(net.now).counters.messagesDropped['not-a-voter']).toBe(3);
-    expect(a.inspect(net.now).lastContactMs.o).toBe(0);
+    expect(a.inspect(net.now).lastContact.o).toBe(0);
   });
 
   it('tells a stale leader about the newer term so that it steps down', () => {
@@ -258,11 +258,11 @@ describe('message hygiene', () => {
     net.advanceTo(net.now + 400);
     net.recover();
     net.stabilize();
-    for (let i = 0; i < 50 && net.leaders().filter((l) => l !== 'a').length === 0; i++) {
+    for (let i = 0; i < 50 && net.leaseHolders().filter((l) => l !== 'a').length === 0; i++) {
       net.advanceTo(net.now + 20);
       net.stabilize();
     }
-    const newLeader = net.leaders()[0];
+    const newLeader = net.leaseHolders()[0];
     expect(newLeader).toBeDefined();
     expect(newLeader).not.toBe('a');
     // 'a' stepped down when its lease lapsed; a late heartbeat of its old term is answered with the new one.

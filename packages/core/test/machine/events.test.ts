@@ -34,6 +34,33 @@ describe('events and the inspect snapshot', () => {
     ]);
   });
 
+  it('reports became-follower when a follower learns its first leader, and a new one in a higher term', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.add('o'); // not a voter: an observer
+    net.get('a').addObserver('o');
+    net.timeout('a');
+    net.stabilize();
+    // c was a follower from the start and knew no leader: the first heartbeat makes it follow a.
+    expect(net.events('c').filter((e) => e.type !== 'term-changed')).toEqual([
+      { type: 'leader-changed', leader: 'a', previous: null, term: 1 },
+      { type: 'became-follower', leader: 'a', term: 1 },
+    ]);
+    // Following a, c hears b lead a higher term: it follows b (one event, not one per heartbeat).
+    net
+      .get('c')
+      .receive({ type: 'heartbeat', cluster: 'test', from: 'b', to: 'c', term: 2, round: 1 }, net.now);
+    net
+      .get('c')
+      .receive({ type: 'heartbeat', cluster: 'test', from: 'b', to: 'c', term: 2, round: 2 }, net.now);
+    const followed = net
+      .collect('c')
+      .events.filter((e) => e.type === 'became-follower')
+      .map((e) => (e.type === 'became-follower' ? e.leader : null));
+    expect(followed).toEqual(['b']);
+    // An observer learns the leader, but never "becomes a follower".
+    expect(net.events('o').map((e) => e.type)).toEqual(['term-changed', 'leader-changed']);
+  });
+
   it('inspect shows role, term, leader, lease left, voters, last contact and counters', () => {
     const net = new Net(['a', 'b', 'c']);
     net.timeout('a');
@@ -53,12 +80,12 @@ describe('events and the inspect snapshot', () => {
       voters: ['a', 'b', 'c'],
       configVersion: 1,
       observers: [],
-      lastContactMs: { b: 10, c: 10 },
+      lastContact: { b: 10, c: 10 },
     });
-    expect(snapshot.leaseRemainingMs).toBeCloseTo(net.get('a').options.leaseDurationMs - 10, 9);
+    expect(snapshot.leaseRemaining).toBeCloseTo(net.get('a').options.leaseDuration - 10, 9);
     expect(snapshot.counters).toMatchObject({ electionsStarted: 1, electionsWon: 1, preVotesStarted: 1 });
     expect(snapshot.counters.messagesDropped['wrong-cluster']).toBe(1);
     const follower = net.get('c').inspect(net.now);
-    expect(follower).toMatchObject({ role: 'follower', isLeader: false, leaseRemainingMs: 0, leader: 'a' });
+    expect(follower).toMatchObject({ role: 'follower', isLeader: false, leaseRemaining: 0, leader: 'a' });
   });
 });

@@ -121,7 +121,7 @@ export class Net {
     return (this.nodes.get(id)?.readies ?? []).flatMap((r) => r.events);
   }
 
-  leaders(): string[] {
+  leaseHolders(): string[] {
     return [...this.nodes.keys()].filter((id) => this.get(id).isLeader(this.now));
   }
 }

@@ -7,10 +7,10 @@ describe('check-quorum and the leader lease', () => {
     const net = new Net(['a', 'b', 'c']);
     elect(net, 'a');
     const a = net.get('a');
-    const lease = a.options.leaseDurationMs;
+    const lease = a.options.leaseDuration;
     const wonAt = net.now;
     expect(a.leaseEnd(net.now)).toBeCloseTo(wonAt + lease, 9);
-    expect(a.inspect(net.now).leaseRemainingMs).toBeCloseTo(lease, 9);
+    expect(a.inspect(net.now).leaseRemaining).toBeCloseTo(lease, 9);
     expect(a.isLeader(wonAt + lease - 0.001)).toBe(true);
     // Computed from the time it is asked: no timer has to run for the answer to turn false.
     expect(a.isLeader(wonAt + lease)).toBe(false);
@@ -23,7 +23,7 @@ describe('check-quorum and the leader lease', () => {
     const round2 = net.now + 50;
     net.advanceTo(round2);
     net.stabilize();
-    expect(a.leaseEnd(net.now)).toBeCloseTo(round2 + a.options.leaseDurationMs, 9);
+    expect(a.leaseEnd(net.now)).toBeCloseTo(round2 + a.options.leaseDuration, 9);
   });
 
   it('a leader cut off from the majority steps down when its lease lapses, not later', () => {
@@ -88,7 +88,7 @@ describe('check-quorum and the leader lease', () => {
     net.stabilize((m) => m.type !== 'heartbeat'); // no heartbeat reaches anyone
     const a = net.get('a');
     expect(a.isLeader(net.now)).toBe(true);
-    expect(a.leaseEnd(net.now)).toBeCloseTo(campaignAt + a.options.leaseDurationMs, 9);
+    expect(a.leaseEnd(net.now)).toBeCloseTo(campaignAt + a.options.leaseDuration, 9);
   });
 
   it('votes that arrive after the lease they would start has run out elect a leader that never leads', () => {
@@ -97,7 +97,7 @@ describe('check-quorum and the leader lease', () => {
     net.stabilize((m) => m.type !== 'vote-response');
     const a = net.get('a');
     expect(a.role).toBe('candidate');
-    const late = net.now + a.options.leaseDurationMs + 1;
+    const late = net.now + a.options.leaseDuration + 1;
     for (const m of collectSent(net, ['b', 'c'], 'vote-response')) a.receive(m, late);
     net.now = late;
     net.collect('a');
@@ -105,7 +105,7 @@ describe('check-quorum and the leader lease', () => {
     expect(a.isLeader(late)).toBe(false);
     expect(a.leader).toBeNull();
     net.inbox = []; // its heartbeats are lost too
-    net.advanceTo(late + a.options.leaseDurationMs);
+    net.advanceTo(late + a.options.leaseDuration);
     expect(a.role).toBe('follower');
     expect(net.events('a').some((e) => e.type === 'became-leader' || e.type === 'leadership-lost')).toBe(
       false,
@@ -189,7 +189,7 @@ function campaignWithHeldVotes() {
   net.stabilize((m) => m.type !== 'vote-response');
   const a = net.get('a');
   expect(a.role).toBe('candidate');
-  return { net, a, campaignAt: net.now, lease: a.options.leaseDurationMs };
+  return { net, a, campaignAt: net.now, lease: a.options.leaseDuration };
 }
 
 /** Delivers the held votes to a at `at`; returns what a produced. */

@@ -10,7 +10,7 @@ describe('election options', () => {
       heartbeatInterval: 50,
     });
     expect(options.clockDriftBound).toBe(ELECTION_DEFAULTS.clockDriftBound);
-    expect(options.leaseDurationMs).toBeCloseTo((150 * 0.95) / 1.05, 9);
+    expect(options.leaseDuration).toBeCloseTo((150 * 0.95) / 1.05, 9);
     expect(warnings).toEqual([]);
   });
 
@@ -59,6 +59,6 @@ describe('election options', () => {
       clockDriftBound: 0.2,
     });
     expect(options.voters).toEqual(['a', 'b', 'c']);
-    expect(options.leaseDurationMs).toBeCloseTo((150 * 0.8) / 1.2, 9);
+    expect(options.leaseDuration).toBeCloseTo((150 * 0.8) / 1.2, 9);
   });
 });

@@ -47,7 +47,7 @@ describe('pre-vote (Raft thesis 9.6) and leader stickiness (thesis 4.2.3)', () =
     net.collect('b');
     expect(b.role).toBe('follower');
     net.stabilize();
-    expect(net.leaders()).toEqual(['a']);
+    expect(net.leaseHolders()).toEqual(['a']);
     expect(b.inspect(net.now).counters.preVotesStarted).toBe(0);
   });
 
@@ -100,14 +100,14 @@ describe('pre-vote (Raft thesis 9.6) and leader stickiness (thesis 4.2.3)', () =
     );
     expect(net.get('a').role).toBe('candidate');
     expect(net.get('b').role).toBe('candidate');
-    expect(net.leaders()).toEqual([]);
+    expect(net.leaseHolders()).toEqual([]);
     for (const id of ['a', 'b']) expect(net.get(id).nextDeadline()).toBeGreaterThan(net.now);
     const start = net.now;
-    for (let t = start; net.leaders().length === 0 && t < start + 3000; t += 5) {
+    for (let t = start; net.leaseHolders().length === 0 && t < start + 3000; t += 5) {
       net.advanceTo(t);
       net.stabilize();
     }
-    expect(net.leaders()).toHaveLength(1);
-    expect(net.get(net.leaders()[0] as string).term).toBeGreaterThanOrEqual(2);
+    expect(net.leaseHolders()).toHaveLength(1);
+    expect(net.get(net.leaseHolders()[0] as string).term).toBeGreaterThanOrEqual(2);
   });
 });

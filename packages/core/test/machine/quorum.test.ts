@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { majority, quorumRound, voteResult } from '../../src/index.js';
+import { majority, quorumRound, voteResult } from '../../src/machine/quorum.js';
 
 describe('majority', () => {
   it.each([

@@ -4,7 +4,7 @@ import {
   type LeaderElectionOptions,
   MemoryStateStore,
 } from '../../src/index.js';
-import { MemoryNetwork, VirtualClock, type VirtualTimeProvider } from '../../src/testing/index.js';
+import { MemoryNetwork, Prng, VirtualClock, type VirtualTimeProvider } from '../../src/testing/index.js';
 
 /** One log line a node wrote. */
 export interface LogEntry {
@@ -20,18 +20,6 @@ export function recordingLogger(node: string, into: LogEntry[]): ElectionLogger 
     into.push({ node, level, message, context });
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-}
-
-/** A seeded PRNG (mulberry32), so that election timeouts are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -85,7 +73,7 @@ export class VirtualCluster {
       transport: this.network.transport(id),
       store: this.stores.get(id),
       logger: recordingLogger(id, this.logs),
-      random: seeded(this.seed++),
+      random: new Prng(this.seed++).next,
       ...this.extra,
       ...options,
     });
@@ -98,31 +86,31 @@ export class VirtualCluster {
   async stopAll(): Promise<void> {
     const stopping = Promise.all([...this.nodes.values()].map((node) => node.stop()));
     await this.clock.runUntil(() => [...this.nodes.values()].every((node) => node.status === 'stopped'), {
-      withinMs: 10_000,
+      within: 10_000,
     });
     await stopping;
   }
 
   /** The nodes that report leading right now. */
-  leaders(): string[] {
+  leaseHolders(): string[] {
     return [...this.nodes]
       .filter(([, node]) => node.status === 'running' && node.isLeader())
       .map(([id]) => id);
   }
 
   /** Advances until exactly one node leads and every running node knows it; returns its id. */
-  async stableLeader(withinMs = 10_000): Promise<string> {
+  async stableLeader(within = 10_000): Promise<string> {
     await this.clock.runUntil(
       () => {
-        const leaders = this.leaders();
+        const leaders = this.leaseHolders();
         if (leaders.length !== 1) return false;
         return [...this.nodes.values()].every(
           (node) => node.status !== 'running' || node.leader() === leaders[0],
         );
       },
-      { withinMs },
+      { within },
     );
-    return this.leaders()[0]!;
+    return this.leaseHolders()[0]!;
   }
 
   /** Replaces a stopped node by a new runtime on the same store (a restart that keeps its disk). */

@@ -28,15 +28,15 @@ async function runWithoutOverlap(c: VirtualCluster, ms: number): Promise<void> {
 async function justRenewed(c: VirtualCluster, id: string): Promise<void> {
   const node = c.node(id);
   await c.clock.flush();
-  let before = node.inspect().leaseRemainingMs;
+  let before = node.inspect().leaseRemaining;
   await c.clock.runUntil(
     () => {
-      const now = node.inspect().leaseRemainingMs;
+      const now = node.inspect().leaseRemaining;
       const renewed = now > before;
       before = now;
       return renewed;
     },
-    { withinMs: 200 },
+    { within: 200 },
   );
 }
 
@@ -105,12 +105,12 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     expect(handle.signal.aborted).toBe(true);
     expect((handle.signal.reason as LeadershipLostError).reason).toBe('transfer');
     expect(cluster.node(first).isLeader()).toBe(false);
-    await cluster.clock.runUntil(() => successor !== null, { withinMs: 1_000 });
+    await cluster.clock.runUntil(() => successor !== null, { within: 1_000 });
     await transfer;
     expect(successor).toBe(target);
-    await cluster.clock.runUntil(() => cluster!.node(target).isLeader(), { withinMs: 1_000 });
+    await cluster.clock.runUntil(() => cluster!.node(target).isLeader(), { within: 1_000 });
     expect(cluster.node(target).term()).toBe(term + 1);
-    expect(cluster.leaders()).toEqual([target]);
+    expect(cluster.leaseHolders()).toEqual([target]);
   });
 
   it('stop() on the leader hands over, waits for the successor, and is idempotent', async () => {
@@ -122,13 +122,13 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     const handle = node.leadership!;
     const stopped = node.stop();
     expect(node.stop()).toBe(stopped);
-    await cluster.clock.runUntil(() => node.status === 'stopped', { withinMs: 2_000 });
+    await cluster.clock.runUntil(() => node.status === 'stopped', { within: 2_000 });
     await stopped;
     expect((handle.signal.reason as LeadershipLostError).reason).toBe('stopped');
     expect(node.isLeader()).toBe(false);
     const others = FIVE.filter((id) => id !== first);
     await cluster.clock.runUntil(() => others.some((id) => cluster!.node(id).isLeader()), {
-      withinMs: 1_000,
+      within: 1_000,
     });
     const next = others.find((id) => cluster!.node(id).isLeader())!;
     expect(cluster.node(next).term()).toBe(handle.term + 1);
@@ -156,7 +156,7 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     );
     expect(paused.leadership).toBe(null);
     await runWithoutOverlap(cluster, 500);
-    const leader = cluster.leaders()[0]!;
+    const leader = cluster.leaseHolders()[0]!;
     expect(leader).not.toBe(first);
     expect(paused.leader()).toBe(leader);
   });
@@ -164,7 +164,7 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
   // The stall bound at the default timings: leaseDuration − heartbeatInterval = 135.71 − 50 ms.
   const DEFAULT_STALL_BOUND = 85.71;
 
-  it('a stall longer than maxEventLoopStallMs ends leadership (event-loop-stall) and aborts the signal before any timer runs', async () => {
+  it('a stall longer than maxEventLoopStall ends leadership (event-loop-stall) and aborts the signal before any timer runs', async () => {
     cluster = new VirtualCluster(FIVE);
     await cluster.startAll();
     const first = await cluster.stableLeader();
@@ -179,15 +179,15 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     expect(node.isLeader()).toBe(false);
     expect(handle.signal.aborted).toBe(true);
     expect((handle.signal.reason as LeadershipLostError).reason).toBe('event-loop-stall');
-    const { lastStall, stalls, maxStallMs } = node.inspect().eventLoop;
-    expect(maxStallMs).toBeCloseTo(DEFAULT_STALL_BOUND, 1);
+    const { lastStall, stalls, maxStall } = node.inspect().eventLoop;
+    expect(maxStall).toBeCloseTo(DEFAULT_STALL_BOUND, 1);
     expect(stalls).toBe(1);
     expect(lastStall).toMatchObject({ source: 'check' });
-    expect(lastStall!.durationMs).toBeGreaterThan(DEFAULT_STALL_BOUND);
-    expect(lastStall!.durationMs).toBeLessThanOrEqual(140);
+    expect(lastStall!.duration).toBeGreaterThan(DEFAULT_STALL_BOUND);
+    expect(lastStall!.duration).toBeLessThanOrEqual(140);
     await runWithoutOverlap(cluster, 500);
     expect(lost).toEqual(['event-loop-stall']);
-    expect(cluster.leaders()).toHaveLength(1);
+    expect(cluster.leaseHolders()).toHaveLength(1);
     expect(node.inspect().eventLoop.stalls).toBe(1); // the late election timer does not count it again
     expect(
       cluster.logs.some(
@@ -196,14 +196,14 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     ).toBe(true);
   });
 
-  it('a stall shorter than maxEventLoopStallMs does not end leadership', async () => {
+  it('a stall shorter than maxEventLoopStall does not end leadership', async () => {
     cluster = new VirtualCluster(FIVE);
     await cluster.startAll();
     const first = await cluster.stableLeader();
     const node = cluster.node(first);
     const handle = node.leadership!;
     await justRenewed(cluster, first);
-    const leaseLeft = node.inspect().leaseRemainingMs;
+    const leaseLeft = node.inspect().leaseRemaining;
     cluster.time(first).freeze();
     // The timer is 72 ms overdue on waking (below the 85.7 ms bound), and the lease has not run out.
     await cluster.clock.advanceBy(120);
@@ -232,7 +232,7 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     expect(handle.signal.aborted).toBe(true);
     expect((handle.signal.reason as LeadershipLostError).reason).toBe('event-loop-stall');
     expect(node.inspect().eventLoop.lastStall).toMatchObject({ source: 'election-timer' });
-    expect(node.inspect().eventLoop.lastStall!.durationMs).toBeGreaterThan(DEFAULT_STALL_BOUND);
+    expect(node.inspect().eventLoop.lastStall!.duration).toBeGreaterThan(DEFAULT_STALL_BOUND);
   });
 
   it('an idle leader arms no timer of its own for stalls: about one wake-up per heartbeat', async () => {
@@ -255,23 +255,23 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     expect(armed).toBeLessThanOrEqual(21);
   });
 
-  it('a smaller maxEventLoopStallMs ends leadership on a stall while the lease is still valid', async () => {
-    cluster = new VirtualCluster(FIVE, { maxEventLoopStallMs: 30 });
+  it('a smaller maxEventLoopStall ends leadership on a stall while the lease is still valid', async () => {
+    cluster = new VirtualCluster(FIVE, { maxEventLoopStall: 30 });
     await cluster.startAll();
     const first = await cluster.stableLeader();
     const node = cluster.node(first);
     const handle = node.leadership!;
     await justRenewed(cluster, first);
-    const leaseLeft = node.inspect().leaseRemainingMs;
+    const leaseLeft = node.inspect().leaseRemaining;
     cluster.time(first).freeze();
     await cluster.clock.advanceBy(100); // the timer is 52 ms overdue; the lease has 30 ms left
     expect(leaseLeft).toBeGreaterThan(120);
     cluster.time(first).resume();
     expect(node.isLeader()).toBe(false);
     expect((handle.signal.reason as LeadershipLostError).reason).toBe('event-loop-stall');
-    expect(node.inspect().eventLoop.lastStall!.durationMs).toBeGreaterThan(30);
+    expect(node.inspect().eventLoop.lastStall!.duration).toBeGreaterThan(30);
     await runWithoutOverlap(cluster, 500);
-    expect(cluster.leaders()).toHaveLength(1);
+    expect(cluster.leaseHolders()).toHaveLength(1);
   });
 
   it('a restarted node keeps its term and vote from its store', async () => {
@@ -287,6 +287,6 @@ describe('a 5-node cluster of runtimes over the memory transport', () => {
     await again.start();
     expect(again.term()).toBe(saved.term);
     expect(again.inspect().votedFor).toBe(saved.votedFor);
-    await cluster.clock.runUntil(() => again.leader() === first, { withinMs: 1_000 });
+    await cluster.clock.runUntil(() => again.leader() === first, { within: 1_000 });
   });
 });

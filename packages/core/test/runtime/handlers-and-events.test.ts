@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LeaderElectionEvents, type LeadershipLostError, PayloadError } from '../../src/index.js';
+import {
+  type LeaderElectionEvents,
+  type LeadershipLostError,
+  NotRunningError,
+  PayloadError,
+} from '../../src/index.js';
 import { VirtualCluster } from './cluster-harness.js';
 
 const FIVE = ['a', 'b', 'c', 'd', 'e'];
@@ -50,10 +55,10 @@ describe('handlers run outside the election loop', () => {
       blockedFor += 10; // short: not reported
     });
     await node.start();
-    await cluster.clock.runUntil(() => blockedFor >= 80, { withinMs: 1_000 });
+    await cluster.clock.runUntil(() => blockedFor >= 80, { within: 1_000 });
     const slow = cluster.logs.filter((l) => l.level === 'warn' && /blocked the event loop/.test(l.message));
     expect(slow.map((l) => l.context?.event)).toEqual(['became-leader']);
-    expect(slow[0]!.context?.durationMs).toBe(70);
+    expect(slow[0]!.context?.duration).toBe(70);
   });
 
   it('a throwing became-leader handler is logged with the event name and makes the node step down', async () => {
@@ -68,11 +73,14 @@ describe('handlers run outside the election loop', () => {
       });
     }
     await cluster.startAll();
-    await cluster.clock.runUntil(() => failing.size === 1, { withinMs: 5_000 });
+    await cluster.clock.runUntil(() => failing.size === 1, { within: 5_000 });
     const first = [...failing][0]!;
-    await cluster.clock.runUntil(() => cluster!.leaders().length === 1 && cluster!.leaders()[0] !== first, {
-      withinMs: 5_000,
-    });
+    await cluster.clock.runUntil(
+      () => cluster!.leaseHolders().length === 1 && cluster!.leaseHolders()[0] !== first,
+      {
+        within: 5_000,
+      },
+    );
     expect(cluster.node(first).isLeader()).toBe(false);
     const logged = cluster.logs.find(
       (l) => l.node === first && l.level === 'error' && /became-leader/.test(l.message),
@@ -88,7 +96,7 @@ describe('handlers run outside the election loop', () => {
     await cluster.startAll();
     const leader = await cluster.stableLeader();
     await cluster.clock.advanceBy(1_000);
-    expect(cluster.leaders()).toEqual([leader]);
+    expect(cluster.leaseHolders()).toEqual([leader]);
     expect(
       cluster.logs.some((l) => l.node === leader && l.level === 'error' && /became-leader/.test(l.message)),
     ).toBe(true);
@@ -110,7 +118,7 @@ describe('handlers run outside the election loop', () => {
     const leader = await cluster.stableLeader();
     const term = cluster.node(leader).term();
     await cluster.clock.advanceBy(3_000);
-    expect(cluster.leaders()).toEqual([leader]);
+    expect(cluster.leaseHolders()).toEqual([leader]);
     expect(cluster.node(leader).term()).toBe(term);
     expect(calls).toBe(1);
     expect(
@@ -209,6 +217,8 @@ describe('event ordering', () => {
     const follower = FIVE.find((id) => id !== leader)!;
     const changes = log.filter((r) => r.node === follower && r.event === 'leader-changed');
     expect(changes.at(-1)?.value).toMatchObject({ leader, previous: null });
+    const followed = log.filter((r) => r.node === follower && r.event === 'became-follower');
+    expect(followed.at(-1)?.value).toEqual({ leader, term: cluster.node(leader).term() });
   });
 });
 
@@ -259,7 +269,7 @@ describe('the API', () => {
     await cluster.startAll();
     const leader = await cluster.stableLeader();
     expect(cluster.node(leader).inspect().observers).toEqual(['o']);
-    await cluster.clock.runUntil(() => observer.leader() === leader, { withinMs: 1_000 });
+    await cluster.clock.runUntil(() => observer.leader() === leader, { within: 1_000 });
     expect(observer.inspect().role).toBe('observer');
     expect(() => observer.join('')).toThrow(/peer must be a non-empty node id/);
   });
@@ -270,15 +280,15 @@ describe('the API', () => {
     cluster.nodes.set('o', observer);
     await cluster.startAll();
     const first = await cluster.stableLeader();
-    await cluster.clock.runUntil(() => observer.leader() === first, { withinMs: 1_000 });
+    await cluster.clock.runUntil(() => observer.leader() === first, { within: 1_000 });
     for (const id of ['a', 'b', 'c']) expect(cluster.node(id).inspect().observers).toEqual(['o']);
     cluster.network.isolate(first); // the leader crashes, as far as the others can tell
     await cluster.clock.runUntil(
       () => {
-        const next = cluster!.leaders().find((id) => id !== first);
+        const next = cluster!.leaseHolders().find((id) => id !== first);
         return next !== undefined && observer.leader() === next;
       },
-      { withinMs: 5_000 },
+      { within: 5_000 },
     );
     // Disconnected and never joined: no longer an observer of the old leader.
     expect(cluster.node(first).inspect().observers).toEqual([]);
@@ -318,7 +328,7 @@ describe('the API', () => {
 
   it('inspect() adds the runtime details to the machine snapshot', async () => {
     cluster = new VirtualCluster(['a', 'b', 'c']);
-    expect(() => cluster!.node('a').inspect()).toThrow(/not started/);
+    expect(() => cluster!.node('a').inspect()).toThrow(NotRunningError);
     await cluster.startAll();
     const leader = await cluster.stableLeader();
     const snapshot = cluster.node(leader).inspect();
@@ -332,7 +342,7 @@ describe('the API', () => {
       eventLoop: { stalls: 0, lastStall: null },
     });
     expect([...snapshot.peersConnected].sort()).toEqual(['a', 'b', 'c'].filter((id) => id !== leader));
-    expect(snapshot.leaseRemainingMs).toBeGreaterThan(0);
+    expect(snapshot.leaseRemaining).toBeGreaterThan(0);
   });
 
   it('logs the machine warnings once at start', async () => {

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   consoleLogger,
-  decodePayload,
-  defaultMaxEventLoopStallMs,
-  encodePayload,
+  defaultMaxEventLoopStall,
   FileStateStore,
   InvalidOptionError,
   LeaderElection,
@@ -11,6 +9,7 @@ import {
   MemoryStateStore,
   resolveElectionOptions,
 } from '../../src/index.js';
+import { decodePayload, encodePayload } from '../../src/runtime/payload.js';
 import { MemoryNetwork } from '../../src/testing/index.js';
 
 function options(overrides: Partial<LeaderElectionOptions> = {}): LeaderElectionOptions {
@@ -48,11 +47,11 @@ describe('LeaderElection options', () => {
     [{ store: { open() {} } }, 'store'],
     [{ logger: { info() {} } }, 'logger'],
     [{ stepDownOnHandlerError: 'yes' }, 'stepDownOnHandlerError'],
-    [{ stopTimeoutMs: 0 }, 'stopTimeoutMs'],
-    [{ maxEventLoopStallMs: Number.NaN }, 'maxEventLoopStallMs'],
-    [{ maxEventLoopStallMs: 0 }, 'maxEventLoopStallMs'],
-    [{ maxEventLoopStallMs: -5 }, 'maxEventLoopStallMs'],
-    [{ maxEventLoopStallMs: '50' }, 'maxEventLoopStallMs'],
+    [{ stopTimeout: 0 }, 'stopTimeout'],
+    [{ maxEventLoopStall: Number.NaN }, 'maxEventLoopStall'],
+    [{ maxEventLoopStall: 0 }, 'maxEventLoopStall'],
+    [{ maxEventLoopStall: -5 }, 'maxEventLoopStall'],
+    [{ maxEventLoopStall: '50' }, 'maxEventLoopStall'],
     [{ random: 0.5 }, 'random'],
     [{ timeProvider: { now: () => 0 } }, 'timeProvider'],
   ])('%j is refused, naming %s', (overrides, option) => {
@@ -67,22 +66,22 @@ describe('LeaderElection options', () => {
     );
   });
 
-  it('maxEventLoopStallMs defaults to the lease slack between renewals (leaseDuration − heartbeatInterval), at least 10 ms', async () => {
+  it('maxEventLoopStall defaults to the lease slack between renewals (leaseDuration − heartbeatInterval), at least 10 ms', async () => {
     const { options: defaults } = resolveElectionOptions({ clusterId: 'opts' });
-    expect(defaultMaxEventLoopStallMs(defaults)).toBeCloseTo(defaults.leaseDurationMs - 50, 9);
-    expect(defaultMaxEventLoopStallMs(defaults)).toBeCloseTo(85.714, 2);
+    expect(defaultMaxEventLoopStall(defaults)).toBeCloseTo(defaults.leaseDuration - 50, 9);
+    expect(defaultMaxEventLoopStall(defaults)).toBeCloseTo(85.714, 2);
     const { options: tight } = resolveElectionOptions({ clusterId: 'opts', heartbeatInterval: 130 });
-    expect(defaultMaxEventLoopStallMs(tight)).toBe(10);
+    expect(defaultMaxEventLoopStall(tight)).toBe(10);
     const stallBound = async (overrides: Partial<LeaderElectionOptions>): Promise<number> => {
       const election = new LeaderElection(options({ logger: consoleLogger('error'), ...overrides }));
       await election.start();
-      const bound = election.inspect().eventLoop.maxStallMs;
+      const bound = election.inspect().eventLoop.maxStall;
       await election.stop();
       return bound;
     };
     expect(await stallBound({})).toBeCloseTo(85.714, 2);
-    expect(await stallBound({ heartbeatInterval: 20 })).toBeCloseTo(defaults.leaseDurationMs - 20, 9);
-    expect(await stallBound({ maxEventLoopStallMs: 250 })).toBe(250);
+    expect(await stallBound({ heartbeatInterval: 20 })).toBeCloseTo(defaults.leaseDuration - 20, 9);
+    expect(await stallBound({ maxEventLoopStall: 250 })).toBe(250);
   });
 
   it('dataDir alone makes a FileStateStore; an empty one is refused', () => {

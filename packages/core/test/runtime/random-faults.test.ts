@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seeded, VirtualCluster } from './cluster-harness.js';
+import { Prng } from '../../src/testing/index.js';
+import { VirtualCluster } from './cluster-harness.js';
 
 const FIVE = ['a', 'b', 'c', 'd', 'e'];
 
@@ -9,7 +10,7 @@ const FIVE = ['a', 'b', 'c', 'd', 'e'];
  * `isLeader()` true, and terms of leadership handles never repeat.
  */
 async function run(seed: number): Promise<{ leaderships: number }> {
-  const random = seeded(seed);
+  const random = new Prng(seed).next;
   // jitter: 0-4 ms, and 5 % of messages slow (5-45 ms)
   const cluster = new VirtualCluster(FIVE, {}, () => (random() < 0.05 ? 5 + random() * 40 : random() * 4));
   const terms: number[] = [];

@@ -54,12 +54,12 @@ describe('a failing step', () => {
       random: () => 0,
     });
     await election.start();
-    await clock.runUntil(() => reentered, { withinMs: 1_000 });
+    await clock.runUntil(() => reentered, { within: 1_000 });
     expect(logs.map((l) => l.message)).toContain('an election step failed');
     expect(election.term()).toBe(5);
     expect(election.leader()).toBe('b');
     const stopping = election.stop();
-    await clock.runUntil(() => election.status === 'stopped', { withinMs: 10_000 });
+    await clock.runUntil(() => election.status === 'stopped', { within: 10_000 });
     await stopping;
   });
 });

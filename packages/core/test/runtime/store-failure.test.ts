@@ -116,7 +116,7 @@ describe('a slow state store', () => {
       store.releaseAll();
       await cluster.clock.flush();
     }
-    await cluster.clock.runUntil(() => node.isLeader(), { withinMs: 1_000 });
+    await cluster.clock.runUntil(() => node.isLeader(), { within: 1_000 });
     expect(store.current?.term).toBe(node.term());
     expect(store.current?.votedFor).toBe('solo');
     await cluster.clock.flush();

@@ -173,8 +173,8 @@ describe('the simulator catches broken machines', () => {
       throwOnViolation: false,
       createMachine: (init) => new LeaseIgnoringMachine(init),
     });
-    c.runUntil(() => c.leader() !== null);
-    const old = c.leader() as string;
+    c.runUntil(() => c.leaseHolder() !== null);
+    const old = c.leaseHolder() as string;
     c.pause(old);
     c.runFor(2_000);
     expect(c.violations[0]?.invariant).toBe('single-lease');
@@ -215,7 +215,7 @@ describe('the simulator catches broken machines', () => {
       createMachine: (init) => new NoRetryMachine({ ...init, random: () => 0 }),
     });
     c.runFor(c.livenessBoundMs + 1_000);
-    expect(c.leader()).toBeNull();
+    expect(c.leaseHolder()).toBeNull();
     expect(c.violations.map((v) => v.invariant)).toEqual(['liveness']);
   });
 });

@@ -57,7 +57,7 @@ describe('random schedules with all faults', () => {
       const { cluster } = runRandomSchedule({ seed, nodes: 5 });
       expect(cluster.faultFree).toBe(true);
       // A transfer or step-down may be under way at the very end; a leader follows within a timeout or two.
-      cluster.runUntil(() => cluster.leader() !== null, { within: 1_000 });
+      cluster.runUntil(() => cluster.leaseHolder() !== null, { within: 1_000 });
     }
   });
 });

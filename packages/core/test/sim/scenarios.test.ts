@@ -17,23 +17,23 @@ const MAX = 300;
 const DRIFT = 0.05;
 
 function electLeader(c: SimCluster): string {
-  c.runUntil(() => c.leader() !== null, { within: 5_000 });
-  return c.leader() as string;
+  c.runUntil(() => c.leaseHolder() !== null, { within: 5_000 });
+  return c.leaseHolder() as string;
 }
 
 describe('cold start (paper §5.2)', () => {
   it.each(SEEDS)('elects exactly one leader, which then stays (seed %i)', (seed) => {
     const c = SimCluster.create({ nodes: 5, seed });
-    const at = c.runUntil(() => c.leader() !== null);
+    const at = c.runUntil(() => c.leaseHolder() !== null);
     // The first timer fires within electionTimeoutMax on its clock; pre-vote, vote and the first acknowledged
     // heartbeat take a few message delays (a slow message is at most 45 ms).
     expect(at).toBeLessThan(MAX / (1 - DRIFT) + 4 * 45);
-    const leader = c.leader() as string;
+    const leader = c.leaseHolder() as string;
     const term = c.term(leader);
     c.runFor(10_000);
-    expect(c.leader()).toBe(leader);
+    expect(c.leaseHolder()).toBe(leader);
     expect(c.term(leader)).toBe(term);
-    for (const id of c.ids) expect(c.knownLeader(id)).toBe(leader);
+    for (const id of c.ids) expect(c.leader(id)).toBe(leader);
     expect(c.stats().electionsWon).toBe(1);
   });
 });
@@ -46,8 +46,8 @@ describe('leader crash (paper §5.2, figure 16)', () => {
     const term = c.term(old);
     c.crash(old);
     const crashedAt = c.now;
-    const at = c.runUntil(() => c.leader() !== null, { within: 5_000 });
-    const next = c.leader() as string;
+    const at = c.runUntil(() => c.leaseHolder() !== null, { within: 5_000 });
+    const next = c.leaseHolder() as string;
     expect(next).not.toBe(old);
     expect(c.term(next)).toBeGreaterThan(term);
     // A follower's timer fires at most electionTimeoutMax after the last heartbeat (on a clock up to 5 % slow);
@@ -55,7 +55,7 @@ describe('leader crash (paper §5.2, figure 16)', () => {
     expect(at - crashedAt).toBeLessThan(MAX / (1 - DRIFT) + 6 * 45);
     c.restart(old);
     c.runFor(2_000);
-    expect(c.leader()).toBe(next); // the restarted node rejoins as a follower and does not disrupt
+    expect(c.leaseHolder()).toBe(next); // the restarted node rejoins as a follower and does not disrupt
     expect(c.role(old)).toBe('follower');
   });
 });
@@ -67,20 +67,20 @@ describe('leader isolated (thesis §6.2 check-quorum, §6.4.1 lease)', () => {
       const c = SimCluster.create({ nodes: 5, seed });
       const old = electLeader(c);
       c.runFor(500);
-      const leaseEnd = c.leaseExpiresAt(old) as number;
+      const leaseEnd = c.leaseEnd(old) as number;
       expect(leaseEnd).toBeGreaterThan(c.now);
       c.isolate(old);
       const lostAt = c.runUntil(() => !c.hasLease(old));
       const steppedDownAt = c.runUntil(() => c.role(old) !== 'leader');
       expect(lostAt).toBeLessThanOrEqual(leaseEnd);
       expect(steppedDownAt).toBeLessThanOrEqual(leaseEnd + 1e-6);
-      const electedAt = c.runUntil(() => c.leader() !== null, { within: 5_000 });
+      const electedAt = c.runUntil(() => c.leaseHolder() !== null, { within: 5_000 });
       expect(electedAt).toBeGreaterThanOrEqual(leaseEnd);
-      expect(c.leader()).not.toBe(old);
+      expect(c.leaseHolder()).not.toBe(old);
       c.heal();
       c.runFor(1_000);
       expect(c.role(old)).toBe('follower');
-      expect(c.knownLeader(old)).toBe(c.leader());
+      expect(c.leader(old)).toBe(c.leaseHolder());
     },
   );
 
@@ -91,9 +91,11 @@ describe('leader isolated (thesis §6.2 check-quorum, §6.4.1 lease)', () => {
     c.setClockRate(old, 1 - DRIFT);
     for (const id of c.voters) if (id !== old) c.setClockRate(id, 1 + DRIFT);
     c.runFor(1_000);
-    const leaseEnd = c.leaseExpiresAt(old) as number;
+    const leaseEnd = c.leaseEnd(old) as number;
     c.isolate(old);
-    const electedAt = c.runUntil(() => c.leader() !== null && c.leader() !== old, { within: 5_000 });
+    const electedAt = c.runUntil(() => c.leaseHolder() !== null && c.leaseHolder() !== old, {
+      within: 5_000,
+    });
     expect(electedAt).toBeGreaterThanOrEqual(leaseEnd);
   });
 });
@@ -106,7 +108,7 @@ describe('partial partition (Cloudflare 2020-11-02; thesis §9.6 pre-vote with �
     const cutOff = c.voters.find((id) => id !== leader) as string;
     c.cut(leader, cutOff); // both still reach the three others
     c.runFor(10_000);
-    expect(c.leader()).toBe(leader);
+    expect(c.leaseHolder()).toBe(leader);
     expect(c.term(leader)).toBe(term);
     expect(c.term(cutOff)).toBe(term); // its pre-votes fail: it never inflates its term
   });
@@ -120,11 +122,11 @@ describe('partial partition (Cloudflare 2020-11-02; thesis §9.6 pre-vote with �
       c.cut(leader, a);
       c.cut(leader, b); // leader reaches two followers; a and b reach each other and those two
       c.runFor(5_000);
-      const settled = c.leader();
+      const settled = c.leaseHolder();
       const wonBefore = c.stats().electionsWon;
       c.runFor(10_000);
       expect(settled).not.toBeNull();
-      expect(c.leader()).toBe(settled);
+      expect(c.leaseHolder()).toBe(settled);
       expect(c.stats().electionsWon).toBe(wonBefore); // no flapping once settled
     },
   );
@@ -137,15 +139,15 @@ describe('node returning from a partition (thesis §9.6 pre-vote)', () => {
     const term = c.term(leader);
     const wanderer = c.voters.find((id) => id !== leader) as string;
     // The votes start the lease: wait until the wanderer has heard from the leader before cutting it off.
-    c.runUntil(() => c.knownLeader(wanderer) === leader, { within: 1_000 });
+    c.runUntil(() => c.leader(wanderer) === leader, { within: 1_000 });
     c.isolate(wanderer);
     c.runFor(5_000);
     expect(c.term(wanderer)).toBe(term); // without pre-vote it would have campaigned again and again
     c.heal();
     c.runFor(2_000);
-    expect(c.leader()).toBe(leader);
+    expect(c.leaseHolder()).toBe(leader);
     expect(c.term(leader)).toBe(term);
-    expect(c.knownLeader(wanderer)).toBe(leader);
+    expect(c.leader(wanderer)).toBe(leader);
   });
 });
 
@@ -154,9 +156,11 @@ describe('paused leader (Kleppmann 2016; thesis §6.4.1)', () => {
     const c = SimCluster.create({ nodes: 5, seed });
     const old = electLeader(c);
     c.runFor(500);
-    const leaseEnd = c.leaseExpiresAt(old) as number;
+    const leaseEnd = c.leaseEnd(old) as number;
     c.pause(old); // a GC pause: the clock runs, nothing is processed
-    const electedAt = c.runUntil(() => c.leader() !== null && c.leader() !== old, { within: 5_000 });
+    const electedAt = c.runUntil(() => c.leaseHolder() !== null && c.leaseHolder() !== old, {
+      within: 5_000,
+    });
     expect(electedAt).toBeGreaterThanOrEqual(leaseEnd);
     expect(c.role(old)).toBe('leader'); // it does not know yet...
     expect(c.hasLease(old)).toBe(false); // ...but asked with its clock, it does not lead
@@ -165,7 +169,7 @@ describe('paused leader (Kleppmann 2016; thesis §6.4.1)', () => {
     expect(c.hasLease(old)).toBe(false);
     c.runFor(500);
     expect(c.role(old)).toBe('follower');
-    expect(c.term(old)).toBe(c.term(c.leader() as string));
+    expect(c.term(old)).toBe(c.term(c.leaseHolder() as string));
   });
 
   it.each(SEEDS)('a pause shorter than the lease margin keeps the leader (seed %i)', (seed) => {
@@ -175,7 +179,7 @@ describe('paused leader (Kleppmann 2016; thesis §6.4.1)', () => {
     const term = c.term(leader);
     c.pause(leader, 20);
     c.runFor(1_000);
-    expect(c.leader()).toBe(leader);
+    expect(c.leaseHolder()).toBe(leader);
     expect(c.term(leader)).toBe(term);
   });
 });
@@ -196,7 +200,7 @@ describe('restart from persisted state (paper §5.2, figure 2 "persistent state"
     expect(c.machine(id)?.term).toBe(before?.term);
     expect(c.machine(id)?.votedFor).toBe(before?.votedFor);
     c.runFor(3_000); // the checker throws if it ever grants a second vote in that term
-    expect(c.leader()).not.toBeNull();
+    expect(c.leaseHolder()).not.toBeNull();
   });
 
   it.each(SEEDS)('crash-restarting every node over and over never yields a double vote (seed %i)', (seed) => {
@@ -209,7 +213,7 @@ describe('restart from persisted state (paper §5.2, figure 2 "persistent state"
       c.runFor(1 + ((round * 53) % 200));
     }
     c.runFor(3_000);
-    expect(c.leader()).not.toBeNull();
+    expect(c.leaseHolder()).not.toBeNull();
   });
 });
 
@@ -223,7 +227,7 @@ describe('leadership transfer (thesis §3.10)', () => {
     expect(c.transferLeadership(old, target)).toBe(target);
     const started = c.now;
     expect(c.hasLease(old)).toBe(false);
-    const at = c.runUntil(() => c.leader() === target, { within: 2_000 });
+    const at = c.runUntil(() => c.leaseHolder() === target, { within: 2_000 });
     // Vote and heartbeat round trips only: no timeout to wait for.
     expect(at - started).toBeLessThan(MIN);
     expect(c.term(target)).toBe(oldTerm + 1); // one campaign, no split vote
@@ -238,10 +242,10 @@ describe('leadership transfer (thesis §3.10)', () => {
       const target = c.voters.find((id) => id !== old) as string;
       c.cutOneWay(old, target); // the timeout-now never arrives
       c.transferLeadership(old, target);
-      c.runUntil(() => c.leader() !== null, { within: 3_000 });
+      c.runUntil(() => c.leaseHolder() !== null, { within: 3_000 });
       c.heal();
       c.runFor(1_000);
-      expect(c.leader()).not.toBeNull();
+      expect(c.leaseHolder()).not.toBeNull();
     },
   );
 });
@@ -261,11 +265,11 @@ describe('split vote (paper §5.2; flaw 6 of PRIOR-ART.md)', () => {
         return new ElectionMachine({ ...init, random: () => (draws++ < 2 ? 0 : init.random()) });
       },
     });
-    c.runUntil(() => c.leader() !== null, { within: 5_000 });
+    c.runUntil(() => c.leaseHolder() !== null, { within: 5_000 });
     expect(c.stats().splitVotes).toBeGreaterThanOrEqual(1);
     expect(c.stats().electionsStarted).toBeGreaterThanOrEqual(6); // five in term 1, then the winner's
     expect(c.checker.leadersByTerm.has(1)).toBe(false);
-    expect(c.term(c.leader() as string)).toBeGreaterThanOrEqual(2);
+    expect(c.term(c.leaseHolder() as string)).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -276,14 +280,14 @@ describe('observers (PRIOR-ART.md flaw 1: quorum from the voter set only)', () =
     c.runFor(300);
     for (const id of c.observers) {
       expect(c.role(id)).toBe('observer');
-      expect(c.knownLeader(id)).toBe(first);
+      expect(c.leader(id)).toBe(first);
     }
     c.crash(first);
-    c.runUntil(() => c.leader() !== null);
-    const second = c.leader() as string;
+    c.runUntil(() => c.leaseHolder() !== null);
+    const second = c.leaseHolder() as string;
     c.runFor(300);
     for (const id of c.observers) {
-      expect(c.knownLeader(id)).toBe(second);
+      expect(c.leader(id)).toBe(second);
       expect(c.inspect(id)?.counters.electionsStarted).toBe(0);
     }
   });
@@ -294,7 +298,7 @@ describe('observers (PRIOR-ART.md flaw 1: quorum from the voter set only)', () =
     const term = c.term(leader);
     for (const id of c.voters) if (id !== leader) c.crash(id);
     c.runFor(5_000);
-    expect(c.leader()).toBeNull(); // its lease lapsed: observers' acknowledgements do not count
+    expect(c.leaseHolder()).toBeNull(); // its lease lapsed: observers' acknowledgements do not count
     expect(c.role(leader)).not.toBe('leader');
     expect(c.term(leader)).toBe(term); // and its pre-votes fail, so it does not inflate its term
     for (const id of c.observers) expect(c.role(id)).toBe('observer');

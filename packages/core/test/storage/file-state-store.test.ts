@@ -7,14 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CorruptStateError,
   FileStateStore,
-  LOCK_FILE,
   MemoryStateStore,
   type PersistentState,
   STATE_FILE,
   StateLockedError,
   StoreStateError,
-  serialiseState,
 } from '../../src/index.js';
+import { LOCK_FILE } from '../../src/storage/directory-lock.js';
+import { serialiseState } from '../../src/storage/file-state-store.js';
 
 const STATE: PersistentState = { term: 7, votedFor: 'b', config: { version: 1, voters: ['a', 'b', 'c'] } };
 

@@ -15,7 +15,7 @@ export const TEST_TIMING = {
   electionTimeoutMin: 300,
   electionTimeoutMax: 600,
   heartbeatInterval: 50,
-  maxEventLoopStallMs: 250,
+  maxEventLoopStall: 250,
 } satisfies Partial<LeaderModuleOptions>;
 
 /** Generous bound on any wait for the cluster: it fails the test instead of hanging it, nothing more. */
