@@ -104,7 +104,7 @@ export function runRow({ min, max, network, trials, seed = 1, capMs = 20_000 }) 
     clockDriftBound: 0,
     network: { latency: scaledLatency(model) },
     log: 'none',
-    livenessBoundMs: Number.MAX_SAFE_INTEGER, // measuring, not checking liveness; safety is still checked
+    livenessBound: Number.MAX_SAFE_INTEGER, // measuring, not checking liveness; safety is still checked
     createMachine: (init) => {
       const machine = new ElectionMachine(init);
       if (model.persistMs === null) return machine;

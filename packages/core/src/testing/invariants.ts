@@ -88,15 +88,15 @@ export function formatViolation(v: Violation): string {
  * @example
  * ```ts
  * import { InvariantChecker, type InvariantCheckerOptions } from '@baton/core/testing';
- * const options: InvariantCheckerOptions = { seed: 1, livenessBoundMs: 6_000, throwOnViolation: false };
+ * const options: InvariantCheckerOptions = { seed: 1, livenessBound: 6_000, throwOnViolation: false };
  * const checker = new InvariantChecker(options);
  * ```
  */
 export interface InvariantCheckerOptions {
   /** The seed of the run, copied into every violation. */
   seed: number;
-  /** How long a fully healed cluster may go without a lease (see `SimCluster`'s `livenessBoundMs`). */
-  livenessBoundMs: number;
+  /** How long a fully healed cluster may go without a lease (see `SimCluster`'s `livenessBound`). */
+  livenessBound: number;
   /**
    * Throw an {@link InvariantViolationError} at the first violation; otherwise record them all.
    * @default true
@@ -118,7 +118,7 @@ interface TermAndVote {
  * @example
  * ```ts
  * import { InvariantChecker } from '@baton/core/testing';
- * const checker = new InvariantChecker({ seed: 1, livenessBoundMs: 6000, throwOnViolation: false });
+ * const checker = new InvariantChecker({ seed: 1, livenessBound: 6000, throwOnViolation: false });
  * checker.leaderElected('a', 2, 100);
  * checker.leaderElected('b', 2, 150); // a second leader in term 2
  * checker.violations[0]?.invariant; // 'one-leader-per-term'
@@ -319,13 +319,13 @@ export class InvariantChecker {
     const since = Math.max(this.faultFreeSince, lastLeaseEnd);
     this.gapSince = since;
     this.longestGap = Math.max(this.longestGap, at - since);
-    if (at - since > this.options.livenessBoundMs && this.livenessReportedFor !== since) {
+    if (at - since > this.options.livenessBound && this.livenessReportedFor !== since) {
       this.livenessReportedFor = since;
       this.fail(
         'liveness',
         at,
         `no node has held a lease for ${(at - since).toFixed(1)} ms although every fault healed at ` +
-          `${this.faultFreeSince.toFixed(3)} ms (bound ${this.options.livenessBoundMs} ms)`,
+          `${this.faultFreeSince.toFixed(3)} ms (bound ${this.options.livenessBound} ms)`,
       );
     }
   }

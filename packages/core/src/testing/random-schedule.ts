@@ -13,7 +13,7 @@ import type { SimStats } from './sim-stats.js';
  * @example
  * ```ts
  * import { runRandomSchedule, type RandomScheduleOptions } from '@baton/core/testing';
- * const options: RandomScheduleOptions = { seed: 9, nodes: 3, durationMs: 20_000, log: 'events' };
+ * const options: RandomScheduleOptions = { seed: 9, nodes: 3, duration: 20_000, log: 'events' };
  * console.log(runRandomSchedule(options).cluster.formatLog());
  * ```
  */
@@ -25,7 +25,7 @@ export interface RandomScheduleOptions {
   /** Non-voting members, which must learn the leader and never campaign. @default 0 */
   observers?: number;
   /** Virtual duration of the run. @default 60_000 */
-  durationMs?: number;
+  duration?: number;
   /** Election options of every node. @default the election's defaults */
   election?: Partial<ElectionOptions>;
   /** How far simulated clocks may drift. @default the election's clockDriftBound */
@@ -49,7 +49,7 @@ export interface RandomScheduleOptions {
 export interface RandomRunResult {
   readonly seed: number;
   readonly nodes: number;
-  readonly durationMs: number;
+  readonly duration: number;
   readonly violations: readonly Violation[];
   readonly stats: SimStats;
   /** The cluster, to read its log or inspect its nodes. */
@@ -72,7 +72,7 @@ export interface RandomRunResult {
  */
 export function runRandomSchedule(options: RandomScheduleOptions): RandomRunResult {
   const nodes = options.nodes ?? 5;
-  const durationMs = options.durationMs ?? 60_000;
+  const duration = options.duration ?? 60_000;
   const cluster = SimCluster.create({
     nodes,
     observers: options.observers ?? 0,
@@ -84,12 +84,12 @@ export function runRandomSchedule(options: RandomScheduleOptions): RandomRunResu
     createMachine: options.createMachine,
   });
   const plan = new SchedulePlanner(cluster, new Prng((options.seed ^ 0x5bd1e995) >>> 0));
-  plan.schedule(durationMs);
-  cluster.runFor(durationMs);
+  plan.schedule(duration);
+  cluster.runFor(duration);
   return {
     seed: options.seed,
     nodes,
-    durationMs,
+    duration,
     violations: cluster.violations,
     stats: cluster.stats(),
     cluster,
@@ -109,9 +109,9 @@ class SchedulePlanner {
     this.ids = c.ids;
   }
 
-  schedule(durationMs: number): void {
-    const bound = this.c.livenessBoundMs;
-    const finalHealAt = Math.max(durationMs / 2, durationMs - bound - 1_000);
+  schedule(duration: number): void {
+    const bound = this.c.livenessBound;
+    const finalHealAt = Math.max(duration / 2, duration - bound - 1_000);
     let t = this.rnd.between(0, 2_000);
     while (t < finalHealAt) {
       const faultEnd = Math.min(finalHealAt, t + this.rnd.between(2_000, 8_000));
@@ -124,7 +124,7 @@ class SchedulePlanner {
       t = healEnd;
     }
     this.c.schedule(finalHealAt, () => this.healAll());
-    this.benignBetween(finalHealAt, durationMs);
+    this.benignBetween(finalHealAt, duration);
   }
 
   private benignBetween(from: number, to: number): void {

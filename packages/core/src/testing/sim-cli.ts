@@ -27,7 +27,7 @@ function main(argv: readonly string[]): number {
     const run = runRandomSchedule({
       seed: options.seedStart,
       nodes: options.nodes,
-      durationMs: options.durationMs,
+      duration: options.duration,
       log: 'events',
     });
     for (const entry of run.cluster.log) process.stdout.write(`${formatLogEntry(entry)}\n`);
@@ -39,7 +39,7 @@ function main(argv: readonly string[]): number {
     process.stderr.write(`VIOLATION seed ${seed}: ${formatViolation(violation)}\n`);
     if (!reported.has(seed)) {
       reported.add(seed);
-      process.stderr.write(`  replay: ${replayCommand(seed, options.nodes, options.durationMs)}\n`);
+      process.stderr.write(`  replay: ${replayCommand(seed, options.nodes, options.duration)}\n`);
     }
   });
   process.stdout.write(`${JSON.stringify(summary)}\n`);

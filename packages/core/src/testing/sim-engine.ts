@@ -51,7 +51,7 @@ export abstract class SimEngine {
   /** The drift bound the simulated clocks respect. */
   readonly clockDriftBound: number;
   /** How long a cluster free of faults may stay without a lease (see {@link SimClusterOptions}). */
-  readonly livenessBoundMs: number;
+  readonly livenessBound: number;
   /** The simulated network, for fine-grained control (one-way cuts, latency changes). */
   readonly network: SimNetwork;
   /** The invariant checker fed by this cluster. */
@@ -88,13 +88,13 @@ export abstract class SimEngine {
     this.electionOptions = { clusterId: 'sim', ...options.election, voters: this.voters };
     const driftBound = options.election?.clockDriftBound ?? 0.05;
     this.clockDriftBound = options.clockDriftBound ?? driftBound;
-    this.livenessBoundMs = options.livenessBoundMs ?? 20 * (options.election?.electionTimeoutMax ?? 300);
+    this.livenessBound = options.livenessBound ?? 20 * (options.election?.electionTimeoutMax ?? 300);
     this.logLevel = options.log === 'none' ? 0 : options.log === 'messages' ? 2 : 1;
     this.createMachine = options.createMachine ?? ((init) => new ElectionMachine(init));
     this.network = new SimNetwork(this.ids, this.random.fork(), options.network);
     this.checker = new InvariantChecker({
       seed: this.seed,
-      livenessBoundMs: this.livenessBoundMs,
+      livenessBound: this.livenessBound,
       throwOnViolation: options.throwOnViolation ?? true,
       onViolation: (violation) => this.record(null, 'violation', formatViolation(violation)),
     });

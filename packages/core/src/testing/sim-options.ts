@@ -54,7 +54,7 @@ export interface SimClusterOptions {
    * leaders flapping under a partial partition) is still caught within seconds.
    * @default 20 × electionTimeoutMax
    */
-  livenessBoundMs?: number;
+  livenessBound?: number;
   /**
    * Throw an `InvariantViolationError` at the first violation (tests), or record them all (the CLI).
    * @default true

@@ -10,7 +10,7 @@ import { percentile } from './sim-stats.js';
  * @example
  * ```ts
  * import { runSeeds, type SimRunOptions } from '@baton/core/testing';
- * const options: SimRunOptions = { seeds: 10, seedStart: 1, nodes: 3, durationMs: 20_000, verbose: false };
+ * const options: SimRunOptions = { seeds: 10, seedStart: 1, nodes: 3, duration: 20_000, verbose: false };
  * console.log(JSON.stringify(runSeeds(options)));
  * ```
  */
@@ -22,7 +22,7 @@ export interface SimRunOptions {
   /** Voters per cluster. @default 5 */
   nodes: number;
   /** Virtual duration of each run. @default 60_000 */
-  durationMs: number;
+  duration: number;
   /** Replay the first seed only and print its event log. @default false */
   verbose: boolean;
   /** Election options of every node (not a CLI flag: for tests of the runner). @default the defaults */
@@ -38,7 +38,7 @@ export interface SimRunOptions {
  * ```ts
  * import { runSeeds } from '@baton/core/testing';
  * const { violations, failoverMs, leaderlessMs } = runSeeds({
- *   seeds: 10, seedStart: 1, nodes: 5, durationMs: 60_000, verbose: false,
+ *   seeds: 10, seedStart: 1, nodes: 5, duration: 60_000, verbose: false,
  * });
  * console.log(violations, failoverMs.p99, leaderlessMs.fraction);
  * ```
@@ -66,7 +66,7 @@ export interface SimSummary {
  * @example
  * ```ts
  * import { formatViolation, runSeeds } from '@baton/core/testing';
- * runSeeds({ seeds: 10, seedStart: 1, nodes: 5, durationMs: 60_000, verbose: false }, ({ seed, violation }) =>
+ * runSeeds({ seeds: 10, seedStart: 1, nodes: 5, duration: 60_000, verbose: false }, ({ seed, violation }) =>
  *   console.error(seed, formatViolation(violation)),
  * );
  * ```
@@ -82,7 +82,7 @@ export interface SeededViolation {
  * @example
  * ```ts
  * import { parseSimArgs } from '@baton/core/testing';
- * parseSimArgs(['--seeds', '10', '--nodes', '3']); // { seeds: 10, seedStart: 1, nodes: 3, durationMs: 60000, ... }
+ * parseSimArgs(['--seeds', '10', '--nodes', '3']); // { seeds: 10, seedStart: 1, nodes: 3, duration: 60000, ... }
  * ```
  */
 export function parseSimArgs(argv: readonly string[]): SimRunOptions {
@@ -102,7 +102,7 @@ export function parseSimArgs(argv: readonly string[]): SimRunOptions {
     seeds: integerFlag('--seeds', values.seeds, 100, 1),
     seedStart: integerFlag('--seed-start', values['seed-start'], 1, 0),
     nodes: integerFlag('--nodes', values.nodes, 5, 1),
-    durationMs: integerFlag('--duration', values.duration, 60_000, 1),
+    duration: integerFlag('--duration', values.duration, 60_000, 1),
     verbose: values.verbose ?? false,
   };
 }
@@ -122,7 +122,7 @@ function integerFlag(flag: string, raw: string | undefined, fallback: number, mi
  * @example
  * ```ts
  * import { runSeeds } from '@baton/core/testing';
- * const summary = runSeeds({ seeds: 20, seedStart: 1, nodes: 5, durationMs: 60_000, verbose: false });
+ * const summary = runSeeds({ seeds: 20, seedStart: 1, nodes: 5, duration: 60_000, verbose: false });
  * console.log(summary.violations, summary.failoverMs.p99);
  * ```
  */
@@ -144,7 +144,7 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
     const run = runRandomSchedule({
       seed,
       nodes: options.nodes,
-      durationMs: options.durationMs,
+      duration: options.duration,
       election: options.election,
       clockDriftBound: options.clockDriftBound,
     });
@@ -156,7 +156,7 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
     virtual += s.virtualMs;
     steps += s.steps;
     healedGap = Math.max(healedGap, s.longestHealedGapMs);
-    livenessBound = run.cluster.livenessBoundMs;
+    livenessBound = run.cluster.livenessBound;
     for (const f of s.failoversMs) failovers.push(f);
     for (const h of s.handoversMs) handovers.push(h);
     if (run.violations.length > 0) {
@@ -170,7 +170,7 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
     seeds: options.seeds,
     seedStart: options.seedStart,
     nodes: options.nodes,
-    durationMs: options.durationMs,
+    durationMs: options.duration,
     violations,
     violatingSeeds,
     elections: { started: electionsStarted, won: electionsWon, splitVotes },
@@ -206,6 +206,6 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
  * // 'pnpm --filter @baton/core sim -- --seeds 1 --seed-start 42 --nodes 5 --duration 60000 --verbose'
  * ```
  */
-export function replayCommand(seed: number, nodes: number, durationMs: number): string {
-  return `pnpm --filter @baton/core sim -- --seeds 1 --seed-start ${seed} --nodes ${nodes} --duration ${durationMs} --verbose`;
+export function replayCommand(seed: number, nodes: number, duration: number): string {
+  return `pnpm --filter @baton/core sim -- --seeds 1 --seed-start ${seed} --nodes ${nodes} --duration ${duration} --verbose`;
 }

@@ -14,7 +14,7 @@ import {
 } from '../../src/testing/index.js';
 
 function checker(): InvariantChecker {
-  return new InvariantChecker({ seed: 99, livenessBoundMs: 1_000, throwOnViolation: false });
+  return new InvariantChecker({ seed: 99, livenessBound: 1_000, throwOnViolation: false });
 }
 
 const persisted = (term: number, votedFor: string | null) => ({ term, votedFor });
@@ -136,7 +136,7 @@ describe('InvariantChecker on hand-made histories', () => {
   });
 
   it('throws by default, with the seed in the message', () => {
-    const c = new InvariantChecker({ seed: 4242, livenessBoundMs: 1_000 });
+    const c = new InvariantChecker({ seed: 4242, livenessBound: 1_000 });
     expect(() => c.leaderElected('a', 1, 0)).not.toThrow();
     expect(() => c.leaderElected('b', 1, 5)).toThrow(InvariantViolationError);
     expect(() => c.leaderElected('c', 1, 5)).toThrow(/seed 4242/);
@@ -214,7 +214,7 @@ describe('the simulator catches broken machines', () => {
       throwOnViolation: false,
       createMachine: (init) => new NoRetryMachine({ ...init, random: () => 0 }),
     });
-    c.runFor(c.livenessBoundMs + 1_000);
+    c.runFor(c.livenessBound + 1_000);
     expect(c.leaseHolder()).toBeNull();
     expect(c.violations.map((v) => v.invariant)).toEqual(['liveness']);
   });

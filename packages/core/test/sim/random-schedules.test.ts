@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { runRandomSchedule, type Violation } from '../../src/testing/index.js';
 
-function violationsOver(seeds: number, options: { nodes: number; observers?: number; durationMs?: number }) {
+function violationsOver(seeds: number, options: { nodes: number; observers?: number; duration?: number }) {
   const found: Violation[] = [];
   let elections = 0;
   let failovers = 0;
@@ -29,11 +29,11 @@ describe('random schedules with all faults', () => {
   });
 
   it.each([1, 2, 3, 4, 6, 7])('50 seeds of %i nodes break no invariant', (nodes) => {
-    expect(violationsOver(50, { nodes, durationMs: 30_000 }).found).toEqual([]);
+    expect(violationsOver(50, { nodes, duration: 30_000 }).found).toEqual([]);
   });
 
   it('50 seeds of 3 voters and 2 observers break no invariant', () => {
-    expect(violationsOver(50, { nodes: 3, observers: 2, durationMs: 30_000 }).found).toEqual([]);
+    expect(violationsOver(50, { nodes: 3, observers: 2, duration: 30_000 }).found).toEqual([]);
   });
 
   it.each([
@@ -47,7 +47,7 @@ describe('random schedules with all faults', () => {
   ])('20 seeds with %s break no invariant', (_, election) => {
     const found = [];
     for (let seed = 1; seed <= 20; seed++) {
-      found.push(...runRandomSchedule({ seed, nodes: 5, durationMs: 20_000, election }).violations);
+      found.push(...runRandomSchedule({ seed, nodes: 5, duration: 20_000, election }).violations);
     }
     expect(found).toEqual([]);
   });
@@ -64,16 +64,16 @@ describe('random schedules with all faults', () => {
 
 describe('determinism', () => {
   it('the same seed gives the same event log, message for message', () => {
-    const a = runRandomSchedule({ seed: 12345, nodes: 5, durationMs: 20_000, log: 'messages' });
-    const b = runRandomSchedule({ seed: 12345, nodes: 5, durationMs: 20_000, log: 'messages' });
+    const a = runRandomSchedule({ seed: 12345, nodes: 5, duration: 20_000, log: 'messages' });
+    const b = runRandomSchedule({ seed: 12345, nodes: 5, duration: 20_000, log: 'messages' });
     expect(a.cluster.log.length).toBeGreaterThan(1_000);
     expect(b.cluster.formatLog()).toBe(a.cluster.formatLog());
     expect(b.stats).toEqual(a.stats);
   });
 
   it('another seed gives another run', () => {
-    const a = runRandomSchedule({ seed: 1, nodes: 5, durationMs: 20_000, log: 'events' });
-    const b = runRandomSchedule({ seed: 2, nodes: 5, durationMs: 20_000, log: 'events' });
+    const a = runRandomSchedule({ seed: 1, nodes: 5, duration: 20_000, log: 'events' });
+    const b = runRandomSchedule({ seed: 2, nodes: 5, duration: 20_000, log: 'events' });
     expect(b.cluster.formatLog()).not.toBe(a.cluster.formatLog());
   });
 

@@ -7,7 +7,7 @@ describe('baton-sim arguments', () => {
       seeds: 10,
       seedStart: 5,
       nodes: 3,
-      durationMs: 60_000,
+      duration: 60_000,
       verbose: true,
     });
     expect(parseSimArgs([]).nodes).toBe(5);
@@ -27,7 +27,7 @@ describe('baton-sim arguments', () => {
 
 describe('runSeeds', () => {
   it('sums up runs in one summary and names the replay command', () => {
-    const summary = runSeeds({ seeds: 3, seedStart: 10, nodes: 3, durationMs: 20_000, verbose: false });
+    const summary = runSeeds({ seeds: 3, seedStart: 10, nodes: 3, duration: 20_000, verbose: false });
     expect(summary).toMatchObject({ seeds: 3, seedStart: 10, nodes: 3, violations: 0, violatingSeeds: [] });
     expect(summary.elections.won).toBeGreaterThan(0);
     expect(summary.leaderlessMs.fraction).toBeGreaterThan(0);
@@ -48,7 +48,7 @@ describe('runSeeds on a broken configuration', () => {
         seeds: 2,
         seedStart: 33,
         nodes: 5,
-        durationMs: 60_000,
+        duration: 60_000,
         verbose: false,
         election: { clockDriftBound: 0 },
         clockDriftBound: 0.1,
