@@ -22,7 +22,7 @@ export {
   type GossipVerdict,
   type PeerAddresses,
 } from './codec.js';
-export { ExpectMismatchError, PeerKeyError } from './errors.js';
+export { ExpectMismatchError, PeerKeyError, TransportNotOpenError, VotersFileError } from './errors.js';
 export { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
 export { loadOrCreatePeerKey, PEER_KEY_FILE } from './identity.js';
 export { GOSSIP_ENVELOPE_MARGIN } from './node.js';

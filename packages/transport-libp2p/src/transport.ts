@@ -35,7 +35,7 @@ import {
   encodePeersFrame,
   type PeerAddresses,
 } from './codec.js';
-import { ExpectMismatchError } from './errors.js';
+import { ExpectMismatchError, TransportNotOpenError, type VotersFileError } from './errors.js';
 import { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
 import { GossipChannel } from './gossip.js';
 import { loadOrCreatePeerKey } from './identity.js';
@@ -213,7 +213,7 @@ export class Libp2pTransport implements Transport {
    */
   get localId(): NodeId {
     if (this.id === null)
-      throw new Error('libp2pTransport: localId is known once open() or start() has resolved');
+      throw new TransportNotOpenError('localId', 'known once open() or start() has resolved');
     return this.id;
   }
 
@@ -417,7 +417,8 @@ export class Libp2pTransport implements Transport {
    *
    * Caveat (as Consul's `bootstrap_expect`): start exactly `expect` nodes for the first formation. If more
    * are running, different nodes could form different sets; when this node sees more than `expect` it throws
-   * {@link ExpectMismatchError} instead of guessing.
+   * {@link ExpectMismatchError} instead of guessing. A saved set that cannot be read is a {@link VotersFileError};
+   * a `stop()` while waiting rejects with {@link TransportNotOpenError}.
    *
    * @example
    * ```ts
@@ -830,7 +831,11 @@ export class Libp2pTransport implements Transport {
     return new Promise<void>((resolve, reject) => {
       const check = () => {
         if (signal?.aborted) return finish(abortError(signal));
-        if (this.state !== 'open') return finish(new Error('transport stopped while waiting for members'));
+        if (this.state !== 'open') {
+          return finish(
+            new TransportNotOpenError('discoverVoters', 'the transport stopped while waiting for members'),
+          );
+        }
         if (done()) finish(null);
       };
       const finish = (error: unknown) => {

@@ -27,6 +27,8 @@ import {
   libp2pTransport,
   PeerKeyError,
   resolveVoters,
+  TransportNotOpenError,
+  VotersFileError,
 } from '../src/index.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
 import { eventually, quietLogger, Recorder, startMesh, tempDir, testTransport } from './helpers.js';
@@ -175,6 +177,7 @@ describe('identity', () => {
     const transport = testTransport({ dataDir });
     const error = await transport.open().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PeerKeyError);
+    expect((error as PeerKeyError).code).toBe('ERR_PEER_KEY');
     expect((error as PeerKeyError).path).toBe(path);
     expect((error as Error).message).toContain(path);
     expect(await readFile(path, 'utf8')).toBe('not a key');
@@ -470,6 +473,30 @@ describe('discovery', () => {
     cleanups.push(mesh.stop);
     const error = await mesh.transports[0]!.discoverVoters({ expect: 2 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ExpectMismatchError);
+    expect((error as ExpectMismatchError).code).toBe('ERR_EXPECT_MISMATCH');
+  });
+
+  it('refuses a saved voter set it cannot read, naming the file, and leaves it alone', async () => {
+    const dataDir = await dir();
+    const path = join(dataDir, 'voters-test.json');
+    await writeFile(path, '{"voters": [');
+    const transport = later(testTransport({ dataDir }));
+    const error = await transport.discoverVoters({ expect: 1 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(VotersFileError);
+    expect((error as VotersFileError).code).toBe('ERR_VOTERS_FILE');
+    expect((error as VotersFileError).path).toBe(path);
+    expect(await readFile(path, 'utf8')).toBe('{"voters": [');
+  });
+
+  it('a stop() while discoverVoters() waits for members rejects it with TransportNotOpenError', async () => {
+    const transport = later(testTransport());
+    await transport.open();
+    const waiting = transport.discoverVoters({ expect: 3 }).catch((caught: unknown) => caught);
+    await transport.stop();
+    const error = await waiting;
+    expect(error).toBeInstanceOf(TransportNotOpenError);
+    expect((error as TransportNotOpenError).code).toBe('ERR_TRANSPORT_NOT_OPEN');
+    expect((error as TransportNotOpenError).operation).toBe('discoverVoters');
   });
 
   it('finds peers with mDNS and dials them', async () => {
@@ -719,6 +746,18 @@ describe('allowlist', () => {
 });
 
 describe('lifecycle', () => {
+  it('localId before open() throws TransportNotOpenError', () => {
+    const error = (() => {
+      try {
+        return testTransport().localId;
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(TransportNotOpenError);
+    expect((error as TransportNotOpenError).code).toBe('ERR_TRANSPORT_NOT_OPEN');
+  });
+
   it('stop() during open() leaves the transport closed, and it can start again', async () => {
     const transport = later(testTransport());
     const opening = transport.open();
