@@ -108,3 +108,8 @@ export class TransportNotOpenError extends Error {
     super(`libp2pTransport: ${operation}: ${reason}`);
   }
 }
+
+/** What a call given an aborted `signal` rejects with: the signal's reason. */
+export function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}

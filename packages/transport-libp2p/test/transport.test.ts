@@ -108,6 +108,7 @@ describe('options', () => {
       [{ clusterId: 'c', dataDir: '' }, 'dataDir'],
       [{ clusterId: 'c', node: { handle: () => {} }, mdns: true }, 'mdns'],
       [{ clusterId: 'c', node: {} }, 'node'],
+      [{ clusterId: 'c', logger: { warn: () => {}, error: () => {} } }, 'logger'],
     ];
     for (const [options, option] of bad) {
       let error: unknown;
@@ -223,7 +224,13 @@ describe('election traffic', () => {
   });
 
   it('drops and reports bad frames from a peer without crashing or stalling', async () => {
-    const transport = later(testTransport({ maxFrameSize: 1024 }));
+    // Debug traces go to the transport's one logger, like its warnings.
+    const traced: unknown[] = [];
+    const logger = {
+      ...quietLogger,
+      debug: (message: string, context?: object) => traced.push({ message, ...context }),
+    };
+    const transport = later(testTransport({ maxFrameSize: 1024, logger }));
     const recorder = new Recorder();
     await transport.start(recorder);
     const attacker = await rawNode();
@@ -259,6 +266,9 @@ describe('election traffic', () => {
       'invalid',
     ]);
     expect(transport.stats().dropped).toMatchObject({ invalid: 4, 'wrong-cluster': 1, misaddressed: 1 });
+    expect(traced).toContainEqual(
+      expect.objectContaining({ message: 'dropped a frame', reason: 'misaddressed' }),
+    );
     // An unreadable length prefix closes that stream only; the node goes on.
     stream.send(new Uint8Array(10).fill(0xff));
     await eventually(() => recorder.dropped.length === 7, 10_000, 'the unreadable prefix to be reported');
