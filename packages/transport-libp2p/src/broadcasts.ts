@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
 import type { NodeId } from '@baton/core';
 import type { Channels } from './channels.js';
-import { encodeBroadcastFrame, encodeGossipBroadcast } from './codec.js';
+import { encodeBroadcastFrame } from './codec.js';
 import type { TransportContext } from './context.js';
 import { lengthPrefixed } from './framing.js';
+import { encodeGossipBroadcast } from './gossip-codec.js';
 import type { Membership } from './membership.js';
 import { RecentSet } from './recent-set.js';
 

@@ -1,7 +1,7 @@
 import type { ElectionMessage } from '@baton/core';
 import type { LeaderAnnouncements } from './announcements.js';
-import { encodeLeaderAnnouncement } from './codec.js';
 import type { TransportContext } from './context.js';
+import { encodeLeaderAnnouncement } from './gossip-codec.js';
 
 /**
  * The term that an outgoing message shows this node leads, or null: the one rule that ties the transport's

@@ -133,7 +133,7 @@ export interface Libp2pTransportOptions {
  *
  * @example
  * ```ts
- * import { type ResolvedTransportOptions, resolveTransportOptions } from '@baton/transport-libp2p';
+ * import { type ResolvedTransportOptions, resolveTransportOptions } from './options.js';
  * const resolved: ResolvedTransportOptions = resolveTransportOptions({ clusterId: 'jobs' });
  * console.log(resolved.bootstrap.length); // 0
  * ```
@@ -193,7 +193,7 @@ function integer(option: string, value: unknown, min: number, max = Number.MAX_S
  *
  * @example
  * ```ts
- * import { resolveTransportOptions } from '@baton/transport-libp2p';
+ * import { resolveTransportOptions } from './options.js';
  * const options = resolveTransportOptions({ clusterId: 'jobs' });
  * console.log(options.dialTimeout); // 2000
  * ```

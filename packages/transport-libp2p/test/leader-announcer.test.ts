@@ -1,7 +1,7 @@
 import type { ElectionMessage } from '@baton/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LeaderAnnouncements } from '../src/announcements.js';
-import { decodeGossip } from '../src/codec.js';
+import { decodeGossip } from '../src/gossip-codec.js';
 import { LeaderAnnouncer, termLedBy } from '../src/leader-announcer.js';
 
 /** An announcer over a fake context that records what it publishes, with `interval` as leaderAnnounceInterval. */

@@ -12,18 +12,14 @@ import { yamux } from '@libp2p/yamux';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeElectionMessage, encodeHelloFrame, encodeLeaveFrame, encodePeersFrame } from '../src/codec.js';
+import { lengthPrefixed } from '../src/framing.js';
+import { encodeGossipBroadcast, encodeLeaderAnnouncement } from '../src/gossip-codec.js';
 import {
   createSwarmKey,
   ExpectMismatchError,
-  encodeElectionMessage,
-  encodeGossipBroadcast,
-  encodeHelloFrame,
-  encodeLeaderAnnouncement,
-  encodeLeaveFrame,
-  encodePeersFrame,
   ensurePromiseWithResolvers,
   type Libp2pTransport,
-  lengthPrefixed,
   libp2pTransport,
   PeerKeyError,
   resolveVoters,
