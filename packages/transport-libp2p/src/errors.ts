@@ -6,7 +6,7 @@
  * ```ts
  * import { PeerKeyError, loadOrCreatePeerKey } from '@baton/transport-libp2p';
  * try {
- *   await loadOrCreatePeerKey('/var/lib/jobs');
+ *   await loadOrCreatePeerKey('./data');
  * } catch (error) {
  *   if (error instanceof PeerKeyError) console.error(`fix or remove ${error.path}`); // error.code: 'ERR_PEER_KEY'
  * }
@@ -33,9 +33,9 @@ export class PeerKeyError extends Error {
  * @example
  * ```ts
  * import { libp2pTransport, VotersFileError } from '@baton/transport-libp2p';
- * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true, dataDir: './data' });
+ * const transport = libp2pTransport({ clusterId: 'jobs', dataDir: './data' });
  * try {
- *   await transport.discoverVoters({ expect: 3, signal: AbortSignal.timeout(60_000) });
+ *   console.log(await transport.discoverVoters({ expect: 1 })); // a set of one: this node
  * } catch (error) {
  *   if (error instanceof VotersFileError) console.error(`restore or remove ${error.path}`); // error.code: 'ERR_VOTERS_FILE'
  * }

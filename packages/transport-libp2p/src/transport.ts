@@ -31,18 +31,24 @@ import { checkExpect, formVoterSet } from './voter-discovery.js';
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
  * import { LeaderElection } from '@baton/core';
- * import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
+ * import { createSwarmKey, libp2pTransport, loadOrCreatePeerKey, resolveVoters } from '@baton/transport-libp2p';
+ * import { peerIdFromPrivateKey } from '@libp2p/peer-id';
  *
- * const { voters, addresses } = resolveVoters(process.env.VOTERS!.split(','));
+ * // Every node: the same voter list (e.g. VOTERS=/ip4/10.0.0.1/tcp/4001/p2p/12D3KooW…,…), the same swarm key,
+ * // a data directory of its own. Here, without VOTERS, a cluster of one.
+ * writeFileSync('swarm.key', createSwarmKey(), { mode: 0o600 });
+ * const me = peerIdFromPrivateKey(await loadOrCreatePeerKey('./data')).toString();
+ * const { voters, addresses } = resolveVoters(process.env.VOTERS?.split(',') ?? [me]);
  * const transport = libp2pTransport({
  *   clusterId: 'jobs',
- *   listen: ['/ip4/0.0.0.0/tcp/4001'],
+ *   listen: ['/ip4/0.0.0.0/tcp/0'],
  *   bootstrap: addresses,
- *   preSharedKey: '/etc/jobs/swarm.key',
- *   dataDir: '/var/lib/jobs',
+ *   preSharedKey: 'swarm.key',
+ *   dataDir: './data',
  * });
- * const election = new LeaderElection({ clusterId: 'jobs', transport, voters, dataDir: '/var/lib/jobs' });
+ * const election = new LeaderElection({ clusterId: 'jobs', transport, voters, dataDir: './data' });
  * await election.start();
  * ```
  */
