@@ -2,12 +2,11 @@ import type { NodeId } from '@baton/core';
 import type { LeaderAnnouncement } from './types.js';
 
 /**
- * The leader announcements a transport heard or made: the latest one (highest term), its listeners, and
- * when this node, as leader, should announce again.
+ * The leader announcements a transport heard (or made itself, see {@link LeaderAnnouncer}): the latest one
+ * (highest term) and its listeners.
  */
 export class LeaderAnnouncements {
   private current: LeaderAnnouncement | null = null;
-  private lastMade = { term: 0, at: Number.NEGATIVE_INFINITY };
   private readonly listeners = new Set<(announcement: LeaderAnnouncement) => void>();
 
   /** @param call - runs a listener, catching what it throws */
@@ -16,15 +15,6 @@ export class LeaderAnnouncements {
   /** The latest announcement (highest term), or null. */
   get latest(): LeaderAnnouncement | null {
     return this.current;
-  }
-
-  /** Whether the leader of `term` should announce now (a new term, or `interval` ms since the last); records it. */
-  due(term: number, interval: number): boolean {
-    if (interval === 0) return false;
-    const now = performance.now();
-    if (term === this.lastMade.term && now - this.lastMade.at < interval) return false;
-    this.lastMade = { term, at: now };
-    return true;
   }
 
   /**
@@ -45,9 +35,8 @@ export class LeaderAnnouncements {
     return () => this.listeners.delete(listener);
   }
 
-  /** Forgets everything but the listeners (the transport stopped). */
+  /** Forgets the latest announcement, not the listeners (the transport stopped). */
   reset(): void {
     this.current = null;
-    this.lastMade = { term: 0, at: Number.NEGATIVE_INFINITY };
   }
 }

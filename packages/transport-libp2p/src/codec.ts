@@ -1,8 +1,10 @@
 import type { DropReason, ElectionMessage, ElectionMessageType, NodeId } from '@baton/core';
-import { ElectionFrame, GossipMessage } from './protocol/frames.js';
+import { ElectionFrame } from './protocol/frames.js';
 
 /*
- * The codec between Baton's election messages and the protobuf frames of `frames.proto`.
+ * The codec of the election stream: Baton's election messages, and the frames of the transport's own
+ * (broadcast, HELLO, LEAVE, PEERS), to and from the `ElectionFrame` of `frames.proto`; gossip messages are in
+ * gossip-codec.ts.
  * Decoding never throws: every input ends as a message or as a drop verdict with a reason, because a
  * frame is untrusted input from the network and one bad frame must cost one counter, nothing more.
  */
@@ -22,7 +24,7 @@ const KIND_OF_TYPE: Readonly<Record<ElectionMessageType, ElectionFrame.Kind>> = 
  *
  * @example
  * ```ts
- * import { type FrameContext, decodeFrame } from '@baton/transport-libp2p';
+ * import { type FrameContext, decodeFrame } from './codec.js';
  * const context: FrameContext = { clusterId: 'jobs', localId: 'b', remoteId: 'a' };
  * decodeFrame(new Uint8Array(), context); // { kind: 'dropped', reason: 'wrong-cluster', … }
  * ```
@@ -41,7 +43,7 @@ export interface FrameContext {
  *
  * @example
  * ```ts
- * import { type DroppedFrame, decodeFrame } from '@baton/transport-libp2p';
+ * import { type DroppedFrame, decodeFrame } from './codec.js';
  * const verdict = decodeFrame(new Uint8Array([0xff]), { clusterId: 'jobs', localId: 'b', remoteId: 'a' });
  * if (verdict.kind === 'dropped') console.log((verdict as DroppedFrame).reason); // 'invalid'
  * ```
@@ -58,7 +60,7 @@ export interface DroppedFrame {
  *
  * @example
  * ```ts
- * import { type FrameVerdict, decodeFrame, encodeElectionMessage } from '@baton/transport-libp2p';
+ * import { type FrameVerdict, decodeFrame, encodeElectionMessage } from './codec.js';
  * const bytes = encodeElectionMessage({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 3, round: 7 });
  * const verdict: FrameVerdict = decodeFrame(bytes, { clusterId: 'jobs', localId: 'b', remoteId: 'a' });
  * if (verdict.kind === 'election') console.log(verdict.message.type); // 'heartbeat'
@@ -83,7 +85,7 @@ export type FrameVerdict =
  *
  * @example
  * ```ts
- * import { type PeerAddresses, encodePeersFrame } from '@baton/transport-libp2p';
+ * import { type PeerAddresses, encodePeersFrame } from './codec.js';
  * import { multiaddr } from '@multiformats/multiaddr';
  * const peers: PeerAddresses[] = [
  *   { id: '12D3KooWMcHyiT8oV8F7QWMQgNU87mcNUacxCwQPBdsLvi9gXPxF', addrs: [multiaddr('/ip4/10.0.0.2/tcp/4001').bytes] },
@@ -96,23 +98,8 @@ export interface PeerAddresses {
   readonly addrs: readonly Uint8Array[];
 }
 
-/**
- * What one message of the gossip topic decodes to.
- *
- * @example
- * ```ts
- * import { type GossipVerdict, decodeGossip, encodeGossipBroadcast } from '@baton/transport-libp2p';
- * const data = encodeGossipBroadcast('jobs', new TextEncoder().encode('hello'), 1);
- * const verdict: GossipVerdict = decodeGossip(data, { clusterId: 'jobs', maxSize: 65536 });
- * if (verdict.kind === 'broadcast') console.log(new TextDecoder().decode(verdict.payload)); // 'hello'
- * ```
- */
-export type GossipVerdict =
-  | { readonly kind: 'broadcast'; readonly payload: Uint8Array; readonly seq: number }
-  | { readonly kind: 'leader-announcement'; readonly term: number }
-  | DroppedFrame;
-
-function dropped(reason: DropReason, detail: string): DroppedFrame {
+/** A drop verdict. */
+export function dropped(reason: DropReason, detail: string): DroppedFrame {
   return { kind: 'dropped', reason, detail };
 }
 
@@ -121,7 +108,7 @@ function dropped(reason: DropReason, detail: string): DroppedFrame {
  *
  * @example
  * ```ts
- * import { encodeElectionMessage } from '@baton/transport-libp2p';
+ * import { encodeElectionMessage } from './codec.js';
  * const bytes = encodeElectionMessage({
  *   type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 3, round: 7,
  * });
@@ -165,7 +152,7 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
  *
  * @example
  * ```ts
- * import { type BroadcastFrameFields, encodeBroadcastFrame } from '@baton/transport-libp2p';
+ * import { type BroadcastFrameFields, encodeBroadcastFrame } from './codec.js';
  * const fields: BroadcastFrameFields = { cluster: 'jobs', from: 'a', to: 'b', payload: new Uint8Array([1]), seq: 1 };
  * encodeBroadcastFrame(fields);
  * ```
@@ -183,7 +170,7 @@ export interface BroadcastFrameFields {
  *
  * @example
  * ```ts
- * import { encodeBroadcastFrame } from '@baton/transport-libp2p';
+ * import { encodeBroadcastFrame } from './codec.js';
  * const bytes = encodeBroadcastFrame({ cluster: 'jobs', from: 'a', to: 'b', payload: new Uint8Array([1]), seq: 1 });
  * ```
  */
@@ -198,7 +185,8 @@ export function encodeBroadcastFrame(fields: BroadcastFrameFields): Uint8Array {
   });
 }
 
-function isCount(value: number): boolean {
+/** Whether a decoded number is a count: a safe, non-negative integer (protobuf uint64s can exceed 2^53). */
+export function isCount(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
 
@@ -211,7 +199,7 @@ function isCount(value: number): boolean {
  *
  * @example
  * ```ts
- * import { decodeFrame, encodeElectionMessage } from '@baton/transport-libp2p';
+ * import { decodeFrame, encodeElectionMessage } from './codec.js';
  * const bytes = encodeElectionMessage({ type: 'timeout-now', cluster: 'jobs', from: 'a', to: 'b', term: 2 });
  * const verdict = decodeFrame(bytes, { clusterId: 'jobs', localId: 'b', remoteId: 'a' });
  * console.log(verdict.kind); // 'election'
@@ -287,7 +275,7 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
  *
  * @example
  * ```ts
- * import { encodeLeaveFrame } from '@baton/transport-libp2p';
+ * import { encodeLeaveFrame } from './codec.js';
  * const bytes = encodeLeaveFrame({ cluster: 'jobs', from: 'a', to: 'b' });
  * ```
  */
@@ -305,7 +293,7 @@ export function encodeLeaveFrame(fields: { cluster: string; from: NodeId; to: No
  *
  * @example
  * ```ts
- * import { encodeHelloFrame } from '@baton/transport-libp2p';
+ * import { encodeHelloFrame } from './codec.js';
  * const bytes = encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b' });
  * ```
  */
@@ -324,7 +312,7 @@ export function encodeHelloFrame(fields: { cluster: string; from: NodeId; to: No
  *
  * @example
  * ```ts
- * import { encodePeersFrame } from '@baton/transport-libp2p';
+ * import { encodePeersFrame } from './codec.js';
  * const bytes = encodePeersFrame({ cluster: 'jobs', from: 'a', to: 'b', peers: [] });
  * ```
  */
@@ -344,78 +332,4 @@ export function encodePeersFrame(fields: {
       addrs: peer.addrs.slice(0, 16) as Uint8Array<ArrayBuffer>[],
     })),
   });
-}
-
-/**
- * Encodes an application broadcast for the gossip topic.
- *
- * @example
- * ```ts
- * import { encodeGossipBroadcast } from '@baton/transport-libp2p';
- * const bytes = encodeGossipBroadcast('jobs', new TextEncoder().encode('hello'), 1);
- * ```
- */
-export function encodeGossipBroadcast(clusterId: string, payload: Uint8Array, seq: number): Uint8Array {
-  return GossipMessage.encode({
-    kind: GossipMessage.Kind.BROADCAST,
-    cluster: clusterId,
-    payload: payload as Uint8Array<ArrayBuffer>,
-    seq,
-  });
-}
-
-/**
- * Encodes a leader announcement for the gossip topic: the (signed) sender leads in `term`.
- *
- * @example
- * ```ts
- * import { encodeLeaderAnnouncement } from '@baton/transport-libp2p';
- * const bytes = encodeLeaderAnnouncement('jobs', 4);
- * ```
- */
-export function encodeLeaderAnnouncement(clusterId: string, term: number): Uint8Array {
-  return GossipMessage.encode({ kind: GossipMessage.Kind.LEADER_ANNOUNCEMENT, cluster: clusterId, term });
-}
-
-/**
- * Decodes one gossip message and checks its cluster and size. Never throws.
- *
- * @example
- * ```ts
- * import { decodeGossip, encodeLeaderAnnouncement } from '@baton/transport-libp2p';
- * const verdict = decodeGossip(encodeLeaderAnnouncement('jobs', 4), { clusterId: 'jobs', maxSize: 65536 });
- * console.log(verdict); // { kind: 'leader-announcement', term: 4 }
- * ```
- */
-export function decodeGossip(
-  bytes: Uint8Array,
-  context: { readonly clusterId: string; readonly maxSize: number },
-): GossipVerdict {
-  if (bytes.byteLength > context.maxSize) {
-    return dropped('invalid', `gossip message of ${bytes.byteLength} bytes exceeds ${context.maxSize}`);
-  }
-  let message: GossipMessage;
-  try {
-    message = GossipMessage.decode(bytes);
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return /enum/i.test(text)
-      ? dropped('invalid', 'unknown gossip message type')
-      : dropped('invalid', `gossip message does not decode: ${text}`);
-  }
-  if (message.cluster !== context.clusterId) {
-    return dropped('wrong-cluster', `gossip message for cluster ${JSON.stringify(message.cluster)}`);
-  }
-  if (!isCount(message.seq) || !isCount(message.term))
-    return dropped('invalid', 'a number field is out of range');
-  switch (message.kind) {
-    case GossipMessage.Kind.BROADCAST:
-      return { kind: 'broadcast', payload: message.payload, seq: message.seq };
-    case GossipMessage.Kind.LEADER_ANNOUNCEMENT:
-      return message.term > 0
-        ? { kind: 'leader-announcement', term: message.term }
-        : dropped('invalid', 'leader announcement without a term');
-    default:
-      return dropped('invalid', 'unknown gossip message type');
-  }
 }

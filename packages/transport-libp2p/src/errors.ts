@@ -1,19 +1,20 @@
 /**
  * The node's key file exists but cannot be used. Baton never replaces it: a new key is a new peer id, and
- * a new peer id is a different member of the election.
+ * a new peer id is a different member of the election. Code `'ERR_PEER_KEY'`.
  *
  * @example
  * ```ts
  * import { PeerKeyError, loadOrCreatePeerKey } from '@baton/transport-libp2p';
  * try {
- *   await loadOrCreatePeerKey('/var/lib/jobs');
+ *   await loadOrCreatePeerKey('./data');
  * } catch (error) {
- *   if (error instanceof PeerKeyError) console.error(`fix or remove ${error.path}`);
+ *   if (error instanceof PeerKeyError) console.error(`fix or remove ${error.path}`); // error.code: 'ERR_PEER_KEY'
  * }
  * ```
  */
 export class PeerKeyError extends Error {
   override readonly name = 'PeerKeyError';
+  readonly code = 'ERR_PEER_KEY';
   constructor(
     /** The key file. */
     readonly path: string,
@@ -25,18 +26,49 @@ export class PeerKeyError extends Error {
 }
 
 /**
+ * The voter set that `discoverVoters` saved (`voters-<clusterId>.json` in `dataDir`) cannot be read or is
+ * not a voter set. Baton never replaces it: forming a new set while the old one may be in use could make
+ * two majorities. Code `'ERR_VOTERS_FILE'`.
+ *
+ * @example
+ * ```ts
+ * import { libp2pTransport, VotersFileError } from '@baton/transport-libp2p';
+ * const transport = libp2pTransport({ clusterId: 'jobs', dataDir: './data' });
+ * try {
+ *   console.log(await transport.discoverVoters({ expect: 1 })); // a set of one: this node
+ * } catch (error) {
+ *   if (error instanceof VotersFileError) console.error(`restore or remove ${error.path}`); // error.code: 'ERR_VOTERS_FILE'
+ * }
+ * ```
+ */
+export class VotersFileError extends Error {
+  override readonly name = 'VotersFileError';
+  readonly code = 'ERR_VOTERS_FILE';
+  constructor(
+    /** The voters file. */
+    readonly path: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`voters file ${path}: ${reason}`, options);
+  }
+}
+
+/**
  * `discoverVoters({ expect })` found more members than expected, so the initial voter set cannot be formed
- * deterministically. Never start more than `expect` nodes before the first voter set is formed.
+ * deterministically. Never start more than `expect` nodes before the first voter set is formed. Code
+ * `'ERR_EXPECT_MISMATCH'`.
  *
  * @example
  * ```ts
  * import { ExpectMismatchError } from '@baton/transport-libp2p';
  * const error = new ExpectMismatchError(3, ['a', 'b', 'c', 'd']);
- * console.log(error.message);
+ * console.log(error.code, error.found.length); // 'ERR_EXPECT_MISMATCH' 4
  * ```
  */
 export class ExpectMismatchError extends Error {
   override readonly name = 'ExpectMismatchError';
+  readonly code = 'ERR_EXPECT_MISMATCH';
   constructor(
     readonly expect: number,
     /** Every member found, sorted. */
@@ -47,4 +79,37 @@ export class ExpectMismatchError extends Error {
         'start exactly `expect` nodes for the first formation, or name the voters explicitly',
     );
   }
+}
+
+/**
+ * The operation needs the transport open, and it is not: `localId` read before `open()` (or `start()`)
+ * resolved, or a `discoverVoters()` still waiting for members when `stop()` was called. Code
+ * `'ERR_TRANSPORT_NOT_OPEN'`.
+ *
+ * @example
+ * ```ts
+ * import { libp2pTransport, TransportNotOpenError } from '@baton/transport-libp2p';
+ * const transport = libp2pTransport({ clusterId: 'jobs' });
+ * try {
+ *   console.log(transport.localId);
+ * } catch (error) {
+ *   if (error instanceof TransportNotOpenError) console.log(error.operation, error.code); // 'localId' 'ERR_TRANSPORT_NOT_OPEN'
+ * }
+ * ```
+ */
+export class TransportNotOpenError extends Error {
+  override readonly name = 'TransportNotOpenError';
+  readonly code = 'ERR_TRANSPORT_NOT_OPEN';
+  constructor(
+    /** What was asked of the transport: `'localId'` or `'discoverVoters'`. */
+    readonly operation: string,
+    reason: string,
+  ) {
+    super(`libp2pTransport: ${operation}: ${reason}`);
+  }
+}
+
+/** What a call given an aborted `signal` rejects with: the signal's reason. */
+export function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
 }

@@ -14,7 +14,7 @@ const MAX_PREFIX_BYTES = 7;
  *
  * @example
  * ```ts
- * import { lengthPrefixed } from '@baton/transport-libp2p';
+ * import { lengthPrefixed } from './framing.js';
  * console.log(lengthPrefixed(new Uint8Array(300)).subarray(0, 2)); // Uint8Array [172, 2]
  * ```
  */
@@ -37,7 +37,7 @@ export function lengthPrefixed(frame: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import type { FrameSink } from '@baton/transport-libp2p';
+ * import type { FrameSink } from './framing.js';
  * const sink: FrameSink = {
  *   frame: (bytes) => console.log('frame of', bytes.byteLength),
  *   oversized: (length) => console.log('skipped', length),
@@ -63,7 +63,7 @@ export interface FrameSink {
  *
  * @example
  * ```ts
- * import { FrameReader, lengthPrefixed } from '@baton/transport-libp2p';
+ * import { FrameReader, lengthPrefixed } from './framing.js';
  * const reader = new FrameReader(1024);
  * reader.push(lengthPrefixed(new Uint8Array([1, 2, 3])), {
  *   frame: (bytes) => console.log(bytes), // Uint8Array [1, 2, 3]

@@ -1,6 +1,6 @@
 import type { DropReason } from '@baton/core';
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
-import { decodeGossip } from './codec.js';
+import { decodeGossip } from './gossip-codec.js';
 
 /** What a {@link GossipChannel} needs from the transport. */
 export interface GossipHost {

@@ -3,37 +3,16 @@
  * election messages on one long-lived stream per peer, broadcasts and leader announcements by gossipsub,
  * private networks with a pre-shared key.
  *
+ * The wire format (`src/protocol/frames.proto`) is documented; its codec and framing are internal.
+ *
  * @packageDocumentation
  */
-export {
-  type BroadcastFrameFields,
-  type DroppedFrame,
-  decodeFrame,
-  decodeGossip,
-  encodeBroadcastFrame,
-  encodeElectionMessage,
-  encodeGossipBroadcast,
-  encodeHelloFrame,
-  encodeLeaderAnnouncement,
-  encodeLeaveFrame,
-  encodePeersFrame,
-  type FrameContext,
-  type FrameVerdict,
-  type GossipVerdict,
-  type PeerAddresses,
-} from './codec.js';
-export { ExpectMismatchError, PeerKeyError } from './errors.js';
-export { FrameReader, type FrameSink, lengthPrefixed } from './framing.js';
+export { ExpectMismatchError, PeerKeyError, TransportNotOpenError, VotersFileError } from './errors.js';
 export { loadOrCreatePeerKey, PEER_KEY_FILE } from './identity.js';
 export { GOSSIP_ENVELOPE_MARGIN } from './node.js';
-export {
-  type Libp2pTransportOptions,
-  type ResolvedTransportOptions,
-  resolveTransportOptions,
-  TRANSPORT_DEFAULTS,
-} from './options.js';
+export { type Libp2pTransportOptions, TRANSPORT_DEFAULTS } from './options.js';
 export { ensurePromiseWithResolvers } from './polyfill.js';
 export { createSwarmKey, loadPreSharedKey } from './psk.js';
-export { Libp2pTransport, libp2pTransport } from './transport.js';
+export { type Libp2pTransport, libp2pTransport } from './transport.js';
 export type { DiscoverVotersOptions, LeaderAnnouncement, Libp2pTransportStats } from './types.js';
 export { type ResolvedVoters, resolveVoters, type VoterSpec } from './voters.js';

@@ -1,4 +1,4 @@
-import { type ElectionLogger, InvalidOptionError } from '@baton/core';
+import { consoleLogger, type ElectionLogger, InvalidOptionError } from '@baton/core';
 import type { GossipSub } from '@libp2p/gossipsub';
 import type { Libp2p } from '@libp2p/interface';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
@@ -119,7 +119,12 @@ export interface Libp2pTransportOptions {
    * @default 10
    */
   maxRedialAttempts?: number;
-  /** Where warnings go (e.g. mDNS without a key). @default warnings and errors on the console */
+  /**
+   * Where the transport logs: warnings (e.g. mDNS without a key), errors, and debug traces (peers joining
+   * and leaving, dropped frames, failed dials and redials) at `debug`. The same kind of logger as
+   * `LeaderElection`'s: give both the same one to see everything in one place.
+   * @default `consoleLogger('warn')` of `@baton/core`: warnings and errors on the console
+   */
   logger?: ElectionLogger;
 }
 
@@ -128,7 +133,7 @@ export interface Libp2pTransportOptions {
  *
  * @example
  * ```ts
- * import { type ResolvedTransportOptions, resolveTransportOptions } from '@baton/transport-libp2p';
+ * import { type ResolvedTransportOptions, resolveTransportOptions } from './options.js';
  * const resolved: ResolvedTransportOptions = resolveTransportOptions({ clusterId: 'jobs' });
  * console.log(resolved.bootstrap.length); // 0
  * ```
@@ -172,13 +177,7 @@ export const TRANSPORT_DEFAULTS = {
 } as const;
 
 const CLUSTER_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-const consoleLogger: ElectionLogger = {
-  debug: () => {},
-  info: () => {},
-  warn: (message, context) => console.warn(`[baton:libp2p] ${message}`, context ?? ''),
-  error: (message, context) => console.error(`[baton:libp2p] ${message}`, context ?? ''),
-};
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 function integer(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -194,7 +193,7 @@ function integer(option: string, value: unknown, min: number, max = Number.MAX_S
  *
  * @example
  * ```ts
- * import { resolveTransportOptions } from '@baton/transport-libp2p';
+ * import { resolveTransportOptions } from './options.js';
  * const options = resolveTransportOptions({ clusterId: 'jobs' });
  * console.log(options.dialTimeout); // 2000
  * ```
@@ -276,9 +275,16 @@ export function resolveTransportOptions(options: Libp2pTransportOptions): Resolv
   } else if (options.allow !== undefined) {
     throw new InvalidOptionError('allow', options.allow, 'must be an array of peer ids or a predicate');
   }
-  const logger = options.logger ?? consoleLogger;
-  if (typeof logger.warn !== 'function') {
-    throw new InvalidOptionError('logger', '<object>', 'must have debug, info, warn and error methods');
+  const logger = options.logger ?? consoleLogger('warn');
+  const missing = LOG_LEVELS.filter(
+    (level) => typeof (logger as Partial<ElectionLogger>)?.[level] !== 'function',
+  );
+  if (missing.length > 0) {
+    throw new InvalidOptionError(
+      'logger',
+      '<object>',
+      `must have debug, info, warn and error methods (no ${missing.join(', ')})`,
+    );
   }
 
   return {

@@ -23,7 +23,8 @@ export interface PeerChannelHost {
   readonly drainTimeout: number;
 }
 
-const FIRST_RETRY_MS = 25;
+/** The first wait before reopening a broken stream, in ms (it doubles at every failure). */
+const FIRST_RETRY_DELAY = 25;
 
 /**
  * The outbound side of one peer: ONE long-lived stream reused for every frame, and a bounded queue for the
@@ -208,7 +209,10 @@ export class PeerChannel {
   /** Waits before the next opening; a retry only happens when there is something to send. */
   private scheduleRetry(): void {
     if (this.retryTimer !== null || this.closed) return;
-    const ceiling = Math.min(this.host.maxRedialDelay, FIRST_RETRY_MS * 2 ** Math.min(this.failures - 1, 16));
+    const ceiling = Math.min(
+      this.host.maxRedialDelay,
+      FIRST_RETRY_DELAY * 2 ** Math.min(this.failures - 1, 16),
+    );
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

@@ -2,13 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeId } from '@baton/core';
+import { VotersFileError } from './errors.js';
 
 /** The file `discoverVoters` saves the formed voter set in. */
 export function votersFile(dataDir: string, clusterId: string): string {
   return join(dataDir, `voters-${clusterId}.json`);
 }
 
-/** The voter set saved by an earlier `discoverVoters`, or null. A file that cannot be read is an error. */
+/**
+ * The voter set saved by an earlier `discoverVoters`, or null when there is none. A file that cannot be read,
+ * or does not hold a voter set, is a {@link VotersFileError}.
+ */
 export async function readStoredVoters(dataDir: string, clusterId: string): Promise<NodeId[] | null> {
   const path = votersFile(dataDir, clusterId);
   let text: string;
@@ -16,18 +20,20 @@ export async function readStoredVoters(dataDir: string, clusterId: string): Prom
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    throw new VotersFileError(path, `cannot be read (${(error as Error).message})`, { cause: error });
   }
   let voters: unknown;
   try {
     voters = (JSON.parse(text) as { voters?: unknown }).voters;
   } catch (error) {
-    throw new Error(
-      `${path}: not JSON (${(error as Error).message}); restore it or delete it to form the set again`,
+    throw new VotersFileError(
+      path,
+      `not JSON (${(error as Error).message}); restore it or delete it to form the set again`,
+      { cause: error },
     );
   }
   if (!Array.isArray(voters) || voters.length === 0 || !voters.every((voter) => typeof voter === 'string')) {
-    throw new Error(`${path}: "voters" must be a non-empty array of peer ids`);
+    throw new VotersFileError(path, '"voters" must be a non-empty array of peer ids');
   }
   return voters as NodeId[];
 }

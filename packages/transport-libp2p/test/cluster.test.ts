@@ -63,7 +63,7 @@ function electionFor(member: Member): LeaderElection {
 const running = () => members.filter((m) => m.election.status === 'running');
 
 /** The one node that leads, once every running node (and only it) agrees on it. */
-async function agreedLeader(among: Member[] = running(), timeoutMs = 20_000): Promise<Member> {
+async function agreedLeader(among: Member[] = running(), timeout = 20_000): Promise<Member> {
   let leader: Member | undefined;
   await eventually(
     () => {
@@ -72,7 +72,7 @@ async function agreedLeader(among: Member[] = running(), timeoutMs = 20_000): Pr
       leader = leaders[0]!;
       return among.every((m) => m.election.leader() === leader!.id);
     },
-    timeoutMs,
+    timeout,
     'exactly one leader that every node follows',
     () => among.map((m) => nodeView(m)),
   );
@@ -88,7 +88,7 @@ function nodeView(m: Member) {
     term: s.term,
     leader: s.leader?.slice(-6) ?? null,
     isLeader: s.isLeader,
-    leaseLeftMs: s.leaseRemaining,
+    leaseRemaining: s.leaseRemaining,
     peers: s.peersConnected.map((p) => p.slice(-6)),
     counters: s.counters,
     transportDrops: s.transportDrops,

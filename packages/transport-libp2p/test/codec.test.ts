@@ -1,17 +1,9 @@
 import { ELECTION_MESSAGE_TYPES } from '@baton/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeFrame,
-  decodeGossip,
-  encodeBroadcastFrame,
-  encodeElectionMessage,
-  encodeGossipBroadcast,
-  encodeLeaderAnnouncement,
-  encodePeersFrame,
-  FrameReader,
-  lengthPrefixed,
-} from '../src/index.js';
+import { decodeFrame, encodeBroadcastFrame, encodeElectionMessage, encodePeersFrame } from '../src/codec.js';
+import { FrameReader, lengthPrefixed } from '../src/framing.js';
+import { decodeGossip, encodeGossipBroadcast, encodeLeaderAnnouncement } from '../src/gossip-codec.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
 import { electionMessage } from './arbitraries.js';
 

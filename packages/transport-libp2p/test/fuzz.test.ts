@@ -1,7 +1,8 @@
 import type { ElectionMessage } from '@baton/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeFrame, encodeElectionMessage, FrameReader, lengthPrefixed } from '../src/index.js';
+import { decodeFrame, encodeElectionMessage } from '../src/codec.js';
+import { FrameReader, lengthPrefixed } from '../src/framing.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
 import { electionMessage, FROM, TO } from './arbitraries.js';
 

@@ -22,20 +22,20 @@ export function testTransport(options: Partial<Libp2pTransportOptions> & { clust
 }
 
 /**
- * Waits until `condition` holds, polling on a short interval; fails after `timeoutMs`. `explain` adds the state
+ * Waits until `condition` holds, polling on a short interval; fails after `timeout`. `explain` adds the state
  * that matters to the failure message, so a CI failure says what the nodes saw.
  */
 export async function eventually(
   condition: () => boolean,
-  timeoutMs = 10_000,
+  timeout = 10_000,
   what = 'condition',
   explain?: () => unknown,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + timeout;
   while (!condition()) {
     if (Date.now() > deadline) {
       const detail = explain === undefined ? '' : `\n${JSON.stringify(explain(), null, 1)}`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${detail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

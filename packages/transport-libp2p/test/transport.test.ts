@@ -12,21 +12,19 @@ import { yamux } from '@libp2p/yamux';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeElectionMessage, encodeHelloFrame, encodeLeaveFrame, encodePeersFrame } from '../src/codec.js';
+import { lengthPrefixed } from '../src/framing.js';
+import { encodeGossipBroadcast, encodeLeaderAnnouncement } from '../src/gossip-codec.js';
 import {
   createSwarmKey,
   ExpectMismatchError,
-  encodeElectionMessage,
-  encodeGossipBroadcast,
-  encodeHelloFrame,
-  encodeLeaderAnnouncement,
-  encodeLeaveFrame,
-  encodePeersFrame,
   ensurePromiseWithResolvers,
   type Libp2pTransport,
-  lengthPrefixed,
   libp2pTransport,
   PeerKeyError,
   resolveVoters,
+  TransportNotOpenError,
+  VotersFileError,
 } from '../src/index.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
 import { eventually, quietLogger, Recorder, startMesh, tempDir, testTransport } from './helpers.js';
@@ -106,6 +104,7 @@ describe('options', () => {
       [{ clusterId: 'c', dataDir: '' }, 'dataDir'],
       [{ clusterId: 'c', node: { handle: () => {} }, mdns: true }, 'mdns'],
       [{ clusterId: 'c', node: {} }, 'node'],
+      [{ clusterId: 'c', logger: { warn: () => {}, error: () => {} } }, 'logger'],
     ];
     for (const [options, option] of bad) {
       let error: unknown;
@@ -175,6 +174,7 @@ describe('identity', () => {
     const transport = testTransport({ dataDir });
     const error = await transport.open().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PeerKeyError);
+    expect((error as PeerKeyError).code).toBe('ERR_PEER_KEY');
     expect((error as PeerKeyError).path).toBe(path);
     expect((error as Error).message).toContain(path);
     expect(await readFile(path, 'utf8')).toBe('not a key');
@@ -220,7 +220,13 @@ describe('election traffic', () => {
   });
 
   it('drops and reports bad frames from a peer without crashing or stalling', async () => {
-    const transport = later(testTransport({ maxFrameSize: 1024 }));
+    // Debug traces go to the transport's one logger, like its warnings.
+    const traced: unknown[] = [];
+    const logger = {
+      ...quietLogger,
+      debug: (message: string, context?: object) => traced.push({ message, ...context }),
+    };
+    const transport = later(testTransport({ maxFrameSize: 1024, logger }));
     const recorder = new Recorder();
     await transport.start(recorder);
     const attacker = await rawNode();
@@ -256,6 +262,9 @@ describe('election traffic', () => {
       'invalid',
     ]);
     expect(transport.stats().dropped).toMatchObject({ invalid: 4, 'wrong-cluster': 1, misaddressed: 1 });
+    expect(traced).toContainEqual(
+      expect.objectContaining({ message: 'dropped a frame', reason: 'misaddressed' }),
+    );
     // An unreadable length prefix closes that stream only; the node goes on.
     stream.send(new Uint8Array(10).fill(0xff));
     await eventually(() => recorder.dropped.length === 7, 10_000, 'the unreadable prefix to be reported');
@@ -470,6 +479,30 @@ describe('discovery', () => {
     cleanups.push(mesh.stop);
     const error = await mesh.transports[0]!.discoverVoters({ expect: 2 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ExpectMismatchError);
+    expect((error as ExpectMismatchError).code).toBe('ERR_EXPECT_MISMATCH');
+  });
+
+  it('refuses a saved voter set it cannot read, naming the file, and leaves it alone', async () => {
+    const dataDir = await dir();
+    const path = join(dataDir, 'voters-test.json');
+    await writeFile(path, '{"voters": [');
+    const transport = later(testTransport({ dataDir }));
+    const error = await transport.discoverVoters({ expect: 1 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(VotersFileError);
+    expect((error as VotersFileError).code).toBe('ERR_VOTERS_FILE');
+    expect((error as VotersFileError).path).toBe(path);
+    expect(await readFile(path, 'utf8')).toBe('{"voters": [');
+  });
+
+  it('a stop() while discoverVoters() waits for members rejects it with TransportNotOpenError', async () => {
+    const transport = later(testTransport());
+    await transport.open();
+    const waiting = transport.discoverVoters({ expect: 3 }).catch((caught: unknown) => caught);
+    await transport.stop();
+    const error = await waiting;
+    expect(error).toBeInstanceOf(TransportNotOpenError);
+    expect((error as TransportNotOpenError).code).toBe('ERR_TRANSPORT_NOT_OPEN');
+    expect((error as TransportNotOpenError).operation).toBe('discoverVoters');
   });
 
   it('finds peers with mDNS and dials them', async () => {
@@ -719,6 +752,18 @@ describe('allowlist', () => {
 });
 
 describe('lifecycle', () => {
+  it('localId before open() throws TransportNotOpenError', () => {
+    const error = (() => {
+      try {
+        return testTransport().localId;
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(TransportNotOpenError);
+    expect((error as TransportNotOpenError).code).toBe('ERR_TRANSPORT_NOT_OPEN');
+  });
+
   it('stop() during open() leaves the transport closed, and it can start again', async () => {
     const transport = later(testTransport());
     const opening = transport.open();

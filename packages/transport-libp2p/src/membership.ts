@@ -1,0 +1,174 @@
+import { setMaxListeners } from 'node:events';
+import type { NodeId } from '@baton/core';
+import { encodeLeaveFrame } from './codec.js';
+import type { TransportContext } from './context.js';
+import { abortError, TransportNotOpenError } from './errors.js';
+import { lengthPrefixed } from './framing.js';
+
+/** How long `stop()` spends telling peers it leaves, in ms. */
+const LEAVE_TIMEOUT = 500;
+
+/** What {@link Membership} has the rest of the transport do when peers come and go. */
+export interface MembershipHost {
+  /** `peer` joined: redial it should it disconnect. */
+  keep(peer: NodeId): void;
+  /** Greets a peer that joined while the transport is open: opens its stream, tells it who else is here. */
+  greet(peer: NodeId): void;
+  /** `peer` left: close its outbound stream. */
+  closeChannel(peer: NodeId): void;
+  /** Sends `peer` a last frame and closes its channel; never throws. */
+  finish(peer: NodeId, frame: Uint8Array, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * Who is in the cluster, as this node sees it: the peers connected now (joined: connected and speaking the
+ * protocol), the members known (every peer seen speaking it, bootstrap peers, voters), and the voters once
+ * known. Reports peers joining and leaving to the election, greets those that join, and says goodbye
+ * (LEAVE) when the transport stops.
+ */
+export class Membership {
+  private readonly connectedPeers = new Set<NodeId>();
+  /** Peers known to belong to the cluster (gossip senders are checked against it). */
+  private readonly members = new Set<NodeId>();
+  /**
+   * The election's voters, once known (from `start()`'s options or `discoverVoters()`): then only they may
+   * announce leadership. Null while unknown (an observer that only `open()`s): members may.
+   */
+  private voters: ReadonlySet<NodeId> | null = null;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly context: Pick<
+      TransportContext,
+      'clusterId' | 'log' | 'delivery' | 'state' | 'running' | 'id' | 'node'
+    >,
+    private readonly host: MembershipHost,
+  ) {}
+
+  /** Cluster peers connected now. */
+  get connected(): ReadonlySet<NodeId> {
+    return this.connectedPeers;
+  }
+
+  /**
+   * `peer` is connected and speaks the protocol (identify said so, a stream to it opened, or a valid frame
+   * came from it). Reported to the election once, however many of these it takes.
+   */
+  joined(peer: NodeId): void {
+    if (!this.context.running || peer === this.context.id) return;
+    this.members.add(peer);
+    this.host.keep(peer);
+    if (this.connectedPeers.has(peer)) return;
+    this.connectedPeers.add(peer);
+    this.context.log.debug('peer joined', { peer });
+    // Open the stream at once: the peer learns about us (its inbound handler) and the first message is fast.
+    // Then tell it who else is here, so a cluster bootstrapped through one seed becomes fully connected.
+    if (this.context.state === 'open') this.host.greet(peer);
+    this.context.delivery.peerConnected(peer);
+    for (const wake of this.waiters) wake();
+  }
+
+  /** Greets the peers that joined while the node was starting: they get what later joiners get at once. */
+  greetAll(): void {
+    for (const peer of this.connectedPeers) this.host.greet(peer);
+  }
+
+  /** `peer` left: its last connection closed, it stopped speaking the protocol, or it sent LEAVE. */
+  left(peer: NodeId): void {
+    if (!this.connectedPeers.delete(peer)) return;
+    this.context.log.debug('peer left', { peer });
+    this.host.closeChannel(peer);
+    this.context.delivery.peerDisconnected(peer);
+  }
+
+  /** A bootstrap peer: a member before it connects. */
+  addMember(peer: NodeId): void {
+    this.members.add(peer);
+  }
+
+  /** Voters are members, and the only peers whose leader announcements count. */
+  knowVoters(voters: readonly NodeId[]): void {
+    this.voters = new Set(voters);
+    for (const voter of voters) this.members.add(voter);
+  }
+
+  isVoter(peer: NodeId): boolean {
+    return this.voters?.has(peer) === true;
+  }
+
+  isMember(peer: NodeId): boolean {
+    return this.members.has(peer) || this.connectedPeers.has(peer);
+  }
+
+  /** Whether a leader announcement from `peer` counts: a voter when the voters are known, else a member. */
+  mayAnnounce(peer: NodeId): 'yes' | 'not-a-voter' | 'not-a-member' {
+    if (this.voters !== null) return this.voters.has(peer) ? 'yes' : 'not-a-voter';
+    return this.isMember(peer) ? 'yes' : 'not-a-member';
+  }
+
+  /** Whether a member this node knows of is not directly connected (so a broadcast needs gossip's relay). */
+  someMemberUnreachable(): boolean {
+    for (const member of this.members) {
+      if (member !== this.context.id && !this.connectedPeers.has(member)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Resolves once `done()` holds, checked whenever a peer joins; rejects when `signal` aborts (with its
+   * reason) or the transport is not open (a {@link TransportNotOpenError} for `discoverVoters`).
+   */
+  waitFor(done: () => boolean, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (signal?.aborted) return finish(abortError(signal));
+        if (this.context.state !== 'open') {
+          return finish(
+            new TransportNotOpenError('discoverVoters', 'the transport stopped while waiting for members'),
+          );
+        }
+        if (done()) finish(null);
+      };
+      const finish = (error: unknown) => {
+        this.waiters.delete(check);
+        signal?.removeEventListener('abort', check);
+        if (error === null) resolve();
+        else reject(error);
+      };
+      this.waiters.add(check);
+      signal?.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  /** Ends every wait (the transport stops: they reject). */
+  stopWaiting(): void {
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+
+  /**
+   * Tells every connected peer that this transport stops (a LEAVE frame on the election stream), so that
+   * peers learn it left even when the libp2p node stays up. Bounded by {@link LEAVE_TIMEOUT}.
+   */
+  async leave(): Promise<void> {
+    const { node, id: from, clusterId } = this.context;
+    if (node === null || from === null || this.connectedPeers.size === 0) return;
+    const signal = AbortSignal.timeout(LEAVE_TIMEOUT);
+    setMaxListeners(Number.POSITIVE_INFINITY, signal);
+    await Promise.all(
+      [...this.connectedPeers].map((peer) =>
+        this.host.finish(
+          peer,
+          lengthPrefixed(encodeLeaveFrame({ cluster: clusterId, from, to: peer })),
+          signal,
+        ),
+      ),
+    );
+  }
+
+  /** Forgets the connected peers (the node is gone); members and voters are kept for the next opening. */
+  clear(): void {
+    this.connectedPeers.clear();
+  }
+}

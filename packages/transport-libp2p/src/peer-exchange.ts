@@ -1,0 +1,100 @@
+import type { NodeId } from '@baton/core';
+import type { Connection, PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
+import type { Channels } from './channels.js';
+import { encodePeersFrame, type PeerAddresses } from './codec.js';
+import type { TransportContext } from './context.js';
+import { lengthPrefixed } from './framing.js';
+import type { Membership } from './membership.js';
+
+/**
+ * PEERS frames, so that a cluster bootstrapped through one seed becomes fully connected: a peer that joins
+ * is sent the addresses of this node's other peers (at most 64, of 16 addresses each), and a list received
+ * is dialled once, with the dial timeout. Only the first list of each libp2p connection is used: a peer
+ * cannot make this node dial over and over, not even by leaving and greeting again on the same connection.
+ */
+export class PeerExchange {
+  /** Connections that delivered a PEERS frame (a LEAVE does not close the connection). */
+  private listed = new WeakSet<Connection>();
+
+  constructor(
+    private readonly context: Pick<
+      TransportContext,
+      'clusterId' | 'log' | 'delivery' | 'state' | 'node' | 'id' | 'localId' | 'dialSignal'
+    >,
+    private readonly membership: Pick<Membership, 'connected'>,
+    private readonly channels: Pick<Channels, 'enqueue'>,
+  ) {}
+
+  /** Sends `peer` the addresses of this node's other connected peers, if there are any. */
+  async share(peer: NodeId): Promise<void> {
+    const { node } = this.context;
+    const connected = this.membership.connected;
+    const others = [...connected].filter((other) => other !== peer).slice(0, 64);
+    if (node === null || others.length === 0) return;
+    const peers: PeerAddresses[] = [];
+    for (const other of others) {
+      const record = await node.peerStore.get(peerIdFromString(other)).catch(() => null);
+      const addrs = (record?.addresses ?? []).slice(0, 16).map(({ multiaddr }) => multiaddr.bytes);
+      if (addrs.length > 0) peers.push({ id: other, addrs });
+    }
+    if (peers.length === 0 || this.context.state !== 'open' || !connected.has(peer)) return;
+    const frame = encodePeersFrame({
+      cluster: this.context.clusterId,
+      from: this.context.localId,
+      to: peer,
+      peers,
+    });
+    this.channels.enqueue(peer, lengthPrefixed(frame));
+  }
+
+  /** A PEERS frame from `from` arrived on `connection`: dials the peers it lists, or drops a second list. */
+  received(from: NodeId, peers: readonly PeerAddresses[], connection: Connection): void {
+    if (this.listed.has(connection)) {
+      this.context.delivery.dropped('unexpected', `a second PEERS frame from ${from} on one connection`);
+      return;
+    }
+    this.listed.add(connection);
+    this.dialListed(peers);
+  }
+
+  /** Forgets which connections delivered a list (the node is gone). */
+  clear(): void {
+    this.listed = new WeakSet();
+  }
+
+  /**
+   * Dials, once and with the dial timeout, the listed peers this node is not connected to. They are not
+   * members until they speak the protocol; bad ids and addresses are skipped.
+   */
+  private dialListed(peers: readonly PeerAddresses[]): void {
+    const { node } = this.context;
+    if (node === null || this.context.state !== 'open') return;
+    for (const { id, addrs } of peers) {
+      if (id === this.context.id || this.membership.connected.has(id)) continue;
+      let peerId: PeerId;
+      try {
+        peerId = peerIdFromString(id);
+      } catch {
+        continue;
+      }
+      if (node.getConnections(peerId).length > 0) continue;
+      const addresses: Multiaddr[] = [];
+      for (const bytes of addrs) {
+        try {
+          addresses.push(multiaddr(bytes));
+        } catch {
+          // skip an address that does not parse
+        }
+      }
+      if (addresses.length === 0) continue;
+      node.peerStore
+        .merge(peerId, { multiaddrs: addresses })
+        .then(() => node.dial(peerId, { signal: this.context.dialSignal() }))
+        .catch((error: unknown) =>
+          this.context.log.debug('dialling a listed peer failed', { peer: id, error }),
+        );
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { NodeId } from '@baton/core';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import type { TransportContext } from './context.js';
+import type { Membership } from './membership.js';
+import { Redialer } from './redialer.js';
+import { peerIdOfAddress } from './voters.js';
+
+/**
+ * Which peers this node keeps connected, and the redials that do it (with the {@link Redialer}'s backoff):
+ * bootstrap peers and voters for ever, any other member that joined up to `maxRedialAttempts` dials, and not
+ * a peer that said it leaves (LEAVE) unless the cluster needs it.
+ */
+export class Redials {
+  /** Peers to redial when they disconnect. */
+  private readonly targets = new Set<NodeId>();
+  /** The peer ids named by `bootstrap`. */
+  private readonly bootstrapPeers: ReadonlySet<NodeId>;
+  private readonly redialer: Redialer;
+
+  constructor(
+    private readonly context: Pick<
+      TransportContext,
+      'options' | 'log' | 'counters' | 'state' | 'running' | 'node' | 'ended' | 'dialSignal'
+    >,
+    private readonly membership: Pick<Membership, 'connected' | 'isVoter'>,
+  ) {
+    const { options, log, counters } = context;
+    this.bootstrapPeers = new Set(
+      options.bootstrap.map((address: Multiaddr) => peerIdOfAddress(address) as NodeId),
+    );
+    this.redialer = new Redialer({
+      redial: (peer) => this.redialOnce(peer),
+      active: () => this.context.running,
+      failed: (peer, error) => log.debug('a redial failed', { peer, error }),
+      maxAttempts: (peer) => (this.keepsForever(peer) ? Number.POSITIVE_INFINITY : options.maxRedialAttempts),
+      gaveUp: (peer) => {
+        counters.redialAbandoned();
+        log.debug('gave up redialling a peer', { peer });
+        if (!this.keepsForever(peer)) this.targets.delete(peer);
+      },
+      maxDelay: options.maxRedialDelay,
+    });
+  }
+
+  /** Peers being redialled now. */
+  get pending(): number {
+    return this.redialer.size;
+  }
+
+  /** `peer` joined: redial it should it disconnect. */
+  target(peer: NodeId): void {
+    this.targets.add(peer);
+  }
+
+  /**
+   * Redials `peer` with backoff while it is not connected, `level` failures deep in the backoff (0: at
+   * once): for ever for a bootstrap peer or a voter, up to `maxRedialAttempts` dials for any other.
+   */
+  keep(peer: NodeId, level: number): void {
+    this.targets.add(peer);
+    this.redialer.schedule(peer, level);
+  }
+
+  /** The last connection to `peer` closed: if it is one to keep, redial it. */
+  disconnected(peer: NodeId): void {
+    if (this.targets.has(peer) && this.context.state === 'open') this.keep(peer, 1);
+  }
+
+  /** A peer that said it leaves is not redialled, unless the cluster needs it (it will come back). */
+  forget(peer: NodeId): void {
+    if (this.keepsForever(peer)) return;
+    this.targets.delete(peer);
+    this.redialer.cancel(peer);
+  }
+
+  /** Cancels every pending redial (the transport stops). */
+  stop(): void {
+    this.redialer.clear();
+  }
+
+  /** Forgets the peers to redial (the node is gone). */
+  clear(): void {
+    this.targets.clear();
+  }
+
+  /** Bootstrap peers and voters: the peers a cluster needs, however long they are away. */
+  private keepsForever(peer: NodeId): boolean {
+    return this.bootstrapPeers.has(peer) || this.membership.isVoter(peer);
+  }
+
+  /** One redial: nothing to do when the peer is connected; throws when the dial fails. */
+  private async redialOnce(peer: NodeId): Promise<'done' | 'dialled'> {
+    const { node } = this.context;
+    if (node === null || this.context.ended || this.membership.connected.has(peer)) return 'done';
+    const peerId = peerIdFromString(peer);
+    if (node.getConnections(peerId).length > 0) return 'done';
+    await node.dial(peerId, { signal: this.context.dialSignal() });
+    return 'dialled';
+  }
+}
