@@ -89,7 +89,7 @@ describe('pre-vote (Raft thesis 9.6) and leader stickiness (thesis 4.2.3)', () =
     }
   });
 
-  it('a split vote elects nobody; the timers re-arm and a later election succeeds (Go package flaw 6)', () => {
+  it('a split vote elects nobody; the timers re-arm and a later election succeeds (ergo flaw 6)', () => {
     let draws = 0;
     const net = new Net(['a', 'b', 'c', 'd'], {}, () => (draws++ < 8 ? 0 : (draws % 7) / 7));
     net.timeout('a');
