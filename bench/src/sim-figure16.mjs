@@ -23,7 +23,8 @@
 //     reaches the others 6-9 ms after the candidate's timeout, so a 5 ms spread of timeouts cannot separate
 //     candidates.
 //   "loopback": 0.10-0.15 ms with 2 % of messages at 0.75-3 ms (round trips as measured for libp2p on
-//     loopback in PRIOR-ART.md: 0.2-0.3 ms median, 1.5-3.6 ms at the 99th percentile), storage instant.
+//     loopback while Baton was designed: 0.2-0.3 ms median, 1.5-3.6 ms at the 99th percentile; this machine's
+//     figures are in packages/transport-libp2p/README.md), storage instant.
 //
 // Hooks built here on SimCluster's public API: "crash at a random point of the heartbeat interval" (from
 // `machine(id).nextDeadline()`, a leader's next heartbeat, and `localTime(id)`), and the storage delay (a
@@ -55,7 +56,7 @@ export const NETWORKS = {
 };
 
 /**
- * What the paper reports for a range (PRIOR-ART.md: figure 16, 5 servers, ~15 ms broadcast time).
+ * What the paper reports for a range (its figure 16: 5 servers, ~15 ms broadcast time).
  * @type {Record<string, string>}
  */
 export const PAPER = {

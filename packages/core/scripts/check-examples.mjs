@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 
-// Keeps the TSDoc of a package honest (GUIDE.md: "Every export has a TSDoc summary line, `@default` for
-// options, and an `@example` that runs").
+// Keeps the TSDoc of a package honest: every export has a TSDoc summary line, `@default` for options, and an
+// `@example` that runs.
 //
 // 1. Every symbol exported by an entry of the package's `exports` (package.json) must have a TSDoc summary
 //    and an `@example`. Symbols re-exported from another package are checked in that package.

@@ -2,7 +2,8 @@ import { InvalidOptionError } from '../errors.js';
 import type { NodeId } from './types.js';
 
 /**
- * Options of the election, mirroring the Go `leader` package. All durations are milliseconds.
+ * Options of the election, mirroring the `leader` package of the ergo actor framework (Go,
+ * `ergo.services/actor/leader`; see docs/design.md in the Baton repository). All durations are milliseconds.
  *
  * @example
  * ```ts
@@ -68,7 +69,8 @@ export interface ResolvedElectionOptions {
 }
 
 /**
- * Defaults of {@link ElectionOptions}, as in the Go package (milliseconds, and a relative clock-rate bound).
+ * Defaults of {@link ElectionOptions}, as in the ergo `leader` package (milliseconds, and a relative
+ * clock-rate bound).
  *
  * @example
  * ```ts

@@ -148,7 +148,10 @@ export class LeaderElection {
     return this.machine?.id ?? this.settings.transport.localId;
   }
 
-  /** The voting members of the cluster (the Go package's Bootstrap). */
+  /**
+   * The voting members of the cluster (`Bootstrap` in the `leader` package of the ergo actor framework, Go;
+   * see docs/design.md).
+   */
   get voters(): readonly NodeId[] {
     return this.machine?.voterConfig.voters ?? this.settings.election.voters;
   }
@@ -344,15 +347,15 @@ export class LeaderElection {
   }
 
   /**
-   * Sends a JSON-serialisable payload to every connected peer (the Go package's Broadcast). Peers receive it
-   * as a `message` event. Throws `PayloadError` naming the part of the payload JSON cannot carry.
+   * Sends a JSON-serialisable payload to every connected peer (the ergo `leader` package's Broadcast). Peers
+   * receive it as a `message` event. Throws `PayloadError` naming the part of the payload JSON cannot carry.
    */
   broadcast(payload: unknown): void {
     this.requireRunning('broadcast');
     this.settings.transport.broadcast(encodePayload(payload));
   }
 
-  /** Sends a payload to the other voters only (the Go package's BroadcastBootstrap). */
+  /** Sends a payload to the other voters only (the ergo `leader` package's BroadcastBootstrap). */
   broadcastToVoters(payload: unknown): void {
     this.requireRunning('broadcastToVoters');
     const bytes = encodePayload(payload);

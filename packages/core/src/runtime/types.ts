@@ -64,7 +64,8 @@ export interface LeaderElectionOptions extends ElectionOptions {
    */
   logger?: ElectionLogger;
   /**
-   * Step down when a `became-leader` handler throws or rejects (as the Go package does).
+   * Step down when a `became-leader` handler throws or rejects (as the `leader` package of the ergo actor
+   * framework does; see docs/design.md).
    * @default true
    */
   stepDownOnHandlerError?: boolean;

@@ -61,7 +61,8 @@ export interface NetworkConditions {
 }
 
 /**
- * The defaults: a healthy LAN with 2 % slow messages (delays as in PRIOR-ART.md's simulation of the Go package).
+ * The defaults: a healthy LAN with 2 % slow messages (the delays of the simulation of the ergo `leader`
+ * package's rules in docs/design.md).
  *
  * @example
  * ```ts

@@ -85,7 +85,8 @@ export interface Transport {
   send(message: ElectionMessage): void;
   /**
    * Sends an application payload to every connected peer of the cluster, or only to `to` when given
-   * (the Go package's BroadcastBootstrap reaches the voters only).
+   * (`BroadcastBootstrap` of the `leader` package of the ergo actor framework, Go, reaches the voters only;
+   * see docs/design.md).
    */
   broadcast(payload: Uint8Array, options?: { to?: readonly NodeId[] }): void;
   /** The peers of this cluster currently connected. */

@@ -29,7 +29,8 @@ describe('roles and terms (Raft section 5.2)', () => {
   });
 
   it('quorum counts the configured voters, not the peers that answered', () => {
-    // Five voters, only two reachable: a candidate with 2 of 5 votes must not win (Go package flaw 1).
+    // Five voters, only two reachable: a candidate with 2 of 5 votes must not win (flaw 1 of the ergo leader
+    // package, docs/design.md).
     const net = new Net(['a', 'b', 'c', 'd', 'e']);
     net.cutLink('a', 'd');
     net.cutLink('a', 'e');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ELECTION_DEFAULTS, InvalidOptionError, resolveElectionOptions } from '../../src/index.js';
 
 describe('election options', () => {
-  it('mirrors the Go package defaults (150-300 ms, heartbeat 50 ms)', () => {
+  it('mirrors the ergo leader package defaults (150-300 ms, heartbeat 50 ms)', () => {
     const { options, warnings } = resolveElectionOptions({ clusterId: 'jobs' });
     expect(options).toMatchObject({
       electionTimeoutMin: 150,

@@ -62,7 +62,8 @@ describe('voteResult', () => {
       ]),
       'lost',
     ],
-    // Answers from nodes outside the voter set never count (flaw 1 of the Go package).
+    // Answers from nodes outside the voter set never count (flaw 1 of the ergo `leader` package in
+    // docs/design.md).
     [
       ['a', 'b', 'c'],
       v([

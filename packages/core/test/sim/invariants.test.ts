@@ -153,7 +153,7 @@ class LeaseIgnoringMachine extends ElectionMachine {
   }
 }
 
-/** A machine that forgets what it persisted when it restarts (the Go package's flaw 3). */
+/** A machine that forgets what it persisted at a restart (ergo `leader` flaw 3, docs/design.md). */
 const forgetful = (init: ConstructorParameters<typeof ElectionMachine>[0]) =>
   new ElectionMachine({ ...init, state: null });
 

@@ -250,7 +250,7 @@ describe('leadership transfer (thesis §3.10)', () => {
   );
 });
 
-describe('split vote (paper §5.2; flaw 6 of PRIOR-ART.md)', () => {
+describe('split vote (paper §5.2; flaw 6 of the ergo leader package in docs/design.md)', () => {
   it.each(SEEDS)('a failed election re-arms the timer and the next one resolves (seed %i)', (seed) => {
     // Every node draws the same first two timeouts, the clocks are exact and every message takes exactly
     // 1 ms: all five pre-vote at the same instant, grant each other, become candidates of term 1 together and
@@ -273,7 +273,7 @@ describe('split vote (paper §5.2; flaw 6 of PRIOR-ART.md)', () => {
   });
 });
 
-describe('observers (PRIOR-ART.md flaw 1: quorum from the voter set only)', () => {
+describe('observers (ergo leader flaw 1 in docs/design.md: quorum from the voter set only)', () => {
   it.each(SEEDS)('learn the leader, follow it across a failover, and never campaign (seed %i)', (seed) => {
     const c = SimCluster.create({ nodes: 3, observers: 2, seed });
     const first = electLeader(c);
