@@ -8,7 +8,9 @@
 export type {
   ClusterMessage,
   InspectSnapshot,
+  LeaderElectionEvents,
   LeadershipHandle,
+  LeadershipLostReason,
   NodeId,
   Role,
 } from '@baton/core';

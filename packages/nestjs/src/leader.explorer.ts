@@ -28,18 +28,6 @@ const DECORATOR_NAMES: Record<LeaderEventName, string> = {
   message: '@OnClusterMessage()',
 };
 
-/** Spreads each event's payload into the arguments its decorator documents. */
-const ARGUMENTS: { [E in LeaderEventName]: (payload: LeaderElectionEvents[E]) => unknown[] } = {
-  'became-leader': (handle) => [handle],
-  'became-follower': ({ leader, term }) => [leader, term],
-  'leader-changed': ({ leader, previous, term }) => [leader, previous, term],
-  'term-changed': ({ from, to }) => [to, from],
-  'leadership-lost': ({ reason, term }) => [reason, term],
-  'peer-joined': (peer) => [peer],
-  'peer-left': (peer) => [peer],
-  message: ({ payload, from }) => [payload, from],
-};
-
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
@@ -134,7 +122,6 @@ export class LeaderExplorer implements OnModuleInit {
     className: string,
     methodName: string,
   ): void {
-    const toArguments = ARGUMENTS[event] as (payload: LeaderElectionEvents[E]) => unknown[];
     const fail = (error: unknown, payload: LeaderElectionEvents[E]) => {
       this.logger.error(
         handlerFailed(className, methodName, event),
@@ -148,7 +135,7 @@ export class LeaderExplorer implements OnModuleInit {
     const handler = (payload: LeaderElectionEvents[E]): void => {
       let result: unknown;
       try {
-        result = method.apply(instance, toArguments(payload));
+        result = method.call(instance, payload); // the event as the election emits it
       } catch (error) {
         fail(error, payload);
         return;

@@ -1,4 +1,4 @@
-import type { LeaderElection, LeadershipHandle } from '@baton/core';
+import type { ClusterMessage, LeaderElection, LeaderElectionEvents, LeadershipHandle } from '@baton/core';
 import { Injectable, Logger, Scope } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -19,21 +19,21 @@ import { FakeElection } from './support/fake-election.js';
 
 @Injectable()
 class Recorder {
-  readonly calls: [string, ...unknown[]][] = [];
+  readonly calls: [string, unknown][] = [];
   @OnBecomeLeader() lead(handle: LeadershipHandle) {
     this.calls.push(['lead', handle]);
   }
-  @OnBecomeFollower() follow(leaderId: string | null, term: number) {
-    this.calls.push(['follow', leaderId, term]);
+  @OnBecomeFollower() follow(event: LeaderElectionEvents['became-follower']) {
+    this.calls.push(['follow', event]);
   }
-  @OnLeaderChange() leaderChanged(leaderId: string | null, previous: string | null, term: number) {
-    this.calls.push(['leaderChanged', leaderId, previous, term]);
+  @OnLeaderChange() leaderChanged(event: LeaderElectionEvents['leader-changed']) {
+    this.calls.push(['leaderChanged', event]);
   }
-  @OnTermChange() termChanged(term: number, previous: number) {
-    this.calls.push(['termChanged', term, previous]);
+  @OnTermChange() termChanged(event: LeaderElectionEvents['term-changed']) {
+    this.calls.push(['termChanged', event]);
   }
-  @OnLeadershipLost() lost(reason: string, term: number) {
-    this.calls.push(['lost', reason, term]);
+  @OnLeadershipLost() lost(event: LeaderElectionEvents['leadership-lost']) {
+    this.calls.push(['lost', event]);
   }
   @OnPeerJoined() joined(peer: string) {
     this.calls.push(['joined', peer]);
@@ -41,8 +41,8 @@ class Recorder {
   @OnPeerLeft() left(peer: string) {
     this.calls.push(['left', peer]);
   }
-  @OnClusterMessage() message(payload: unknown, from: string) {
-    this.calls.push(['message', payload, from]);
+  @OnClusterMessage() message(message: ClusterMessage) {
+    this.calls.push(['message', message]);
   }
   @OnPeerJoined()
   @OnPeerLeft()
@@ -99,7 +99,7 @@ afterEach(async () => {
 });
 
 describe('LeaderExplorer', () => {
-  it('calls each decorated method with the arguments its decorator documents', async () => {
+  it('calls each decorated method with the event as the election emits it', async () => {
     const election = await boot([Recorder]);
     const recorder = app!.get(Recorder);
 
@@ -111,21 +111,21 @@ describe('LeaderExplorer', () => {
     election.follow('node-b', 3);
 
     expect(recorder.calls).toEqual([
-      ['termChanged', 1, 0],
-      ['leaderChanged', 'node-b', null, 1],
-      ['follow', 'node-b', 1],
+      ['termChanged', { from: 0, to: 1 }],
+      ['leaderChanged', { leader: 'node-b', previous: null, term: 1 }],
+      ['follow', { leader: 'node-b', term: 1 }],
       ['joined', 'node-c'],
       ['membership', 'node-c'],
-      ['message', { hello: 1 }, 'node-c'],
-      ['termChanged', 2, 1],
-      ['leaderChanged', 'node-a', 'node-b', 2],
+      ['message', { from: 'node-c', payload: { hello: 1 } }],
+      ['termChanged', { from: 1, to: 2 }],
+      ['leaderChanged', { leader: 'node-a', previous: 'node-b', term: 2 }],
       ['lead', handle],
       ['left', 'node-c'],
       ['membership', 'node-c'],
-      ['termChanged', 3, 2],
-      ['lost', 'higher-term', 2],
-      ['leaderChanged', 'node-b', 'node-a', 3],
-      ['follow', 'node-b', 3],
+      ['termChanged', { from: 2, to: 3 }],
+      ['lost', { term: 2, reason: 'higher-term' }],
+      ['leaderChanged', { leader: 'node-b', previous: 'node-a', term: 3 }],
+      ['follow', { leader: 'node-b', term: 3 }],
     ]);
   });
 
@@ -163,7 +163,7 @@ describe('LeaderExplorer', () => {
 
     expect(recorder.calls.filter(([call]) => call === 'lead' || call === 'follow')).toEqual([
       ['lead', handle],
-      ['follow', 'node-b', 2],
+      ['follow', { leader: 'node-b', term: 2 }],
     ]);
   });
 

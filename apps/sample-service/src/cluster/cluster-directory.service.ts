@@ -1,4 +1,4 @@
-import { LeaderService, OnClusterMessage, OnPeerJoined } from '@baton/nestjs';
+import { type ClusterMessage, LeaderService, OnClusterMessage, OnPeerJoined } from '@baton/nestjs';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 
@@ -67,7 +67,7 @@ export class ClusterDirectory implements OnApplicationBootstrap, OnApplicationSh
   }
 
   @OnClusterMessage()
-  received(payload: unknown, from: string): void {
+  received({ from, payload }: ClusterMessage): void {
     if (!isAnnouncement(payload)) return;
     this.nodes.set(from, { name: payload.name, url: payload.url, seenAt: performance.now() });
   }

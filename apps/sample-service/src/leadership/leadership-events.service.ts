@@ -1,4 +1,5 @@
 import {
+  type LeaderElectionEvents,
   LeaderService,
   type LeadershipHandle,
   OnBecomeFollower,
@@ -47,18 +48,18 @@ export class LeadershipEvents {
   }
 
   @OnBecomeFollower()
-  becameFollower(leaderId: string | null, term: number): void {
-    this.log.write('became-follower', term, { leaderId });
+  becameFollower({ leader, term }: LeaderElectionEvents['became-follower']): void {
+    this.log.write('became-follower', term, { leaderId: leader });
   }
 
   @OnLeaderChange()
-  leaderChanged(leaderId: string | null, previousLeaderId: string | null, term: number): void {
-    this.log.write('leader-changed', term, { leaderId, previousLeaderId });
+  leaderChanged({ leader, previous, term }: LeaderElectionEvents['leader-changed']): void {
+    this.log.write('leader-changed', term, { leaderId: leader, previousLeaderId: previous });
   }
 
   @OnTermChange()
-  termChanged(term: number, previousTerm: number): void {
-    this.log.write('term-changed', term, { previousTerm });
+  termChanged({ from, to }: LeaderElectionEvents['term-changed']): void {
+    this.log.write('term-changed', to, { previousTerm: from });
   }
 
   private lost(handle: LeadershipHandle): void {
