@@ -14,7 +14,15 @@ export type {
   NodeId,
   Role,
 } from '@baton/core';
-export { InvalidOptionError, NotLeaderError } from '@baton/core';
+export {
+  InvalidOptionError,
+  InvalidTargetError,
+  LeadershipLostError,
+  NoSuccessorError,
+  NotLeaderError,
+  NotRunningError,
+  TimeoutError,
+} from '@baton/core';
 export { LeaderOnly, type LeaderOnlyOptions } from './decorators/leader-only.decorator.js';
 export { OnBecomeFollower } from './decorators/on-become-follower.decorator.js';
 export { OnBecomeLeader } from './decorators/on-become-leader.decorator.js';
@@ -24,6 +32,7 @@ export { OnLeadershipLost } from './decorators/on-leadership-lost.decorator.js';
 export { OnPeerJoined } from './decorators/on-peer-joined.decorator.js';
 export { OnPeerLeft } from './decorators/on-peer-left.decorator.js';
 export { OnTermChange } from './decorators/on-term-change.decorator.js';
+export { EventHandlerError, LeaderModuleError, type LeaderModuleErrorCode } from './errors.js';
 export type {
   LeaderModuleOptions,
   Libp2pTransportInit,

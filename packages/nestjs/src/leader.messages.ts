@@ -19,12 +19,8 @@ export function nonStaticHandler(className: string, methodName: string, decorato
   );
 }
 
-export function handlerFailed(className: string, methodName: string, event: string): string {
-  return `${className}.${methodName} failed while handling '${event}'`;
-}
-
-export function steppingDownAfterHandlerError(className: string, methodName: string, term: number): string {
-  return `stepping down from term ${term}: the @OnBecomeLeader() handler ${className}.${methodName} failed`;
+export function handlerFailed(handler: string, event: string): string {
+  return `${handler} failed while handling '${event}'`;
 }
 
 export function leaderOnlyOnNonMethod(className: string, propertyKey: string): string {

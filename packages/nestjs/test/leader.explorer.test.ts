@@ -3,6 +3,7 @@ import { Injectable, Logger, Scope } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  EventHandlerError,
   LeaderModule,
   type LeaderModuleOptions,
   OnBecomeFollower,
@@ -51,10 +52,12 @@ class Recorder {
   }
 }
 
+const crash = new Error('cannot take up duties');
+
 @Injectable()
 class Failing {
   @OnBecomeLeader() crash() {
-    throw new Error('cannot take up duties');
+    throw crash;
   }
   @OnBecomeFollower() async reject() {
     throw new Error('async failure');
@@ -129,28 +132,32 @@ describe('LeaderExplorer', () => {
     ]);
   });
 
-  it('logs a failing handler with its class and method, and steps down when it was @OnBecomeLeader()', async () => {
-    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
-    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+  it('hands a failing handler’s error to the election, naming the handler, and neither logs it nor steps down', async () => {
+    const logged = vi.spyOn(Logger.prototype, 'error');
     const election = await boot([Failing]);
 
-    expect(() => election.becomeLeader(3)).not.toThrow();
+    election.becomeLeader(3); // Failing.crash throws
+    election.follow('node-b', 4); // Failing.reject rejects
     await settle();
 
-    expect(election.steppedDown).toBe(1);
-    const messages = error.mock.calls.map(([message]) => String(message));
-    expect(messages).toContain("Failing.crash failed while handling 'became-leader'");
-    // The step-down made it a follower, whose (async) handler failed too: logged, nothing thrown.
-    expect(messages).toContain("Failing.reject failed while handling 'became-follower'");
-  });
-
-  it('does not step down when stepDownOnHandlerError is false', async () => {
-    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
-    const election = await boot([Failing], { stepDownOnHandlerError: false });
-
-    election.becomeLeader(3);
-    await settle();
-
+    expect(election.handlerFailures).toHaveLength(2);
+    const [thrown, rejected] = election.handlerFailures.map(({ event, error }) => ({ event, error }));
+    expect(thrown?.event).toBe('became-leader');
+    expect(thrown?.error).toBeInstanceOf(EventHandlerError);
+    expect(thrown?.error).toMatchObject({
+      code: 'ERR_EVENT_HANDLER_FAILED',
+      handler: 'Failing.crash',
+      event: 'became-leader',
+      cause: crash,
+      message: "Failing.crash failed while handling 'became-leader': Error: cannot take up duties",
+    });
+    expect(rejected?.error).toMatchObject({
+      handler: 'Failing.reject',
+      event: 'became-follower',
+      cause: { message: 'async failure' },
+    });
+    // The election reports the failure and decides about stepping down (stepDownOnHandlerError), not the module.
+    expect(logged).not.toHaveBeenCalled();
     expect(election.steppedDown).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ReplaySubject } from 'rxjs';
+import { BehaviorSubject, ReplaySubject } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LeaderState, type LeadershipHandle, OnBecomeLeader } from '../src/index.js';
 import { aborted, TestCluster, until } from './support/cluster.js';
@@ -27,6 +27,21 @@ class FailsOnce {
 }
 
 let cluster: TestCluster | undefined;
+
+interface LoggedError {
+  readonly context: string | undefined;
+  readonly message: string;
+}
+
+/** Records (and silences) what Nest's loggers write at level error, with the logger's context; `reported` counts. */
+function spyOnErrors(): LoggedError[] & { reported: BehaviorSubject<number> } {
+  const errors = Object.assign([] as LoggedError[], { reported: new BehaviorSubject(0) });
+  vi.spyOn(Logger.prototype, 'error').mockImplementation(function (this: Logger, message: unknown) {
+    errors.push({ context: (this as unknown as { context?: string }).context, message: String(message) });
+    errors.reported.next(errors.length);
+  });
+  return errors;
+}
 
 afterEach(async () => {
   await cluster?.closeAll();
@@ -94,8 +109,8 @@ describe('LeaderModule lifecycle on a three-node cluster', () => {
     expect(values.at(-1)?.isLeader).toBe(false);
   });
 
-  it('steps a node down when its @OnBecomeLeader() handler throws', async () => {
-    const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+  it('steps a node down when its @OnBecomeLeader() handler throws: the election reports it and steps down', async () => {
+    const errors = spyOnErrors();
     vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
     cluster = await TestCluster.start({ providers: [FailsOnce] });
 
@@ -103,10 +118,39 @@ describe('LeaderModule lifecycle on a three-node cluster', () => {
 
     const reason = await aborted(first.signal);
     expect(reason).toMatchObject({ name: 'LeadershipLostError', reason: 'step-down' });
-    expect(errors.mock.calls.map(([message]) => String(message))).toContain(
-      "FailsOnce.lead failed while handling 'became-leader'",
+    // The election reports the failure with the module's EventHandlerError naming the method; the module
+    // itself logs nothing about it (it used to log it a second time, and step down a second time).
+    const failure = errors.find(
+      ({ context, message }) =>
+        context === 'LeaderElection' &&
+        message.startsWith('a became-leader handler failed {') &&
+        message.includes("EventHandlerError: FailsOnce.lead failed while handling 'became-leader'"),
     );
+    expect(failure, JSON.stringify(errors)).toBeDefined();
+    expect(errors.filter(({ context }) => context === 'LeaderModule')).toEqual([]);
     // Every node fails once; the cluster then settles on a leader whose handler succeeded.
     await cluster.elected('a leader whose handler succeeded');
   });
+
+  it.each([
+    ['steps down (the default)', {}, 'step-down'],
+    ['keeps leading with stepDownOnHandlerError: false', { stepDownOnHandlerError: false }, null],
+  ] as const)(
+    'after a failed @OnBecomeLeader() handler, a single node %s',
+    async (_case, options, reason) => {
+      const errors = spyOnErrors();
+      cluster = await TestCluster.start({ ids: ['solo'], providers: [FailsOnce], options });
+      const handle = await until(leaderships, () => true, 'the node to lead');
+
+      await until(
+        errors.reported,
+        () => errors.some(({ message }) => message.includes('FailsOnce.lead failed')),
+        'the failure to be reported',
+      );
+      // The election steps down, if it does, as it reports the failure: by the next turn of the loop it has.
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect(handle.signal.aborted ? (handle.signal.reason as { reason: string }).reason : null).toBe(reason);
+    },
+  );
 });
