@@ -44,7 +44,7 @@ export async function leaderOptions(
     electionTimeoutMin: config.electionTimeoutMinMs,
     electionTimeoutMax: config.electionTimeoutMaxMs,
     heartbeatInterval: config.heartbeatIntervalMs,
-    ...(config.handoverTimeoutMs === null ? {} : { handoverTimeoutMs: config.handoverTimeoutMs }),
+    ...(config.stopTimeout === null ? {} : { stopTimeout: config.stopTimeout }),
   };
   const resolved = config.voters === null ? null : resolveVoters(config.voters, 'VOTERS');
   const transport = libp2pTransport({

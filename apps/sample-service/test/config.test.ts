@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       electionTimeoutMaxMs: 2000,
       heartbeatIntervalMs: 100,
       jobIntervalMs: 500,
+      stopTimeout: null,
       leaseLog: true,
     });
     expect(config.dataDir).toMatch(/\.baton-data\/a$/);
@@ -49,13 +50,15 @@ describe('loadConfig', () => {
     expect(defaultMaxEventLoopStall(options)).toBeCloseTo(804.8, 1);
   });
 
-  it('reads a bare LISTEN port, a BOOTSTRAP list, MDNS and EXPECT', () => {
+  it('reads a bare LISTEN port, a BOOTSTRAP list, MDNS, EXPECT and STOP_TIMEOUT_MS', () => {
     const config = loadConfig({
       LISTEN: '4101',
       BOOTSTRAP: `/ip4/127.0.0.1/tcp/4102/p2p/${VOTER}`,
       MDNS: 'on',
       EXPECT: '3',
+      STOP_TIMEOUT_MS: '1500',
     });
+    expect(config.stopTimeout).toBe(1500);
     expect(config.listen).toEqual(['/ip4/0.0.0.0/tcp/4101']);
     expect(config.bootstrap).toHaveLength(1);
     expect(config.mdns).toBe(true);

@@ -34,19 +34,3 @@ export function leaderOnlyUnregistered(className: string, methodName: string): s
     'LeaderModules), so it cannot know whether this node leads'
   );
 }
-
-export function handoverStarted(term: number): string {
-  return `shutting down: handing leadership of term ${term} over`;
-}
-
-export function handoverDone(successor: string, term: number): string {
-  return `leadership handed over to ${successor} (term ${term})`;
-}
-
-export function handoverTimedOut(timeoutMs: number): string {
-  return `no successor took over within handoverTimeoutMs=${timeoutMs}; stopping anyway (the lease lapses)`;
-}
-
-export function handoverFailed(reason: string): string {
-  return `leadership handover failed: ${reason}; stopping anyway (the lease lapses)`;
-}

@@ -1,10 +1,4 @@
-import {
-  ELECTION_DEFAULTS,
-  type ElectionLogger,
-  InvalidOptionError,
-  LeaderElection,
-  type Transport,
-} from '@baton/core';
+import { type ElectionLogger, InvalidOptionError, LeaderElection, type Transport } from '@baton/core';
 import { Logger, type Provider } from '@nestjs/common';
 import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
 import { LEADER_ELECTION } from './leader.constants.js';
@@ -16,20 +10,6 @@ import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
  * dependency when this package is built or bundled without it.
  */
 const LIBP2P_TRANSPORT_PACKAGE = '@baton/transport-libp2p';
-
-/** `handoverTimeoutMs` with its default filled in; throws `InvalidOptionError` when it is not usable. */
-export function resolveHandoverTimeout(options: LeaderModuleOptions): number {
-  const value =
-    options.handoverTimeoutMs ?? 2 * (options.electionTimeoutMax ?? ELECTION_DEFAULTS.electionTimeoutMax);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new InvalidOptionError(
-      'handoverTimeoutMs',
-      value,
-      'must be a positive integer number of milliseconds',
-    );
-  }
-  return value;
-}
 
 async function resolveTransport(options: LeaderModuleOptions): Promise<Transport> {
   if (options.transport && options.libp2p) {
@@ -85,13 +65,7 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
   if (options == null || typeof options !== 'object') {
     throw new InvalidOptionError('options', options, 'LeaderModule.forRoot() needs an options object');
   }
-  resolveHandoverTimeout(options);
-  const {
-    transport: _transport,
-    libp2p: _libp2p,
-    handoverTimeoutMs: _handoverTimeoutMs,
-    ...election
-  } = options;
+  const { transport: _transport, libp2p: _libp2p, ...election } = options;
   const transport = await resolveTransport(options);
   return new LeaderElection({ logger: nestElectionLogger('LeaderElection'), ...election, transport });
 }

@@ -33,8 +33,11 @@ export interface ServiceConfig {
   readonly electionTimeoutMinMs: number;
   readonly electionTimeoutMaxMs: number;
   readonly heartbeatIntervalMs: number;
-  /** How long a stopping leader waits for a successor (`HANDOVER_TIMEOUT_MS`); `null`: the library's default. */
-  readonly handoverTimeoutMs: number | null;
+  /**
+   * Baton's `stopTimeout` (`STOP_TIMEOUT_MS`): how long a stopping leader waits for its successor, in
+   * milliseconds; `null`: the library's default (`electionTimeoutMax`).
+   */
+  readonly stopTimeout: number | null;
   /** Log a `lease` record ahead of every heartbeat acknowledgement that can extend the lease (`LEASE_LOG`). */
   readonly leaseLog: boolean;
   /** Shut down gracefully when stdin ends (`STOP_ON_STDIN_END`): the demo launcher's dead-man switch. */
@@ -234,9 +237,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       `HEARTBEAT_INTERVAL_MS: must be below ELECTION_TIMEOUT_MIN_MS (${heartbeatIntervalMs} >= ${electionTimeoutMinMs})`,
     );
   }
-  const handoverRaw = read.raw('HANDOVER_TIMEOUT_MS');
-  const handoverTimeoutMs =
-    handoverRaw === undefined ? null : read.integer('HANDOVER_TIMEOUT_MS', null, 1, 600_000);
+  const stopTimeout =
+    read.raw('STOP_TIMEOUT_MS') === undefined ? null : read.integer('STOP_TIMEOUT_MS', null, 1, 600_000);
   const leaseLog = read.boolean('LEASE_LOG', true);
   const stopOnStdinEnd = read.boolean('STOP_ON_STDIN_END', false);
 
@@ -258,7 +260,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     electionTimeoutMinMs,
     electionTimeoutMaxMs,
     heartbeatIntervalMs,
-    handoverTimeoutMs,
+    stopTimeout,
     leaseLog,
     stopOnStdinEnd,
   };
