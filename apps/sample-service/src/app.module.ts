@@ -1,5 +1,5 @@
-import { type ElectionLogger, resolveElectionOptions } from '@baton/core';
-import { LeaderModule, type LeaderModuleOptions } from '@baton/nestjs';
+import { resolveElectionOptions } from '@baton/core';
+import { LeaderModule, type LeaderModuleOptions, nestElectionLogger } from '@baton/nestjs';
 import { LeaderHealthIndicator } from '@baton/nestjs/health';
 import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
@@ -16,17 +16,6 @@ import { StatusController } from './http/status.controller.js';
 import { LeadershipEvents } from './leadership/leadership-events.service.js';
 import { LeadershipLog } from './leadership/leadership-log.js';
 import { LeaseTracker } from './leadership/lease-tracker.js';
-
-/** Nest's logger in the shape Baton's runtime and transport log to. */
-function electionLogger(context: string): ElectionLogger {
-  const logger = new Logger(context);
-  return {
-    debug: (message, fields) => logger.debug(message, fields),
-    info: (message, fields) => logger.log(message, fields),
-    warn: (message, fields) => logger.warn(message, fields),
-    error: (message, fields) => logger.error(message, fields),
-  };
-}
 
 /**
  * The election's options from the service's configuration. The service builds the libp2p transport itself
@@ -50,7 +39,7 @@ export async function leaderOptions(
   const transport = libp2pTransport({
     clusterId: config.clusterId,
     dataDir: config.dataDir,
-    logger: electionLogger('Libp2pTransport'),
+    logger: nestElectionLogger(new Logger('Libp2pTransport')),
     listen: [...config.listen],
     // Voters named by multiaddr are dialled too.
     bootstrap: [...config.bootstrap, ...(resolved?.addresses ?? []).map((address) => address.toString())],

@@ -46,3 +46,4 @@ export type {
   LeaderModuleForRootOptions,
 } from './leader.module-definition.js';
 export { LeaderService } from './leader.service.js';
+export { nestElectionLogger } from './nest-election-logger.js';

@@ -1,9 +1,10 @@
-import { type ElectionLogger, InvalidOptionError, LeaderElection, type Transport } from '@baton/core';
+import { InvalidOptionError, LeaderElection, type Transport } from '@baton/core';
 import { Logger, type Provider } from '@nestjs/common';
 import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
 import { LEADER_ELECTION } from './leader.constants.js';
 import { BOTH_TRANSPORTS, LIBP2P_NO_FACTORY, LIBP2P_NOT_INSTALLED, NO_TRANSPORT } from './leader.messages.js';
 import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
+import { nestElectionLogger } from './nest-election-logger.js';
 
 /*
  * A variable, not a literal: neither tsc nor a bundler should try to resolve the optional peer
@@ -34,30 +35,9 @@ async function resolveTransport(options: LeaderModuleOptions): Promise<Transport
   return (await libp2pTransport({
     clusterId: options.clusterId,
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    logger: nestElectionLogger('BatonLibp2p'),
+    logger: nestElectionLogger(new Logger('BatonLibp2p')),
     ...options.libp2p,
   })) as Transport;
-}
-
-function describe(context: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(context);
-  } catch {
-    return String(context);
-  }
-}
-
-/** The runtime's logger, writing through Nest's `Logger` so that it follows the app's logger settings. */
-function nestElectionLogger(context: string): ElectionLogger {
-  const logger = new Logger(context);
-  const line = (message: string, context?: Record<string, unknown>) =>
-    context ? `${message} ${describe(context)}` : message;
-  return {
-    debug: (message, context) => logger.debug(line(message, context)),
-    info: (message, context) => logger.log(line(message, context)),
-    warn: (message, context) => logger.warn(line(message, context)),
-    error: (message, context) => logger.error(line(message, context)),
-  };
 }
 
 /** Builds the module's `LeaderElection` from its options (not started: the module starts it). */
@@ -67,7 +47,11 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
   }
   const { transport: _transport, libp2p: _libp2p, ...election } = options;
   const transport = await resolveTransport(options);
-  return new LeaderElection({ logger: nestElectionLogger('LeaderElection'), ...election, transport });
+  return new LeaderElection({
+    logger: nestElectionLogger(new Logger('LeaderElection')),
+    ...election,
+    transport,
+  });
 }
 
 /** The provider of the module's `LeaderElection`. */

@@ -2,6 +2,7 @@ import {
   type LeaderElectionEvents,
   LeaderService,
   type LeadershipHandle,
+  LeadershipLostError,
   OnBecomeFollower,
   OnBecomeLeader,
   OnLeaderChange,
@@ -64,8 +65,10 @@ export class LeadershipEvents {
 
   private lost(handle: LeadershipHandle): void {
     const mono = monoNow();
-    const reason = (handle.signal.reason as { reason?: string } | undefined)?.reason ?? 'unknown';
-    this.log.write('lost-leadership', handle.term, { reason, fencingToken: handle.fencingToken }, mono);
+    const { reason } = handle.signal;
+    // The runtime aborts a leadership's signal with a LeadershipLostError carrying the LeadershipLostReason.
+    const why = reason instanceof LeadershipLostError ? reason.reason : 'unknown';
+    this.log.write('lost-leadership', handle.term, { reason: why, fencingToken: handle.fencingToken }, mono);
   }
 
   /**
