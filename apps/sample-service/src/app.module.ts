@@ -17,6 +17,14 @@ import { LeadershipEvents } from './leadership/leadership-events.service.js';
 import { LeadershipLog } from './leadership/leadership-log.js';
 import { LeaseTracker } from './leadership/lease-tracker.js';
 
+/** The election's timings from the service's configuration (the same names, in milliseconds). */
+export function electionTimings(
+  config: ServiceConfig,
+): Pick<LeaderModuleOptions, 'electionTimeoutMin' | 'electionTimeoutMax' | 'heartbeatInterval'> {
+  const { electionTimeoutMin, electionTimeoutMax, heartbeatInterval } = config;
+  return { electionTimeoutMin, electionTimeoutMax, heartbeatInterval };
+}
+
 /**
  * The election's options from the service's configuration. The service builds the libp2p transport itself
  * (rather than passing `libp2p` options to the module) so that `leases` can observe the heartbeats.
@@ -30,9 +38,7 @@ export async function leaderOptions(
   leases: LeaseTracker,
 ): Promise<LeaderModuleOptions> {
   const timings = {
-    electionTimeoutMin: config.electionTimeoutMinMs,
-    electionTimeoutMax: config.electionTimeoutMaxMs,
-    heartbeatInterval: config.heartbeatIntervalMs,
+    ...electionTimings(config),
     ...(config.stopTimeout === null ? {} : { stopTimeout: config.stopTimeout }),
   };
   const resolved = config.voters === null ? null : resolveVoters(config.voters, 'VOTERS');
@@ -69,12 +75,7 @@ export async function leaderOptions(
 // biome-ignore lint/complexity/noStaticOnlyClass: a Nest module class with a dynamic-module factory
 export class AppModule {
   static forRoot(config: ServiceConfig): DynamicModule {
-    const { options } = resolveElectionOptions({
-      clusterId: config.clusterId,
-      electionTimeoutMin: config.electionTimeoutMinMs,
-      electionTimeoutMax: config.electionTimeoutMaxMs,
-      heartbeatInterval: config.heartbeatIntervalMs,
-    });
+    const { options } = resolveElectionOptions({ clusterId: config.clusterId, ...electionTimings(config) });
     const leases = new LeaseTracker({ leaseDuration: options.leaseDuration });
     return {
       module: AppModule,

@@ -27,10 +27,10 @@ describe('loadConfig', () => {
       voters: [VOTER],
       expect: null,
       clusterId: 'sample-service',
-      electionTimeoutMinMs: 1000,
-      electionTimeoutMaxMs: 2000,
-      heartbeatIntervalMs: 100,
-      jobIntervalMs: 500,
+      electionTimeoutMin: 1000,
+      electionTimeoutMax: 2000,
+      heartbeatInterval: 100,
+      jobInterval: 500,
       stopTimeout: null,
       leaseLog: true,
     });
@@ -42,9 +42,9 @@ describe('loadConfig', () => {
     // The service passes these timings and leaves maxEventLoopStall to the runtime's default.
     const { options } = resolveElectionOptions({
       clusterId: config.clusterId,
-      electionTimeoutMin: config.electionTimeoutMinMs,
-      electionTimeoutMax: config.electionTimeoutMaxMs,
-      heartbeatInterval: config.heartbeatIntervalMs,
+      electionTimeoutMin: config.electionTimeoutMin,
+      electionTimeoutMax: config.electionTimeoutMax,
+      heartbeatInterval: config.heartbeatInterval,
     });
     expect(options.leaseDuration).toBeCloseTo(904.8, 1);
     expect(defaultMaxEventLoopStall(options)).toBeCloseTo(804.8, 1);

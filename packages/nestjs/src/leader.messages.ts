@@ -27,6 +27,14 @@ export function leaderOnlyOnNonMethod(className: string, propertyKey: string): s
   return `@LeaderOnly() can only decorate a method; ${className}.${propertyKey} is not one`;
 }
 
+export const LEADER_ONLY_OPTIONS_NOT_OBJECT =
+  '@LeaderOnly() takes an options object ({ passLeadership?: boolean }) or nothing';
+
+export const LEADER_ONLY_UNKNOWN_OPTION =
+  'not an option of @LeaderOnly(): its one option is passLeadership (the former passFencingToken)';
+
+export const LEADER_ONLY_NOT_BOOLEAN = 'must be true or false';
+
 export function leaderOnlyUnregistered(className: string, methodName: string): string {
   return (
     `@LeaderOnly() ${className}.${methodName} was skipped: its instance is not a provider or controller ` +

@@ -62,7 +62,7 @@ describe('LeaderModule options', () => {
 
     const { leader } = app.get(Elsewhere);
     const state = await until(leader.leader$, (s) => s.isLeader, 'the single node to lead');
-    expect(state).toEqual({ leaderId: 'solo', term: state.term, isLeader: true, role: 'leader' });
+    expect(state).toEqual({ leader: 'solo', term: state.term, isLeader: true, role: 'leader' });
     expect(leader.inspect().clusterId).toBe('async-cluster');
     await expect(leader.whenLeader()).resolves.toMatchObject({ term: state.term, fencingToken: state.term });
   });
@@ -99,7 +99,7 @@ describe('LeaderHealthIndicator', () => {
 
   it('is up with the inspect() details once a leader is known', async () => {
     const { leader, indicator } = await boot(single());
-    await until(leader.leader$, (state) => state.leaderId !== null, 'a leader');
+    await until(leader.leader$, (state) => state.leader !== null, 'a leader');
 
     const result = await indicator.isHealthy('election');
 

@@ -72,7 +72,7 @@ describe('LeaderModule lifecycle on a three-node cluster', () => {
     expect(handle.signal.reason).toMatchObject({ name: 'LeadershipLostError', reason: 'stopped' });
     // It handed over: stop() returned only once this node knew its successor (a stop that ran out of
     // stopTimeout leaves with no leader known), and the others agree on that successor.
-    const known = states.at(-1)?.leaderId;
+    const known = states.at(-1)?.leader;
     expect(known).not.toBeNull();
     expect(known).not.toBe(oldLeader.id);
     const { node: successor, term: newTerm } = await cluster.elected('a successor');

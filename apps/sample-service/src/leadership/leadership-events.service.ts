@@ -16,7 +16,7 @@ import { monoNow, perfToMono } from './mono.js';
 /**
  * Turns Baton's leadership events into JSON-line records (see {@link LeadershipLog}).
  *
- * A leadership window of this process is `[sinceMono, min(lost-leadership.mono, last leaseUntilMono)]`:
+ * A leadership window of this process is `[sinceMono, min(lost-leadership.mono, last leaseEndMono)]`:
  * `sinceMono` is when the lease began (the runtime's own timestamp), `lost-leadership` is written by the
  * abort listener of the leadership's signal, which the runtime aborts synchronously when it ends the lease,
  * and `lease` records, written by the {@link LeaseTracker} ahead of every acknowledgement that can extend the
@@ -31,8 +31,8 @@ export class LeadershipEvents {
   ) {
     leases.attach({
       leadingTerm: () => (this.leader.isLeader() ? this.leader.term() : null),
-      record: (term, leaseUntilMono) =>
-        this.log.write('lease', term, { leaseUntilMono: leaseUntilMono.toString() }),
+      record: (term, leaseEndMono) =>
+        this.log.write('lease', term, { leaseEndMono: leaseEndMono.toString() }),
     });
   }
 
@@ -42,7 +42,7 @@ export class LeadershipEvents {
     this.log.write('became-leader', term, {
       fencingToken: handle.fencingToken,
       sinceMono: perfToMono(handle.since).toString(),
-      leaseUntilMono: this.leaseUntilMono()?.toString() ?? null,
+      leaseEndMono: this.leaseEndMono()?.toString() ?? null,
     });
     if (signal.aborted) this.lost(handle);
     else signal.addEventListener('abort', () => this.lost(handle), { once: true });
@@ -50,17 +50,17 @@ export class LeadershipEvents {
 
   @OnBecomeFollower()
   becameFollower({ leader, term }: LeaderElectionEvents['became-follower']): void {
-    this.log.write('became-follower', term, { leaderId: leader });
+    this.log.write('became-follower', term, { leader });
   }
 
   @OnLeaderChange()
   leaderChanged({ leader, previous, term }: LeaderElectionEvents['leader-changed']): void {
-    this.log.write('leader-changed', term, { leaderId: leader, previousLeaderId: previous });
+    this.log.write('leader-changed', term, { leader, previous });
   }
 
   @OnTermChange()
   termChanged({ from, to }: LeaderElectionEvents['term-changed']): void {
-    this.log.write('term-changed', to, { previousTerm: from });
+    this.log.write('term-changed', to, { from });
   }
 
   private lost(handle: LeadershipHandle): void {
@@ -75,7 +75,7 @@ export class LeadershipEvents {
    * The end of this node's lease on the monotonic clock, or `null` when it holds none. The clock is read after
    * `inspect()`, so the result is at or after the true end.
    */
-  private leaseUntilMono(): bigint | null {
+  private leaseEndMono(): bigint | null {
     const snapshot = this.leader.inspect();
     const now = monoNow();
     if (!snapshot.isLeader || snapshot.leaseRemaining <= 0) return null;
