@@ -1,5 +1,5 @@
 import type { LeaderEventName } from './leader.constants.js';
-import { handlerFailed } from './leader.messages.js';
+import { decoratorOnNonMethod, handlerFailed } from './leader.messages.js';
 
 /**
  * The stable codes of the errors `@baton/nestjs` itself throws, one per condition (the core's errors keep
@@ -63,5 +63,32 @@ export class EventHandlerError extends LeaderModuleError {
     cause: unknown,
   ) {
     super(`${handlerFailed(handler, event)}: ${describeCause(cause)}`, { cause });
+  }
+}
+
+/**
+ * A decorator of `@baton/nestjs` (`@LeaderOnly()`, `@OnBecomeLeader()` and the other event decorators) was
+ * put on something that is not a method: a property, or an accessor. Thrown when the class is defined.
+ *
+ * @example
+ * ```ts
+ * import { InvalidDecoratorTargetError, LeaderOnly } from '@baton/nestjs';
+ * try {
+ *   LeaderOnly()({}, 'interval', { value: 1_000 });
+ * } catch (error) {
+ *   if (error instanceof InvalidDecoratorTargetError) console.log(error.code, error.target); // 'ERR_INVALID_DECORATOR_TARGET' 'Object.interval'
+ * }
+ * ```
+ */
+export class InvalidDecoratorTargetError extends LeaderModuleError {
+  override readonly name = 'InvalidDecoratorTargetError';
+  readonly code = 'ERR_INVALID_DECORATOR_TARGET';
+  constructor(
+    /** The decorator, as it is written (`@LeaderOnly()`). */
+    readonly decorator: string,
+    /** What it decorated, as `Class.member`. */
+    readonly target: string,
+  ) {
+    super(decoratorOnNonMethod(decorator, target));
   }
 }

@@ -32,7 +32,12 @@ export { OnLeadershipLost } from './decorators/on-leadership-lost.decorator.js';
 export { OnPeerJoined } from './decorators/on-peer-joined.decorator.js';
 export { OnPeerLeft } from './decorators/on-peer-left.decorator.js';
 export { OnTermChange } from './decorators/on-term-change.decorator.js';
-export { EventHandlerError, LeaderModuleError, type LeaderModuleErrorCode } from './errors.js';
+export {
+  EventHandlerError,
+  InvalidDecoratorTargetError,
+  LeaderModuleError,
+  type LeaderModuleErrorCode,
+} from './errors.js';
 export type {
   LeaderModuleOptions,
   Libp2pTransportInit,

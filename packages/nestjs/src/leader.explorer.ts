@@ -5,6 +5,7 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js'
 import { EventHandlerError } from './errors.js';
 import {
   LEADER_ELECTION,
+  LEADER_EVENT_DECORATORS,
   LEADER_EVENT_METADATA,
   LEADER_LOGGER_CONTEXT,
   LEADER_ONLY_METADATA,
@@ -15,17 +16,6 @@ import { LeaderService } from './leader.service.js';
 import { registerLeaderOnlyInstance, registerLeaderOnlyPrototype } from './leader-only.registry.js';
 
 type Method = (...args: unknown[]) => unknown;
-
-const DECORATOR_NAMES: Record<LeaderEventName, string> = {
-  'became-leader': '@OnBecomeLeader()',
-  'became-follower': '@OnBecomeFollower()',
-  'leader-changed': '@OnLeaderChange()',
-  'term-changed': '@OnTermChange()',
-  'leadership-lost': '@OnLeadershipLost()',
-  'peer-joined': '@OnPeerJoined()',
-  'peer-left': '@OnPeerLeft()',
-  message: '@OnClusterMessage()',
-};
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -93,7 +83,7 @@ export class LeaderExplorer implements OnModuleInit {
       const className = instance.constructor?.name ?? wrapper.name;
       for (const event of events) {
         if (!isStatic) {
-          this.logger.warn(nonStaticHandler(className, methodName, DECORATOR_NAMES[event]));
+          this.logger.warn(nonStaticHandler(className, methodName, LEADER_EVENT_DECORATORS[event]));
           continue;
         }
         this.subscribe(event, instance, method as Method, className, methodName);

@@ -10,7 +10,8 @@ export const LIBP2P_NOT_INSTALLED =
   '`libp2p` options need the optional peer dependency @baton/transport-libp2p: install it, ' +
   'or pass a ready `transport` instead';
 
-export const LIBP2P_NO_FACTORY = '@baton/transport-libp2p does not export libp2pTransport()';
+export const LIBP2P_NO_FACTORY =
+  'the installed @baton/transport-libp2p does not export libp2pTransport(): install a version that matches @baton/nestjs';
 
 export function nonStaticHandler(className: string, methodName: string, decorator: string): string {
   return (
@@ -23,8 +24,8 @@ export function handlerFailed(handler: string, event: string): string {
   return `${handler} failed while handling '${event}'`;
 }
 
-export function leaderOnlyOnNonMethod(className: string, propertyKey: string): string {
-  return `@LeaderOnly() can only decorate a method; ${className}.${propertyKey} is not one`;
+export function decoratorOnNonMethod(decorator: string, target: string): string {
+  return `${decorator} can only decorate a method; ${target} is not one`;
 }
 
 export const LEADER_ONLY_OPTIONS_NOT_OBJECT =

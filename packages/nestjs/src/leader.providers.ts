@@ -29,7 +29,9 @@ async function resolveTransport(options: LeaderModuleOptions): Promise<Transport
     throw error;
   }
   const { libp2pTransport } = libp2pModule;
-  if (typeof libp2pTransport !== 'function') throw new Error(LIBP2P_NO_FACTORY);
+  if (typeof libp2pTransport !== 'function') {
+    throw new InvalidOptionError('libp2p', options.libp2p, LIBP2P_NO_FACTORY);
+  }
   // The transport shares the election's cluster name, and keeps its peer key (the node's id, hence its
   // identity as a voter) in the election's data directory unless told otherwise.
   return (await libp2pTransport({

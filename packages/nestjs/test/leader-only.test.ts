@@ -4,7 +4,13 @@ import { ContextIdFactory } from '@nestjs/core';
 import { Cron, Interval, ScheduleModule, SchedulerRegistry, Timeout } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { InvalidOptionError, LeaderModule, LeaderOnly, type LeaderOnlyOptions } from '../src/index.js';
+import {
+  InvalidDecoratorTargetError,
+  InvalidOptionError,
+  LeaderModule,
+  LeaderOnly,
+  type LeaderOnlyOptions,
+} from '../src/index.js';
 import { LEADER_ELECTION } from '../src/leader.constants.js';
 import { FakeElection } from './support/fake-election.js';
 
@@ -204,8 +210,19 @@ describe('@LeaderOnly() with @nestjs/schedule', () => {
   });
 
   it('refuses to decorate something that is not a method', () => {
-    expect(() => LeaderOnly()({}, 'field', { value: 42 } as TypedPropertyDescriptor<unknown>)).toThrow(
-      /can only decorate a method/,
-    );
+    const failure = (() => {
+      try {
+        LeaderOnly()(Jobs.prototype, 'field', { value: 42 } as TypedPropertyDescriptor<unknown>);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(InvalidDecoratorTargetError);
+    expect(failure).toMatchObject({
+      code: 'ERR_INVALID_DECORATOR_TARGET',
+      decorator: '@LeaderOnly()',
+      target: 'Jobs.field',
+      message: '@LeaderOnly() can only decorate a method; Jobs.field is not one',
+    });
   });
 });

@@ -185,6 +185,18 @@ describe('LeaderExplorer', () => {
     );
   });
 
+  it('refuses an event decorator on something that is not a method, naming both', () => {
+    const accessor = { get: () => 1 } as TypedPropertyDescriptor<unknown>;
+    expect(() => OnPeerLeft()(Recorder.prototype, 'count', accessor)).toThrow(
+      expect.objectContaining({
+        name: 'InvalidDecoratorTargetError',
+        code: 'ERR_INVALID_DECORATOR_TARGET',
+        decorator: '@OnPeerLeft()',
+        target: 'Recorder.count',
+      }),
+    );
+  });
+
   it('unsubscribes every handler when the application shuts down', async () => {
     const election = await boot([Recorder]);
     expect(election.listenerCount()).toBeGreaterThan(0);

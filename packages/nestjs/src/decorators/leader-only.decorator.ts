@@ -1,14 +1,15 @@
 import { InvalidOptionError } from '@baton/core';
 import { Logger } from '@nestjs/common';
+import { InvalidDecoratorTargetError } from '../errors.js';
 import { LEADER_LOGGER_CONTEXT, LEADER_ONLY_METADATA } from '../leader.constants.js';
 import {
   LEADER_ONLY_NOT_BOOLEAN,
   LEADER_ONLY_OPTIONS_NOT_OBJECT,
   LEADER_ONLY_UNKNOWN_OPTION,
-  leaderOnlyOnNonMethod,
   leaderOnlyUnregistered,
 } from '../leader.messages.js';
 import { resolveLeadershipGate } from '../leader-only.registry.js';
+import { decoratedClassName } from './decorated-member.js';
 
 /**
  * Options of {@link LeaderOnly}.
@@ -97,10 +98,12 @@ function checkOptions(options: LeaderOnlyOptions): LeaderOnlyOptions {
 export function LeaderOnly(options: LeaderOnlyOptions = {}): MethodDecorator {
   const passHandle = checkOptions(options).passLeadership === true;
   return (target, propertyKey, descriptor) => {
-    const className = typeof target === 'function' ? target.name : target.constructor.name;
+    const className = decoratedClassName(target);
     const methodName = String(propertyKey);
     const original: unknown = descriptor.value;
-    if (typeof original !== 'function') throw new TypeError(leaderOnlyOnNonMethod(className, methodName));
+    if (typeof original !== 'function') {
+      throw new InvalidDecoratorTargetError('@LeaderOnly()', `${className}.${methodName}`);
+    }
     const method = original as (this: unknown, ...args: unknown[]) => unknown;
     const isAsync = Object.prototype.toString.call(method) === '[object AsyncFunction]';
     const skipped = () => (isAsync ? Promise.resolve(undefined) : undefined);
