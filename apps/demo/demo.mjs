@@ -220,24 +220,24 @@ function start(replica) {
     if (currentLeader === replica.name) currentLeader = null;
     const how = signal ? `exited on ${signal}` : `exited with code ${code}`;
     if (stopping) return;
-    const upForMs = replica.upAt === null ? null : performance.now() - replica.upAt;
-    const { failures, delayMs } = nextRestart(replica.failures, upForMs, restarts);
+    const upFor = replica.upAt === null ? null : performance.now() - replica.upAt;
+    const { failures, delay } = nextRestart(replica.failures, upFor, restarts);
     replica.failures = failures;
     const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
     const why =
       failures <= 1
         ? ''
-        : ` (${failures} exits in a row, this one ${upForMs === null ? 'before it came up' : `${seconds(upForMs)} after it came up`}; ` +
-          `the wait doubles up to ${seconds(restarts.maxMs)} and starts over once it stays up ${seconds(restarts.healthyMs)})`;
+        : ` (${failures} exits in a row, this one ${upFor === null ? 'before it came up' : `${seconds(upFor)} after it came up`}; ` +
+          `the wait doubles up to ${seconds(restarts.maxDelay)} and starts over once it stays up ${seconds(restarts.healthyUptime)})`;
     const lastErrors = code !== 0 && code !== null && errors.length > 0;
     if (lastErrors)
       say(`  ${replica.name} ${how}; last error output:\n      ${errors.slice(-5).join('\n      ')}`);
     const what = lastErrors ? 'restarting it' : `${how}; restarting it`;
-    say(`  ${replica.name} ${what} in ${seconds(delayMs)}${why}`);
+    say(`  ${replica.name} ${what} in ${seconds(delay)}${why}`);
     // Not unref()'d: when every replica is down, this timer is what keeps the launcher alive until the restart.
     setTimeout(() => {
       if (!stopping) start(replica);
-    }, delayMs);
+    }, delay);
   });
 }
 

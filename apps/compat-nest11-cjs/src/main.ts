@@ -41,7 +41,7 @@ class Jobs {
   readonly tickTokens: number[] = [];
 
   @Interval(20)
-  @LeaderOnly({ passFencingToken: true })
+  @LeaderOnly({ passLeadership: true })
   tick(handle: LeadershipHandle): void {
     this.tickTokens.push(handle.fencingToken);
   }

@@ -27,19 +27,19 @@ describe('nextRestart', () => {
       [null, 1, 2000],
     ];
     let failures = 0;
-    const seen = story.map(([upForMs]) => {
-      const next = nextRestart(failures, upForMs, policy);
+    const seen = story.map(([upFor]) => {
+      const next = nextRestart(failures, upFor, policy);
       failures = next.failures;
-      return [upForMs, next.failures, next.delayMs];
+      return [upFor, next.failures, next.delay];
     });
     expect(seen).toEqual(story);
   });
 
   it('backs off from a 0 ms delay too, and never caps below a long delay', () => {
-    expect([1, 2, 3].map((before) => nextRestart(before, null, restartPolicy(0)).delayMs)).toEqual([
+    expect([1, 2, 3].map((before) => nextRestart(before, null, restartPolicy(0)).delay)).toEqual([
       200, 400, 800,
     ]);
-    expect(nextRestart(9, null, restartPolicy(60_000)).delayMs).toBe(60_000);
+    expect(nextRestart(9, null, restartPolicy(60_000)).delay).toBe(60_000);
   });
 });
 

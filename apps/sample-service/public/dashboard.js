@@ -92,9 +92,9 @@ function describe(record) {
     case 'lost-leadership':
       return `${name} lost leadership of term ${record.term} (${record.reason})`;
     case 'leader-changed':
-      return `${name} sees leader ${record.leaderId ? nameOf(record.leaderId) : 'none'} in term ${record.term}`;
+      return `${name} sees leader ${record.leader ? nameOf(record.leader) : 'none'} in term ${record.term}`;
     case 'term-changed':
-      return `${name}: term ${record.previousTerm} → ${record.term}`;
+      return `${name}: term ${record.from} → ${record.term}`;
     case 'node-started':
       return `${name} started`;
     case 'node-stopping':

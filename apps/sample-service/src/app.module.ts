@@ -1,5 +1,5 @@
-import { type ElectionLogger, resolveElectionOptions } from '@baton/core';
-import { LeaderModule, type LeaderModuleOptions } from '@baton/nestjs';
+import { resolveElectionOptions } from '@baton/core';
+import { LeaderModule, type LeaderModuleOptions, nestElectionLogger } from '@baton/nestjs';
 import { LeaderHealthIndicator } from '@baton/nestjs/health';
 import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
@@ -17,15 +17,12 @@ import { LeadershipEvents } from './leadership/leadership-events.service.js';
 import { LeadershipLog } from './leadership/leadership-log.js';
 import { LeaseTracker } from './leadership/lease-tracker.js';
 
-/** Nest's logger in the shape Baton's runtime and transport log to. */
-function electionLogger(context: string): ElectionLogger {
-  const logger = new Logger(context);
-  return {
-    debug: (message, fields) => logger.debug(message, fields),
-    info: (message, fields) => logger.log(message, fields),
-    warn: (message, fields) => logger.warn(message, fields),
-    error: (message, fields) => logger.error(message, fields),
-  };
+/** The election's timings from the service's configuration (the same names, in milliseconds). */
+export function electionTimings(
+  config: ServiceConfig,
+): Pick<LeaderModuleOptions, 'electionTimeoutMin' | 'electionTimeoutMax' | 'heartbeatInterval'> {
+  const { electionTimeoutMin, electionTimeoutMax, heartbeatInterval } = config;
+  return { electionTimeoutMin, electionTimeoutMax, heartbeatInterval };
 }
 
 /**
@@ -41,16 +38,14 @@ export async function leaderOptions(
   leases: LeaseTracker,
 ): Promise<LeaderModuleOptions> {
   const timings = {
-    electionTimeoutMin: config.electionTimeoutMinMs,
-    electionTimeoutMax: config.electionTimeoutMaxMs,
-    heartbeatInterval: config.heartbeatIntervalMs,
-    ...(config.handoverTimeoutMs === null ? {} : { handoverTimeoutMs: config.handoverTimeoutMs }),
+    ...electionTimings(config),
+    ...(config.stopTimeout === null ? {} : { stopTimeout: config.stopTimeout }),
   };
   const resolved = config.voters === null ? null : resolveVoters(config.voters, 'VOTERS');
   const transport = libp2pTransport({
     clusterId: config.clusterId,
     dataDir: config.dataDir,
-    logger: electionLogger('Libp2pTransport'),
+    logger: nestElectionLogger(new Logger('Libp2pTransport')),
     listen: [...config.listen],
     // Voters named by multiaddr are dialled too.
     bootstrap: [...config.bootstrap, ...(resolved?.addresses ?? []).map((address) => address.toString())],
@@ -80,12 +75,7 @@ export async function leaderOptions(
 // biome-ignore lint/complexity/noStaticOnlyClass: a Nest module class with a dynamic-module factory
 export class AppModule {
   static forRoot(config: ServiceConfig): DynamicModule {
-    const { options } = resolveElectionOptions({
-      clusterId: config.clusterId,
-      electionTimeoutMin: config.electionTimeoutMinMs,
-      electionTimeoutMax: config.electionTimeoutMaxMs,
-      heartbeatInterval: config.heartbeatIntervalMs,
-    });
+    const { options } = resolveElectionOptions({ clusterId: config.clusterId, ...electionTimings(config) });
     const leases = new LeaseTracker({ leaseDuration: options.leaseDuration });
     return {
       module: AppModule,

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     // One JSON object per line, like the leadership records, so that one parser reads the whole output.
     logger: new ConsoleLogger({ json: true }),
   });
-  // SIGTERM/SIGINT run Baton's handover (beforeApplicationShutdown) before the process exits.
+  // SIGTERM/SIGINT run the shutdown hooks: LeaderModule stops the election in beforeApplicationShutdown,
+  // and the election's stop() hands leadership over before the process exits.
   app.enableShutdownHooks();
   // Every node's dashboard reads every other node's /status and /events.
   app.enableCors();

@@ -27,10 +27,11 @@ describe('loadConfig', () => {
       voters: [VOTER],
       expect: null,
       clusterId: 'sample-service',
-      electionTimeoutMinMs: 1000,
-      electionTimeoutMaxMs: 2000,
-      heartbeatIntervalMs: 100,
-      jobIntervalMs: 500,
+      electionTimeoutMin: 1000,
+      electionTimeoutMax: 2000,
+      heartbeatInterval: 100,
+      jobInterval: 500,
+      stopTimeout: null,
       leaseLog: true,
     });
     expect(config.dataDir).toMatch(/\.baton-data\/a$/);
@@ -41,21 +42,23 @@ describe('loadConfig', () => {
     // The service passes these timings and leaves maxEventLoopStall to the runtime's default.
     const { options } = resolveElectionOptions({
       clusterId: config.clusterId,
-      electionTimeoutMin: config.electionTimeoutMinMs,
-      electionTimeoutMax: config.electionTimeoutMaxMs,
-      heartbeatInterval: config.heartbeatIntervalMs,
+      electionTimeoutMin: config.electionTimeoutMin,
+      electionTimeoutMax: config.electionTimeoutMax,
+      heartbeatInterval: config.heartbeatInterval,
     });
     expect(options.leaseDuration).toBeCloseTo(904.8, 1);
     expect(defaultMaxEventLoopStall(options)).toBeCloseTo(804.8, 1);
   });
 
-  it('reads a bare LISTEN port, a BOOTSTRAP list, MDNS and EXPECT', () => {
+  it('reads a bare LISTEN port, a BOOTSTRAP list, MDNS, EXPECT and STOP_TIMEOUT_MS', () => {
     const config = loadConfig({
       LISTEN: '4101',
       BOOTSTRAP: `/ip4/127.0.0.1/tcp/4102/p2p/${VOTER}`,
       MDNS: 'on',
       EXPECT: '3',
+      STOP_TIMEOUT_MS: '1500',
     });
+    expect(config.stopTimeout).toBe(1500);
     expect(config.listen).toEqual(['/ip4/0.0.0.0/tcp/4101']);
     expect(config.bootstrap).toHaveLength(1);
     expect(config.mdns).toBe(true);

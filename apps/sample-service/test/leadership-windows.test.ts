@@ -21,14 +21,14 @@ describe('leadershipWindows', () => {
   it('ends a window at the loss, at the last lease end when no loss came first, and finds overlaps', () => {
     const records = [
       // pid 1 leads term 1 and hands over at 300.
-      record(1, 'became-leader', 1, 105, { sinceMono: '100', leaseUntilMono: '200' }),
-      record(1, 'lease', 1, 150, { leaseUntilMono: '400' }),
+      record(1, 'became-leader', 1, 105, { sinceMono: '100', leaseEndMono: '200' }),
+      record(1, 'lease', 1, 150, { leaseEndMono: '400' }),
       record(1, 'lost-leadership', 1, 300),
       // pid 2 leads term 2 from 310 and is SIGKILLed: its last lease end, 500, ends the window.
-      record(2, 'became-leader', 2, 312, { sinceMono: '310', leaseUntilMono: '450' }),
-      record(2, 'lease', 2, 350, { leaseUntilMono: '500' }),
+      record(2, 'became-leader', 2, 312, { sinceMono: '310', leaseEndMono: '450' }),
+      record(2, 'lease', 2, 350, { leaseEndMono: '500' }),
       // pid 3 leads term 3 from 520, is frozen, and logs the loss when it wakes at 2000.
-      record(3, 'became-leader', 3, 521, { sinceMono: '520', leaseUntilMono: '700' }),
+      record(3, 'became-leader', 3, 521, { sinceMono: '520', leaseEndMono: '700' }),
       record(3, 'lost-leadership', 3, 2000),
     ];
     const windows = leadershipWindows(records);
@@ -44,7 +44,7 @@ describe('leadershipWindows', () => {
     // A fourth leader starting before the frozen one's lease ended would be caught.
     const early = leadershipWindows([
       ...records,
-      record(4, 'became-leader', 4, 650, { sinceMono: '650', leaseUntilMono: '900' }),
+      record(4, 'became-leader', 4, 650, { sinceMono: '650', leaseEndMono: '900' }),
     ]);
     expect(overlaps(early).map(([a, b]) => [a.pid, b.pid])).toEqual([[3, 4]]);
   });

@@ -120,10 +120,10 @@ describe('three replica processes', () => {
 
     // 0. The HTTP API of every replica, on the running cluster. In one term there is one leader, so a node
     // that reports the first leader's term must name it; a later term means the cluster moved on meanwhile.
-    const sameLeader = (term: number, leaderId: string | null) =>
-      leaderId !== null &&
+    const sameLeader = (term: number, leader: string | null) =>
+      leader !== null &&
       term >= first.status.term &&
-      (term > first.status.term || leaderId === first.replica.id);
+      (term > first.status.term || leader === first.replica.id);
     for (const replica of replicas) {
       // Terminus answers 503 while no leader is known (an election under way): wait for the 200.
       const health = await waitFor(`GET ${replica.name}/health to answer 200`, async () => {
@@ -139,10 +139,10 @@ describe('three replica processes', () => {
 
       // The SSE stream opens with the current leader (leader$ gives a new subscriber its value at once).
       const [opening] = await firstEvents(`${replica.url}/events`, 1);
-      const state = opening!.data as { nodeName: string; leaderId: string | null; term: number };
+      const state = opening!.data as { nodeName: string; leader: string | null; term: number };
       expect(opening!.event).toBe('leader');
       expect(state.nodeName).toBe(replica.name);
-      expect(sameLeader(state.term, state.leaderId)).toBe(true);
+      expect(sameLeader(state.term, state.leader)).toBe(true);
     }
 
     // 1. A crash: SIGKILL. The others wait for its lease to lapse, then elect.

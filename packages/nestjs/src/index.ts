@@ -8,11 +8,21 @@
 export type {
   ClusterMessage,
   InspectSnapshot,
+  LeaderElectionEvents,
   LeadershipHandle,
+  LeadershipLostReason,
   NodeId,
   Role,
 } from '@baton/core';
-export { InvalidOptionError, NotLeaderError } from '@baton/core';
+export {
+  InvalidOptionError,
+  InvalidTargetError,
+  LeadershipLostError,
+  NoSuccessorError,
+  NotLeaderError,
+  NotRunningError,
+  TimeoutError,
+} from '@baton/core';
 export { LeaderOnly, type LeaderOnlyOptions } from './decorators/leader-only.decorator.js';
 export { OnBecomeFollower } from './decorators/on-become-follower.decorator.js';
 export { OnBecomeLeader } from './decorators/on-become-leader.decorator.js';
@@ -22,6 +32,12 @@ export { OnLeadershipLost } from './decorators/on-leadership-lost.decorator.js';
 export { OnPeerJoined } from './decorators/on-peer-joined.decorator.js';
 export { OnPeerLeft } from './decorators/on-peer-left.decorator.js';
 export { OnTermChange } from './decorators/on-term-change.decorator.js';
+export {
+  EventHandlerError,
+  InvalidDecoratorTargetError,
+  LeaderModuleError,
+  type LeaderModuleErrorCode,
+} from './errors.js';
 export type {
   LeaderModuleOptions,
   Libp2pTransportInit,
@@ -35,3 +51,4 @@ export type {
   LeaderModuleForRootOptions,
 } from './leader.module-definition.js';
 export { LeaderService } from './leader.service.js';
+export { nestElectionLogger } from './nest-election-logger.js';

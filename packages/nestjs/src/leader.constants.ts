@@ -35,3 +35,15 @@ export const LEADER_LOGGER_CONTEXT = 'LeaderModule';
  * (`LEADER_ELECTION_EVENTS` of `@baton/core`), one decorator each.
  */
 export type LeaderEventName = keyof LeaderElectionEvents;
+
+/** The decorator of each election event, as users write it (for messages). */
+export const LEADER_EVENT_DECORATORS: Readonly<Record<LeaderEventName, string>> = {
+  'became-leader': '@OnBecomeLeader()',
+  'became-follower': '@OnBecomeFollower()',
+  'leader-changed': '@OnLeaderChange()',
+  'term-changed': '@OnTermChange()',
+  'leadership-lost': '@OnLeadershipLost()',
+  'peer-joined': '@OnPeerJoined()',
+  'peer-left': '@OnPeerLeft()',
+  message: '@OnClusterMessage()',
+};

@@ -1,44 +1,21 @@
-import { LeaderElection, type LeaderElectionEvents, type LeadershipHandle } from '@baton/core';
+import { LeaderElection, type LeaderElectionEvents } from '@baton/core';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
+import { EventHandlerError } from './errors.js';
 import {
   LEADER_ELECTION,
+  LEADER_EVENT_DECORATORS,
   LEADER_EVENT_METADATA,
   LEADER_LOGGER_CONTEXT,
   LEADER_ONLY_METADATA,
   type LeaderEventName,
 } from './leader.constants.js';
-import { handlerFailed, nonStaticHandler, steppingDownAfterHandlerError } from './leader.messages.js';
-import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
+import { nonStaticHandler } from './leader.messages.js';
 import { LeaderService } from './leader.service.js';
 import { registerLeaderOnlyInstance, registerLeaderOnlyPrototype } from './leader-only.registry.js';
 
 type Method = (...args: unknown[]) => unknown;
-
-const DECORATOR_NAMES: Record<LeaderEventName, string> = {
-  'became-leader': '@OnBecomeLeader()',
-  'became-follower': '@OnBecomeFollower()',
-  'leader-changed': '@OnLeaderChange()',
-  'term-changed': '@OnTermChange()',
-  'leadership-lost': '@OnLeadershipLost()',
-  'peer-joined': '@OnPeerJoined()',
-  'peer-left': '@OnPeerLeft()',
-  message: '@OnClusterMessage()',
-};
-
-/** Spreads each event's payload into the arguments its decorator documents. */
-const ARGUMENTS: { [E in LeaderEventName]: (payload: LeaderElectionEvents[E]) => unknown[] } = {
-  'became-leader': (handle) => [handle],
-  'became-follower': ({ leader, term }) => [leader, term],
-  'leader-changed': ({ leader, previous, term }) => [leader, previous, term],
-  'term-changed': ({ from, to }) => [to, from],
-  'leadership-lost': ({ reason, term }) => [reason, term],
-  'peer-joined': (peer) => [peer],
-  'peer-left': (peer) => [peer],
-  message: ({ payload, from }) => [payload, from],
-};
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -69,7 +46,6 @@ export class LeaderExplorer implements OnModuleInit {
 
   constructor(
     @Inject(LEADER_ELECTION) private readonly election: LeaderElection,
-    @Inject(LEADER_MODULE_OPTIONS) private readonly options: LeaderModuleOptions,
     private readonly leaderService: LeaderService,
     private readonly discovery: DiscoveryService,
     private readonly metadataScanner: MetadataScanner,
@@ -107,7 +83,7 @@ export class LeaderExplorer implements OnModuleInit {
       const className = instance.constructor?.name ?? wrapper.name;
       for (const event of events) {
         if (!isStatic) {
-          this.logger.warn(nonStaticHandler(className, methodName, DECORATOR_NAMES[event]));
+          this.logger.warn(nonStaticHandler(className, methodName, LEADER_EVENT_DECORATORS[event]));
           continue;
         }
         this.subscribe(event, instance, method as Method, className, methodName);
@@ -127,6 +103,13 @@ export class LeaderExplorer implements OnModuleInit {
     );
   }
 
+  /**
+   * Subscribes the method to the election's event. The wrapper hands a failure on to the election as an
+   * `EventHandlerError` naming `Class.method` (a throw, or a rejected promise): the election logs it, once,
+   * and steps down after a failed `became-leader` handler (`stepDownOnHandlerError`). The module neither logs
+   * it nor steps down itself. The election calls each handler outside its loop and awaits none of them, so a
+   * slow handler delays neither the election nor the other handlers.
+   */
   private subscribe<E extends LeaderEventName>(
     event: E,
     instance: object,
@@ -134,39 +117,19 @@ export class LeaderExplorer implements OnModuleInit {
     className: string,
     methodName: string,
   ): void {
-    const toArguments = ARGUMENTS[event] as (payload: LeaderElectionEvents[E]) => unknown[];
-    const fail = (error: unknown, payload: LeaderElectionEvents[E]) => {
-      this.logger.error(
-        handlerFailed(className, methodName, event),
-        error instanceof Error ? error.stack : String(error),
-      );
-      if (event === 'became-leader')
-        this.stepDownAfterFailure(payload as LeadershipHandle, className, methodName);
+    const handlerName = `${className}.${methodName}`;
+    const fail = (error: unknown): never => {
+      throw new EventHandlerError(handlerName, event, error);
     };
-    // Called by the runtime outside its loop. The handler's promise is not returned: nothing awaits it,
-    // so a slow handler delays neither the election nor the other handlers of the same event.
-    const handler = (payload: LeaderElectionEvents[E]): void => {
+    const handler = (payload: LeaderElectionEvents[E]): void | Promise<void> => {
       let result: unknown;
       try {
-        result = method.apply(instance, toArguments(payload));
+        result = method.call(instance, payload); // the event as the election emits it
       } catch (error) {
-        fail(error, payload);
-        return;
+        fail(error);
       }
-      if (isPromiseLike(result)) result.then(undefined, (error: unknown) => fail(error, payload));
+      if (isPromiseLike(result)) return Promise.resolve(result).then(() => undefined, fail);
     };
     this.disposers.push(this.election.on(event, handler));
-  }
-
-  private stepDownAfterFailure(handle: LeadershipHandle, className: string, methodName: string): void {
-    if (this.options.stepDownOnHandlerError === false) return;
-    // Out of the runtime's event dispatch, and only if this is still the leadership that failed.
-    queueMicrotask(() => {
-      if (handle.signal.aborted || !this.election.isLeader()) return;
-      this.logger.warn(steppingDownAfterHandlerError(className, methodName, handle.term));
-      Promise.resolve()
-        .then(() => this.election.stepDown())
-        .catch((error: unknown) => this.logger.error(`stepDown() failed: ${String(error)}`));
-    });
   }
 }

@@ -10,7 +10,8 @@ export const LIBP2P_NOT_INSTALLED =
   '`libp2p` options need the optional peer dependency @baton/transport-libp2p: install it, ' +
   'or pass a ready `transport` instead';
 
-export const LIBP2P_NO_FACTORY = '@baton/transport-libp2p does not export libp2pTransport()';
+export const LIBP2P_NO_FACTORY =
+  'the installed @baton/transport-libp2p does not export libp2pTransport(): install a version that matches @baton/nestjs';
 
 export function nonStaticHandler(className: string, methodName: string, decorator: string): string {
   return (
@@ -19,17 +20,21 @@ export function nonStaticHandler(className: string, methodName: string, decorato
   );
 }
 
-export function handlerFailed(className: string, methodName: string, event: string): string {
-  return `${className}.${methodName} failed while handling '${event}'`;
+export function handlerFailed(handler: string, event: string): string {
+  return `${handler} failed while handling '${event}'`;
 }
 
-export function steppingDownAfterHandlerError(className: string, methodName: string, term: number): string {
-  return `stepping down from term ${term}: the @OnBecomeLeader() handler ${className}.${methodName} failed`;
+export function decoratorOnNonMethod(decorator: string, target: string): string {
+  return `${decorator} can only decorate a method; ${target} is not one`;
 }
 
-export function leaderOnlyOnNonMethod(className: string, propertyKey: string): string {
-  return `@LeaderOnly() can only decorate a method; ${className}.${propertyKey} is not one`;
-}
+export const LEADER_ONLY_OPTIONS_NOT_OBJECT =
+  '@LeaderOnly() takes an options object ({ passLeadership?: boolean }) or nothing';
+
+export const LEADER_ONLY_UNKNOWN_OPTION =
+  'not an option of @LeaderOnly(): its one option is passLeadership (the former passFencingToken)';
+
+export const LEADER_ONLY_NOT_BOOLEAN = 'must be true or false';
 
 export function leaderOnlyUnregistered(className: string, methodName: string): string {
   return (
@@ -37,20 +42,4 @@ export function leaderOnlyUnregistered(className: string, methodName: string): s
     'of an application that imports LeaderModule (or it is request-scoped in an app with several ' +
     'LeaderModules), so it cannot know whether this node leads'
   );
-}
-
-export function handoverStarted(term: number): string {
-  return `shutting down: handing leadership of term ${term} over`;
-}
-
-export function handoverDone(successor: string, term: number): string {
-  return `leadership handed over to ${successor} (term ${term})`;
-}
-
-export function handoverTimedOut(timeoutMs: number): string {
-  return `no successor took over within handoverTimeoutMs=${timeoutMs}; stopping anyway (the lease lapses)`;
-}
-
-export function handoverFailed(reason: string): string {
-  return `leadership handover failed: ${reason}; stopping anyway (the lease lapses)`;
 }

@@ -1,26 +1,23 @@
-import { LeaderElection, TimeoutError } from '@baton/core';
+import { LeaderElection } from '@baton/core';
 import {
   type BeforeApplicationShutdown,
   Inject,
-  Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
-import { LEADER_ELECTION, LEADER_LOGGER_CONTEXT } from './leader.constants.js';
+import { LEADER_ELECTION } from './leader.constants.js';
 import { LeaderExplorer } from './leader.explorer.js';
-import { handoverDone, handoverFailed, handoverStarted, handoverTimedOut } from './leader.messages.js';
-import { ConfigurableModuleClass, LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
-import { leaderElectionProvider, resolveHandoverTimeout } from './leader.providers.js';
+import { ConfigurableModuleClass } from './leader.module-definition.js';
+import { leaderElectionProvider } from './leader.providers.js';
 import { COMPLETE_STREAMS, LeaderService, SYNC_STATE } from './leader.service.js';
 
 /**
  * Joins the application to a Baton cluster. The module owns the `LeaderElection`: it starts it once the
- * application has bootstrapped (after every handler is registered), hands leadership over in
- * `beforeApplicationShutdown` and stops it in `onApplicationShutdown`. Call `app.enableShutdownHooks()`
- * so that SIGTERM runs those hooks.
+ * application has bootstrapped (after every handler is registered) and stops it in
+ * `beforeApplicationShutdown`; the election's `stop()` hands leadership over, waiting at most `stopTimeout`
+ * for a successor. Call `app.enableShutdownHooks()` so that SIGTERM runs the shutdown hooks.
  *
  * Import it once, with one of its two static methods (made by Nest's `ConfigurableModuleBuilder`):
  *
@@ -87,11 +84,8 @@ export class LeaderModule
   extends ConfigurableModuleClass
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
-  private readonly logger = new Logger(LEADER_LOGGER_CONTEXT);
-
   constructor(
     @Inject(LEADER_ELECTION) private readonly election: LeaderElection,
-    @Inject(LEADER_MODULE_OPTIONS) private readonly options: LeaderModuleOptions,
     private readonly leaderService: LeaderService,
     private readonly explorer: LeaderExplorer,
   ) {
@@ -105,33 +99,19 @@ export class LeaderModule
   }
 
   /**
-   * When this node leads, asks another voter to take over and waits (at most `handoverTimeoutMs`) until
-   * one does, so the cluster has a leader again before this node's lease would have lapsed.
+   * Stops the election, which is the handover: a leader ends its leadership (reason `'stopped'`, so its work
+   * hears it first), hands leadership to the most suitable follower and waits at most `stopTimeout` until a
+   * successor is known; then the election leaves (pending saves, transport, store). In this hook, not in
+   * `onApplicationShutdown`, so that it happens while the application is whole: before any provider's
+   * `onApplicationShutdown` releases what leader work may still use, and before the HTTP server closes.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    const leadership = this.leaderService.currentLeadership();
-    if (!leadership || this.election.peerCount() === 0) return;
-    const timeoutMs = resolveHandoverTimeout(this.options);
-    this.logger.log(handoverStarted(leadership.term));
-    try {
-      const successor = await this.election.transferLeadership(undefined, { timeout: timeoutMs });
-      this.logger.log(handoverDone(successor, this.election.term()));
-    } catch (error) {
-      this.logger.warn(
-        error instanceof TimeoutError
-          ? handoverTimedOut(timeoutMs)
-          : handoverFailed(error instanceof Error ? error.message : String(error)),
-      );
-    }
+    await this.election.stop();
   }
 
-  /** Stops the election, then unsubscribes the handlers and completes `LeaderService`'s streams. */
-  async onApplicationShutdown(): Promise<void> {
-    try {
-      await this.election.stop();
-    } finally {
-      this.explorer.dispose();
-      this.leaderService[COMPLETE_STREAMS]();
-    }
+  /** Unsubscribes the handlers and completes `LeaderService`'s streams, after their last value. */
+  onApplicationShutdown(): void {
+    this.explorer.dispose();
+    this.leaderService[COMPLETE_STREAMS]();
   }
 }

@@ -1,35 +1,16 @@
-import {
-  ELECTION_DEFAULTS,
-  type ElectionLogger,
-  InvalidOptionError,
-  LeaderElection,
-  type Transport,
-} from '@baton/core';
+import { InvalidOptionError, LeaderElection, type Transport } from '@baton/core';
 import { Logger, type Provider } from '@nestjs/common';
 import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
 import { LEADER_ELECTION } from './leader.constants.js';
 import { BOTH_TRANSPORTS, LIBP2P_NO_FACTORY, LIBP2P_NOT_INSTALLED, NO_TRANSPORT } from './leader.messages.js';
 import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
+import { nestElectionLogger } from './nest-election-logger.js';
 
 /*
  * A variable, not a literal: neither tsc nor a bundler should try to resolve the optional peer
  * dependency when this package is built or bundled without it.
  */
 const LIBP2P_TRANSPORT_PACKAGE = '@baton/transport-libp2p';
-
-/** `handoverTimeoutMs` with its default filled in; throws `InvalidOptionError` when it is not usable. */
-export function resolveHandoverTimeout(options: LeaderModuleOptions): number {
-  const value =
-    options.handoverTimeoutMs ?? 2 * (options.electionTimeoutMax ?? ELECTION_DEFAULTS.electionTimeoutMax);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new InvalidOptionError(
-      'handoverTimeoutMs',
-      value,
-      'must be a positive integer number of milliseconds',
-    );
-  }
-  return value;
-}
 
 async function resolveTransport(options: LeaderModuleOptions): Promise<Transport> {
   if (options.transport && options.libp2p) {
@@ -48,36 +29,17 @@ async function resolveTransport(options: LeaderModuleOptions): Promise<Transport
     throw error;
   }
   const { libp2pTransport } = libp2pModule;
-  if (typeof libp2pTransport !== 'function') throw new Error(LIBP2P_NO_FACTORY);
+  if (typeof libp2pTransport !== 'function') {
+    throw new InvalidOptionError('libp2p', options.libp2p, LIBP2P_NO_FACTORY);
+  }
   // The transport shares the election's cluster name, and keeps its peer key (the node's id, hence its
   // identity as a voter) in the election's data directory unless told otherwise.
   return (await libp2pTransport({
     clusterId: options.clusterId,
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    logger: nestElectionLogger('BatonLibp2p'),
+    logger: nestElectionLogger(new Logger('BatonLibp2p')),
     ...options.libp2p,
   })) as Transport;
-}
-
-function describe(context: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(context);
-  } catch {
-    return String(context);
-  }
-}
-
-/** The runtime's logger, writing through Nest's `Logger` so that it follows the app's logger settings. */
-function nestElectionLogger(context: string): ElectionLogger {
-  const logger = new Logger(context);
-  const line = (message: string, context?: Record<string, unknown>) =>
-    context ? `${message} ${describe(context)}` : message;
-  return {
-    debug: (message, context) => logger.debug(line(message, context)),
-    info: (message, context) => logger.log(line(message, context)),
-    warn: (message, context) => logger.warn(line(message, context)),
-    error: (message, context) => logger.error(line(message, context)),
-  };
 }
 
 /** Builds the module's `LeaderElection` from its options (not started: the module starts it). */
@@ -85,15 +47,13 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
   if (options == null || typeof options !== 'object') {
     throw new InvalidOptionError('options', options, 'LeaderModule.forRoot() needs an options object');
   }
-  resolveHandoverTimeout(options);
-  const {
-    transport: _transport,
-    libp2p: _libp2p,
-    handoverTimeoutMs: _handoverTimeoutMs,
-    ...election
-  } = options;
+  const { transport: _transport, libp2p: _libp2p, ...election } = options;
   const transport = await resolveTransport(options);
-  return new LeaderElection({ logger: nestElectionLogger('LeaderElection'), ...election, transport });
+  return new LeaderElection({
+    logger: nestElectionLogger(new Logger('LeaderElection')),
+    ...election,
+    transport,
+  });
 }
 
 /** The provider of the module's `LeaderElection`. */

@@ -16,7 +16,7 @@ export const SYNC_STATE = Symbol('baton:sync-state');
 export const COMPLETE_STREAMS = Symbol('baton:complete-streams');
 
 function sameState(a: LeaderState, b: LeaderState): boolean {
-  return a.leaderId === b.leaderId && a.term === b.term && a.isLeader === b.isLeader && a.role === b.role;
+  return a.leader === b.leader && a.term === b.term && a.isLeader === b.isLeader && a.role === b.role;
 }
 
 function samePeers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
@@ -39,7 +39,7 @@ function samePeers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
  * @Injectable()
  * export class Dashboard {
  *   constructor(private readonly leader: LeaderService) {
- *     this.leader.leader$.subscribe(({ leaderId, term }) => console.log(`term ${term}: ${leaderId}`));
+ *     this.leader.leader$.subscribe(({ leader, term }) => console.log(`term ${term}: ${leader}`));
  *   }
  * }
  * ```
@@ -52,7 +52,7 @@ export class LeaderService implements LeadershipGate {
   private readonly unsubscribes: (() => void)[] = [];
 
   /**
-   * The current `{ leaderId, term, isLeader, role }`; emits on every change.
+   * The current `{ leader, term, isLeader, role }`; emits on every change.
    *
    * @example
    * ```ts
@@ -63,7 +63,7 @@ export class LeaderService implements LeadershipGate {
    * export class Topology {
    *   constructor(private readonly leaderService: LeaderService) {}
    *   onModuleInit() {
-   *     this.leaderService.leader$.subscribe((state) => console.log(state.role, state.leaderId));
+   *     this.leaderService.leader$.subscribe((state) => console.log(state.role, state.leader));
    *   }
    * }
    * ```
@@ -456,6 +456,6 @@ export class LeaderService implements LeadershipGate {
       role = 'follower'; // inspect() throws before start(): a node that has not started follows nobody
     }
     const isLeader = this.election.isLeader();
-    return { leaderId: this.election.leader(), term: this.election.term(), isLeader, role };
+    return { leader: this.election.leader(), term: this.election.term(), isLeader, role };
   }
 }

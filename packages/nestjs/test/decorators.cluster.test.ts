@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { BehaviorSubject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type ClusterMessage,
+  type LeaderElectionEvents,
   type LeadershipHandle,
   OnBecomeFollower,
   OnBecomeLeader,
@@ -16,26 +18,26 @@ import { type ClusterNode, TestCluster, until } from './support/cluster.js';
 @Injectable()
 class Recorder {
   readonly leaderships: LeadershipHandle[] = [];
-  readonly followed: [string | null, number][] = [];
-  readonly leaderChanges: [string | null, string | null, number][] = [];
-  readonly termChanges: [number, number][] = [];
+  readonly followed: LeaderElectionEvents['became-follower'][] = [];
+  readonly leaderChanges: LeaderElectionEvents['leader-changed'][] = [];
+  readonly termChanges: LeaderElectionEvents['term-changed'][] = [];
   readonly joined: string[] = [];
   readonly left: string[] = [];
-  readonly messages: [unknown, string][] = [];
+  readonly messages: ClusterMessage[] = [];
   /** Bumped on every call, so a test can wait for a condition on what was recorded. */
   readonly calls = new BehaviorSubject(0);
 
   @OnBecomeLeader() lead(handle: LeadershipHandle) {
     this.record(() => this.leaderships.push(handle));
   }
-  @OnBecomeFollower() follow(leaderId: string | null, term: number) {
-    this.record(() => this.followed.push([leaderId, term]));
+  @OnBecomeFollower() follow(event: LeaderElectionEvents['became-follower']) {
+    this.record(() => this.followed.push(event));
   }
-  @OnLeaderChange() leaderChanged(leaderId: string | null, previous: string | null, term: number) {
-    this.record(() => this.leaderChanges.push([leaderId, previous, term]));
+  @OnLeaderChange() leaderChanged(event: LeaderElectionEvents['leader-changed']) {
+    this.record(() => this.leaderChanges.push(event));
   }
-  @OnTermChange() termChanged(term: number, previous: number) {
-    this.record(() => this.termChanges.push([term, previous]));
+  @OnTermChange() termChanged(event: LeaderElectionEvents['term-changed']) {
+    this.record(() => this.termChanges.push(event));
   }
   @OnPeerJoined() peerJoined(peer: string) {
     this.record(() => this.joined.push(peer));
@@ -43,8 +45,8 @@ class Recorder {
   @OnPeerLeft() peerLeft(peer: string) {
     this.record(() => this.left.push(peer));
   }
-  @OnClusterMessage() message(payload: unknown, from: string) {
-    this.record(() => this.messages.push([payload, from]));
+  @OnClusterMessage() message(message: ClusterMessage) {
+    this.record(() => this.messages.push(message));
   }
 
   private record(write: () => void) {
@@ -61,7 +63,7 @@ afterEach(async () => {
 });
 
 describe('event decorators on a three-node cluster', () => {
-  it('fire with the arguments each decorator documents', async () => {
+  it('fire with the events as the election emits them', async () => {
     cluster = await TestCluster.start({ providers: [Recorder] });
     const { node: leader, term } = await cluster.elected();
     const followers = cluster.open.filter((node) => node !== leader);
@@ -79,17 +81,17 @@ describe('event decorators on a three-node cluster', () => {
 
     for (const node of cluster.open) {
       const recorder = recorderOf(node);
-      // @OnTermChange(): (new term, previous term), ending at the elected term.
+      // @OnTermChange(): { from, to }, ending at the elected term.
       await until(
         recorder.calls,
-        () => recorder.termChanges.some(([to]) => to === term),
+        () => recorder.termChanges.some(({ to }) => to === term),
         `${node.id} term ${term}`,
       );
-      for (const [to, from] of recorder.termChanges) expect(to).toBeGreaterThan(from);
-      // @OnLeaderChange(): (leader, previous, term).
+      for (const { from, to } of recorder.termChanges) expect(to).toBeGreaterThan(from);
+      // @OnLeaderChange(): { leader, previous, term }.
       await until(
         recorder.calls,
-        () => recorder.leaderChanges.some(([id, , at]) => id === leader.id && at === term),
+        () => recorder.leaderChanges.some((change) => change.leader === leader.id && change.term === term),
         `${node.id} to see ${leader.id} lead`,
       );
       // @OnPeerJoined(): the two other nodes.
@@ -98,7 +100,7 @@ describe('event decorators on a three-node cluster', () => {
         cluster.nodes.map((n) => n.id).filter((id) => id !== node.id),
       );
     }
-    // @OnClusterMessage(): (payload, sender).
+    // @OnClusterMessage(): { from, payload }.
     leader.leader.broadcast({ greeting: 'hello' });
     for (const follower of followers) {
       const recorder = recorderOf(follower);
@@ -107,32 +109,41 @@ describe('event decorators on a three-node cluster', () => {
         () => recorder.messages.length > 0,
         `${follower.id} to receive the broadcast`,
       );
-      expect(recorder.messages).toEqual([[{ greeting: 'hello' }, leader.id]]);
+      expect(recorder.messages).toEqual([{ from: leader.id, payload: { greeting: 'hello' } }]);
     }
 
-    // @OnBecomeFollower(): (leader id or null, term), when a node becomes a follower. A node that followed
-    // from the start never "becomes" one; the leader does when it hands leadership over.
+    // @OnBecomeFollower(): { leader, term }. The followers got it when they learned the elected leader...
+    for (const follower of followers) {
+      const recorder = recorderOf(follower);
+      await until(
+        recorder.calls,
+        () => recorder.followed.some((event) => event.leader === leader.id && event.term === term),
+        `${follower.id} to follow ${leader.id}`,
+      );
+    }
+    // ... and the leader gets it when it hands leadership over.
     const [successor, leaving] = followers as [ClusterNode, ClusterNode];
-    await leader.leader.transferLeadership(successor.id);
     const old = recorderOf(leader);
-    await until(old.calls, () => old.followed.length > 0, `${leader.id} to follow`);
-    for (const [id, at] of old.followed) {
-      expect(at).toBeGreaterThanOrEqual(term);
-      expect([null, successor.id]).toContain(id);
+    const followedBefore = old.followed.length;
+    await leader.leader.transferLeadership(successor.id);
+    await until(old.calls, () => old.followed.length > followedBefore, `${leader.id} to follow`);
+    for (const event of old.followed.slice(followedBefore)) {
+      expect(event.term).toBeGreaterThanOrEqual(term);
+      expect([null, successor.id]).toContain(event.leader);
     }
     // ... and its @OnLeaderChange() calls chain up: each names the previous call's leader as `previous`
     // (from none, to itself, possibly none again during the transfer, to the successor).
     await until(
       old.calls,
-      () => old.leaderChanges.some(([id]) => id === successor.id),
+      () => old.leaderChanges.some((change) => change.leader === successor.id),
       'the change of leader',
     );
     const changes = old.leaderChanges;
-    expect(changes[0]?.[1]).toBeNull();
-    for (const [index, [, previous]] of changes.slice(1).entries())
-      expect(previous).toBe(changes[index]?.[0]);
-    expect(changes.map(([id]) => id)).toContain(leader.id);
-    expect(changes.at(-1)?.[0]).toBe(successor.id);
+    expect(changes[0]?.previous).toBeNull();
+    for (const [index, { previous }] of changes.slice(1).entries())
+      expect(previous).toBe(changes[index]?.leader);
+    expect(changes.map((change) => change.leader)).toContain(leader.id);
+    expect(changes.at(-1)?.leader).toBe(successor.id);
 
     // @OnPeerLeft(): the peer's id, on the nodes that stay.
     const staying = successor;

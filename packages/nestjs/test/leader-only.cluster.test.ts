@@ -12,7 +12,7 @@ class Jobs {
   readonly handles: LeadershipHandle[] = [];
   readonly count = new BehaviorSubject(0);
 
-  @LeaderOnly({ passFencingToken: true })
+  @LeaderOnly({ passLeadership: true })
   @Interval(20)
   sweep(leadership: LeadershipHandle) {
     this.runs.push(leadership.fencingToken);

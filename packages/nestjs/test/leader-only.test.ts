@@ -4,7 +4,13 @@ import { ContextIdFactory } from '@nestjs/core';
 import { Cron, Interval, ScheduleModule, SchedulerRegistry, Timeout } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LeaderModule, LeaderOnly } from '../src/index.js';
+import {
+  InvalidDecoratorTargetError,
+  InvalidOptionError,
+  LeaderModule,
+  LeaderOnly,
+  type LeaderOnlyOptions,
+} from '../src/index.js';
 import { LEADER_ELECTION } from '../src/leader.constants.js';
 import { FakeElection } from './support/fake-election.js';
 
@@ -37,7 +43,7 @@ class Jobs {
   }
 
   @Cron('0 0 1 1 *', { name: 'inner-cron' })
-  @LeaderOnly({ passFencingToken: true })
+  @LeaderOnly({ passLeadership: true })
   async innerCron(...args: unknown[]) {
     this.note('innerCron', args);
   }
@@ -54,7 +60,7 @@ class Jobs {
     this.note('innerTimeout', args);
   }
 
-  @LeaderOnly({ passFencingToken: true })
+  @LeaderOnly({ passLeadership: true })
   withToken(leadership: LeadershipHandle, label: string) {
     this.note('withToken', [leadership, label]);
     return label;
@@ -131,7 +137,7 @@ describe('@LeaderOnly() with @nestjs/schedule', () => {
     election.becomeLeader(7);
     await fire();
     for (const method of METHODS) expect(jobs.runs[method], method).toHaveLength(1);
-    // passFencingToken hands the leadership (token and signal) over as the first argument.
+    // passLeadership hands the leadership (token and signal) over as the first argument.
     const [[handle]] = jobs.runs.innerCron as [[{ fencingToken: number; signal: AbortSignal }]];
     expect(handle.fencingToken).toBe(7);
     expect(handle.signal.aborted).toBe(false);
@@ -187,9 +193,36 @@ describe('@LeaderOnly() with @nestjs/schedule', () => {
     expect(Jobs.prototype.innerCron.name).toBe('innerCron');
   });
 
+  it.each([
+    ['the former passFencingToken', { passFencingToken: true }, 'passFencingToken'],
+    ['a passLeadership that is not a boolean', { passLeadership: 'yes' }, 'passLeadership'],
+    ['options that are not an object', 'passLeadership', 'options'],
+  ])('refuses %s with an InvalidOptionError naming it', (_case, options, option) => {
+    const failure = (() => {
+      try {
+        LeaderOnly(options as LeaderOnlyOptions);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(InvalidOptionError);
+    expect(failure).toMatchObject({ code: 'ERR_INVALID_OPTION', option });
+  });
+
   it('refuses to decorate something that is not a method', () => {
-    expect(() => LeaderOnly()({}, 'field', { value: 42 } as TypedPropertyDescriptor<unknown>)).toThrow(
-      /can only decorate a method/,
-    );
+    const failure = (() => {
+      try {
+        LeaderOnly()(Jobs.prototype, 'field', { value: 42 } as TypedPropertyDescriptor<unknown>);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(InvalidDecoratorTargetError);
+    expect(failure).toMatchObject({
+      code: 'ERR_INVALID_DECORATOR_TARGET',
+      decorator: '@LeaderOnly()',
+      target: 'Jobs.field',
+      message: '@LeaderOnly() can only decorate a method; Jobs.field is not one',
+    });
   });
 });

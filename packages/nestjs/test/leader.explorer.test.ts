@@ -1,8 +1,9 @@
-import type { LeaderElection, LeadershipHandle } from '@baton/core';
+import type { ClusterMessage, LeaderElection, LeaderElectionEvents, LeadershipHandle } from '@baton/core';
 import { Injectable, Logger, Scope } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  EventHandlerError,
   LeaderModule,
   type LeaderModuleOptions,
   OnBecomeFollower,
@@ -19,21 +20,21 @@ import { FakeElection } from './support/fake-election.js';
 
 @Injectable()
 class Recorder {
-  readonly calls: [string, ...unknown[]][] = [];
+  readonly calls: [string, unknown][] = [];
   @OnBecomeLeader() lead(handle: LeadershipHandle) {
     this.calls.push(['lead', handle]);
   }
-  @OnBecomeFollower() follow(leaderId: string | null, term: number) {
-    this.calls.push(['follow', leaderId, term]);
+  @OnBecomeFollower() follow(event: LeaderElectionEvents['became-follower']) {
+    this.calls.push(['follow', event]);
   }
-  @OnLeaderChange() leaderChanged(leaderId: string | null, previous: string | null, term: number) {
-    this.calls.push(['leaderChanged', leaderId, previous, term]);
+  @OnLeaderChange() leaderChanged(event: LeaderElectionEvents['leader-changed']) {
+    this.calls.push(['leaderChanged', event]);
   }
-  @OnTermChange() termChanged(term: number, previous: number) {
-    this.calls.push(['termChanged', term, previous]);
+  @OnTermChange() termChanged(event: LeaderElectionEvents['term-changed']) {
+    this.calls.push(['termChanged', event]);
   }
-  @OnLeadershipLost() lost(reason: string, term: number) {
-    this.calls.push(['lost', reason, term]);
+  @OnLeadershipLost() lost(event: LeaderElectionEvents['leadership-lost']) {
+    this.calls.push(['lost', event]);
   }
   @OnPeerJoined() joined(peer: string) {
     this.calls.push(['joined', peer]);
@@ -41,8 +42,8 @@ class Recorder {
   @OnPeerLeft() left(peer: string) {
     this.calls.push(['left', peer]);
   }
-  @OnClusterMessage() message(payload: unknown, from: string) {
-    this.calls.push(['message', payload, from]);
+  @OnClusterMessage() message(message: ClusterMessage) {
+    this.calls.push(['message', message]);
   }
   @OnPeerJoined()
   @OnPeerLeft()
@@ -51,10 +52,12 @@ class Recorder {
   }
 }
 
+const crash = new Error('cannot take up duties');
+
 @Injectable()
 class Failing {
   @OnBecomeLeader() crash() {
-    throw new Error('cannot take up duties');
+    throw crash;
   }
   @OnBecomeFollower() async reject() {
     throw new Error('async failure');
@@ -99,7 +102,7 @@ afterEach(async () => {
 });
 
 describe('LeaderExplorer', () => {
-  it('calls each decorated method with the arguments its decorator documents', async () => {
+  it('calls each decorated method with the event as the election emits it', async () => {
     const election = await boot([Recorder]);
     const recorder = app!.get(Recorder);
 
@@ -111,46 +114,50 @@ describe('LeaderExplorer', () => {
     election.follow('node-b', 3);
 
     expect(recorder.calls).toEqual([
-      ['termChanged', 1, 0],
-      ['leaderChanged', 'node-b', null, 1],
-      ['follow', 'node-b', 1],
+      ['termChanged', { from: 0, to: 1 }],
+      ['leaderChanged', { leader: 'node-b', previous: null, term: 1 }],
+      ['follow', { leader: 'node-b', term: 1 }],
       ['joined', 'node-c'],
       ['membership', 'node-c'],
-      ['message', { hello: 1 }, 'node-c'],
-      ['termChanged', 2, 1],
-      ['leaderChanged', 'node-a', 'node-b', 2],
+      ['message', { from: 'node-c', payload: { hello: 1 } }],
+      ['termChanged', { from: 1, to: 2 }],
+      ['leaderChanged', { leader: 'node-a', previous: 'node-b', term: 2 }],
       ['lead', handle],
       ['left', 'node-c'],
       ['membership', 'node-c'],
-      ['termChanged', 3, 2],
-      ['lost', 'higher-term', 2],
-      ['leaderChanged', 'node-b', 'node-a', 3],
-      ['follow', 'node-b', 3],
+      ['termChanged', { from: 2, to: 3 }],
+      ['lost', { term: 2, reason: 'higher-term' }],
+      ['leaderChanged', { leader: 'node-b', previous: 'node-a', term: 3 }],
+      ['follow', { leader: 'node-b', term: 3 }],
     ]);
   });
 
-  it('logs a failing handler with its class and method, and steps down when it was @OnBecomeLeader()', async () => {
-    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
-    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+  it('hands a failing handler’s error to the election, naming the handler, and neither logs it nor steps down', async () => {
+    const logged = vi.spyOn(Logger.prototype, 'error');
     const election = await boot([Failing]);
 
-    expect(() => election.becomeLeader(3)).not.toThrow();
+    election.becomeLeader(3); // Failing.crash throws
+    election.follow('node-b', 4); // Failing.reject rejects
     await settle();
 
-    expect(election.steppedDown).toBe(1);
-    const messages = error.mock.calls.map(([message]) => String(message));
-    expect(messages).toContain("Failing.crash failed while handling 'became-leader'");
-    // The step-down made it a follower, whose (async) handler failed too: logged, nothing thrown.
-    expect(messages).toContain("Failing.reject failed while handling 'became-follower'");
-  });
-
-  it('does not step down when stepDownOnHandlerError is false', async () => {
-    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
-    const election = await boot([Failing], { stepDownOnHandlerError: false });
-
-    election.becomeLeader(3);
-    await settle();
-
+    expect(election.handlerFailures).toHaveLength(2);
+    const [thrown, rejected] = election.handlerFailures.map(({ event, error }) => ({ event, error }));
+    expect(thrown?.event).toBe('became-leader');
+    expect(thrown?.error).toBeInstanceOf(EventHandlerError);
+    expect(thrown?.error).toMatchObject({
+      code: 'ERR_EVENT_HANDLER_FAILED',
+      handler: 'Failing.crash',
+      event: 'became-leader',
+      cause: crash,
+      message: "Failing.crash failed while handling 'became-leader': Error: cannot take up duties",
+    });
+    expect(rejected?.error).toMatchObject({
+      handler: 'Failing.reject',
+      event: 'became-follower',
+      cause: { message: 'async failure' },
+    });
+    // The election reports the failure and decides about stepping down (stepDownOnHandlerError), not the module.
+    expect(logged).not.toHaveBeenCalled();
     expect(election.steppedDown).toBe(0);
   });
 
@@ -163,7 +170,7 @@ describe('LeaderExplorer', () => {
 
     expect(recorder.calls.filter(([call]) => call === 'lead' || call === 'follow')).toEqual([
       ['lead', handle],
-      ['follow', 'node-b', 2],
+      ['follow', { leader: 'node-b', term: 2 }],
     ]);
   });
 
@@ -175,6 +182,18 @@ describe('LeaderExplorer', () => {
 
     expect(warn.mock.calls.map(([message]) => String(message))).toContainEqual(
       expect.stringContaining('"PerRequest.lead"'),
+    );
+  });
+
+  it('refuses an event decorator on something that is not a method, naming both', () => {
+    const accessor = { get: () => 1 } as TypedPropertyDescriptor<unknown>;
+    expect(() => OnPeerLeft()(Recorder.prototype, 'count', accessor)).toThrow(
+      expect.objectContaining({
+        name: 'InvalidDecoratorTargetError',
+        code: 'ERR_INVALID_DECORATOR_TARGET',
+        decorator: '@OnPeerLeft()',
+        target: 'Recorder.count',
+      }),
     );
   });
 

@@ -1,12 +1,14 @@
-import { InvalidOptionError, MemoryStateStore } from '@baton/core';
+import { InvalidOptionError, type LeaderElection, MemoryStateStore } from '@baton/core';
 import { MemoryNetwork } from '@baton/core/testing';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LeaderHealthIndicator } from '../src/health/index.js';
 import { LeaderModule, type LeaderModuleOptions, LeaderService } from '../src/index.js';
+import { LEADER_ELECTION } from '../src/leader.constants.js';
 import { TEST_TIMING, until } from './support/cluster.js';
+import { FakeElection } from './support/fake-election.js';
 
 const SETTINGS = 'SETTINGS';
 
@@ -60,7 +62,7 @@ describe('LeaderModule options', () => {
 
     const { leader } = app.get(Elsewhere);
     const state = await until(leader.leader$, (s) => s.isLeader, 'the single node to lead');
-    expect(state).toEqual({ leaderId: 'solo', term: state.term, isLeader: true, role: 'leader' });
+    expect(state).toEqual({ leader: 'solo', term: state.term, isLeader: true, role: 'leader' });
     expect(leader.inspect().clusterId).toBe('async-cluster');
     await expect(leader.whenLeader()).resolves.toMatchObject({ term: state.term, fencingToken: state.term });
   });
@@ -68,11 +70,7 @@ describe('LeaderModule options', () => {
   it.each([
     ['no transport', {}, 'transport'],
     ['both a transport and libp2p options', { ...single(), libp2p: {} }, 'libp2p'],
-    [
-      'a handoverTimeoutMs that is not a positive integer',
-      { ...single(), handoverTimeoutMs: 0 },
-      'handoverTimeoutMs',
-    ],
+    ['a stopTimeout the runtime refuses (passed through)', { ...single(), stopTimeout: 0 }, 'stopTimeout'],
     ['an election option the runtime refuses', { ...single(), electionTimeoutMax: 10 }, 'electionTimeoutMax'],
   ])('fails at compile time on %s, naming the option', async (_case, options, option) => {
     const failure = await compile(options as Partial<LeaderModuleOptions>).catch((error: unknown) => error);
@@ -101,7 +99,7 @@ describe('LeaderHealthIndicator', () => {
 
   it('is up with the inspect() details once a leader is known', async () => {
     const { leader, indicator } = await boot(single());
-    await until(leader.leader$, (state) => state.leaderId !== null, 'a leader');
+    await until(leader.leader$, (state) => state.leader !== null, 'a leader');
 
     const result = await indicator.isHealthy('election');
 
@@ -127,5 +125,35 @@ describe('LeaderHealthIndicator', () => {
     const result = await indicator.isHealthy();
 
     expect(result.leader).toMatchObject({ status: 'down', leader: null, message: 'no leader known' });
+  });
+});
+
+/** A provider that releases something at shutdown, as a database pool would. */
+@Injectable()
+class Pool implements OnApplicationShutdown {
+  electionStoppedBeforeRelease: boolean | undefined;
+  constructor(@Inject(LEADER_ELECTION) private readonly election: FakeElection) {}
+  onApplicationShutdown() {
+    this.electionStoppedBeforeRelease = this.election.stopped;
+  }
+}
+
+describe('LeaderModule shutdown', () => {
+  it('stops the election (its handover) before the providers’ onApplicationShutdown hooks run', async () => {
+    const election = new FakeElection();
+    app = await Test.createTestingModule({
+      imports: [LeaderModule.forRoot({ clusterId: 'fake', transport: {} as never, dataDir: 'unused' })],
+      providers: [Pool],
+    })
+      .overrideProvider(LEADER_ELECTION)
+      .useValue(election as unknown as LeaderElection)
+      .compile();
+    await app.init();
+    const pool = app.get(Pool);
+
+    await app.close();
+    app = undefined;
+
+    expect(pool.electionStoppedBeforeRelease).toBe(true);
   });
 });

@@ -23,8 +23,8 @@ function record<T>(source: Observable<T>) {
   return recorded;
 }
 
-const follower = (leaderId: string | null, term: number): LeaderState => ({
-  leaderId,
+const follower = (leader: string | null, term: number): LeaderState => ({
+  leader,
   term,
   isLeader: false,
   role: 'follower',
@@ -54,7 +54,7 @@ describe('LeaderService streams', () => {
     expect(leader.values).toEqual([
       follower(null, 0),
       follower('node-b', 1),
-      { leaderId: 'node-a', term: 2, isLeader: true, role: 'leader' },
+      { leader: 'node-a', term: 2, isLeader: true, role: 'leader' },
       follower('node-c', 3),
     ]);
     expect(isLeader.values).toEqual([false, true, false]);

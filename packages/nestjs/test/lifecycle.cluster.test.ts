@@ -1,7 +1,9 @@
+import type { LeaderElection } from '@baton/core';
 import { Injectable, Logger } from '@nestjs/common';
-import { ReplaySubject } from 'rxjs';
+import { BehaviorSubject, ReplaySubject } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LeaderState, type LeadershipHandle, OnBecomeLeader } from '../src/index.js';
+import { LEADER_ELECTION } from '../src/leader.constants.js';
 import { aborted, TestCluster, until } from './support/cluster.js';
 
 /** Every leadership any node of the test cluster took, in order. */
@@ -28,6 +30,21 @@ class FailsOnce {
 
 let cluster: TestCluster | undefined;
 
+interface LoggedError {
+  readonly context: string | undefined;
+  readonly message: string;
+}
+
+/** Records (and silences) what Nest's loggers write at level error, with the logger's context; `reported` counts. */
+function spyOnErrors(): LoggedError[] & { reported: BehaviorSubject<number> } {
+  const errors = Object.assign([] as LoggedError[], { reported: new BehaviorSubject(0) });
+  vi.spyOn(Logger.prototype, 'error').mockImplementation(function (this: Logger, message: unknown) {
+    errors.push({ context: (this as unknown as { context?: string }).context, message: String(message) });
+    errors.reported.next(errors.length);
+  });
+  return errors;
+}
+
 afterEach(async () => {
   await cluster?.closeAll();
   cluster = undefined;
@@ -36,7 +53,7 @@ afterEach(async () => {
 });
 
 describe('LeaderModule lifecycle on a three-node cluster', () => {
-  it('hands leadership over when the leader’s application closes', async () => {
+  it('hands leadership over, once, when the leader’s application closes', async () => {
     cluster = await TestCluster.start({ providers: [Tracker] });
     const { node: oldLeader, term } = await cluster.elected();
     const handle = await until(
@@ -44,14 +61,22 @@ describe('LeaderModule lifecycle on a three-node cluster', () => {
       (candidate) => candidate.term === term,
       `the handle of term ${term}`,
     );
+    const states: LeaderState[] = [];
+    oldLeader.leader.leader$.subscribe((state) => states.push(state));
+    const stop = vi.spyOn(oldLeader.app.get<LeaderElection>(LEADER_ELECTION), 'stop');
 
     await cluster.close(oldLeader);
 
-    // The leadership ended by transfer (not by the lease lapsing), and the others agree on a successor.
-    expect(handle.signal.aborted).toBe(true);
-    expect(handle.signal.reason).toMatchObject({ name: 'LeadershipLostError', reason: 'transfer' });
+    // The election's stop() ran once, in beforeApplicationShutdown, and ended the leadership as 'stopped'.
+    expect(stop).toHaveBeenCalledTimes(1);
+    expect(handle.signal.reason).toMatchObject({ name: 'LeadershipLostError', reason: 'stopped' });
+    // It handed over: stop() returned only once this node knew its successor (a stop that ran out of
+    // stopTimeout leaves with no leader known), and the others agree on that successor.
+    const known = states.at(-1)?.leader;
+    expect(known).not.toBeNull();
+    expect(known).not.toBe(oldLeader.id);
     const { node: successor, term: newTerm } = await cluster.elected('a successor');
-    expect(successor.id).not.toBe(oldLeader.id);
+    expect(successor.id).toBe(known);
     expect(newTerm).toBeGreaterThan(term);
   });
 
@@ -94,8 +119,8 @@ describe('LeaderModule lifecycle on a three-node cluster', () => {
     expect(values.at(-1)?.isLeader).toBe(false);
   });
 
-  it('steps a node down when its @OnBecomeLeader() handler throws', async () => {
-    const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+  it('steps a node down when its @OnBecomeLeader() handler throws: the election reports it and steps down', async () => {
+    const errors = spyOnErrors();
     vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
     cluster = await TestCluster.start({ providers: [FailsOnce] });
 
@@ -103,10 +128,39 @@ describe('LeaderModule lifecycle on a three-node cluster', () => {
 
     const reason = await aborted(first.signal);
     expect(reason).toMatchObject({ name: 'LeadershipLostError', reason: 'step-down' });
-    expect(errors.mock.calls.map(([message]) => String(message))).toContain(
-      "FailsOnce.lead failed while handling 'became-leader'",
+    // The election reports the failure with the module's EventHandlerError naming the method; the module
+    // itself logs nothing about it (it used to log it a second time, and step down a second time).
+    const failure = errors.find(
+      ({ context, message }) =>
+        context === 'LeaderElection' &&
+        message.startsWith('a became-leader handler failed {') &&
+        message.includes("EventHandlerError: FailsOnce.lead failed while handling 'became-leader'"),
     );
+    expect(failure, JSON.stringify(errors)).toBeDefined();
+    expect(errors.filter(({ context }) => context === 'LeaderModule')).toEqual([]);
     // Every node fails once; the cluster then settles on a leader whose handler succeeded.
     await cluster.elected('a leader whose handler succeeded');
   });
+
+  it.each([
+    ['steps down (the default)', {}, 'step-down'],
+    ['keeps leading with stepDownOnHandlerError: false', { stepDownOnHandlerError: false }, null],
+  ] as const)(
+    'after a failed @OnBecomeLeader() handler, a single node %s',
+    async (_case, options, reason) => {
+      const errors = spyOnErrors();
+      cluster = await TestCluster.start({ ids: ['solo'], providers: [FailsOnce], options });
+      const handle = await until(leaderships, () => true, 'the node to lead');
+
+      await until(
+        errors.reported,
+        () => errors.some(({ message }) => message.includes('FailsOnce.lead failed')),
+        'the failure to be reported',
+      );
+      // The election steps down, if it does, as it reports the failure: by the next turn of the loop it has.
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect(handle.signal.aborted ? (handle.signal.reason as { reason: string }).reason : null).toBe(reason);
+    },
+  );
 });

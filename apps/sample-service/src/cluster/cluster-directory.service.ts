@@ -1,4 +1,4 @@
-import { LeaderService, OnClusterMessage, OnPeerJoined } from '@baton/nestjs';
+import { type ClusterMessage, LeaderService, OnClusterMessage, OnPeerJoined } from '@baton/nestjs';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 
@@ -10,7 +10,7 @@ export interface KnownNode {
   readonly url: string;
   readonly self: boolean;
   /** Milliseconds since its last announcement (0 for this node). */
-  readonly lastSeenMs: number;
+  readonly lastSeen: number;
 }
 
 interface HttpAnnouncement {
@@ -67,7 +67,7 @@ export class ClusterDirectory implements OnApplicationBootstrap, OnApplicationSh
   }
 
   @OnClusterMessage()
-  received(payload: unknown, from: string): void {
+  received({ from, payload }: ClusterMessage): void {
     if (!isAnnouncement(payload)) return;
     this.nodes.set(from, { name: payload.name, url: payload.url, seenAt: performance.now() });
   }
@@ -82,11 +82,11 @@ export class ClusterDirectory implements OnApplicationBootstrap, OnApplicationSh
         name: node.name,
         url: node.url,
         self: false,
-        lastSeenMs: Math.round(now - node.seenAt),
+        lastSeen: Math.round(now - node.seenAt),
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
     return [
-      { id: this.leader.id, name: this.config.nodeName, url: this.url, self: true, lastSeenMs: 0 },
+      { id: this.leader.id, name: this.config.nodeName, url: this.url, self: true, lastSeen: 0 },
       ...others,
     ];
   }

@@ -28,13 +28,19 @@ export interface ServiceConfig {
   readonly swarmKeyFile: string | null;
   /** The SQLite database shared by the replicas of one host (`DB_PATH`). */
   readonly dbPath: string;
-  /** How often the leader-only job writes (`JOB_INTERVAL_MS`). */
-  readonly jobIntervalMs: number;
-  readonly electionTimeoutMinMs: number;
-  readonly electionTimeoutMaxMs: number;
-  readonly heartbeatIntervalMs: number;
-  /** How long a stopping leader waits for a successor (`HANDOVER_TIMEOUT_MS`); `null`: the library's default. */
-  readonly handoverTimeoutMs: number | null;
+  /** How often the leader-only job writes, in milliseconds (`JOB_INTERVAL_MS`). */
+  readonly jobInterval: number;
+  /** Baton's `electionTimeoutMin`, in milliseconds (`ELECTION_TIMEOUT_MIN_MS`). */
+  readonly electionTimeoutMin: number;
+  /** Baton's `electionTimeoutMax`, in milliseconds (`ELECTION_TIMEOUT_MAX_MS`). */
+  readonly electionTimeoutMax: number;
+  /** Baton's `heartbeatInterval`, in milliseconds (`HEARTBEAT_INTERVAL_MS`). */
+  readonly heartbeatInterval: number;
+  /**
+   * Baton's `stopTimeout` (`STOP_TIMEOUT_MS`): how long a stopping leader waits for its successor, in
+   * milliseconds; `null`: the library's default (`electionTimeoutMax`).
+   */
+  readonly stopTimeout: number | null;
   /** Log a `lease` record ahead of every heartbeat acknowledgement that can extend the lease (`LEASE_LOG`). */
   readonly leaseLog: boolean;
   /** Shut down gracefully when stdin ends (`STOP_ON_STDIN_END`): the demo launcher's dead-man switch. */
@@ -205,38 +211,37 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   );
   const swarmKey = read.raw('SWARM_KEY_FILE');
   const dbPath = resolve(read.raw('DB_PATH') ?? '.baton-data/shared.db');
-  const jobIntervalMs = read.integer('JOB_INTERVAL_MS', DEFAULTS.JOB_INTERVAL_MS, 10, 3_600_000);
-  const electionTimeoutMinMs = read.integer(
+  const jobInterval = read.integer('JOB_INTERVAL_MS', DEFAULTS.JOB_INTERVAL_MS, 10, 3_600_000);
+  const electionTimeoutMin = read.integer(
     'ELECTION_TIMEOUT_MIN_MS',
     DEFAULTS.ELECTION_TIMEOUT_MIN_MS,
     10,
     60_000,
   );
-  const electionTimeoutMaxMs = read.integer(
+  const electionTimeoutMax = read.integer(
     'ELECTION_TIMEOUT_MAX_MS',
-    Math.max(DEFAULTS.ELECTION_TIMEOUT_MAX_MS, electionTimeoutMinMs * 2),
+    Math.max(DEFAULTS.ELECTION_TIMEOUT_MAX_MS, electionTimeoutMin * 2),
     11,
     120_000,
   );
-  if (electionTimeoutMaxMs <= electionTimeoutMinMs) {
+  if (electionTimeoutMax <= electionTimeoutMin) {
     read.problems.push(
-      `ELECTION_TIMEOUT_MAX_MS: must be greater than ELECTION_TIMEOUT_MIN_MS (${electionTimeoutMaxMs} <= ${electionTimeoutMinMs})`,
+      `ELECTION_TIMEOUT_MAX_MS: must be greater than ELECTION_TIMEOUT_MIN_MS (${electionTimeoutMax} <= ${electionTimeoutMin})`,
     );
   }
-  const heartbeatIntervalMs = read.integer(
+  const heartbeatInterval = read.integer(
     'HEARTBEAT_INTERVAL_MS',
-    Math.max(1, Math.min(DEFAULTS.HEARTBEAT_INTERVAL_MS, Math.floor(electionTimeoutMinMs / 4))),
+    Math.max(1, Math.min(DEFAULTS.HEARTBEAT_INTERVAL_MS, Math.floor(electionTimeoutMin / 4))),
     1,
     60_000,
   );
-  if (heartbeatIntervalMs >= electionTimeoutMinMs) {
+  if (heartbeatInterval >= electionTimeoutMin) {
     read.problems.push(
-      `HEARTBEAT_INTERVAL_MS: must be below ELECTION_TIMEOUT_MIN_MS (${heartbeatIntervalMs} >= ${electionTimeoutMinMs})`,
+      `HEARTBEAT_INTERVAL_MS: must be below ELECTION_TIMEOUT_MIN_MS (${heartbeatInterval} >= ${electionTimeoutMin})`,
     );
   }
-  const handoverRaw = read.raw('HANDOVER_TIMEOUT_MS');
-  const handoverTimeoutMs =
-    handoverRaw === undefined ? null : read.integer('HANDOVER_TIMEOUT_MS', null, 1, 600_000);
+  const stopTimeout =
+    read.raw('STOP_TIMEOUT_MS') === undefined ? null : read.integer('STOP_TIMEOUT_MS', null, 1, 600_000);
   const leaseLog = read.boolean('LEASE_LOG', true);
   const stopOnStdinEnd = read.boolean('STOP_ON_STDIN_END', false);
 
@@ -254,11 +259,11 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     clusterId,
     swarmKeyFile: swarmKey === undefined ? null : resolve(swarmKey),
     dbPath,
-    jobIntervalMs,
-    electionTimeoutMinMs,
-    electionTimeoutMaxMs,
-    heartbeatIntervalMs,
-    handoverTimeoutMs,
+    jobInterval,
+    electionTimeoutMin,
+    electionTimeoutMax,
+    heartbeatInterval,
+    stopTimeout,
     leaseLog,
     stopOnStdinEnd,
   };

@@ -29,13 +29,13 @@ export class FencedWriteJob implements OnApplicationBootstrap {
     const tick = this.recordTick as unknown as (this: FencedWriteJob) => void;
     this.scheduler.addInterval(
       'fenced-write',
-      setInterval(() => tick.call(this), this.config.jobIntervalMs),
+      setInterval(() => tick.call(this), this.config.jobInterval),
     );
   }
 
   // Every replica schedules the interval; @LeaderOnly lets the call through only on the replica that holds
   // a valid lease at that instant, and hands it the leadership (fencing token and signal) as first argument.
-  @LeaderOnly({ passFencingToken: true })
+  @LeaderOnly({ passLeadership: true })
   recordTick({ fencingToken, signal }: LeadershipHandle): void {
     if (signal.aborted) return; // leadership ended since the check: leave the work to the next leader
     this.runs += 1;

@@ -1,6 +1,8 @@
 import {
+  type LeaderElectionEvents,
   LeaderService,
   type LeadershipHandle,
+  LeadershipLostError,
   OnBecomeFollower,
   OnBecomeLeader,
   OnLeaderChange,
@@ -14,7 +16,7 @@ import { monoNow, perfToMono } from './mono.js';
 /**
  * Turns Baton's leadership events into JSON-line records (see {@link LeadershipLog}).
  *
- * A leadership window of this process is `[sinceMono, min(lost-leadership.mono, last leaseUntilMono)]`:
+ * A leadership window of this process is `[sinceMono, min(lost-leadership.mono, last leaseEndMono)]`:
  * `sinceMono` is when the lease began (the runtime's own timestamp), `lost-leadership` is written by the
  * abort listener of the leadership's signal, which the runtime aborts synchronously when it ends the lease,
  * and `lease` records, written by the {@link LeaseTracker} ahead of every acknowledgement that can extend the
@@ -29,8 +31,8 @@ export class LeadershipEvents {
   ) {
     leases.attach({
       leadingTerm: () => (this.leader.isLeader() ? this.leader.term() : null),
-      record: (term, leaseUntilMono) =>
-        this.log.write('lease', term, { leaseUntilMono: leaseUntilMono.toString() }),
+      record: (term, leaseEndMono) =>
+        this.log.write('lease', term, { leaseEndMono: leaseEndMono.toString() }),
     });
   }
 
@@ -40,38 +42,40 @@ export class LeadershipEvents {
     this.log.write('became-leader', term, {
       fencingToken: handle.fencingToken,
       sinceMono: perfToMono(handle.since).toString(),
-      leaseUntilMono: this.leaseUntilMono()?.toString() ?? null,
+      leaseEndMono: this.leaseEndMono()?.toString() ?? null,
     });
     if (signal.aborted) this.lost(handle);
     else signal.addEventListener('abort', () => this.lost(handle), { once: true });
   }
 
   @OnBecomeFollower()
-  becameFollower(leaderId: string | null, term: number): void {
-    this.log.write('became-follower', term, { leaderId });
+  becameFollower({ leader, term }: LeaderElectionEvents['became-follower']): void {
+    this.log.write('became-follower', term, { leader });
   }
 
   @OnLeaderChange()
-  leaderChanged(leaderId: string | null, previousLeaderId: string | null, term: number): void {
-    this.log.write('leader-changed', term, { leaderId, previousLeaderId });
+  leaderChanged({ leader, previous, term }: LeaderElectionEvents['leader-changed']): void {
+    this.log.write('leader-changed', term, { leader, previous });
   }
 
   @OnTermChange()
-  termChanged(term: number, previousTerm: number): void {
-    this.log.write('term-changed', term, { previousTerm });
+  termChanged({ from, to }: LeaderElectionEvents['term-changed']): void {
+    this.log.write('term-changed', to, { from });
   }
 
   private lost(handle: LeadershipHandle): void {
     const mono = monoNow();
-    const reason = (handle.signal.reason as { reason?: string } | undefined)?.reason ?? 'unknown';
-    this.log.write('lost-leadership', handle.term, { reason, fencingToken: handle.fencingToken }, mono);
+    const { reason } = handle.signal;
+    // The runtime aborts a leadership's signal with a LeadershipLostError carrying the LeadershipLostReason.
+    const why = reason instanceof LeadershipLostError ? reason.reason : 'unknown';
+    this.log.write('lost-leadership', handle.term, { reason: why, fencingToken: handle.fencingToken }, mono);
   }
 
   /**
    * The end of this node's lease on the monotonic clock, or `null` when it holds none. The clock is read after
    * `inspect()`, so the result is at or after the true end.
    */
-  private leaseUntilMono(): bigint | null {
+  private leaseEndMono(): bigint | null {
     const snapshot = this.leader.inspect();
     const now = monoNow();
     if (!snapshot.isLeader || snapshot.leaseRemaining <= 0) return null;

@@ -5,8 +5,8 @@ import { monoNow } from './mono.js';
 export interface LeaseSink {
   /** The term this node holds a valid lease in right now, or `null` (`LeaderService#isLeader()` and `term()`). */
   leadingTerm(): number | null;
-  /** Writes the `lease` record: the lease of `term` may last until `leaseUntilMono`. Must write at once. */
-  record(term: number, leaseUntilMono: bigint): void;
+  /** Writes the `lease` record: the lease of `term` may last until `leaseEndMono`. Must write at once. */
+  record(term: number, leaseEndMono: bigint): void;
 }
 
 /** Options of {@link LeaseTracker}. */
@@ -51,7 +51,7 @@ export class LeaseTracker {
   private readonly roundSentAt = new Map<string, bigint>();
   private sink: LeaseSink | null = null;
   private recordedTerm = 0;
-  private recordedUntil = 0n;
+  private recordedEnd = 0n;
 
   constructor(options: LeaseTrackerOptions) {
     this.leaseNs = BigInt(Math.ceil(options.leaseDuration * 1e6));
@@ -105,14 +105,14 @@ export class LeaseTracker {
     if (sink === null || message.type !== 'heartbeat-response' || !message.ok) return;
     // A round not seen going out is older than every round kept (or never existed): it started before now.
     const sentAt = this.roundSentAt.get(`${message.term}/${message.round}`) ?? this.oldestSentAt();
-    const until = sentAt + this.leaseNs;
-    if (message.term === this.recordedTerm && until <= this.recordedUntil) return; // nothing new
+    const end = sentAt + this.leaseNs;
+    if (message.term === this.recordedTerm && end <= this.recordedEnd) return; // nothing new
     // Only a valid lease can be extended: a leader whose lease lapsed (say, while frozen) steps down at its
     // next input, this acknowledgement included, and a woken process must not log a lease it cannot have.
     if (sink.leadingTerm() !== message.term) return;
     this.recordedTerm = message.term;
-    this.recordedUntil = until;
-    sink.record(message.term, until);
+    this.recordedEnd = end;
+    sink.record(message.term, end);
   }
 
   private oldestSentAt(): bigint {

@@ -8,7 +8,7 @@ export interface Record {
   readonly nodeName: string;
   readonly pid: number;
   readonly sinceMono?: string;
-  readonly leaseUntilMono?: string | null;
+  readonly leaseEndMono?: string | null;
   readonly reason?: string;
 }
 
@@ -36,7 +36,7 @@ export function leadershipWindows(records: readonly Record[]): Window[] {
     const same = records.filter((record) => record.pid === began.pid && record.term === began.term);
     const lost = same.find((record) => record.event === 'lost-leadership');
     const leaseEnds = same
-      .map((record) => record.leaseUntilMono)
+      .map((record) => record.leaseEndMono)
       .filter((value): value is string => typeof value === 'string')
       .map(BigInt);
     const start = BigInt(began.sinceMono ?? began.mono);

@@ -1,7 +1,15 @@
+import { InvalidOptionError } from '@baton/core';
 import { Logger } from '@nestjs/common';
+import { InvalidDecoratorTargetError } from '../errors.js';
 import { LEADER_LOGGER_CONTEXT, LEADER_ONLY_METADATA } from '../leader.constants.js';
-import { leaderOnlyOnNonMethod, leaderOnlyUnregistered } from '../leader.messages.js';
+import {
+  LEADER_ONLY_NOT_BOOLEAN,
+  LEADER_ONLY_OPTIONS_NOT_OBJECT,
+  LEADER_ONLY_UNKNOWN_OPTION,
+  leaderOnlyUnregistered,
+} from '../leader.messages.js';
 import { resolveLeadershipGate } from '../leader-only.registry.js';
+import { decoratedClassName } from './decorated-member.js';
 
 /**
  * Options of {@link LeaderOnly}.
@@ -12,7 +20,7 @@ import { resolveLeadershipGate } from '../leader-only.registry.js';
  * import { Interval } from '@nestjs/schedule';
  * import { LeaderOnly, type LeaderOnlyOptions, type LeadershipHandle } from '@baton/nestjs';
  *
- * const options: LeaderOnlyOptions = { passFencingToken: true };
+ * const options: LeaderOnlyOptions = { passLeadership: true };
  * @Injectable()
  * export class Reports {
  *   @LeaderOnly(options)
@@ -25,15 +33,31 @@ import { resolveLeadershipGate } from '../leader-only.registry.js';
  */
 export interface LeaderOnlyOptions {
   /**
-   * Pass the `LeadershipHandle` (`fencingToken`, `term`, `since`, `signal`) as the method's first argument,
-   * before the arguments the caller gave. Send the fencing token with every write to a protected resource
-   * so that the resource can refuse writes of a deposed leader; stop work when `signal` aborts.
+   * Pass the whole `LeadershipHandle` (`fencingToken`, `term`, `since`, `signal`) as the method's first
+   * argument, before the arguments the caller gave. Send the fencing token with every write to a protected
+   * resource so that the resource can refuse writes of a deposed leader; stop work when `signal` aborts.
    * @default false
    */
-  passFencingToken?: boolean;
+  passLeadership?: boolean;
 }
 
 const logger = new Logger(LEADER_LOGGER_CONTEXT);
+
+const OPTION_NAMES: readonly string[] = ['passLeadership'] satisfies (keyof LeaderOnlyOptions)[];
+
+/** The options as given, or an `InvalidOptionError` naming the first one that is not right. */
+function checkOptions(options: LeaderOnlyOptions): LeaderOnlyOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError('options', options, LEADER_ONLY_OPTIONS_NOT_OBJECT);
+  }
+  for (const [name, value] of Object.entries(options)) {
+    if (!OPTION_NAMES.includes(name)) throw new InvalidOptionError(name, value, LEADER_ONLY_UNKNOWN_OPTION);
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new InvalidOptionError(name, value, LEADER_ONLY_NOT_BOOLEAN);
+    }
+  }
+  return options;
+}
 
 /**
  * Runs the method only while this node holds a valid leader lease; otherwise the call returns `undefined`
@@ -47,7 +71,7 @@ const logger = new Logger(LEADER_LOGGER_CONTEXT);
  * class must be a singleton provider or controller of an app that imports `LeaderModule`.
  *
  * The check happens when a run starts. A run that outlives the leadership is not interrupted: take the
- * handle with `passFencingToken: true` and watch its `signal`.
+ * handle with `passLeadership: true` and watch its `signal`.
  *
  * @example
  * ```ts
@@ -58,7 +82,7 @@ const logger = new Logger(LEADER_LOGGER_CONTEXT);
  *
  * @Injectable()
  * export class Billing {
- *   @LeaderOnly({ passFencingToken: true })
+ *   @LeaderOnly({ passLeadership: true })
  *   @Cron(CronExpression.EVERY_MINUTE)
  *   async chargeDueInvoices({ fencingToken, signal }: LeadershipHandle) {
  *     for (const invoice of await this.due()) {
@@ -72,12 +96,14 @@ const logger = new Logger(LEADER_LOGGER_CONTEXT);
  * ```
  */
 export function LeaderOnly(options: LeaderOnlyOptions = {}): MethodDecorator {
-  const passHandle = options.passFencingToken === true;
+  const passHandle = checkOptions(options).passLeadership === true;
   return (target, propertyKey, descriptor) => {
-    const className = typeof target === 'function' ? target.name : target.constructor.name;
+    const className = decoratedClassName(target);
     const methodName = String(propertyKey);
     const original: unknown = descriptor.value;
-    if (typeof original !== 'function') throw new TypeError(leaderOnlyOnNonMethod(className, methodName));
+    if (typeof original !== 'function') {
+      throw new InvalidDecoratorTargetError('@LeaderOnly()', `${className}.${methodName}`);
+    }
     const method = original as (this: unknown, ...args: unknown[]) => unknown;
     const isAsync = Object.prototype.toString.call(method) === '[object AsyncFunction]';
     const skipped = () => (isAsync ? Promise.resolve(undefined) : undefined);
@@ -101,7 +127,7 @@ export function LeaderOnly(options: LeaderOnlyOptions = {}): MethodDecorator {
     for (const key of Reflect.getOwnMetadataKeys(method)) {
       Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, method), leaderOnly);
     }
-    Reflect.defineMetadata(LEADER_ONLY_METADATA, { passFencingToken: passHandle }, leaderOnly);
+    Reflect.defineMetadata(LEADER_ONLY_METADATA, { passLeadership: passHandle }, leaderOnly);
     Object.defineProperty(leaderOnly, 'name', { value: method.name, configurable: true });
     Object.defineProperty(leaderOnly, 'length', { value: method.length, configurable: true });
     descriptor.value = leaderOnly as typeof descriptor.value;

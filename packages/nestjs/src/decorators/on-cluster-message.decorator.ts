@@ -1,18 +1,18 @@
 import { LeaderEvent } from './leader-event.decorator.js';
 
 /**
- * Calls the method with the payload of every message another node sent with `LeaderService#broadcast()`,
- * and the sender's id.
+ * Calls the method with the core's `message` event, `{ from, payload }`, for every payload another node sent
+ * with `LeaderService#broadcast()`.
  *
  * @example
  * ```ts
  * import { Injectable } from '@nestjs/common';
- * import { OnClusterMessage } from '@baton/nestjs';
+ * import { type ClusterMessage, OnClusterMessage } from '@baton/nestjs';
  *
  * @Injectable()
  * export class CacheInvalidation {
  *   @OnClusterMessage()
- *   invalidate(payload: unknown, from: string) {
+ *   invalidate({ from, payload }: ClusterMessage) {
  *     console.log(`${from} says`, payload);
  *   }
  * }

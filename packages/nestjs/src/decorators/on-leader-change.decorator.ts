@@ -1,20 +1,21 @@
 import { LeaderEvent } from './leader-event.decorator.js';
 
 /**
- * Calls the method whenever the leader this node knows changes (to itself, to another node, or to none),
- * with the new leader's id (`null`: none known), the previous one and the term.
+ * Calls the method with the core's `leader-changed` event, `{ leader, previous, term }`, whenever the leader
+ * this node knows changes: to another node, to itself, or to none (`null`).
  *
  * @example
  * ```ts
  * import { Injectable } from '@nestjs/common';
- * import { OnLeaderChange } from '@baton/nestjs';
+ * import { type LeaderElectionEvents, OnLeaderChange } from '@baton/nestjs';
  *
  * @Injectable()
  * export class Router {
- *   private leaderId: string | null = null;
+ *   private leader: string | null = null;
  *   @OnLeaderChange()
- *   route(leaderId: string | null, previousLeaderId: string | null, term: number) {
- *     this.leaderId = leaderId;
+ *   route({ leader, previous, term }: LeaderElectionEvents['leader-changed']) {
+ *     this.leader = leader;
+ *     console.log(`term ${term}: ${previous ?? 'none'} -> ${leader ?? 'none'}`);
  *   }
  * }
  * ```

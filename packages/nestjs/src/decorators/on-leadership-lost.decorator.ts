@@ -1,19 +1,20 @@
 import { LeaderEvent } from './leader-event.decorator.js';
 
 /**
- * Calls the method when this node's leadership ends, for any reason, with the reason (`'lease-lapsed'`,
- * `'step-down'`, `'transfer'`, `'higher-term'`, `'stopped'` or `'event-loop-stall'`) and the term that
- * ended. The leadership handle's `signal` aborts at the same moment; this is for logging and clean-up.
+ * Calls the method with the core's `leadership-lost` event, `{ term, reason }`, when this node's leadership of
+ * `term` ends, for any reason (a `LeadershipLostReason`: `'lease-lapsed'`, `'step-down'`, `'transfer'`,
+ * `'higher-term'`, `'stopped'` or `'event-loop-stall'`). The leadership handle's `signal` aborted just before;
+ * this is for logging and clean-up.
  *
  * @example
  * ```ts
  * import { Injectable, Logger } from '@nestjs/common';
- * import { OnLeadershipLost } from '@baton/nestjs';
+ * import { type LeaderElectionEvents, OnLeadershipLost } from '@baton/nestjs';
  *
  * @Injectable()
  * export class Audit {
  *   @OnLeadershipLost()
- *   lost(reason: string, term: number) {
+ *   lost({ term, reason }: LeaderElectionEvents['leadership-lost']) {
  *     new Logger('Audit').warn(`leadership of term ${term} ended: ${reason}`);
  *   }
  * }

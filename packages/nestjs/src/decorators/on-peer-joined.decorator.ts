@@ -1,7 +1,8 @@
 import { LeaderEvent } from './leader-event.decorator.js';
 
 /**
- * Calls the method with a peer's id when that peer of the cluster becomes reachable.
+ * Calls the method with the core's `peer-joined` event, the peer's id, when the transport reports that a
+ * peer of this cluster connected.
  *
  * @example
  * ```ts
@@ -11,8 +12,8 @@ import { LeaderEvent } from './leader-event.decorator.js';
  * @Injectable()
  * export class Membership {
  *   @OnPeerJoined()
- *   joined(peerId: string) {
- *     console.log(`${peerId} is reachable`);
+ *   joined(peer: string) {
+ *     console.log(`${peer} is reachable`);
  *   }
  * }
  * ```

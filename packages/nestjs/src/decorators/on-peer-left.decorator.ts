@@ -1,7 +1,8 @@
 import { LeaderEvent } from './leader-event.decorator.js';
 
 /**
- * Calls the method with a peer's id when that peer of the cluster becomes unreachable.
+ * Calls the method with the core's `peer-left` event, the peer's id, when the transport reports that a peer
+ * of this cluster disconnected.
  *
  * @example
  * ```ts
@@ -11,8 +12,8 @@ import { LeaderEvent } from './leader-event.decorator.js';
  * @Injectable()
  * export class Membership {
  *   @OnPeerLeft()
- *   left(peerId: string) {
- *     console.log(`${peerId} is gone`);
+ *   left(peer: string) {
+ *     console.log(`${peer} is gone`);
  *   }
  * }
  * ```

@@ -1,19 +1,19 @@
 import { LeaderEvent } from './leader-event.decorator.js';
 
 /**
- * Calls the method when the term changes, with the new term and the previous one. Terms only grow; a new
- * term means an election happened (not necessarily a new leader yet).
+ * Calls the method with the core's `term-changed` event, `{ from, to }`, when this node's term grows (a
+ * campaign, or a message of a higher term; not necessarily a new leader yet). Terms never decrease.
  *
  * @example
  * ```ts
  * import { Injectable } from '@nestjs/common';
- * import { OnTermChange } from '@baton/nestjs';
+ * import { type LeaderElectionEvents, OnTermChange } from '@baton/nestjs';
  *
  * @Injectable()
  * export class Metrics {
  *   @OnTermChange()
- *   record(term: number, previousTerm: number) {
- *     console.log(`term ${previousTerm} -> ${term}`);
+ *   record({ from, to }: LeaderElectionEvents['term-changed']) {
+ *     console.log(`term ${from} -> ${to}`);
  *   }
  * }
  * ```

@@ -17,8 +17,9 @@ import type { LeaderElectionOptions, Transport } from '@baton/core';
 export type Libp2pTransportInit = Record<string, unknown>;
 
 /**
- * Options of `LeaderModule.forRoot()` / `forRootAsync()`: everything a `LeaderElection` takes, with the
- * transport given either as an instance or as libp2p options, plus what the Nest integration adds.
+ * Options of `LeaderModule.forRoot()` / `forRootAsync()`: everything a `LeaderElection` takes (passed
+ * through as they are: `stopTimeout` bounds the handover at shutdown, `stepDownOnHandlerError` applies to
+ * `@OnBecomeLeader()` methods), with the transport given either as an instance or as libp2p options.
  *
  * @example
  * ```ts
@@ -29,7 +30,7 @@ export type Libp2pTransportInit = Record<string, unknown>;
  *   voters: ['node-a', 'node-b', 'node-c'],
  *   dataDir: '/var/lib/billing/baton',
  *   libp2p: { listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: ['/dns4/billing-0/tcp/4001/p2p/12D3…'] },
- *   handoverTimeoutMs: 1_000,
+ *   stopTimeout: 1_000, // at shutdown, how long a leader waits for its successor
  * };
  * ```
  */
@@ -48,11 +49,4 @@ export interface LeaderModuleOptions extends Omit<LeaderElectionOptions, 'transp
    * `InvalidOptionError` when the package is not installed.
    */
   libp2p?: Libp2pTransportInit;
-  /**
-   * How long `beforeApplicationShutdown` waits, when this node leads, for another node to take leadership
-   * over before the app goes on shutting down. When it runs out the node stops anyway and the cluster
-   * elects a new leader after its lease lapses (an election timeout later). Must be a positive integer.
-   * @default 2 × electionTimeoutMax (600 ms with the default timeouts)
-   */
-  handoverTimeoutMs?: number;
 }

@@ -118,7 +118,7 @@ export class TestCluster {
       combineLatest(nodes.map((node) => node.leader.leader$)),
       (all) =>
         all.filter((state) => state.isLeader).length === 1 &&
-        all.every((state) => state.leaderId !== null && state.leaderId === all[0]?.leaderId),
+        all.every((state) => state.leader !== null && state.leader === all[0]?.leader),
       what,
     );
     const leading = nodes[states.findIndex((state) => state.isLeader)]!;

@@ -1,8 +1,16 @@
 import type { LeaderElectionEvents, LeadershipHandle, NodeId, Role } from '@baton/core';
 
+/** A handler failure as the fake received it: the event, and what the handler threw or rejected with. */
+export interface HandlerFailure {
+  readonly event: keyof LeaderElectionEvents;
+  readonly error: unknown;
+}
+
 /**
- * A hand-driven stand-in for `LeaderElection`, for tests of `LeaderService`'s streams that must not depend
- * on timing: the test sets the state and emits events synchronously.
+ * A hand-driven stand-in for `LeaderElection`, for tests of `LeaderService`'s streams and of the explorer
+ * that must not depend on timing: the test sets the state and emits events synchronously. As the runtime
+ * does, it catches what a handler throws or rejects with; it records it in `handlerFailures` and does
+ * nothing else (the runtime's reaction, a step-down, is tested against the runtime).
  */
 export class FakeElection {
   readonly id = 'node-a';
@@ -27,8 +35,18 @@ export class FakeElection {
     };
   }
 
+  readonly handlerFailures: HandlerFailure[] = [];
+
   emit<E extends keyof LeaderElectionEvents>(event: E, payload: LeaderElectionEvents[E]): void {
-    for (const handler of this.handlers.get(event) ?? []) (handler as (p: typeof payload) => void)(payload);
+    const fail = (error: unknown) => this.handlerFailures.push({ event, error });
+    for (const handler of this.handlers.get(event) ?? []) {
+      try {
+        const result = (handler as (p: typeof payload) => unknown)(payload);
+        if (result instanceof Promise) result.catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+    }
   }
 
   listenerCount(): number {

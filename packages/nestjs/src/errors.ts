@@ -1,0 +1,94 @@
+import type { LeaderEventName } from './leader.constants.js';
+import { decoratorOnNonMethod, handlerFailed } from './leader.messages.js';
+
+/**
+ * The stable codes of the errors `@baton/nestjs` itself throws, one per condition (the core's errors keep
+ * theirs: `InvalidOptionError` is `'ERR_INVALID_OPTION'`, and so on).
+ *
+ * @example
+ * ```ts
+ * import type { LeaderModuleErrorCode } from '@baton/nestjs';
+ * const code: LeaderModuleErrorCode = 'ERR_EVENT_HANDLER_FAILED';
+ * ```
+ */
+export type LeaderModuleErrorCode = 'ERR_EVENT_HANDLER_FAILED' | 'ERR_INVALID_DECORATOR_TARGET';
+
+/**
+ * The base class of the errors `@baton/nestjs` itself throws: a `name` (the class's) and a stable
+ * {@link LeaderModuleErrorCode}. Compare with `instanceof` or `code`, never with the message. Errors of the
+ * election itself (bad options, `NotLeaderError`, `TimeoutError`, ...) are the core's, extending its
+ * `BatonError`.
+ *
+ * @example
+ * ```ts
+ * import { LeaderModuleError } from '@baton/nestjs';
+ * function describe(error: unknown): string {
+ *   return error instanceof LeaderModuleError ? `${error.code}: ${error.message}` : String(error);
+ * }
+ * ```
+ */
+export abstract class LeaderModuleError extends Error {
+  /** The condition, stable across releases. */
+  abstract readonly code: LeaderModuleErrorCode;
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+/**
+ * A method decorated with `@OnBecomeLeader()` or another event decorator threw or rejected. The module
+ * hands this error to the election in place of the method's own, which stays available as `cause`: the
+ * election logs it (through the module's logger, so the line names the handler's `Class.method` and the
+ * event), and a failed `became-leader` handler makes the node step down unless `stepDownOnHandlerError` is
+ * false. The module itself neither logs it nor steps down.
+ *
+ * @example
+ * ```ts
+ * import { EventHandlerError } from '@baton/nestjs';
+ * const error = new EventHandlerError('Outbox.relay', 'became-leader', new Error('broker unreachable'));
+ * console.log(error.message); // "Outbox.relay failed while handling 'became-leader': Error: broker unreachable"
+ * console.log(error.code, error.cause); // 'ERR_EVENT_HANDLER_FAILED' Error: broker unreachable
+ * ```
+ */
+export class EventHandlerError extends LeaderModuleError {
+  override readonly name = 'EventHandlerError';
+  readonly code = 'ERR_EVENT_HANDLER_FAILED';
+  constructor(
+    /** The method that failed, as `Class.method`. */
+    readonly handler: string,
+    /** The election event it was handling. */
+    readonly event: LeaderEventName,
+    /** What the method threw, or why its promise rejected. */
+    cause: unknown,
+  ) {
+    super(`${handlerFailed(handler, event)}: ${describeCause(cause)}`, { cause });
+  }
+}
+
+/**
+ * A decorator of `@baton/nestjs` (`@LeaderOnly()`, `@OnBecomeLeader()` and the other event decorators) was
+ * put on something that is not a method: a property, or an accessor. Thrown when the class is defined.
+ *
+ * @example
+ * ```ts
+ * import { InvalidDecoratorTargetError, LeaderOnly } from '@baton/nestjs';
+ * try {
+ *   LeaderOnly()({}, 'interval', { value: 1_000 });
+ * } catch (error) {
+ *   if (error instanceof InvalidDecoratorTargetError) console.log(error.code, error.target); // 'ERR_INVALID_DECORATOR_TARGET' 'Object.interval'
+ * }
+ * ```
+ */
+export class InvalidDecoratorTargetError extends LeaderModuleError {
+  override readonly name = 'InvalidDecoratorTargetError';
+  readonly code = 'ERR_INVALID_DECORATOR_TARGET';
+  constructor(
+    /** The decorator, as it is written (`@LeaderOnly()`). */
+    readonly decorator: string,
+    /** What it decorated, as `Class.member`. */
+    readonly target: string,
+  ) {
+    super(decoratorOnNonMethod(decorator, target));
+  }
+}
