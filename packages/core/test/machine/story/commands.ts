@@ -382,5 +382,5 @@ function describeError(error: unknown): string {
  * stories print it under the new name already, so their expected output does not change with the rename.
  */
 function lastContact(snapshot: InspectSnapshot): Readonly<Record<string, number | null>> {
-  return snapshot.lastContactMs;
+  return snapshot.lastContact;
 }
