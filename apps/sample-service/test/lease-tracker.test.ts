@@ -15,6 +15,7 @@ const heartbeat = (term: number, round: number, to = 'b'): ElectionMessage => ({
   type: 'heartbeat',
   term,
   round,
+  configuration: { term, version: 1 },
 });
 const ack = (term: number, round: number, from = 'b', ok = true): ElectionMessage => ({
   ...envelope,
@@ -24,6 +25,8 @@ const ack = (term: number, round: number, from = 'b', ok = true): ElectionMessag
   term,
   round,
   ok,
+  configuration: { term, version: 1 },
+  leaving: false,
 });
 
 function cluster() {

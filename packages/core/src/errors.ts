@@ -22,7 +22,9 @@ export type BatonErrorCode =
   | 'ERR_REENTRANT_CALL'
   | 'ERR_TIMEOUT'
   | 'ERR_INVALID_PERSISTENT_STATE'
-  | 'ERR_CONFIGURATION_CONFLICT'
+  | 'ERR_MEMBERSHIP_CHANGE'
+  | 'ERR_CONFIGURATION_VERSION'
+  | 'ERR_LEADER_PRESENT'
   | 'ERR_INVALID_TRANSITION'
   | 'ERR_STATE_LOCKED'
   | 'ERR_CORRUPT_STATE'
@@ -230,7 +232,7 @@ export class TimeoutError extends BatonError {
  * ```ts
  * import { ElectionMachine, InvalidPersistentStateError } from '@baton/core';
  * try {
- *   const state = { term: -1, votedFor: null, config: { version: 0, voters: [] } };
+ *   const state = { term: -1, votedFor: null, configuration: { term: 0, version: 0, voters: [] } };
  *   new ElectionMachine({ id: 'a', options: { clusterId: 'jobs' }, state, random: Math.random, now: 0 });
  * } catch (error) {
  *   if (error instanceof InvalidPersistentStateError) console.log(error.field); // 'term'
@@ -251,31 +253,98 @@ export class InvalidPersistentStateError extends BatonError {
 }
 
 /**
- * The `voters` option contradicts the voter configuration this node has persisted. Two nodes that disagree
- * on the voter set can each count a different majority, so the node refuses to start.
+ * Why a change of the voters was refused.
  *
  * @example
  * ```ts
- * import { ConfigurationConflictError } from '@baton/core';
- * const error = new ConfigurationConflictError(['a', 'b', 'd'], ['a', 'b', 'c'], 1);
- * console.log(error.persisted); // ['a', 'b', 'c']
+ * import type { MembershipChangeRefusal } from '@baton/core';
+ * const retryLater: MembershipChangeRefusal[] = ['in-progress', 'not-done'];
  * ```
  */
-export class ConfigurationConflictError extends BatonError {
-  override readonly name = 'ConfigurationConflictError';
-  readonly code = 'ERR_CONFIGURATION_CONFLICT';
+export type MembershipChangeRefusal =
+  /** Another change is in progress: a majority of the new voters does not hold it yet. Retry once it is done. */
+  | 'in-progress'
+  /** The leader's configuration is not yet held by a majority in its term (a new leader). Retry shortly. */
+  | 'not-done'
+  | 'already-voter'
+  | 'not-a-voter'
+  /** The leader cannot remove itself: `transferLeadership()` first, then ask the new leader. */
+  | 'leader'
+  | 'last-voter'
+  /** A voter to add must be a member in contact with the leader (an observer that acknowledges heartbeats). */
+  | 'not-in-contact';
+
+/**
+ * A change of the voters (`addVoter`, `removeVoter`, `replaceVoter`) cannot be made now; `reason` says why
+ * and `node` which member it was about.
+ *
+ * @example
+ * ```ts
+ * import { MembershipChangeError } from '@baton/core';
+ * const error = new MembershipChangeError('removeVoter', 'leader', 'a', 'transfer leadership first');
+ * console.log(error.code, error.reason); // 'ERR_MEMBERSHIP_CHANGE' 'leader'
+ * ```
+ */
+export class MembershipChangeError extends BatonError {
+  override readonly name = 'MembershipChangeError';
+  readonly code = 'ERR_MEMBERSHIP_CHANGE';
   constructor(
-    /** The `voters` option. */
-    readonly option: readonly string[],
-    /** The persisted voters. */
-    readonly persisted: readonly string[],
-    /** The persisted configuration's version. */
-    readonly version: number,
+    readonly operation: string,
+    readonly reason: MembershipChangeRefusal,
+    /** The member the change was about. */
+    readonly node: string | null,
+    detail: string,
+  ) {
+    super(`${operation}: ${detail}`);
+  }
+}
+
+/**
+ * A change was computed from a configuration that is no longer current (a compare-and-swap on the
+ * configuration's version failed): read the membership again and recompute it.
+ *
+ * @example
+ * ```ts
+ * import { ConfigurationVersionError } from '@baton/core';
+ * const error = new ConfigurationVersionError('addVoter', 3, 4);
+ * console.log(error.message); // 'addVoter: expected configuration version 3, but the current one is 4'
+ * ```
+ */
+export class ConfigurationVersionError extends BatonError {
+  override readonly name = 'ConfigurationVersionError';
+  readonly code = 'ERR_CONFIGURATION_VERSION';
+  constructor(
+    readonly operation: string,
+    /** The version the caller computed its change from. */
+    readonly expected: number,
+    /** The version of the current configuration. */
+    readonly actual: number,
+  ) {
+    super(`${operation}: expected configuration version ${expected}, but the current one is ${actual}`);
+  }
+}
+
+/**
+ * The unsafe recovery (`forceVoters`) was refused because this node hears from a leader: the cluster is not
+ * lost, change its voters with `addVoter`/`removeVoter` instead.
+ *
+ * @example
+ * ```ts
+ * import { LeaderPresentError } from '@baton/core';
+ * console.log(new LeaderPresentError('forceVoters', 'node-b').leader); // 'node-b'
+ * ```
+ */
+export class LeaderPresentError extends BatonError {
+  override readonly name = 'LeaderPresentError';
+  readonly code = 'ERR_LEADER_PRESENT';
+  constructor(
+    readonly operation: string,
+    /** The leader heard from, when known. */
+    readonly leader: string | null,
   ) {
     super(
-      `option voters [${option.join(', ')}] differs from the persisted voter configuration ` +
-        `[${persisted.join(', ')}] (version ${version}): restore the option, or reset the state of every ` +
-        'node of the cluster together',
+      `${operation}: refused, this node hears from a leader (${leader ?? 'unknown'}); ` +
+        'the cluster can still change its voters safely (addVoter, removeVoter)',
     );
   }
 }

@@ -8,17 +8,26 @@
 export {
   BatonError,
   type BatonErrorCode,
-  ConfigurationConflictError,
+  ConfigurationVersionError,
   InvalidOptionError,
   InvalidPersistentStateError,
   InvalidTargetError,
   InvalidTransitionError,
+  LeaderPresentError,
+  MembershipChangeError,
+  type MembershipChangeRefusal,
   NoSuccessorError,
   NotLeaderError,
   NotRunningError,
   ReentrantCallError,
   TimeoutError,
 } from './errors.js';
+export {
+  AUTOPILOT_DEFAULTS,
+  type AutopilotOptions,
+  type ResolvedAutopilotOptions,
+} from './machine/autopilot.js';
+export { compareConfigurations } from './machine/configuration.js';
 export { ElectionMachine, type ElectionMachineInit } from './machine/machine.js';
 export {
   ELECTION_DEFAULTS,
@@ -27,6 +36,8 @@ export {
   resolveElectionOptions,
 } from './machine/options.js';
 export {
+  type Configuration,
+  type ConfigurationId,
   type DropReason,
   ELECTION_MESSAGE_TYPES,
   type ElectionCounters,
@@ -38,6 +49,8 @@ export {
   type HeartbeatResponse,
   type InspectSnapshot,
   type LeadershipLostReason,
+  type Membership,
+  type MembershipChange,
   type MessageEnvelope,
   type NodeId,
   type PersistentState,
@@ -48,7 +61,6 @@ export {
   type TimeoutNow,
   type VoteRequest,
   type VoteResponse,
-  type VoterConfig,
 } from './machine/types.js';
 export { consoleLogger, type LogLevel } from './runtime/console-logger.js';
 export { LEADER_ELECTION_EVENTS, LeaderElection } from './runtime/leader-election.js';

@@ -1,4 +1,4 @@
-import type { DropReason, ElectionMessage, ElectionMessageType, NodeId } from '@baton/core';
+import type { ConfigurationId, DropReason, ElectionMessage, ElectionMessageType, NodeId } from '@baton/core';
 import { ElectionFrame } from './protocol/frames.js';
 
 /*
@@ -61,7 +61,8 @@ export interface DroppedFrame {
  * @example
  * ```ts
  * import { type FrameVerdict, decodeFrame, encodeElectionMessage } from './codec.js';
- * const bytes = encodeElectionMessage({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 3, round: 7 });
+ * const configuration = { term: 3, version: 1 };
+ * const bytes = encodeElectionMessage({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 3, round: 7, configuration });
  * const verdict: FrameVerdict = decodeFrame(bytes, { clusterId: 'jobs', localId: 'b', remoteId: 'a' });
  * if (verdict.kind === 'election') console.log(verdict.message.type); // 'heartbeat'
  * ```
@@ -111,6 +112,7 @@ export function dropped(reason: DropReason, detail: string): DroppedFrame {
  * import { encodeElectionMessage } from './codec.js';
  * const bytes = encodeElectionMessage({
  *   type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 3, round: 7,
+ *   configuration: { term: 3, version: 2, voters: ['a', 'b', 'c'] },
  * });
  * ```
  */
@@ -124,10 +126,10 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
   };
   switch (message.type) {
     case 'pre-vote':
-      frame.configVersion = message.configVersion;
+      setConfiguration(frame, message.configuration);
       break;
     case 'vote':
-      frame.configVersion = message.configVersion;
+      setConfiguration(frame, message.configuration);
       frame.transfer = message.transfer;
       break;
     case 'pre-vote-response':
@@ -136,15 +138,24 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
       break;
     case 'heartbeat':
       frame.round = message.round;
+      setConfiguration(frame, message.configuration);
+      if ('voters' in message.configuration) frame.voters = [...message.configuration.voters];
       break;
     case 'heartbeat-response':
       frame.round = message.round;
       frame.ok = message.ok;
+      frame.leaving = message.leaving;
+      setConfiguration(frame, message.configuration);
       break;
     case 'timeout-now':
       break;
   }
   return ElectionFrame.encode(frame);
+}
+
+function setConfiguration(frame: Partial<ElectionFrame>, configuration: ConfigurationId): void {
+  frame.configTerm = configuration.term;
+  frame.configVersion = configuration.version;
 }
 
 /**
@@ -226,15 +237,31 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
   }
   if (frame.to !== context.localId)
     return dropped('misaddressed', `frame addressed to ${JSON.stringify(frame.to)}`);
-  if (!isCount(frame.term) || !isCount(frame.configVersion) || !isCount(frame.round) || !isCount(frame.seq)) {
+  if (
+    !isCount(frame.term) ||
+    !isCount(frame.configVersion) ||
+    !isCount(frame.configTerm) ||
+    !isCount(frame.round) ||
+    !isCount(frame.seq)
+  ) {
     return dropped('invalid', 'a number field is out of range');
   }
   const envelope = { cluster: frame.cluster, from: frame.from, to: frame.to, term: frame.term };
+  const configuration: ConfigurationId = { term: frame.configTerm, version: frame.configVersion };
+  if (frame.voters.length > 0) {
+    const voters = [...new Set(frame.voters)].sort();
+    if (voters.length !== frame.voters.length || voters.some((voter) => voter === '')) {
+      return dropped('invalid', 'the voters of a configuration must be distinct, non-empty ids');
+    }
+    if (frame.kind !== ElectionFrame.Kind.HEARTBEAT || frame.configVersion === 0) {
+      return dropped('invalid', 'voters travel only on a heartbeat, with a configuration version above 0');
+    }
+  }
   switch (frame.kind) {
     case ElectionFrame.Kind.PRE_VOTE:
       return {
         kind: 'election',
-        message: { ...envelope, type: 'pre-vote', configVersion: frame.configVersion },
+        message: { ...envelope, type: 'pre-vote', configuration },
       };
     case ElectionFrame.Kind.PRE_VOTE_RESPONSE:
       return {
@@ -244,16 +271,32 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
     case ElectionFrame.Kind.VOTE:
       return {
         kind: 'election',
-        message: { ...envelope, type: 'vote', configVersion: frame.configVersion, transfer: frame.transfer },
+        message: { ...envelope, type: 'vote', configuration, transfer: frame.transfer },
       };
     case ElectionFrame.Kind.VOTE_RESPONSE:
       return { kind: 'election', message: { ...envelope, type: 'vote-response', granted: frame.granted } };
     case ElectionFrame.Kind.HEARTBEAT:
-      return { kind: 'election', message: { ...envelope, type: 'heartbeat', round: frame.round } };
+      return {
+        kind: 'election',
+        message: {
+          ...envelope,
+          type: 'heartbeat',
+          round: frame.round,
+          configuration:
+            frame.voters.length > 0 ? { ...configuration, voters: [...frame.voters].sort() } : configuration,
+        },
+      };
     case ElectionFrame.Kind.HEARTBEAT_RESPONSE:
       return {
         kind: 'election',
-        message: { ...envelope, type: 'heartbeat-response', round: frame.round, ok: frame.ok },
+        message: {
+          ...envelope,
+          type: 'heartbeat-response',
+          round: frame.round,
+          ok: frame.ok,
+          configuration,
+          leaving: frame.leaving,
+        },
       };
     case ElectionFrame.Kind.TIMEOUT_NOW:
       return { kind: 'election', message: { ...envelope, type: 'timeout-now' } };

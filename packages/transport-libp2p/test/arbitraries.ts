@@ -7,24 +7,40 @@ export const TO = 'b';
 
 export const count = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const envelope = { cluster: fc.constant('jobs'), from: fc.constant(FROM), to: fc.constant(TO), term: count };
+const configurationId = fc.record({ term: count, version: count });
+/** A configuration sent in full: a version above 0 and 1-7 distinct, sorted voters. */
+const fullConfiguration = fc.record({
+  term: count,
+  version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  voters: fc
+    .uniqueArray(fc.string({ minLength: 1, maxLength: 60 }), { minLength: 1, maxLength: 7 })
+    .map((v) => v.sort()),
+});
 
 /** Every election message the state machine can produce, with any field values. */
 export const electionMessage: fc.Arbitrary<ElectionMessage> = fc.oneof(
-  fc.record({ ...envelope, type: fc.constant('pre-vote' as const), configVersion: count }),
+  fc.record({ ...envelope, type: fc.constant('pre-vote' as const), configuration: configurationId }),
   fc.record({ ...envelope, type: fc.constant('pre-vote-response' as const), granted: fc.boolean() }),
   fc.record({
     ...envelope,
     type: fc.constant('vote' as const),
-    configVersion: count,
+    configuration: configurationId,
     transfer: fc.boolean(),
   }),
   fc.record({ ...envelope, type: fc.constant('vote-response' as const), granted: fc.boolean() }),
-  fc.record({ ...envelope, type: fc.constant('heartbeat' as const), round: count }),
+  fc.record({
+    ...envelope,
+    type: fc.constant('heartbeat' as const),
+    round: count,
+    configuration: fc.oneof(configurationId, fullConfiguration),
+  }),
   fc.record({
     ...envelope,
     type: fc.constant('heartbeat-response' as const),
     round: count,
     ok: fc.boolean(),
+    configuration: configurationId,
+    leaving: fc.boolean(),
   }),
   fc.record({ ...envelope, type: fc.constant('timeout-now' as const) }),
 );

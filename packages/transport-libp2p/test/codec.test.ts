@@ -54,6 +54,38 @@ describe('election frame codec', () => {
     expect([...verdict.peers[3]!.addrs[5]!]).toEqual([3, 5]);
   });
 
+  it('drops a configuration whose voters repeat an id, or voters sent on anything but a heartbeat', () => {
+    const base = {
+      kind: ElectionFrame.Kind.HEARTBEAT,
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+      term: 3,
+      round: 1,
+    };
+    const repeated = ElectionFrame.encode({
+      ...base,
+      configTerm: 3,
+      configVersion: 2,
+      voters: ['a', 'b', 'a'],
+    });
+    expect(decodeFrame(repeated, context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+    const onVote = ElectionFrame.encode({
+      ...base,
+      kind: ElectionFrame.Kind.VOTE,
+      configVersion: 2,
+      voters: ['a'],
+    });
+    expect(decodeFrame(onVote, context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+    const versionZero = ElectionFrame.encode({ ...base, configVersion: 0, voters: ['a'] });
+    expect(decodeFrame(versionZero, context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+    const unsorted = ElectionFrame.encode({ ...base, configTerm: 3, configVersion: 2, voters: ['c', 'a'] });
+    expect(decodeFrame(unsorted, context)).toMatchObject({
+      kind: 'election',
+      message: { configuration: { term: 3, version: 2, voters: ['a', 'c'] } },
+    });
+  });
+
   it('drops a frame for another cluster', () => {
     const bytes = encodeElectionMessage({
       type: 'timeout-now',

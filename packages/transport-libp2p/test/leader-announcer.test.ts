@@ -24,12 +24,13 @@ function announcer(interval: number) {
 describe('termLedBy', () => {
   it('reads a term from heartbeats only', () => {
     const envelope = { cluster: 'jobs', from: 'me', to: 'b', term: 7 };
+    const configuration = { term: 7, version: 1 };
     const messages: ElectionMessage[] = [
-      { ...envelope, type: 'heartbeat', round: 1 },
-      { ...envelope, type: 'heartbeat-response', round: 1, ok: true },
-      { ...envelope, type: 'vote', configVersion: 1, transfer: false },
+      { ...envelope, type: 'heartbeat', round: 1, configuration },
+      { ...envelope, type: 'heartbeat-response', round: 1, ok: true, configuration, leaving: false },
+      { ...envelope, type: 'vote', configuration, transfer: false },
       { ...envelope, type: 'vote-response', granted: true },
-      { ...envelope, type: 'pre-vote', configVersion: 1 },
+      { ...envelope, type: 'pre-vote', configuration },
       { ...envelope, type: 'pre-vote-response', granted: true },
       { ...envelope, type: 'timeout-now' },
     ];

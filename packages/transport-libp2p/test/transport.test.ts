@@ -187,7 +187,15 @@ describe('election traffic', () => {
     cleanups.push(mesh.stop);
     const [a, b] = mesh.transports as [Libp2pTransport, Libp2pTransport];
     for (let round = 1; round <= 200; round++) {
-      a.send({ type: 'heartbeat', cluster: 'test', from: a.localId, to: b.localId, term: 1, round });
+      a.send({
+        type: 'heartbeat',
+        cluster: 'test',
+        from: a.localId,
+        to: b.localId,
+        term: 1,
+        round,
+        configuration: { term: 1, version: 1 },
+      });
     }
     await eventually(() => mesh.recorders[1]!.messages.length === 200, 10_000, '200 messages');
     expect(mesh.recorders[1]!.messages.map((m) => (m.type === 'heartbeat' ? m.round : 0))).toEqual(
@@ -201,7 +209,15 @@ describe('election traffic', () => {
     cleanups.push(mesh.stop);
     const [a, b] = mesh.transports as [Libp2pTransport, Libp2pTransport];
     const heartbeat = (round: number) =>
-      a.send({ type: 'heartbeat', cluster: 'test', from: a.localId, to: b.localId, term: 1, round });
+      a.send({
+        type: 'heartbeat',
+        cluster: 'test',
+        from: a.localId,
+        to: b.localId,
+        term: 1,
+        round,
+        configuration: { term: 1, version: 1 },
+      });
     heartbeat(1);
     await eventually(() => mesh.recorders[1]!.messages.length === 1);
     const connection = a.node!.getConnections(b.node!.peerId)[0]!;

@@ -25,6 +25,20 @@ import type { NodeId } from './types.js';
  * 4. The only requests a sticky follower grants are transfer campaigns, which a leader starts only after it
  *    has given up its lease (see `ElectionMachine.transferLeadership`), and which are tied to the term of that
  *    leader, so a stale one cannot bypass a later leader's lease.
+ * 5. Membership changes (see `membership.ts` for why configurations stay safe). Step 2 needs "any election in
+ *    a later term needs a vote from a member of M": an election counts votes against the candidate's own
+ *    configuration, so M must intersect a majority of every configuration a later candidate could win with.
+ *    While the leader's configuration is done (held by a majority of its voters in the leader's term), the
+ *    only configurations that can still elect are it and newer ones built from it, and `membership.ts`
+ *    shows that majorities of those all intersect a majority of it: M, a majority of the leader's voters,
+ *    is enough. While a change from `old` to `new` is in progress, a later candidate may hold either, so
+ *    the lease counts a round only once it is acknowledged by a majority of `old` AND a majority of `new`
+ *    (`voterSets` holds both): M then intersects a majority of each, whichever the candidate holds. With
+ *    one voter in or out per change a majority of either set would do (every majority of one meets every
+ *    majority of the other); requiring both makes the argument independent of that overlap, so it also
+ *    holds for a configuration forced by the unsafe recovery. A lease confirmed before the change started
+ *    keeps its end: it was confirmed by a majority of `old`, whose members are sticky, and every majority of
+ *    `new` meets them.
  *
  * What this does not cover, and the runtime does: a process paused longer than the margin. The machine answers
  * `isLeader(now)` from the time it is given, so a runtime that reads the clock when asked never reports a lapsed
@@ -40,11 +54,25 @@ export class LeaderLease {
   /** The highest round a majority acknowledged (0: none). */
   private confirmed = 0;
 
+  /** The voter sets a round needs a majority of: one, or two while a membership change is in progress. */
+  private sets: readonly (readonly NodeId[])[];
+
   constructor(
     private readonly self: NodeId,
-    private readonly voters: readonly NodeId[],
+    voters: readonly NodeId[],
     private readonly duration: number,
-  ) {}
+  ) {
+    this.sets = [voters];
+  }
+
+  /**
+   * Changes the voter sets whose majorities confirm a round (both the old and the new voters while a change
+   * is in progress, the new ones once it is done). A lease already confirmed keeps its end (step 5).
+   */
+  setVoterSets(sets: readonly (readonly NodeId[])[]): void {
+    this.sets = sets;
+    this.recompute();
+  }
 
   /** Starts a new heartbeat round at `now` and returns its number. The leader acknowledges it at once. */
   startRound(now: number): number {
@@ -59,7 +87,14 @@ export class LeaderLease {
     if (round > this.round || round <= 0) return;
     if ((this.acked.get(voter) ?? 0) >= round) return;
     this.acked.set(voter, round);
-    const confirmed = quorumRound(this.voters, this.acked);
+    this.recompute();
+  }
+
+  /** The highest round a majority of every voter set acknowledged extends the lease from its start. */
+  private recompute(): void {
+    let confirmed = Number.POSITIVE_INFINITY;
+    for (const set of this.sets) confirmed = Math.min(confirmed, quorumRound(set, this.acked));
+    if (confirmed === 0 || !Number.isFinite(confirmed)) return;
     const start = this.roundStarts.get(confirmed);
     if (start === undefined) return;
     this.confirmed = Math.max(this.confirmed, confirmed);

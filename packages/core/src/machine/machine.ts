@@ -1,26 +1,41 @@
 import {
-  ConfigurationConflictError,
+  ConfigurationVersionError,
   InvalidOptionError,
   InvalidTargetError,
   InvalidTransitionError,
+  LeaderPresentError,
+  MembershipChangeError,
   NotLeaderError,
 } from '../errors.js';
+import { nextAutopilotChange } from './autopilot.js';
+import {
+  compareConfigurations,
+  configurationId,
+  describeConfiguration,
+  initialConfiguration,
+} from './configuration.js';
 import { MachineCounters } from './counters.js';
 import { LeaderLease } from './lease.js';
+import { MemberContact } from './member-contact.js';
+import { checkChange, LeaderMembership } from './membership.js';
 import { type ElectionOptions, type ResolvedElectionOptions, resolveElectionOptions } from './options.js';
-import { checkPersistentState, configFromOptions } from './persistent-state.js';
+import { checkPersistentState } from './persistent-state.js';
 import { type VoteResult, voteResult } from './quorum.js';
 import type {
+  Configuration,
+  ConfigurationId,
   DropReason,
   ElectionEvent,
   ElectionMessage,
+  Heartbeat,
+  HeartbeatResponse,
   InspectSnapshot,
   LeadershipLostReason,
+  Membership,
   NodeId,
   PersistentState,
   Ready,
   Role,
-  VoterConfig,
 } from './types.js';
 
 /**
@@ -29,10 +44,11 @@ import type {
  * @example
  * ```ts
  * import { ElectionMachine, type ElectionMachineInit } from '@baton/core';
+ * const configuration = { term: 2, version: 1, voters: ['a', 'b', 'c'] };
  * const init: ElectionMachineInit = {
  *   id: 'a',
  *   options: { clusterId: 'jobs', voters: ['a', 'b', 'c'] },
- *   state: { term: 3, votedFor: 'b', config: { version: 1, voters: ['a', 'b', 'c'] } }, // as loaded from disk
+ *   state: { term: 3, votedFor: 'b', configuration }, // as loaded from disk
  *   random: Math.random,
  *   now: performance.now(),
  * };
@@ -53,18 +69,27 @@ export interface ElectionMachineInit {
   random: () => number;
   /** The current time on this node's monotonic clock, in milliseconds. */
   now: number;
+  /**
+   * The lowest term a node that forms a new cluster starts from. The runtime passes the wall clock in
+   * milliseconds, so that the terms (the fencing tokens) of a cluster formed again under the same id, after
+   * every member of the old one was lost, start above the old cluster's: see the README's "Fencing tokens
+   * across re-formation".
+   * @default 0
+   */
+  termFloor?: number;
 }
 
 type Votes = Map<NodeId, boolean>;
 
 /**
  * Raft's leader election as a pure, deterministic state machine: terms, persisted votes, pre-vote, leader
- * stickiness, check-quorum with a leader lease, and leadership transfer. There is no log: Baton elects a
- * leader, it does not replicate data.
+ * stickiness, check-quorum with a leader lease, leadership transfer, and a voter configuration the leader
+ * changes one voter at a time (its autopilot, or `changeVoters`). There is no log: Baton elects a leader, it
+ * does not replicate data.
  *
- * Inputs are method calls that carry the time (`receive`, `advance`, `transferLeadership`, `stepDown`); the
- * output is collected with {@link ElectionMachine.ready}: state to persist, then messages to send, then events.
- * Call `advance(now)` no later than {@link ElectionMachine.nextDeadline}.
+ * Inputs are method calls that carry the time (`receive`, `advance`, `transferLeadership`, `stepDown`,
+ * `changeVoters`, `leave`); the output is collected with {@link ElectionMachine.ready}: state to persist, then
+ * messages to send, then events. Call `advance(now)` no later than {@link ElectionMachine.nextDeadline}.
  *
  * @example
  * ```ts
@@ -85,12 +110,13 @@ export class ElectionMachine {
 
   private readonly random: () => number;
   private readonly counters = new MachineCounters();
-  private readonly observerSet = new Set<NodeId>();
+  /** The other members this node knows of (reported connected, or added): voters and observers alike. */
+  private readonly members = new Set<NodeId>();
   private readonly lastContact = new Map<NodeId, number>();
 
   private currentTerm: number;
   private vote: NodeId | null;
-  private config: VoterConfig;
+  private config: Configuration;
   private currentRole: Role;
   private knownLeader: NodeId | null = null;
   private now: number;
@@ -98,7 +124,13 @@ export class ElectionMachine {
   private stickyUntil: number;
   private electionDeadline: number;
   private votes: Votes = new Map();
+  /** Set by `leave()`: this node is stopping; it never campaigns again and asks the leader to remove it. */
+  private leaving = false;
+
+  // The leader's state, reset at every election won.
   private lease: LeaderLease | null = null;
+  private membership: LeaderMembership | null = null;
+  private readonly contact: MemberContact;
   private leaseAnnounced = false;
   private wonAt = 0;
   /** When this node sent its latest vote requests: the start of the lease its votes confirm. */
@@ -118,26 +150,34 @@ export class ElectionMachine {
     this.options = options;
     this.random = init.random;
     this.now = init.now;
-    const state = init.state ?? null;
-    if (state !== null) {
-      checkPersistentState(state);
-      this.currentTerm = state.term;
-      this.vote = state.votedFor;
-      this.config = reconcileConfig(state.config, options.voters);
-    } else {
-      this.currentTerm = 0;
-      this.vote = null;
-      this.config = configFromOptions(options.voters);
-      this.persistPending = true;
-    }
-    if (state !== null && state.config !== this.config) this.persistPending = true;
-    this.currentRole = this.isVoter(this.id) ? 'follower' : 'observer';
+    this.contact = new MemberContact(options.electionTimeoutMin);
     const notes = [...warnings];
+    const state = init.state ?? null;
+    if (state !== null) checkPersistentState(state);
+    this.currentTerm = state?.term ?? 0;
+    this.vote = state?.votedFor ?? null;
+    this.config = state?.configuration ?? initialConfiguration([]);
+    this.persistPending = state === null;
+    if (this.config.version === 0 && options.voters.length > 0) {
+      // The first configuration, from the `voters` option: every node given the same list forms the same one.
+      // A node that forms a new cluster starts its terms at the floor (the wall clock in production), so that
+      // fencing tokens keep growing across a re-formation under the same cluster id.
+      this.config = initialConfiguration(options.voters);
+      if (options.voters.includes(this.id))
+        this.currentTerm = Math.max(this.currentTerm, init.termFloor ?? 0);
+      this.persistPending = true;
+    } else if (options.voters.length > 0 && !sameVoters(options.voters, this.config.voters)) {
+      notes.push(
+        `the voters option [${options.voters.join(', ')}] differs from the persisted configuration ` +
+          `${describeConfiguration(this.config)}: the persisted one is used (voters change through the leader)`,
+      );
+    }
+    this.currentRole = this.isVoter(this.id) ? 'follower' : 'observer';
     if (this.currentRole === 'observer') {
       notes.push(
         this.config.voters.length === 0
-          ? `node ${this.id} has no voter configuration yet: it runs as an observer and cannot be elected`
-          : `node ${this.id} is not in the voter list [${this.config.voters.join(', ')}]: it runs as an observer`,
+          ? `node ${this.id} has no voter configuration yet: it runs as an observer until it learns one from the leader`
+          : `node ${this.id} is not a voter of ${describeConfiguration(this.config)}: it runs as an observer`,
       );
     }
     this.warnings = notes;
@@ -170,19 +210,39 @@ export class ElectionMachine {
     return this.knownLeader;
   }
 
-  /** The voter configuration in force. */
-  get voterConfig(): VoterConfig {
+  /** The voter configuration this node holds. */
+  get configuration(): Configuration {
     return this.config;
   }
 
-  /** The observers the leader sends heartbeats to. */
+  /** The members this node knows of that are not voters. */
   get observers(): readonly NodeId[] {
-    return [...this.observerSet].sort();
+    return [...this.members].filter((id) => !this.isVoter(id)).sort();
+  }
+
+  /** Who votes, who observes, and (on the leader) the change in progress. */
+  get membershipView(): Membership {
+    return {
+      voters: this.config.voters,
+      observers: this.observers,
+      version: this.config.version,
+      term: this.config.term,
+      change: this.currentRole === 'leader' ? (this.membership?.change ?? null) : null,
+      leaving: this.leaving,
+    };
+  }
+
+  /**
+   * On the leader, whether its configuration is done (held by a majority of its voters in its term) and no
+   * change is in progress: what `changeVoters` needs. `false` on every other node.
+   */
+  get configurationDone(): boolean {
+    return this.currentRole === 'leader' && this.membership?.change === null && this.membership.done;
   }
 
   /** The state to keep on stable storage. */
   get persistentState(): PersistentState {
-    return { term: this.currentTerm, votedFor: this.vote, config: this.config };
+    return { term: this.currentTerm, votedFor: this.vote, configuration: this.config };
   }
 
   /**
@@ -230,7 +290,7 @@ export class ElectionMachine {
   inspect(now: number): InspectSnapshot {
     const at = Math.max(now, this.now);
     const lastContact: Record<NodeId, number | null> = {};
-    for (const peer of [...this.config.voters, ...this.observerSet]) {
+    for (const peer of new Set([...this.config.voters, ...this.members])) {
       if (peer === this.id) continue;
       const seen = this.lastContact.get(peer);
       lastContact[peer] = seen === undefined ? null : at - seen;
@@ -245,9 +305,7 @@ export class ElectionMachine {
       leader: this.knownLeader,
       isLeader: leaseEnd !== null,
       leaseRemaining: leaseEnd === null ? 0 : leaseEnd - at,
-      voters: this.config.voters,
-      configVersion: this.config.version,
-      observers: this.observers,
+      membership: this.membershipView,
       lastContact,
       counters: this.counters.snapshot(),
     };
@@ -255,14 +313,18 @@ export class ElectionMachine {
 
   // ---------------------------------------------------------------- inputs
 
-  /** Adds a non-voting member that the leader keeps informed. Voters and this node are ignored. */
+  /**
+   * Adds a member this node knows of (a peer reported connected, or added by hand). A member that is not a
+   * voter is an observer: the leader keeps it informed, and its autopilot may promote it.
+   */
   addObserver(id: NodeId): void {
-    if (id !== this.id && !this.isVoter(id)) this.observerSet.add(id);
+    if (id !== this.id) this.members.add(id);
   }
 
-  /** Removes a non-voting member. */
+  /** Forgets a member (it disconnected); a voter stays a voter. */
   removeObserver(id: NodeId): void {
-    this.observerSet.delete(id);
+    this.members.delete(id);
+    this.contact.forget(id);
   }
 
   /** Counts a message that a transport dropped before it reached the machine (bad frame, wrong cluster...). */
@@ -270,16 +332,20 @@ export class ElectionMachine {
     this.counters.drop(reason);
   }
 
-  /** Handles the timers due at `now`: election timeout, heartbeat, lease lapse. */
+  /** Handles the timers due at `now`: election timeout, heartbeat (and the autopilot), lease lapse. */
   advance(now: number): void {
     this.tick(now);
     if (this.currentRole === 'leader') {
-      if (this.now >= this.nextHeartbeatAt) this.broadcastHeartbeat();
+      if (this.now >= this.nextHeartbeatAt) {
+        this.runAutopilot();
+        this.broadcastHeartbeat();
+      }
       return;
     }
     if (this.now < this.electionDeadline) return;
-    if (this.currentRole === 'observer') {
-      // An observer never campaigns; after a timeout without heartbeats it stops naming a leader.
+    if (this.currentRole === 'observer' || this.leaving) {
+      // An observer (or a voter that is leaving) never campaigns; after a timeout without heartbeats it
+      // stops naming a leader.
       this.setLeader(null);
       this.electionDeadline = this.now + this.randomTimeout();
       return;
@@ -297,11 +363,17 @@ export class ElectionMachine {
       return;
     }
     this.lastContact.set(message.from, this.now);
+    if (message.type === 'heartbeat' && message.term >= this.currentTerm) this.learnConfiguration(message);
     if (!this.isVoter(message.from)) {
-      // A non-voter never campaigns or leads: only an observer's acknowledgement means something (its last
-      // contact, noted above). Its term must not move a voter's, or a stale or misconfigured peer could depose
-      // the leader over and over.
-      if (message.type !== 'heartbeat-response') this.counters.drop('not-a-voter');
+      // A non-voter never campaigns or leads: only a member's acknowledgement means something (its contact,
+      // the configuration it holds). Its term must not move a voter's, or a stale or misconfigured peer could
+      // depose the leader over and over.
+      if (message.type === 'heartbeat-response') this.handleMemberAck(message);
+      else this.counters.drop('not-a-voter');
+      return;
+    }
+    if (message.type === 'heartbeat' && message.term < this.currentTerm && this.currentRole === 'observer') {
+      this.followAsObserver(message);
       return;
     }
     if (message.term > this.currentTerm && !this.handleHigherTerm(message)) return;
@@ -311,10 +383,10 @@ export class ElectionMachine {
     }
     switch (message.type) {
       case 'pre-vote':
-        this.handlePreVote(message.from, message.term, message.configVersion);
+        this.handlePreVote(message.from, message.term, message.configuration);
         return;
       case 'vote':
-        this.handleVote(message.from, message.configVersion, message.transfer);
+        this.handleVote(message.from, message.configuration, message.transfer);
         return;
       case 'heartbeat':
         this.handleHeartbeat(message.from, message.round);
@@ -329,7 +401,7 @@ export class ElectionMachine {
         this.handleVoteResponse(message.from, message.granted);
         return;
       case 'heartbeat-response':
-        this.handleHeartbeatResponse(message.from, message.round, message.ok);
+        this.handleHeartbeatResponse(message);
         return;
     }
   }
@@ -395,6 +467,98 @@ export class ElectionMachine {
     return true;
   }
 
+  /**
+   * On the leader, adds or removes one voter (rules R3 and R4 of `membership.ts`): the new configuration is
+   * installed at once and sent to every member; it is done once a majority of the new voters holds it
+   * (`configurationDone`). With `expectedVersion`, the change is refused unless the current configuration has
+   * that version (a compare-and-swap). Returns the new configuration.
+   *
+   * @throws NotLeaderError when this node does not hold a valid lease (naming the leader it knows).
+   * @throws ConfigurationVersionError when `expectedVersion` is not the current version.
+   * @throws MembershipChangeError when the change breaks a rule (`reason` says which).
+   */
+  changeVoters(
+    now: number,
+    change: { readonly add: NodeId } | { readonly remove: NodeId },
+    expectedVersion?: number,
+  ): Configuration {
+    this.tick(now);
+    const operation = 'add' in change ? 'addVoter' : 'removeVoter';
+    const membership = this.membership;
+    if (!this.isLeader(this.now) || membership === null)
+      throw new NotLeaderError(operation, this.knownLeader);
+    if ('add' in change && !this.inContact(change.add)) {
+      throw new MembershipChangeError(
+        operation,
+        'not-in-contact',
+        change.add,
+        `${change.add} is not a member in contact with the leader (it must acknowledge heartbeats as an observer first)`,
+      );
+    }
+    const result = checkChange(membership, this.currentTerm, change, expectedVersion);
+    if (!('voters' in result)) {
+      if (result.reason === 'version') {
+        throw new ConfigurationVersionError(operation, result.expected, result.actual);
+      }
+      const node = 'node' in result ? result.node : null;
+      throw new MembershipChangeError(
+        operation,
+        result.reason,
+        node,
+        refusalText(result.reason, node, this.config),
+      );
+    }
+    this.install(result);
+    this.broadcastHeartbeat(); // the new configuration travels at once, not at the next heartbeat
+    return result;
+  }
+
+  /**
+   * This node is stopping: it never campaigns again, and every acknowledgement it sends asks the leader to
+   * replace and remove it (a leader must hand leadership over first). Idempotent.
+   */
+  leave(now: number): void {
+    this.tick(now);
+    this.leaving = true;
+    if (this.currentRole === 'pre-candidate' || this.currentRole === 'candidate') {
+      this.becomeFollower(this.currentTerm, null, 'step-down');
+    }
+  }
+
+  /**
+   * **Unsafe** recovery for a cluster that lost a majority of its voters for good: installs `voters` as this
+   * node's configuration (one version newer), without a majority. Run it on every survivor with the same
+   * list. If the lost voters ever come back with the old configuration, two leaders can be elected: use it
+   * only when they are gone for good. Refused while this node hears from a leader.
+   *
+   * @throws LeaderPresentError when this node leads or heard from a leader within `electionTimeoutMin`.
+   * @throws InvalidOptionError when `voters` is empty or lists an id twice.
+   */
+  forceVoters(now: number, voters: readonly NodeId[]): Configuration {
+    this.tick(now);
+    if (this.currentRole === 'leader' || this.now < this.stickyUntil) {
+      throw new LeaderPresentError(
+        'forceVoters',
+        this.knownLeader ?? (this.currentRole === 'leader' ? this.id : null),
+      );
+    }
+    const unique = [...new Set(voters)];
+    if (
+      voters.length === 0 ||
+      unique.length !== voters.length ||
+      unique.some((v) => typeof v !== 'string' || v === '')
+    ) {
+      throw new InvalidOptionError('voters', voters, 'must list distinct, non-empty node ids');
+    }
+    const forced: Configuration = {
+      term: this.config.term,
+      version: this.config.version + 1,
+      voters: unique.sort(),
+    };
+    this.adopt(forced);
+    return forced;
+  }
+
   // ---------------------------------------------------------------- message handling
 
   private admit(message: ElectionMessage): DropReason | null {
@@ -404,6 +568,57 @@ export class ElectionMachine {
     if (message.from === this.id || !Number.isSafeInteger(message.term + 1) || message.term < 0)
       return 'invalid';
     return null;
+  }
+
+  /**
+   * A heartbeat of the current term or a newer one carries the leader's configuration: a newer one, sent with
+   * its voters and naming the sender as a voter, is adopted before the heartbeat is acknowledged (the
+   * acknowledgement leaves only once it is saved).
+   */
+  private learnConfiguration(heartbeat: Heartbeat): void {
+    const carried = heartbeat.configuration;
+    if (!('voters' in carried) || compareConfigurations(carried, this.config) <= 0) return;
+    if (!carried.voters.includes(heartbeat.from)) {
+      this.counters.drop('invalid');
+      return;
+    }
+    this.adopt(carried);
+  }
+
+  /** Takes `next` as this node's configuration (newer, rule R1), and the role it gives this node. */
+  private adopt(next: Configuration): void {
+    const previous = this.config;
+    this.config = { term: next.term, version: next.version, voters: [...next.voters] };
+    this.persistPending = true;
+    if (!sameVoters(previous.voters, next.voters)) {
+      this.events.push({ type: 'voters-changed', configuration: this.config, previous });
+    }
+    const voter = this.isVoter(this.id);
+    if (voter && this.currentRole === 'observer')
+      this.becomeFollower(this.currentTerm, this.knownLeader, 'higher-term');
+    else if (!voter && this.currentRole !== 'observer')
+      this.becomeFollower(this.currentTerm, this.knownLeader, 'step-down');
+  }
+
+  /**
+   * An observer follows a leader whose term is below its own (it campaigned as a voter before it was removed):
+   * an observer never votes, so it keeps its term and acknowledges the leader's, instead of refusing it and
+   * never learning the cluster again. Should the heartbeat's configuration make it a voter, it answers as a
+   * voter does: with its newer term, which makes the cluster elect again above it.
+   */
+  private followAsObserver(heartbeat: Heartbeat): void {
+    if (compareConfigurations(heartbeat.configuration, this.config) < 0) {
+      this.counters.drop('stale-term');
+      return;
+    }
+    if ('voters' in heartbeat.configuration) this.adopt(heartbeat.configuration);
+    if (this.currentRole !== 'observer') {
+      this.answerStale(heartbeat);
+      return;
+    }
+    this.setLeader(heartbeat.from);
+    this.electionDeadline = this.now + this.randomTimeout();
+    this.send(this.ack(heartbeat.from, heartbeat.term, heartbeat.round, true));
   }
 
   /**
@@ -444,12 +659,9 @@ export class ElectionMachine {
       case 'heartbeat':
       case 'timeout-now':
         // Tells a deposed leader about the newer term, so it steps down (check-quorum with pre-vote).
-        this.send({
-          ...reply,
-          type: 'heartbeat-response',
-          round: message.type === 'heartbeat' ? message.round : 0,
-          ok: false,
-        });
+        this.send(
+          this.ack(message.from, this.currentTerm, message.type === 'heartbeat' ? message.round : 0, false),
+        );
         return;
       case 'pre-vote':
         this.send({ ...reply, type: 'pre-vote-response', granted: false });
@@ -462,7 +674,7 @@ export class ElectionMachine {
     }
   }
 
-  private handlePreVote(candidate: NodeId, proposedTerm: number, configVersion: number): void {
+  private handlePreVote(candidate: NodeId, proposedTerm: number, configuration: ConfigurationId): void {
     const reply = { cluster: this.options.clusterId, from: this.id, to: candidate };
     if (!this.isVoter(this.id)) {
       this.counters.drop('not-a-voter');
@@ -470,7 +682,9 @@ export class ElectionMachine {
       return;
     }
     const granted =
-      proposedTerm > this.currentTerm && configVersion >= this.config.version && !this.inLease();
+      proposedTerm > this.currentTerm &&
+      compareConfigurations(configuration, this.config) >= 0 &&
+      !this.inLease();
     if (!granted && this.inLease()) this.counters.drop('leader-sticky');
     if (granted && this.currentRole === 'follower') {
       // A campaign is under way: a follower whose own timeout falls while the candidate saves its vote and
@@ -487,7 +701,7 @@ export class ElectionMachine {
     });
   }
 
-  private handleVote(candidate: NodeId, configVersion: number, transfer: boolean): void {
+  private handleVote(candidate: NodeId, configuration: ConfigurationId, transfer: boolean): void {
     const reply = { cluster: this.options.clusterId, from: this.id, to: candidate, term: this.currentTerm };
     if (!this.isVoter(this.id)) {
       this.counters.drop('not-a-voter');
@@ -497,7 +711,9 @@ export class ElectionMachine {
     // Granting again to the candidate already voted for in this term changes nothing (a duplicated request).
     const sticky = !transfer && this.inLease() && this.vote !== candidate;
     const granted =
-      (this.vote === null || this.vote === candidate) && configVersion >= this.config.version && !sticky;
+      (this.vote === null || this.vote === candidate) &&
+      compareConfigurations(configuration, this.config) >= 0 &&
+      !sticky;
     if (sticky) this.counters.drop('leader-sticky');
     if (granted) {
       if (this.vote !== candidate) {
@@ -526,19 +742,11 @@ export class ElectionMachine {
     }
     this.stickyUntil = this.now + this.options.electionTimeoutMin;
     this.electionDeadline = this.now + this.randomTimeout();
-    this.send({
-      type: 'heartbeat-response',
-      cluster: this.options.clusterId,
-      from: this.id,
-      to: leader,
-      term: this.currentTerm,
-      round,
-      ok: true,
-    });
+    this.send(this.ack(leader, this.currentTerm, round, true));
   }
 
   private handleTimeoutNow(): void {
-    if (this.currentRole !== 'follower') {
+    if (this.currentRole !== 'follower' || this.leaving) {
       this.counters.drop('unexpected');
       return;
     }
@@ -563,13 +771,45 @@ export class ElectionMachine {
     this.tallyVote(voteResult(this.config.voters, this.votes));
   }
 
-  private handleHeartbeatResponse(from: NodeId, round: number, ok: boolean): void {
-    if (this.currentRole !== 'leader' || this.lease === null || !ok) {
+  private handleHeartbeatResponse(ack: HeartbeatResponse): void {
+    if (this.currentRole !== 'leader' || this.lease === null || !ack.ok) {
       this.counters.drop('unexpected');
       return;
     }
-    this.lease.acknowledge(from, round);
+    this.lease.acknowledge(ack.from, ack.round);
+    this.noteMember(ack);
     this.announceLease();
+  }
+
+  /** An acknowledgement from a member that is not a voter: its contact and configuration, for the leader. */
+  private handleMemberAck(ack: HeartbeatResponse): void {
+    if (this.currentRole !== 'leader' || ack.term !== this.currentTerm || !ack.ok) return;
+    this.lease?.acknowledge(ack.from, ack.round); // counts once it is promoted (its receipt made it sticky)
+    this.noteMember(ack);
+  }
+
+  /** What a member's acknowledgement of this term tells the leader: contact, configuration held, leaving. */
+  private noteMember(ack: HeartbeatResponse): void {
+    const membership = this.membership;
+    if (membership === null || this.lease === null) return;
+    this.contact.acknowledged(ack.from, this.now, ack.leaving);
+    membership.acknowledged(ack.from, ack.configuration);
+    if (membership.settle()) this.lease.setVoterSets(membership.voterSets);
+  }
+
+  /** A heartbeat acknowledgement from this node: the configuration it holds, and whether it is leaving. */
+  private ack(to: NodeId, term: number, round: number, ok: boolean): HeartbeatResponse {
+    return {
+      type: 'heartbeat-response',
+      cluster: this.options.clusterId,
+      from: this.id,
+      to,
+      term,
+      round,
+      ok,
+      configuration: configurationId(this.config),
+      leaving: this.leaving,
+    };
   }
 
   // ---------------------------------------------------------------- campaigns
@@ -587,7 +827,7 @@ export class ElectionMachine {
         from: this.id,
         to: voter,
         term: this.currentTerm + 1,
-        configVersion: this.config.version,
+        configuration: configurationId(this.config),
       });
     }
     this.tallyPreVote(voteResult(this.config.voters, this.votes));
@@ -618,7 +858,7 @@ export class ElectionMachine {
         from: this.id,
         to: voter,
         term: this.currentTerm,
-        configVersion: this.config.version,
+        configuration: configurationId(this.config),
         transfer,
       });
     }
@@ -636,11 +876,14 @@ export class ElectionMachine {
   // ---------------------------------------------------------------- transitions
 
   private becomeLeader(): void {
-    if (this.currentRole !== 'candidate') {
-      throw new InvalidTransitionError(this.currentRole, 'leader');
-    }
+    if (this.currentRole !== 'candidate') throw new InvalidTransitionError(this.currentRole, 'leader');
     this.counters.electionWon();
     this.setRole('leader');
+    // Rule R3: the configuration takes this leader's term before anything may change (membership.ts).
+    this.config = { ...this.config, term: this.currentTerm };
+    this.persistPending = true;
+    this.membership = new LeaderMembership(this.id, this.config);
+    this.contact.clear();
     const lease = new LeaderLease(this.id, this.config.voters, this.options.leaseDuration);
     // The votes are the lease's first round, started when the vote requests went out.
     const votesRound = lease.startRound(this.campaignStartedAt);
@@ -659,6 +902,7 @@ export class ElectionMachine {
         this.events.push({ type: 'leadership-lost', term: this.currentTerm, at: this.now, reason });
       }
       this.lease = null;
+      this.membership = null;
       this.leaseAnnounced = false;
     }
     if (term > this.currentTerm) this.setTerm(term);
@@ -673,14 +917,63 @@ export class ElectionMachine {
   }
 
   private broadcastHeartbeat(): void {
-    if (this.lease === null)
+    const { lease, membership } = this;
+    if (lease === null || membership === null) {
       throw new InvalidTransitionError(this.currentRole, 'leader', 'heartbeat without a lease');
-    const round = this.lease.startRound(this.now);
+    }
+    const round = lease.startRound(this.now);
     this.nextHeartbeatAt = this.now + this.options.heartbeatInterval;
     const envelope = { cluster: this.options.clusterId, from: this.id, term: this.currentTerm, round };
-    for (const to of this.otherVoters()) this.send({ ...envelope, type: 'heartbeat', to });
-    for (const to of this.observerSet) this.send({ ...envelope, type: 'heartbeat', to });
+    const full = this.config;
+    const id = configurationId(full);
+    for (const to of new Set([...this.otherVoters(), ...this.observers])) {
+      // The voters travel only to members not known to hold this configuration yet.
+      this.send({
+        ...envelope,
+        type: 'heartbeat',
+        to,
+        configuration: membership.holdsCurrent(to) ? id : full,
+      });
+    }
     this.announceLease();
+  }
+
+  /** Installs a new configuration on the leader (the change is checked already). */
+  private install(next: Configuration): void {
+    const { lease, membership } = this;
+    if (lease === null || membership === null) throw new InvalidTransitionError(this.currentRole, 'leader');
+    const previous = this.config;
+    membership.install(next);
+    this.config = next;
+    this.persistPending = true;
+    lease.setVoterSets(membership.voterSets);
+    this.events.push({ type: 'voters-changed', configuration: next, previous });
+  }
+
+  /** The leader's autopilot: at most one change at a time, once its configuration is done (autopilot.ts). */
+  private runAutopilot(): void {
+    const autopilot = this.options.autopilot;
+    const membership = this.membership;
+    if (autopilot === null || membership === null || !this.isLeader(this.now) || !this.configurationDone)
+      return;
+    const since = this.wonAt;
+    const decision = nextAutopilotChange(
+      {
+        now: this.now,
+        leader: this.id,
+        voters: this.config.voters,
+        observers: this.observers,
+        leaving: this.contact.leaving,
+        lastContact: (id) => Math.max(this.lastContact.get(id) ?? since, since),
+        steadySince: (id) => this.contact.steadySince(id, this.now),
+        responsive: (id) => this.inContact(id),
+      },
+      autopilot,
+    );
+    if (decision === null) return;
+    const change = decision.type === 'add' ? { add: decision.node } : { remove: decision.node };
+    const next = checkChange(membership, this.currentTerm, change);
+    if ('voters' in next) this.install(next);
   }
 
   /**
@@ -712,20 +1005,17 @@ export class ElectionMachine {
     return Math.max(lease, this.wonAt + this.options.leaseDuration);
   }
 
+  /** The voter that acknowledged the latest round (the most recent contact on a tie), leaving voters last. */
   private mostSuitableSuccessor(lease: LeaderLease): NodeId | null {
     let best: NodeId | null = null;
+    const rank = (voter: NodeId): [number, number, number] => [
+      this.contact.leaving.has(voter) ? 0 : 1,
+      lease.ackedRound(voter),
+      this.lastContact.get(voter) ?? 0,
+    ];
     for (const voter of this.otherVoters()) {
-      const acked = lease.ackedRound(voter);
-      if (acked === 0) continue;
-      if (best === null) {
-        best = voter;
-        continue;
-      }
-      const bestAcked = lease.ackedRound(best);
-      const fresher =
-        acked > bestAcked ||
-        (acked === bestAcked && (this.lastContact.get(voter) ?? 0) > (this.lastContact.get(best) ?? 0));
-      if (fresher) best = voter;
+      if (lease.ackedRound(voter) === 0) continue;
+      if (best === null || compareRanks(rank(voter), rank(best)) > 0) best = voter;
     }
     return best;
   }
@@ -746,6 +1036,12 @@ export class ElectionMachine {
 
   private inLease(): boolean {
     return this.currentRole === 'leader' || this.now < this.stickyUntil;
+  }
+
+  /** Whether `id` was heard from within `electionTimeoutMax`: up, as far as this node can tell. */
+  private inContact(id: NodeId): boolean {
+    const seen = this.lastContact.get(id);
+    return seen !== undefined && this.now - seen <= this.options.electionTimeoutMax;
   }
 
   private isVoter(id: NodeId): boolean {
@@ -792,18 +1088,29 @@ export class ElectionMachine {
   }
 }
 
-/**
- * The persisted configuration wins over the options; a different non-empty voter list in the options is an
- * error, because two nodes that disagree on the voter set can each count a different majority.
- */
-function reconcileConfig(persisted: VoterConfig, optionVoters: readonly NodeId[]): VoterConfig {
-  if (persisted.version === 0 && optionVoters.length > 0) return configFromOptions(optionVoters);
-  if (optionVoters.length === 0) return persisted;
-  const same =
-    persisted.voters.length === optionVoters.length &&
-    persisted.voters.every((v, i) => v === optionVoters[i]);
-  if (!same) {
-    throw new ConfigurationConflictError(optionVoters, persisted.voters, persisted.version);
+function sameVoters(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  const sorted = [...a].sort();
+  return sorted.length === b.length && sorted.every((voter, i) => voter === b[i]);
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  return 0;
+}
+
+function refusalText(reason: string, node: NodeId | null, configuration: Configuration): string {
+  switch (reason) {
+    case 'in-progress':
+      return 'a change of the voters is in progress (a majority of the new voters does not hold it yet); retry once it is done';
+    case 'not-done':
+      return `the leader's configuration ${describeConfiguration(configuration)} is not yet held by a majority in its term; retry shortly`;
+    case 'already-voter':
+      return `${node} is already a voter of ${describeConfiguration(configuration)}`;
+    case 'not-a-voter':
+      return `${node} is not a voter of ${describeConfiguration(configuration)}`;
+    case 'leader':
+      return `${node} is the leader: transferLeadership() first, then remove it from the new leader`;
+    default:
+      return `${node} is the last voter`;
   }
-  return persisted;
 }

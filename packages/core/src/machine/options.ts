@@ -1,4 +1,9 @@
 import { InvalidOptionError } from '../errors.js';
+import {
+  type AutopilotOptions,
+  type ResolvedAutopilotOptions,
+  resolveAutopilotOptions,
+} from './autopilot.js';
 import type { NodeId } from './types.js';
 
 /**
@@ -32,11 +37,22 @@ export interface ElectionOptions {
    */
   heartbeatInterval?: number;
   /**
-   * The ids of the voting members, this node included when it votes. A node whose id is not listed runs as
-   * an observer. Quorum is a strict majority of this list, never of the peers seen so far.
+   * The first voters, used once: a node that has no configuration yet and is listed here forms the cluster's
+   * first configuration from this list (every node given the same list forms the same one). After that the
+   * persisted configuration rules, changed by the leader one voter at a time; a list that differs from it
+   * is logged and ignored. A node not listed, or started without the option, joins as an observer and
+   * learns the configuration from the leader. Quorum is always a strict majority of the configuration's
+   * voters, never of the peers seen so far.
    * @default []
    */
   voters?: readonly NodeId[];
+  /**
+   * How the leader changes the voters by itself (promotes stable observers up to `maxVoters`, replaces and
+   * removes leaving and unreachable voters); `false` turns it off for users who manage voters themselves
+   * (`addVoter`, `removeVoter`, `replaceVoter`).
+   * @default the defaults of {@link AutopilotOptions}
+   */
+  autopilot?: AutopilotOptions | false;
   /**
    * Bound on the relative rate error of any node's clock (0.05 = a clock may run up to 5 % fast or slow).
    * The lease is `electionTimeoutMin × (1 − bound) / (1 + bound)` from the start of the last heartbeat round
@@ -66,6 +82,8 @@ export interface ResolvedElectionOptions {
   readonly clockDriftBound: number;
   /** How long a lease lasts after the start of a heartbeat round a majority acknowledged. */
   readonly leaseDuration: number;
+  /** The autopilot's options, or `null` when it is off. */
+  readonly autopilot: ResolvedAutopilotOptions | null;
 }
 
 /**
@@ -112,6 +130,7 @@ export function resolveElectionOptions(input: ElectionOptions): {
   if (input == null || typeof input !== 'object') {
     throw new InvalidOptionError('options', input, 'must be an object');
   }
+  rejectUnknownOptions(input as object, ELECTION_OPTION_NAMES);
   const { clusterId } = input;
   if (typeof clusterId !== 'string' || clusterId.trim() === '') {
     throw new InvalidOptionError('clusterId', clusterId, 'is required and must be a non-empty string');
@@ -168,9 +187,55 @@ export function resolveElectionOptions(input: ElectionOptions): {
       voters,
       clockDriftBound,
       leaseDuration,
+      autopilot: resolveAutopilotOptions(input.autopilot),
     },
     warnings,
   };
+}
+
+/** The names of {@link ElectionOptions}. */
+export const ELECTION_OPTION_NAMES: readonly string[] = [
+  'clusterId',
+  'electionTimeoutMin',
+  'electionTimeoutMax',
+  'heartbeatInterval',
+  'voters',
+  'autopilot',
+  'clockDriftBound',
+];
+
+/**
+ * Throws an `InvalidOptionError` naming the first option of `input` that is not one of `known` (a typo such
+ * as `heartbeatIntreval` would otherwise be ignored silently and its default used). `undefined` values are
+ * accepted, as for any option.
+ */
+export function rejectUnknownOptions(input: object, known: readonly string[], prefix = ''): void {
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined || known.includes(key)) continue;
+    const near = known.find(
+      (name) => name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= 2,
+    );
+    throw new InvalidOptionError(
+      `${prefix}${key}`,
+      value,
+      `is not an option${near === undefined ? '' : ` (did you mean ${near}?)`}; known options: ${known.join(', ')}`,
+    );
+  }
+}
+
+/** Levenshtein distance, for "did you mean" hints on short option names. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
 }
 
 function resolveVoters(value: unknown): readonly NodeId[] {

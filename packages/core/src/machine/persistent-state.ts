@@ -1,19 +1,5 @@
 import { InvalidPersistentStateError } from '../errors.js';
-import type { NodeId, PersistentState, VoterConfig } from './types.js';
-
-/**
- * The version-1 voter configuration made from the `voters` option (version 0 when it is empty).
- *
- * @example
- * ```ts
- * import { configFromOptions } from './persistent-state.js';
- * configFromOptions(['c', 'a', 'b']); // { version: 1, voters: ['a', 'b', 'c'] }
- * configFromOptions([]); // { version: 0, voters: [] }
- * ```
- */
-export function configFromOptions(voters: readonly NodeId[]): VoterConfig {
-  return voters.length === 0 ? { version: 0, voters: [] } : { version: 1, voters: [...voters].sort() };
-}
+import type { PersistentState } from './types.js';
 
 /**
  * Checks the shape of a persisted state, naming the first bad field. A state that fails is never repaired
@@ -22,7 +8,7 @@ export function configFromOptions(voters: readonly NodeId[]): VoterConfig {
  * @example
  * ```ts
  * import { checkPersistentState } from './persistent-state.js';
- * checkPersistentState({ term: 3, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } });
+ * checkPersistentState({ term: 3, votedFor: 'a', configuration: { term: 2, version: 1, voters: ['a', 'b', 'c'] } });
  * ```
  */
 export function checkPersistentState(value: unknown): asserts value is PersistentState {
@@ -37,16 +23,26 @@ export function checkPersistentState(value: unknown): asserts value is Persisten
   if (state.votedFor !== null && (typeof state.votedFor !== 'string' || state.votedFor === '')) {
     fail('votedFor', state.votedFor, 'must be null or a non-empty string');
   }
-  const config = state.config as Record<string, unknown> | null | undefined;
-  if (config == null || typeof config !== 'object') fail('config', config, 'must be an object');
-  const { version, voters } = config as Record<string, unknown>;
+  const configuration = state.configuration as Record<string, unknown> | null | undefined;
+  if (configuration == null || typeof configuration !== 'object') {
+    fail('configuration', configuration, 'must be an object');
+  }
+  const { term, version, voters } = configuration as Record<string, unknown>;
+  if (!Number.isSafeInteger(term) || (term as number) < 0) {
+    fail('configuration.term', term, 'must be a non-negative integer');
+  }
+  if ((term as number) > (state.term as number)) {
+    fail('configuration.term', term, `must not be above the term (${state.term})`);
+  }
   if (!Number.isSafeInteger(version) || (version as number) < 0) {
-    fail('config.version', version, 'must be a non-negative integer');
+    fail('configuration.version', version, 'must be a non-negative integer');
   }
   if (!Array.isArray(voters) || voters.some((v) => typeof v !== 'string' || v === '')) {
-    fail('config.voters', voters, 'must be an array of non-empty strings');
+    fail('configuration.voters', voters, 'must be an array of non-empty strings');
   }
   const list = voters as string[];
-  if (new Set(list).size !== list.length) fail('config.voters', voters, 'must not repeat a voter');
-  if ((version as number) === 0 && list.length > 0) fail('config', config, 'version 0 must have no voters');
+  if (new Set(list).size !== list.length) fail('configuration.voters', voters, 'must not repeat a voter');
+  if ((version as number) === 0 && list.length > 0) {
+    fail('configuration', configuration, 'version 0 must have no voters');
+  }
 }

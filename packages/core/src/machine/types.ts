@@ -28,20 +28,37 @@ export type NodeId = string;
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'observer';
 
 /**
- * The voter configuration: which nodes vote, and a version that only grows. It is part of the persisted
- * state and compared at vote time, so that membership changes can be added without a redesign.
+ * The identity of a voter configuration: the term of the leader that installed it and its version. Ordered
+ * by `term`, then `version` (see `compareConfigurations`); most messages carry only this.
  *
  * @example
  * ```ts
- * import { type VoterConfig } from '@baton/core';
- * import { configFromOptions } from './persistent-state.js';
- * const config: VoterConfig = configFromOptions(['c', 'a', 'b']);
- * console.log(config); // { version: 1, voters: ['a', 'b', 'c'] }
+ * import type { ConfigurationId } from '@baton/core';
+ * const id: ConfigurationId = { term: 7, version: 3 };
  * ```
  */
-export interface VoterConfig {
-  /** Grows by one with every change of the voter set; `0` means "no voters configured yet". */
+export interface ConfigurationId {
+  /** The term of the leader that installed (or, as a new leader, re-stamped) this configuration; 0 at formation. */
+  readonly term: number;
+  /** Grows by one with every change of the voter set; `0` means "no voters known yet". */
   readonly version: number;
+}
+
+/**
+ * The voter configuration: which nodes vote, identified by `(term, version)`. It is persisted with the term
+ * and the vote, compared at every vote and pre-vote (a node votes only for a candidate whose configuration
+ * is at least as new as its own), and changed by the leader one voter at a time.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type Configuration } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['c', 'a', 'b'] };
+ * const configuration: Configuration = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 })
+ *   .configuration;
+ * console.log(configuration); // { term: 0, version: 1, voters: ['a', 'b', 'c'] }
+ * ```
+ */
+export interface Configuration extends ConfigurationId {
   /** The ids of the voting members, sorted, without duplicates. */
   readonly voters: readonly NodeId[];
 }
@@ -53,7 +70,8 @@ export interface VoterConfig {
  * @example
  * ```ts
  * import { MemoryStateStore, type PersistentState } from '@baton/core';
- * const state: PersistentState = { term: 4, votedFor: 'b', config: { version: 1, voters: ['a', 'b', 'c'] } };
+ * const configuration = { term: 0, version: 1, voters: ['a', 'b', 'c'] };
+ * const state: PersistentState = { term: 4, votedFor: 'b', configuration };
  * const store = new MemoryStateStore();
  * await store.open();
  * await store.save(state); // before any message that depends on it is sent
@@ -64,8 +82,8 @@ export interface PersistentState {
   readonly term: number;
   /** The candidate this node voted for in `term`, or `null`. Set at most once per term. */
   readonly votedFor: NodeId | null;
-  /** The voter configuration. */
-  readonly config: VoterConfig;
+  /** The voter configuration, saved atomically with term and vote. */
+  readonly configuration: Configuration;
 }
 
 /**
@@ -97,7 +115,7 @@ export interface MessageEnvelope {
  * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
  * const b = new ElectionMachine({ id: 'b', options, random: Math.random, now: 0 });
  * const request: PreVoteRequest = {
- *   type: 'pre-vote', cluster: 'jobs', from: 'a', to: 'b', term: 1, configVersion: 1,
+ *   type: 'pre-vote', cluster: 'jobs', from: 'a', to: 'b', term: 1, configuration: { term: 0, version: 1 },
  * };
  * b.receive(request, 1_000); // past b's stickiness: it would vote
  * console.log(b.ready().messages[0]); // { type: 'pre-vote-response', granted: true, term: 1, ... }
@@ -105,7 +123,8 @@ export interface MessageEnvelope {
  */
 export interface PreVoteRequest extends MessageEnvelope {
   readonly type: 'pre-vote';
-  readonly configVersion: number;
+  /** The candidate's configuration: a voter holding a newer one refuses. */
+  readonly configuration: ConfigurationId;
 }
 
 /**
@@ -134,7 +153,8 @@ export interface PreVoteResponse extends MessageEnvelope {
  * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
  * const b = new ElectionMachine({ id: 'b', options, random: Math.random, now: 0 });
  * const request: VoteRequest = {
- *   type: 'vote', cluster: 'jobs', from: 'a', to: 'b', term: 1, configVersion: 1, transfer: false,
+ *   type: 'vote', cluster: 'jobs', from: 'a', to: 'b', term: 1, configuration: { term: 0, version: 1 },
+ *   transfer: false,
  * };
  * b.receive(request, 1_000);
  * console.log(b.votedFor, b.ready().persist); // 'a', then persist the vote before sending the response
@@ -142,7 +162,8 @@ export interface PreVoteResponse extends MessageEnvelope {
  */
 export interface VoteRequest extends MessageEnvelope {
   readonly type: 'vote';
-  readonly configVersion: number;
+  /** The candidate's configuration: a voter holding a newer one refuses. */
+  readonly configuration: ConfigurationId;
   /** Set only on the campaign a leader asked for with `timeout-now`: it bypasses leader stickiness. */
   readonly transfer: boolean;
 }
@@ -165,31 +186,38 @@ export interface VoteResponse extends MessageEnvelope {
 }
 
 /**
- * The leader's heartbeat. `round` numbers the leader's heartbeat rounds within its term.
+ * The leader's heartbeat. `round` numbers the leader's heartbeat rounds within its term. It carries the
+ * leader's configuration: its id always, its voters too when the leader does not know the receiver to hold
+ * it (a member whose configuration is older adopts it before it acknowledges).
  *
  * @example
  * ```ts
  * import { ElectionMachine, type Heartbeat } from '@baton/core';
  * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
  * const b = new ElectionMachine({ id: 'b', options, random: Math.random, now: 0 });
- * const heartbeat: Heartbeat = { type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 1, round: 1 };
+ * const configuration = { term: 1, version: 1, voters: ['a', 'b', 'c'] };
+ * const heartbeat: Heartbeat = { type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 1, round: 1, configuration };
  * b.receive(heartbeat, 10);
- * console.log(b.leader, b.term); // 'a' 1
+ * console.log(b.leader, b.term, b.configuration.term); // 'a' 1 1
  * ```
  */
 export interface Heartbeat extends MessageEnvelope {
   readonly type: 'heartbeat';
   readonly round: number;
+  /** The leader's configuration: with `voters` when the receiver may not hold it yet. */
+  readonly configuration: ConfigurationId | Configuration;
 }
 
 /**
- * A follower's acknowledgement of a heartbeat round; `ok: false` tells a stale leader about a newer term.
+ * A member's acknowledgement of a heartbeat round; `ok: false` tells a stale leader about a newer term. It
+ * says which configuration the member holds (after adopting the heartbeat's), and whether it is leaving.
  *
  * @example
  * ```ts
  * import type { HeartbeatResponse } from '@baton/core';
  * const ack: HeartbeatResponse = {
  *   type: 'heartbeat-response', cluster: 'jobs', from: 'b', to: 'a', term: 1, round: 1, ok: true,
+ *   configuration: { term: 1, version: 1 }, leaving: false,
  * };
  * console.log(ack.ok ? `${ack.from} acknowledged round ${ack.round}` : 'a newer term exists');
  * ```
@@ -198,6 +226,10 @@ export interface HeartbeatResponse extends MessageEnvelope {
   readonly type: 'heartbeat-response';
   readonly round: number;
   readonly ok: boolean;
+  /** The configuration the member holds. */
+  readonly configuration: ConfigurationId;
+  /** The member is stopping (`stop()`): the leader replaces it and removes it from the voters. */
+  readonly leaving: boolean;
 }
 
 /**
@@ -226,7 +258,7 @@ export interface TimeoutNow extends MessageEnvelope {
  * import type { ElectionMessage } from '@baton/core';
  * const describe = (m: ElectionMessage) =>
  *   m.type === 'heartbeat' ? `heartbeat round ${m.round}` : `${m.type} in term ${m.term}`;
- * console.log(describe({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 2, round: 7 }));
+ * console.log(describe({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 2, round: 7, configuration: { term: 0, version: 1 } }));
  * ```
  */
 export type ElectionMessage =
@@ -338,6 +370,15 @@ export type ElectionEvent =
     }
   /** The term changed. */
   | { readonly type: 'term-changed'; readonly from: number; readonly to: number }
+  /**
+   * This node's voter set changed: it adopted a newer configuration with other voters, or, as the leader,
+   * installed one. (A new leader re-stamping its configuration with its term changes no voter: no event.)
+   */
+  | {
+      readonly type: 'voters-changed';
+      readonly configuration: Configuration;
+      readonly previous: Configuration;
+    }
   /** The role changed (finer-grained than became-leader / became-follower; for logs and inspection). */
   | { readonly type: 'role-changed'; readonly from: Role; readonly to: Role; readonly term: number };
 
@@ -426,6 +467,54 @@ export interface ElectionCounters {
 }
 
 /**
+ * A change of the voter set that the leader installed and a majority of the new voters does not hold yet.
+ * Until it is done the leader changes nothing else, and its lease counts acknowledgements from a majority of
+ * the old voters and a majority of the new ones.
+ *
+ * @example
+ * ```ts
+ * import type { MembershipChange } from '@baton/core';
+ * const change: MembershipChange = { added: 'd', removed: null, previous: ['a', 'b', 'c'] };
+ * ```
+ */
+export interface MembershipChange {
+  /** The voter the change adds, or `null`. */
+  readonly added: NodeId | null;
+  /** The voter the change removes, or `null`. */
+  readonly removed: NodeId | null;
+  /** The voters before the change. */
+  readonly previous: readonly NodeId[];
+}
+
+/**
+ * Who the members of the cluster are, as one node sees them.
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type Membership } from '@baton/core';
+ * const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
+ * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
+ * machine.addObserver('d');
+ * const membership: Membership = machine.inspect(0).membership;
+ * console.log(membership.voters, membership.observers, membership.version); // ['a', 'b', 'c'] ['d'] 1
+ * ```
+ */
+export interface Membership {
+  /** The voters of this node's configuration. */
+  readonly voters: readonly NodeId[];
+  /** The members this node knows of that are not voters. */
+  readonly observers: readonly NodeId[];
+  /** The configuration's version (grows by one per change of the voter set). */
+  readonly version: number;
+  /** The term of the leader that installed (or re-stamped) the configuration. */
+  readonly term: number;
+  /** On the leader, a change in progress; `null` when none is (and on every other node). */
+  readonly change: MembershipChange | null;
+  /** Whether this node is leaving (`stop()` asked the leader to replace and remove it). */
+  readonly leaving: boolean;
+}
+
+/**
  * A point-in-time view of one node, for logs, health checks and dashboards.
  *
  * @example
@@ -435,6 +524,7 @@ export interface ElectionCounters {
  * const machine = new ElectionMachine({ id: 'a', options, random: Math.random, now: 0 });
  * const snapshot: InspectSnapshot = machine.inspect(0);
  * console.log(snapshot.role, snapshot.term, snapshot.lastContact); // 'follower' 0 { b: null, c: null }
+ * console.log(snapshot.membership.voters); // ['a', 'b', 'c']
  * ```
  */
 export interface InspectSnapshot {
@@ -448,9 +538,8 @@ export interface InspectSnapshot {
   readonly isLeader: boolean;
   /** Milliseconds of lease left (0 when this node holds none). */
   readonly leaseRemaining: number;
-  readonly voters: readonly NodeId[];
-  readonly configVersion: number;
-  readonly observers: readonly NodeId[];
+  /** Who votes, who observes, the configuration and a change in progress. */
+  readonly membership: Membership;
   /** Milliseconds since the last message from each peer (`null`: never heard from). */
   readonly lastContact: Readonly<Record<NodeId, number | null>>;
   readonly counters: ElectionCounters;

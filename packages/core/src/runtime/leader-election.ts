@@ -153,7 +153,7 @@ export class LeaderElection {
    * see docs/design.md).
    */
   get voters(): readonly NodeId[] {
-    return this.machine?.voterConfig.voters ?? this.settings.election.voters;
+    return this.machine?.configuration.voters ?? this.settings.election.voters;
   }
 
   /** Where this election is in its life. */
@@ -378,7 +378,7 @@ export class LeaderElection {
       this.connectedPeers.clear(); // a failed start may have left some; the transport reports them again
       await transport.start(this.transportHandlers, {
         signal,
-        voters: voters.length > 0 ? voters : (state?.config.voters ?? []),
+        voters: voters.length > 0 ? voters : (state?.configuration.voters ?? []),
       });
       transportStarted = true;
       signal?.throwIfAborted();
@@ -388,6 +388,7 @@ export class LeaderElection {
         state,
         random: this.settings.random,
         now: time.now(),
+        termFloor: time.wallClock?.() ?? Date.now(),
       });
     } catch (error) {
       this.machine = null;
@@ -408,7 +409,7 @@ export class LeaderElection {
       clusterId: this.clusterId,
       term: machine.term,
       votedFor: machine.votedFor,
-      voters: machine.voterConfig.voters,
+      configuration: machine.configuration,
       store: store.description,
     });
     this.input(() => undefined); // persists the initial state, arms the timer

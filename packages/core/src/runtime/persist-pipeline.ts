@@ -53,7 +53,7 @@ const NOTHING: Ready = { persist: null, messages: [], events: [] };
  * import { PersistPipeline } from './persist-pipeline.js';
  * const store = new MemoryStateStore();
  * await store.open();
- * const state = { term: 1, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } };
+ * const state = { term: 1, votedFor: 'a', configuration: { term: 0, version: 1, voters: ['a', 'b', 'c'] } };
  * const pipeline = new PersistPipeline({
  *   store, currentState: () => state,
  *   onCommitted: (ready) => console.log('send', ready.messages.length),

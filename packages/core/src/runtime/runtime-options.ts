@@ -1,7 +1,9 @@
 import { InvalidOptionError } from '../errors.js';
 import {
+  ELECTION_OPTION_NAMES,
   type ElectionOptions,
   type ResolvedElectionOptions,
+  rejectUnknownOptions,
   resolveElectionOptions,
 } from '../machine/options.js';
 import { FileStateStore } from '../storage/file-state-store.js';
@@ -27,6 +29,20 @@ export interface RuntimeSettings {
 }
 
 const TRANSPORT_METHODS = ['start', 'stop', 'send', 'broadcast', 'peers'] as const;
+
+/** Every option of `LeaderElectionOptions`: the election's, and the runtime's own. */
+export const RUNTIME_OPTION_NAMES: readonly string[] = [
+  ...ELECTION_OPTION_NAMES,
+  'transport',
+  'store',
+  'dataDir',
+  'logger',
+  'stepDownOnHandlerError',
+  'stopTimeout',
+  'maxEventLoopStall',
+  'random',
+  'timeProvider',
+];
 const STORE_METHODS = ['open', 'load', 'save', 'close'] as const;
 
 /**
@@ -55,12 +71,14 @@ export function defaultMaxEventLoopStall(options: ResolvedElectionOptions): numb
 export function resolveRuntimeOptions(input: LeaderElectionOptions): RuntimeSettings {
   if (input == null || typeof input !== 'object')
     throw new InvalidOptionError('options', input, 'must be an object');
+  rejectUnknownOptions(input, RUNTIME_OPTION_NAMES);
   const electionOptions: ElectionOptions = {
     clusterId: input.clusterId,
     electionTimeoutMin: input.electionTimeoutMin,
     electionTimeoutMax: input.electionTimeoutMax,
     heartbeatInterval: input.heartbeatInterval,
     voters: input.voters,
+    autopilot: input.autopilot,
     clockDriftBound: input.clockDriftBound,
   };
   const { options: election, warnings } = resolveElectionOptions(electionOptions);

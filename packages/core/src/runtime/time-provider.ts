@@ -38,6 +38,12 @@ export interface TimeProvider {
   clearTimeout(handle: TimerHandle | undefined): void;
   /** Runs `callback` soon, outside the caller's stack (used to keep user handlers out of the step loop). */
   queueTask(callback: () => void): void;
+  /**
+   * Wall-clock milliseconds since the Unix epoch. Read once, when a node forms a new cluster, as the floor
+   * of its first term (fencing tokens then keep growing across a re-formation under the same cluster id).
+   * @default `Date.now()` when the provider does not have it
+   */
+  wallClock?(): number;
 }
 
 /**
@@ -66,6 +72,7 @@ export const defaultTimeProvider: TimeProvider = {
   queueTask: (callback) => {
     globalThis.setImmediate(callback);
   },
+  wallClock: () => Date.now(),
 };
 
 /** Checks that `value` has the four methods of a {@link TimeProvider}; returns the names missing. */

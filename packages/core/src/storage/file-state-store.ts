@@ -21,15 +21,17 @@ import type { StateStore } from './types.js';
  */
 export const STATE_FILE = 'baton-state.json';
 /**
- * The format version written by this version of Baton; a file of another version is refused.
+ * The format version written by this version of Baton. Version 1 (a voter list and a version, `config`)
+ * still loads, as a configuration of term 0, and is written as version 2 at the next save; a newer version
+ * than this one is refused, naming the file.
  *
  * @example
  * ```ts
  * import { STATE_FORMAT_VERSION } from './file-state-store.js';
- * console.log(STATE_FORMAT_VERSION); // 1
+ * console.log(STATE_FORMAT_VERSION); // 2
  * ```
  */
-export const STATE_FORMAT_VERSION = 1;
+export const STATE_FORMAT_VERSION = 2;
 const FORMAT = 'baton-state';
 
 /**
@@ -56,7 +58,7 @@ const FORMAT = 'baton-state';
  * const store = new FileStateStore(mkdtempSync(join(tmpdir(), 'baton-'))); // e.g. /var/lib/my-service/baton
  * await store.open();
  * const state = await store.load(); // null on the very first start
- * await store.save({ term: 1, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } });
+ * await store.save({ term: 1, votedFor: 'a', configuration: { term: 1, version: 1, voters: ['a', 'b', 'c'] } });
  * await store.close();
  * ```
  */
@@ -151,7 +153,7 @@ export class FileStateStore implements StateStore {
  * @example
  * ```ts
  * import { serialiseState } from './file-state-store.js';
- * console.log(serialiseState({ term: 1, votedFor: 'a', config: { version: 1, voters: ['a'] } }));
+ * console.log(serialiseState({ term: 1, votedFor: 'a', configuration: { term: 1, version: 1, voters: ['a'] } }));
  * ```
  */
 export function serialiseState(state: PersistentState): string {
@@ -167,7 +169,8 @@ export function serialiseState(state: PersistentState): string {
  * @example
  * ```ts
  * import { parseStateFile, serialiseState } from './file-state-store.js';
- * const text = serialiseState({ term: 4, votedFor: null, config: { version: 1, voters: ['a', 'b', 'c'] } });
+ * const configuration = { term: 3, version: 1, voters: ['a', 'b', 'c'] };
+ * const text = serialiseState({ term: 4, votedFor: null, configuration });
  * console.log(parseStateFile('state.json', text).term); // 4
  * ```
  */
@@ -192,10 +195,12 @@ export function parseStateFile(file: string, text: string): PersistentState {
       `format is ${JSON.stringify(format)}, expected ${JSON.stringify(FORMAT)}`,
     );
   }
-  if (version !== STATE_FORMAT_VERSION) {
+  if (version !== STATE_FORMAT_VERSION && version !== 1) {
     throw new CorruptStateError(
       file,
-      `format version ${JSON.stringify(version)} is not one this Baton reads (it reads version ${STATE_FORMAT_VERSION})`,
+      typeof version === 'number' && Number.isInteger(version) && version > STATE_FORMAT_VERSION
+        ? `format version ${version} was written by a newer Baton (this one reads versions 1 to ${STATE_FORMAT_VERSION}); run the newer version, or restore a backup`
+        : `format version ${JSON.stringify(version)} is not one this Baton reads (it reads versions 1 to ${STATE_FORMAT_VERSION})`,
     );
   }
   if (typeof recorded !== 'string') throw new CorruptStateError(file, 'the checksum is missing');
@@ -206,19 +211,33 @@ export function parseStateFile(file: string, text: string): PersistentState {
       `the checksum does not match its content (recorded ${recorded}, computed ${expected})`,
     );
   }
+  const current = version === 1 ? upgradeFromVersion1(state) : state;
   try {
-    checkPersistentState(state);
+    checkPersistentState(current);
   } catch (error) {
     throw new CorruptStateError(file, (error as Error).message);
   }
-  return normalise(state);
+  return normalise(current);
+}
+
+/**
+ * Format version 1 kept `config: { version, voters }`, before configurations had a term: it becomes the
+ * configuration of term 0 (older than any a leader has stamped since, so nothing is lost: a cluster that
+ * moved on is newer, and this node adopts it). It is written as version 2 at the next save.
+ */
+function upgradeFromVersion1(state: unknown): unknown {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) return state;
+  const { config, ...rest } = state as Record<string, unknown>;
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) return state;
+  return { ...rest, configuration: { term: 0, ...(config as Record<string, unknown>) } };
 }
 
 function normalise(state: PersistentState): PersistentState {
+  const { term, version, voters } = state.configuration;
   return {
     term: state.term,
     votedFor: state.votedFor,
-    config: { version: state.config.version, voters: [...state.config.voters] },
+    configuration: { term, version, voters: [...voters] },
   };
 }
 

@@ -16,7 +16,7 @@ import type { StateStore } from './types.js';
  * import { MemoryStateStore } from '@baton/core';
  * const store = new MemoryStateStore();
  * await store.open();
- * await store.save({ term: 2, votedFor: 'a', config: { version: 1, voters: ['a', 'b', 'c'] } });
+ * await store.save({ term: 2, votedFor: 'a', configuration: { term: 0, version: 1, voters: ['a', 'b', 'c'] } });
  * console.log((await store.load())?.term); // 2
  * await store.close();
  * ```

@@ -17,7 +17,7 @@ import type { PersistentState } from '../machine/types.js';
  * const store: StateStore = new FileStateStore(mkdtempSync(join(tmpdir(), 'baton-')));
  * await store.open(); // takes the directory's lock
  * console.log(await store.load()); // null: nothing saved yet
- * await store.save({ term: 1, votedFor: 'a', config: { version: 1, voters: ['a'] } });
+ * await store.save({ term: 1, votedFor: 'a', configuration: { term: 0, version: 1, voters: ['a'] } });
  * await store.close();
  * ```
  */

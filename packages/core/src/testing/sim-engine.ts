@@ -85,7 +85,8 @@ export abstract class SimEngine {
     this.ids = [...this.voters, ...this.observers];
     if (new Set(this.ids).size !== this.ids.length)
       throw new RangeError('SimCluster: node ids must be unique');
-    this.electionOptions = { clusterId: 'sim', ...options.election, voters: this.voters };
+    // The autopilot is off unless asked for: most stories and schedules are about a fixed voter set.
+    this.electionOptions = { clusterId: 'sim', autopilot: false, ...options.election, voters: this.voters };
     const driftBound = options.election?.clockDriftBound ?? 0.05;
     this.clockDriftBound = options.clockDriftBound ?? driftBound;
     this.livenessBound = options.livenessBound ?? 20 * (options.election?.electionTimeoutMax ?? 300);

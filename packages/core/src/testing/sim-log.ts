@@ -56,6 +56,8 @@ export function describeEvent(event: ElectionEvent, leaseLeftMs: number | null):
       return `${event.from} -> ${event.to} (term ${event.term})`;
     case 'term-changed':
       return `term ${event.from} -> ${event.to}`;
+    case 'voters-changed':
+      return `voters ${event.previous.voters.join(' ')} -> ${event.configuration.voters.join(' ')} (v${event.configuration.version}@t${event.configuration.term})`;
     case 'became-follower':
       return null; // role-changed already says it
     case 'leader-changed':
@@ -69,7 +71,7 @@ export function describeEvent(event: ElectionEvent, leaseLeftMs: number | null):
  * @example
  * ```ts
  * import { describeMessage } from './sim-log.js';
- * describeMessage({ type: 'heartbeat', cluster: 'c', from: 'a', to: 'b', term: 3, round: 7 });
+ * describeMessage({ type: 'heartbeat', cluster: 'c', from: 'a', to: 'b', term: 3, round: 7, configuration: { term: 0, version: 1 } });
  * // 'heartbeat a->b t3 round 7'
  * ```
  */

@@ -318,18 +318,41 @@ export function transportComplianceTests(api: ComplianceTestApi, harness: Transp
 const CLUSTER = 'compliance';
 
 function heartbeat(from: NodeId, to: NodeId, term: number): ElectionMessage {
-  return { type: 'heartbeat', cluster: CLUSTER, from, to, term, round: 1 };
+  return {
+    type: 'heartbeat',
+    cluster: CLUSTER,
+    from,
+    to,
+    term,
+    round: 1,
+    configuration: { term: 0, version: 1 },
+  };
 }
 
 function everyMessageType(from: NodeId, to: NodeId): ElectionMessage[] {
   const envelope = { cluster: CLUSTER, from, to };
   return [
-    { ...envelope, type: 'pre-vote', term: 2, configVersion: 1 },
+    { ...envelope, type: 'pre-vote', term: 2, configuration: { term: 1, version: 1 } },
     { ...envelope, type: 'pre-vote-response', term: 3, granted: true },
-    { ...envelope, type: 'vote', term: 4, configVersion: 1, transfer: false },
+    { ...envelope, type: 'vote', term: 4, configuration: { term: 3, version: 2 }, transfer: false },
     { ...envelope, type: 'vote-response', term: 5, granted: false },
-    { ...envelope, type: 'heartbeat', term: 6, round: 7 },
-    { ...envelope, type: 'heartbeat-response', term: 8, round: 7, ok: true },
+    {
+      ...envelope,
+      type: 'heartbeat',
+      term: 6,
+      round: 7,
+      configuration: { term: 6, version: 3, voters: [from, to] },
+    },
+    { ...envelope, type: 'heartbeat', term: 7, round: 8, configuration: { term: 6, version: 3 } },
+    {
+      ...envelope,
+      type: 'heartbeat-response',
+      term: 8,
+      round: 7,
+      ok: true,
+      configuration: { term: 6, version: 3 },
+      leaving: true,
+    },
     { ...envelope, type: 'timeout-now', term: 9 },
   ];
 }

@@ -153,6 +153,11 @@ export class VirtualTimeProvider implements TimeProvider {
     return this.frozenAt !== null;
   }
 
+  /** Virtual time stands for the wall clock too: terms of a cluster formed in virtual time start at 1. */
+  wallClock(): number {
+    return 0;
+  }
+
   now(): number {
     return this.frozenAt ?? this.clock.now();
   }

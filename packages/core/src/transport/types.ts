@@ -69,7 +69,7 @@ export interface TransportStartOptions {
  * const b: Transport = network.transport('b');
  * await a.start(quiet);
  * await b.start({ ...quiet, onMessage: (m) => console.log(`${m.to} got a ${m.type} from ${m.from}`) });
- * a.send({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 1, round: 1 }); // 'b got a heartbeat from a'
+ * a.send({ type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 1, round: 1, configuration: { term: 0, version: 1 } }); // 'b got a heartbeat from a'
  * ```
  */
 export interface Transport {

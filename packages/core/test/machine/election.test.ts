@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationConflictError, ElectionMachine } from '../../src/index.js';
+import { ElectionMachine } from '../../src/index.js';
 import { elect, Net } from './harness.js';
 
 describe('roles and terms (Raft section 5.2)', () => {
@@ -45,24 +45,48 @@ describe('roles and terms (Raft section 5.2)', () => {
     const b = net.get('b');
     net.now = 200;
     b.receive(
-      { type: 'vote', cluster: 'test', from: 'a', to: 'b', term: 1, configVersion: 1, transfer: false },
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        configuration: { term: 0, version: 1 },
+        transfer: false,
+      },
       200,
     );
     const first = net.collect('b');
     expect(first.persist).toEqual({
       term: 1,
       votedFor: 'a',
-      config: { version: 1, voters: ['a', 'b', 'c'] },
+      configuration: { term: 0, version: 1, voters: ['a', 'b', 'c'] },
     });
     expect(first.messages).toMatchObject([{ type: 'vote-response', to: 'a', granted: true, term: 1 }]);
     b.receive(
-      { type: 'vote', cluster: 'test', from: 'c', to: 'b', term: 1, configVersion: 1, transfer: false },
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'c',
+        to: 'b',
+        term: 1,
+        configuration: { term: 0, version: 1 },
+        transfer: false,
+      },
       201,
     );
     expect(net.collect('b').messages).toMatchObject([{ type: 'vote-response', to: 'c', granted: false }]);
     // A repeated request from the same candidate is granted again (idempotent), with no new write.
     b.receive(
-      { type: 'vote', cluster: 'test', from: 'a', to: 'b', term: 1, configVersion: 1, transfer: false },
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        configuration: { term: 0, version: 1 },
+        transfer: false,
+      },
       202,
     );
     const again = net.collect('b');
@@ -73,19 +97,33 @@ describe('roles and terms (Raft section 5.2)', () => {
   it('a node restarted from its persisted state never votes twice in a term', () => {
     const net = new Net(['a', 'b', 'c']);
     net.now = 200;
-    net
-      .get('b')
-      .receive(
-        { type: 'vote', cluster: 'test', from: 'a', to: 'b', term: 4, configVersion: 1, transfer: false },
-        200,
-      );
+    net.get('b').receive(
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 4,
+        configuration: { term: 0, version: 1 },
+        transfer: false,
+      },
+      200,
+    );
     net.collect('b');
     const b = net.restart('b');
     expect(b.term).toBe(4);
     expect(b.votedFor).toBe('a');
     net.now = 400; // past the restart stickiness
     b.receive(
-      { type: 'vote', cluster: 'test', from: 'c', to: 'b', term: 4, configVersion: 1, transfer: false },
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'c',
+        to: 'b',
+        term: 4,
+        configuration: { term: 0, version: 1 },
+        transfer: false,
+      },
       400,
     );
     expect(net.collect('b').messages).toMatchObject([{ granted: false, term: 4 }]);
@@ -96,13 +134,29 @@ describe('roles and terms (Raft section 5.2)', () => {
     net.now = 1000;
     const b = net.restart('b');
     b.receive(
-      { type: 'vote', cluster: 'test', from: 'a', to: 'b', term: 1, configVersion: 1, transfer: false },
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        configuration: { term: 0, version: 1 },
+        transfer: false,
+      },
       1100,
     );
     expect(net.collect('b').messages).toEqual([]);
     expect(b.inspect(1100).counters.messagesDropped['leader-sticky']).toBe(1);
     b.receive(
-      { type: 'vote', cluster: 'test', from: 'a', to: 'b', term: 1, configVersion: 1, transfer: false },
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        configuration: { term: 0, version: 1 },
+        transfer: false,
+      },
       1150,
     );
     expect(net.collect('b').messages).toMatchObject([{ granted: true }]);
@@ -136,7 +190,7 @@ describe('observers and the voter configuration', () => {
     const net = new Net(['a', 'b', 'c']);
     const o = net.add('o');
     expect(o.machine.role).toBe('observer');
-    expect(o.machine.warnings.join()).toMatch(/not in the voter list \[a, b, c\]: it runs as an observer/);
+    expect(o.machine.warnings.join()).toMatch(/not a voter of v1@t0 \[a, b, c\]: it runs as an observer/);
     net.timeout('o');
     expect(net.inbox).toEqual([]);
     expect(o.machine.role).toBe('observer');
@@ -150,12 +204,18 @@ describe('observers and the voter configuration', () => {
     net.advanceTo(net.now + 50);
     net.stabilize();
     expect(net.get('o').leader).toBe('a');
-    net
-      .get('o')
-      .receive(
-        { type: 'vote', cluster: 'test', from: 'b', to: 'o', term: 9, configVersion: 1, transfer: true },
-        net.now,
-      );
+    net.get('o').receive(
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'b',
+        to: 'o',
+        term: 9,
+        configuration: { term: 0, version: 1 },
+        transfer: true,
+      },
+      net.now,
+    );
     expect(net.collect('o').messages).toMatchObject([{ granted: false }]);
   });
 
@@ -164,25 +224,43 @@ describe('observers and the voter configuration', () => {
     net.now = 500;
     const b = net.get('b');
     b.receive(
-      { type: 'vote', cluster: 'test', from: 'a', to: 'b', term: 1, configVersion: 0, transfer: false },
+      {
+        type: 'vote',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        configuration: { term: 0, version: 0 },
+        transfer: false,
+      },
       500,
     );
     expect(net.collect('b').messages).toMatchObject([{ granted: false }]);
-    b.receive({ type: 'pre-vote', cluster: 'test', from: 'a', to: 'b', term: 2, configVersion: 0 }, 500);
+    b.receive(
+      {
+        type: 'pre-vote',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 2,
+        configuration: { term: 0, version: 0 },
+      },
+      500,
+    );
     expect(net.collect('b').messages).toMatchObject([{ type: 'pre-vote-response', granted: false }]);
   });
 
-  it('refuses to start when the voters option contradicts the persisted configuration', () => {
-    expect(
-      () =>
-        new ElectionMachine({
-          id: 'a',
-          options: { clusterId: 'c', voters: ['a', 'b', 'd'] },
-          state: { term: 3, votedFor: null, config: { version: 1, voters: ['a', 'b', 'c'] } },
-          random: () => 0,
-          now: 0,
-        }),
-    ).toThrow(ConfigurationConflictError);
+  it('keeps the persisted configuration when the voters option differs from it, and says so', () => {
+    const machine = new ElectionMachine({
+      id: 'a',
+      options: { clusterId: 'c', voters: ['a', 'b', 'd'] },
+      state: { term: 3, votedFor: null, configuration: { term: 2, version: 4, voters: ['a', 'b', 'c'] } },
+      random: () => 0,
+      now: 0,
+    });
+    expect(machine.configuration).toEqual({ term: 2, version: 4, voters: ['a', 'b', 'c'] });
+    expect(machine.warnings.join('\n')).toMatch(/differs from the persisted configuration v4@t2 \[a, b, c\]/);
+    expect(machine.hasReady()).toBe(false); // nothing to save: the persisted state stands
   });
 
   it('names the bad field of a damaged persisted state instead of resetting it', () => {
@@ -191,7 +269,7 @@ describe('observers and the voter configuration', () => {
         new ElectionMachine({
           id: 'a',
           options: { clusterId: 'c', voters: ['a'] },
-          state: { term: -1, votedFor: null, config: { version: 1, voters: ['a'] } },
+          state: { term: -1, votedFor: null, configuration: { term: 0, version: 1, voters: ['a'] } },
           random: () => 0,
           now: 0,
         }),
@@ -203,7 +281,7 @@ describe('observers and the voter configuration', () => {
     expect(net.nodes.get('a')?.persisted).toEqual({
       term: 0,
       votedFor: null,
-      config: { version: 1, voters: ['a', 'b', 'c'] },
+      configuration: { term: 0, version: 1, voters: ['a', 'b', 'c'] },
     });
   });
 });
@@ -212,11 +290,55 @@ describe('message hygiene', () => {
   it('ignores and counts messages for another cluster, or addressed to another node', () => {
     const net = new Net(['a', 'b', 'c']);
     const b = net.get('b');
-    b.receive({ type: 'heartbeat', cluster: 'other', from: 'a', to: 'b', term: 5, round: 1 }, 1);
-    b.receive({ type: 'heartbeat', cluster: 'test', from: 'a', to: 'c', term: 5, round: 1 }, 1);
-    b.receive({ type: 'heartbeat', cluster: 'test', from: 'a', to: 'b', term: -1, round: 1 }, 1);
+    b.receive(
+      {
+        type: 'heartbeat',
+        cluster: 'other',
+        from: 'a',
+        to: 'b',
+        term: 5,
+        round: 1,
+        configuration: { term: 0, version: 1 },
+      },
+      1,
+    );
+    b.receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'a',
+        to: 'c',
+        term: 5,
+        round: 1,
+        configuration: { term: 0, version: 1 },
+      },
+      1,
+    );
+    b.receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: -1,
+        round: 1,
+        configuration: { term: 0, version: 1 },
+      },
+      1,
+    );
     const last = Number.MAX_SAFE_INTEGER; // no next term after it
-    b.receive({ type: 'heartbeat', cluster: 'test', from: 'a', to: 'b', term: last, round: 1 }, 1);
+    b.receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: last,
+        round: 1,
+        configuration: { term: 0, version: 1 },
+      },
+      1,
+    );
     expect(b.term).toBe(0);
     expect(net.collect('b').messages).toEqual([]);
     const dropped = b.inspect(1).counters.messagesDropped;
@@ -228,7 +350,18 @@ describe('message hygiene', () => {
   it('a heartbeat from a node that is not a voter does not make it the leader', () => {
     const net = new Net(['a', 'b', 'c']);
     const b = net.get('b');
-    b.receive({ type: 'heartbeat', cluster: 'test', from: 'x', to: 'b', term: 1, round: 1 }, 1);
+    b.receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'x',
+        to: 'b',
+        term: 1,
+        round: 1,
+        configuration: { term: 0, version: 1 },
+      },
+      1,
+    );
     expect(b.leader).toBeNull();
     expect(b.term).toBe(0);
     expect(b.inspect(1).counters.messagesDropped['not-a-voter']).toBe(1);
@@ -241,10 +374,14 @@ describe('message hygiene', () => {
     a.addObserver('o');
     const term = a.term;
     const from = { cluster: 'test', from: 'o', to: 'a', term: term + 5 } as const;
-    a.receive({ ...from, type: 'heartbeat-response', round: 1, ok: false }, net.now);
+    const configuration = { term: 0, version: 1 };
+    a.receive(
+      { ...from, type: 'heartbeat-response', round: 1, ok: false, configuration, leaving: false },
+      net.now,
+    );
     a.receive({ ...from, type: 'timeout-now' }, net.now);
-    a.receive({ ...from, type: 'vote', configVersion: 1, transfer: true }, net.now);
-    a.receive({ ...from, type: 'pre-vote', configVersion: 1 }, net.now);
+    a.receive({ ...from, type: 'vote', configuration: { term: 0, version: 1 }, transfer: true }, net.now);
+    a.receive({ ...from, type: 'pre-vote', configuration: { term: 0, version: 1 } }, net.now);
     expect(a.term).toBe(term);
     expect(a.isLeader(net.now)).toBe(true);
     expect(net.collect('a').messages).toEqual([]);
@@ -267,9 +404,18 @@ describe('message hygiene', () => {
     expect(newLeader).toBeDefined();
     expect(newLeader).not.toBe('a');
     // 'a' stepped down when its lease lapsed; a late heartbeat of its old term is answered with the new one.
-    net
-      .get('b')
-      .receive({ type: 'heartbeat', cluster: 'test', from: 'a', to: 'b', term: 1, round: 99 }, net.now);
+    net.get('b').receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        round: 99,
+        configuration: { term: 0, version: 1 },
+      },
+      net.now,
+    );
     expect(net.collect('b').messages).toMatchObject([
       { type: 'heartbeat-response', ok: false, term: net.get('b').term },
     ]);

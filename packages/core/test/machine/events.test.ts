@@ -24,9 +24,18 @@ describe('events and the inspect snapshot', () => {
     net.timeout('b');
     net.stabilize((m) => m.type !== 'vote'); // b wins its pre-vote; its vote requests are lost
     expect(net.get('b').role).toBe('candidate');
-    net
-      .get('b')
-      .receive({ type: 'heartbeat', cluster: 'test', from: 'a', to: 'b', term: 1, round: 1 }, net.now);
+    net.get('b').receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        round: 1,
+        configuration: { term: 0, version: 1 },
+      },
+      net.now,
+    );
     expect(net.collect('b').events).toEqual([
       { type: 'role-changed', from: 'candidate', to: 'follower', term: 1 },
       { type: 'leader-changed', leader: 'a', previous: null, term: 1 },
@@ -46,12 +55,30 @@ describe('events and the inspect snapshot', () => {
       { type: 'became-follower', leader: 'a', term: 1 },
     ]);
     // Following a, c hears b lead a higher term: it follows b (one event, not one per heartbeat).
-    net
-      .get('c')
-      .receive({ type: 'heartbeat', cluster: 'test', from: 'b', to: 'c', term: 2, round: 1 }, net.now);
-    net
-      .get('c')
-      .receive({ type: 'heartbeat', cluster: 'test', from: 'b', to: 'c', term: 2, round: 2 }, net.now);
+    net.get('c').receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'b',
+        to: 'c',
+        term: 2,
+        round: 1,
+        configuration: { term: 0, version: 1 },
+      },
+      net.now,
+    );
+    net.get('c').receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'b',
+        to: 'c',
+        term: 2,
+        round: 2,
+        configuration: { term: 0, version: 1 },
+      },
+      net.now,
+    );
     const followed = net
       .collect('c')
       .events.filter((e) => e.type === 'became-follower')
@@ -65,9 +92,18 @@ describe('events and the inspect snapshot', () => {
     const net = new Net(['a', 'b', 'c']);
     net.timeout('a');
     net.stabilize();
-    net
-      .get('a')
-      .receive({ type: 'heartbeat', cluster: 'elsewhere', from: 'b', to: 'a', term: 1, round: 1 }, net.now);
+    net.get('a').receive(
+      {
+        type: 'heartbeat',
+        cluster: 'elsewhere',
+        from: 'b',
+        to: 'a',
+        term: 1,
+        round: 1,
+        configuration: { term: 0, version: 1 },
+      },
+      net.now,
+    );
     const snapshot = net.get('a').inspect(net.now + 10);
     expect(snapshot).toMatchObject({
       id: 'a',
@@ -77,9 +113,14 @@ describe('events and the inspect snapshot', () => {
       votedFor: 'a',
       leader: 'a',
       isLeader: true,
-      voters: ['a', 'b', 'c'],
-      configVersion: 1,
-      observers: [],
+      membership: {
+        voters: ['a', 'b', 'c'],
+        observers: [],
+        version: 1,
+        term: 1,
+        change: null,
+        leaving: false,
+      },
       lastContact: { b: 10, c: 10 },
     });
     expect(snapshot.leaseRemaining).toBeCloseTo(net.get('a').options.leaseDuration - 10, 9);

@@ -57,7 +57,7 @@ export class Net {
   /** Restarts a node from what it persisted. */
   restart(id: string): Machine {
     const persisted = this.nodes.get(id)?.persisted ?? null;
-    const voters = this.get(id).voterConfig.voters;
+    const voters = this.get(id).configuration.voters;
     return this.add(id, persisted, voters).machine;
   }
 

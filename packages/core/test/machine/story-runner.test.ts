@@ -7,8 +7,8 @@ const run = (text: string) => runScript('inline.txt', text, newInterpreter());
 const CAMPAIGN = `# a story
 add-nodes a b
 ----
-     0.000 ms  a     persisted term 0, vote none, config v1 [a b]
-     0.000 ms  b     persisted term 0, vote none, config v1 [a b]
+     0.000 ms  a     persisted term 0, vote none, config v1@t0 [a b]
+     0.000 ms  b     persisted term 0, vote none, config v1@t0 [a b]
 
 campaign a
 ----
@@ -61,7 +61,7 @@ describe('the story runner', () => {
     const result = run('add-nodes a\n----\n\nstate\n----\n');
     expect(result.mismatches.map((m) => m.line)).toEqual([1, 4]);
     expect(result.rewritten).toBe(
-      'add-nodes a\n----\n     0.000 ms  a     persisted term 0, vote none, config v1 [a]\n\n' +
+      'add-nodes a\n----\n     0.000 ms  a     persisted term 0, vote none, config v1@t0 [a]\n\n' +
         'state\n----\n     0.000 ms  a     follower term=0 vote=none leader=none timer=0\n',
     );
   });

@@ -74,6 +74,8 @@ export class VirtualCluster {
       store: this.stores.get(id),
       logger: recordingLogger(id, this.logs),
       random: new Prng(this.seed++).next,
+      // These tests are about a fixed voter set; the membership tests turn the autopilot on.
+      autopilot: false,
       ...this.extra,
       ...options,
     });

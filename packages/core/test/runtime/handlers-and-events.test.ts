@@ -268,7 +268,7 @@ describe('the API', () => {
     for (const id of ['a', 'b', 'c']) cluster.node(id).join('o');
     await cluster.startAll();
     const leader = await cluster.stableLeader();
-    expect(cluster.node(leader).inspect().observers).toEqual(['o']);
+    expect(cluster.node(leader).inspect().membership.observers).toEqual(['o']);
     await cluster.clock.runUntil(() => observer.leader() === leader, { within: 1_000 });
     expect(observer.inspect().role).toBe('observer');
     expect(() => observer.join('')).toThrow(/peer must be a non-empty node id/);
@@ -281,7 +281,7 @@ describe('the API', () => {
     await cluster.startAll();
     const first = await cluster.stableLeader();
     await cluster.clock.runUntil(() => observer.leader() === first, { within: 1_000 });
-    for (const id of ['a', 'b', 'c']) expect(cluster.node(id).inspect().observers).toEqual(['o']);
+    for (const id of ['a', 'b', 'c']) expect(cluster.node(id).inspect().membership.observers).toEqual(['o']);
     cluster.network.isolate(first); // the leader crashes, as far as the others can tell
     await cluster.clock.runUntil(
       () => {
@@ -291,7 +291,7 @@ describe('the API', () => {
       { within: 5_000 },
     );
     // Disconnected and never joined: no longer an observer of the old leader.
-    expect(cluster.node(first).inspect().observers).toEqual([]);
+    expect(cluster.node(first).inspect().membership.observers).toEqual([]);
   });
 
   it('whenLeader resolves with the handle, honours its signal, and rejects when the election stops', async () => {

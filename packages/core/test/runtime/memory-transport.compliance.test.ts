@@ -42,7 +42,15 @@ describe('MemoryNetwork partitions', () => {
     network.cut('a', 'b');
     expect(network.connected('a', 'b')).toBe(false);
     expect([...transports[0]!.peers()]).toEqual(['c']);
-    transports[0]!.send({ type: 'heartbeat', cluster: 'x', from: 'a', to: 'b', term: 1, round: 1 });
+    transports[0]!.send({
+      type: 'heartbeat',
+      cluster: 'x',
+      from: 'a',
+      to: 'b',
+      term: 1,
+      round: 1,
+      configuration: { term: 0, version: 1 },
+    });
     network.isolate('c');
     expect([...transports[2]!.peers()]).toEqual([]);
     network.heal();

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { type ElectionMessage, MemoryStateStore, type PersistentState, type Ready } from '../../src/index.js';
 import { PersistPipeline } from '../../src/runtime/persist-pipeline.js';
 
-const config = { version: 1, voters: ['a', 'b', 'c'] };
-const state = (term: number, votedFor: string | null = null): PersistentState => ({ term, votedFor, config });
+const configuration = { term: 0, version: 1, voters: ['a', 'b', 'c'] };
+const state = (term: number, votedFor: string | null = null): PersistentState => ({
+  term,
+  votedFor,
+  configuration,
+});
 const message = (term: number): ElectionMessage => ({
   type: 'vote-response',
   cluster: 'x',

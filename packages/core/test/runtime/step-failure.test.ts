@@ -39,7 +39,15 @@ describe('a failing step', () => {
         if (reentered || handlers === null) return;
         reentered = true;
         handlers.onMessage(poisoned);
-        handlers.onMessage({ type: 'heartbeat', cluster: 'test', from: 'b', to: 'a', term: 5, round: 1 });
+        handlers.onMessage({
+          type: 'heartbeat',
+          cluster: 'test',
+          from: 'b',
+          to: 'a',
+          term: 5,
+          round: 1,
+          configuration: { term: 0, version: 1 },
+        });
       },
       broadcast: () => {},
       peers: () => ['b', 'c'],

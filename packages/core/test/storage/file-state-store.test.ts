@@ -16,7 +16,11 @@ import {
 import { LOCK_FILE } from '../../src/storage/directory-lock.js';
 import { serialiseState } from '../../src/storage/file-state-store.js';
 
-const STATE: PersistentState = { term: 7, votedFor: 'b', config: { version: 1, voters: ['a', 'b', 'c'] } };
+const STATE: PersistentState = {
+  term: 7,
+  votedFor: 'b',
+  configuration: { term: 0, version: 1, voters: ['a', 'b', 'c'] },
+};
 
 let dir: string;
 const open: FileStateStore[] = [];
@@ -51,9 +55,31 @@ describe('FileStateStore', () => {
     const store = await opened();
     await store.save(STATE);
     const document = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8'));
-    expect(document).toMatchObject({ format: 'baton-state', version: 1, state: STATE });
+    expect(document).toMatchObject({ format: 'baton-state', version: 2, state: STATE });
     expect(document.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect((await readdir(dir)).sort()).toEqual([LOCK_FILE, STATE_FILE].sort());
+  });
+
+  it('loads a state file of format version 1 as configuration term 0, and writes version 2 at the next save', async () => {
+    const v1 = await readFile(new URL('./fixtures/baton-state-v1.json', import.meta.url), 'utf8');
+    await writeFile(join(dir, STATE_FILE), v1);
+    const store = await opened();
+    const loaded = await store.load();
+    expect(loaded).toEqual({
+      term: 7,
+      votedFor: 'b',
+      configuration: { term: 0, version: 3, voters: ['a', 'b', 'c'] },
+    });
+    expect(await readFile(join(dir, STATE_FILE), 'utf8')).toBe(v1); // loading rewrites nothing
+    await store.save({ ...loaded!, term: 8, votedFor: null });
+    const document = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8'));
+    expect(document).toMatchObject({
+      version: 2,
+      state: { term: 8, configuration: { term: 0, version: 3 } },
+    });
+    // A version-1 file whose content does not match its checksum is refused like any other.
+    await writeFile(join(dir, STATE_FILE), v1.replace('"term": 7', '"term": 9'));
+    await expect(store.load()).rejects.toThrow(/checksum does not match/);
   });
 
   it('keeps saves in call order when they are not awaited one by one', async () => {
@@ -88,9 +114,9 @@ describe('FileStateStore', () => {
         /checksum does not match/,
       ],
       [
-        'of an unknown format version',
-        (text) => text.replace('"version": 1', '"version": 2'),
-        /format version 2/,
+        'of a newer format version',
+        (text) => text.replace('"version": 2', '"version": 3'),
+        /format version 3 was written by a newer Baton/,
       ],
       [
         'missing its checksum',

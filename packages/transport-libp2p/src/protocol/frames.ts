@@ -10,6 +10,7 @@ export interface ElectionFrame {
   to: string
   term: number
   configVersion: number
+  configTerm: number
   granted: boolean
   transfer: boolean
   round: number
@@ -17,6 +18,8 @@ export interface ElectionFrame {
   payload: Uint8Array<ArrayBuffer>
   seq: number
   peers: ElectionFrame.PeerAddresses[]
+  voters: string[]
+  leaving: boolean
 }
 
 export namespace ElectionFrame {
@@ -234,6 +237,11 @@ export namespace ElectionFrame {
           w.uint64Number(obj.configVersion)
         }
 
+        if ((obj.configTerm != null && obj.configTerm !== 0)) {
+          w.uint32(112)
+          w.uint64Number(obj.configTerm)
+        }
+
         if ((obj.granted != null && obj.granted !== false)) {
           w.uint32(56)
           w.bool(obj.granted)
@@ -271,6 +279,18 @@ export namespace ElectionFrame {
           }
         }
 
+        if (obj.voters != null && obj.voters.length > 0) {
+          for (const value of obj.voters) {
+            w.uint32(122)
+            w.string(value)
+          }
+        }
+
+        if ((obj.leaving != null && obj.leaving !== false)) {
+          w.uint32(128)
+          w.bool(obj.leaving)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -282,13 +302,16 @@ export namespace ElectionFrame {
           to: '',
           term: 0,
           configVersion: 0,
+          configTerm: 0,
           granted: false,
           transfer: false,
           round: 0,
           ok: false,
           payload: uint8ArrayAlloc(0),
           seq: 0,
-          peers: []
+          peers: [],
+          voters: [],
+          leaving: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -319,6 +342,10 @@ export namespace ElectionFrame {
             }
             case 6: {
               obj.configVersion = reader.uint64Number()
+              break
+            }
+            case 14: {
+              obj.configTerm = reader.uint64Number()
               break
             }
             case 7: {
@@ -359,6 +386,22 @@ export namespace ElectionFrame {
               }))
               break
             }
+            case 15: {
+              if (opts.limits?.voters != null && obj.voters.length === opts.limits.voters) {
+                throw new MaxLengthError('Decode error - repeated field "voters" had too many elements')
+              }
+
+              if (obj.voters.length === 64) {
+                throw new MaxLengthError('Decode error - repeated field "voters" had too many elements')
+              }
+
+              obj.voters.push(reader.string())
+              break
+            }
+            case 16: {
+              obj.leaving = reader.bool()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -369,7 +412,8 @@ export namespace ElectionFrame {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          peers: 64
+          peers: 64,
+          voters: 64
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -416,6 +460,13 @@ export namespace ElectionFrame {
             case 6: {
               yield {
                 field: `${prefix}.configVersion`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 14: {
+              yield {
+                field: `${prefix}.configTerm`,
                 value: reader.uint64Number()
               }
               break
@@ -484,6 +535,32 @@ export namespace ElectionFrame {
 
               break
             }
+            case 15: {
+              if (opts.limits?.voters != null && obj.voters === opts.limits.voters) {
+                throw new MaxLengthError('Streaming decode error - repeated field "voters" had too many elements')
+              }
+
+              if (obj.voters === 64) {
+                throw new MaxLengthError('Streaming decode error - repeated field "voters" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.voters[]`,
+                index: obj.voters,
+                value: reader.string()
+              }
+
+              obj.voters++
+
+              break
+            }
+            case 16: {
+              yield {
+                field: `${prefix}.leaving`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -523,6 +600,11 @@ export namespace ElectionFrame {
 
   export interface ElectionFrameConfigVersionFieldEvent {
     field: '$.configVersion'
+    value: number
+  }
+
+  export interface ElectionFrameConfigTermFieldEvent {
+    field: '$.configTerm'
     value: number
   }
 
@@ -568,6 +650,17 @@ export namespace ElectionFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ElectionFrameVotersFieldEvent {
+    field: '$.voters[]'
+    index: number
+    value: string
+  }
+
+  export interface ElectionFrameLeavingFieldEvent {
+    field: '$.leaving'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -576,7 +669,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }

@@ -4,6 +4,7 @@ import {
   type ElectionMessageType,
   type ElectionOptions,
   type InspectSnapshot,
+  type MembershipChange,
 } from '../../../src/index.js';
 import { Prng } from '../../../src/testing/prng.js';
 import { type Args, type Command, Interpreter } from './interpreter.js';
@@ -115,14 +116,14 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
   inject: {
     usage:
-      'inject <message type> from=<id> to=<id> term=<n> [round=<n>] [config=<version>] ' +
-      '[granted | refused] [ok | stale] [transfer]',
+      'inject <message type> from=<id> to=<id> term=<n> [round=<n>] [config=<version>] [configTerm=<n>] ' +
+      '[voters=a,b,c] [granted | refused] [ok | stale] [transfer] [leaving]',
     summary:
-      'delivers now a message that no node sent (a forged, stale or duplicated one); config defaults to the ' +
-      "receiver's configuration version",
+      'delivers now a message that no node sent (a forged, stale or duplicated one); config and configTerm ' +
+      "default to the receiver's configuration; voters= sends a heartbeat's configuration in full",
     words: [1, 1],
-    keys: ['from', 'to', 'term', 'round', 'config'],
-    flags: ['granted', 'refused', 'ok', 'stale', 'transfer'],
+    keys: ['from', 'to', 'term', 'round', 'config', 'configTerm', 'voters'],
+    flags: ['granted', 'refused', 'ok', 'stale', 'transfer', 'leaving'],
     run(story, args) {
       story.net.receive(forgeMessage(story, args));
     },
@@ -217,8 +218,13 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       story.print(id, describeNode(story, id));
       story.print(
         id,
-        `voters=${snapshot.voters.join(',')} config=v${snapshot.configVersion} ` +
-          `observers=${snapshot.observers.join(',') || 'none'}`,
+        `voters=${snapshot.membership.voters.join(',')} ` +
+          `config=v${snapshot.membership.version}@t${snapshot.membership.term} ` +
+          `observers=${snapshot.membership.observers.join(',') || 'none'}` +
+          (snapshot.membership.change === null
+            ? ''
+            : ` change=${describeChange(snapshot.membership.change)}`) +
+          (snapshot.membership.leaving ? ' leaving' : ''),
       );
       const contact = Object.entries(lastContact(snapshot)).map(([peer, ms]) => `${peer}=${ms ?? 'never'}`);
       story.print(id, `lastContact ${contact.join(' ') || 'none'}`);
@@ -318,7 +324,13 @@ function forgeMessage(story: Interpreter, args: Args): ElectionMessage {
   }
   const receiver = story.net.get(story.net.node(to));
   const envelope = { cluster: receiver.options.clusterId, from, to, term };
-  const configVersion = args.number('config') ?? receiver.voterConfig.version;
+  const configuration = {
+    term: args.number('configTerm') ?? receiver.configuration.term,
+    version: args.number('config') ?? receiver.configuration.version,
+  };
+  const voters = args.key('voters');
+  const carried =
+    voters === undefined ? configuration : { ...configuration, voters: voters.split(',').sort() };
   const round = (): number => {
     const value = args.number('round');
     if (value === undefined) throw new StoryError(`inject: a ${type} needs round=`);
@@ -330,22 +342,33 @@ function forgeMessage(story: Interpreter, args: Args): ElectionMessage {
   };
   switch (type) {
     case 'pre-vote':
-      return { ...envelope, type, configVersion };
+      return { ...envelope, type, configuration };
     case 'vote':
-      return { ...envelope, type, configVersion, transfer: args.flag('transfer') };
+      return { ...envelope, type, configuration, transfer: args.flag('transfer') };
     case 'pre-vote-response':
     case 'vote-response':
       return { ...envelope, type, granted: either('granted', 'refused') };
     case 'heartbeat':
-      return { ...envelope, type, round: round() };
+      return { ...envelope, type, round: round(), configuration: carried };
     case 'heartbeat-response':
-      return { ...envelope, type, round: round(), ok: either('ok', 'stale') };
+      return {
+        ...envelope,
+        type,
+        round: round(),
+        ok: either('ok', 'stale'),
+        configuration,
+        leaving: args.flag('leaving'),
+      };
     case 'timeout-now':
       return { ...envelope, type };
   }
 }
 
 // ---------------------------------------------------------------- descriptions
+
+function describeChange(change: MembershipChange): string {
+  return `${change.added === null ? '' : `+${change.added}`}${change.removed === null ? '' : `-${change.removed}`}`;
+}
 
 function describeNode(story: Interpreter, id: string): string {
   const net = story.net;

@@ -199,7 +199,7 @@ export class StoryNet extends Net {
     this.down.delete(id);
     const state: PersistentState | null = node.persisted;
     this.fault(id, `restarted from term ${state?.term ?? 0}, vote ${state?.votedFor ?? 'none'}`);
-    this.add(id, state, node.machine.voterConfig.voters);
+    this.add(id, state, node.machine.configuration.voters);
     this.informObservers(id);
   }
 
@@ -211,7 +211,8 @@ export class StoryNet extends Net {
 /** A persisted state for the log; the configuration only when it differs from the one persisted before. */
 function describeState(state: PersistentState, before: PersistentState | null): string {
   const text = `term ${state.term}, vote ${state.votedFor ?? 'none'}`;
-  const { version, voters } = state.config;
-  if (before !== null && before.config.version === version) return text;
-  return `${text}, config v${version} [${voters.join(' ')}]`;
+  const { term, version, voters } = state.configuration;
+  if (before !== null && before.configuration.version === version && before.configuration.term === term)
+    return text;
+  return `${text}, config v${version}@t${term} [${voters.join(' ')}]`;
 }
