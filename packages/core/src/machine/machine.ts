@@ -363,7 +363,7 @@ export class ElectionMachine {
       return;
     }
     this.lastContact.set(message.from, this.now);
-    if (message.type === 'heartbeat' && message.term >= this.currentTerm) this.learnConfiguration(message);
+    if (message.type === 'heartbeat') this.learnConfiguration(message);
     if (!this.isVoter(message.from)) {
       // A non-voter never campaigns or leads: only a member's acknowledgement means something (its contact,
       // the configuration it holds). Its term must not move a voter's, or a stale or misconfigured peer could
@@ -571,9 +571,11 @@ export class ElectionMachine {
   }
 
   /**
-   * A heartbeat of the current term or a newer one carries the leader's configuration: a newer one, sent with
-   * its voters and naming the sender as a voter, is adopted before the heartbeat is acknowledged (the
-   * acknowledgement leaves only once it is saved).
+   * A heartbeat carries its leader's configuration: one newer than this node's, sent with its voters and
+   * naming the sender as a voter, is adopted before the heartbeat is handled (the acknowledgement leaves
+   * only once it is saved). Whatever the heartbeat's term: moving forward in the order of configurations is
+   * always allowed (rule R1), and a node whose term ran ahead (it campaigned while it was being removed) must
+   * still learn that it is no longer a voter.
    */
   private learnConfiguration(heartbeat: Heartbeat): void {
     const carried = heartbeat.configuration;
@@ -611,7 +613,6 @@ export class ElectionMachine {
       this.counters.drop('stale-term');
       return;
     }
-    if ('voters' in heartbeat.configuration) this.adopt(heartbeat.configuration);
     if (this.currentRole !== 'observer') {
       this.answerStale(heartbeat);
       return;
@@ -926,7 +927,11 @@ export class ElectionMachine {
     const envelope = { cluster: this.options.clusterId, from: this.id, term: this.currentTerm, round };
     const full = this.config;
     const id = configurationId(full);
-    for (const to of new Set([...this.otherVoters(), ...this.observers])) {
+    // The voters of a change in progress too: the lease needs a majority of them, and a voter being removed
+    // must learn that it is.
+    const previous = membership.change?.previous ?? [];
+    for (const to of new Set([...this.otherVoters(), ...previous, ...this.observers])) {
+      if (to === this.id) continue;
       // The voters travel only to members not known to hold this configuration yet.
       this.send({
         ...envelope,

@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigurationVersionError,
+  ElectionMachine,
+  type ElectionMessage,
+  LeaderPresentError,
+  MembershipChangeError,
+  NotLeaderError,
+} from '../../src/index.js';
+import { elect, Net } from './harness.js';
+
+const MANUAL = { autopilot: false } as const;
+
+/** A 3-voter cluster led by `a`, with `d` a connected observer that acknowledges heartbeats. */
+function clusterWithObserver(options: ConstructorParameters<typeof Net>[1] = MANUAL): Net {
+  const net = new Net(['a', 'b', 'c'], options);
+  net.add('d', null, []); // no configuration yet: it learns it from the leader
+  for (const id of ['a', 'b', 'c']) net.get(id).addObserver('d');
+  elect(net, 'a');
+  heartbeat(net); // the re-stamped configuration reaches a majority in term 1: it is done
+  return net;
+}
+
+/** One heartbeat interval passes, and every message settles. */
+function heartbeat(net: Net, filter?: (m: ElectionMessage) => boolean): void {
+  net.advanceTo(net.now + 50);
+  net.stabilize(filter);
+}
+
+describe('membership: changing the voters on the leader', () => {
+  it('a new leader re-stamps its configuration with its term before it may change anything', () => {
+    const net = new Net(['a', 'b', 'c'], MANUAL);
+    net.timeout('a');
+    net.stabilize((m) => m.type !== 'heartbeat-response'); // elected; no acknowledgement yet
+    const a = net.get('a');
+    expect(a.configuration).toEqual({ term: 1, version: 1, voters: ['a', 'b', 'c'] });
+    expect(a.configurationDone).toBe(false);
+    net.get('a').addObserver('d');
+    expect(() => a.changeVoters(net.now, { add: 'd' })).toThrow(MembershipChangeError);
+    heartbeat(net);
+    expect(a.configurationDone).toBe(true);
+    expect(net.get('b').configuration).toEqual({ term: 1, version: 1, voters: ['a', 'b', 'c'] });
+  });
+
+  it('adds a voter: installed at once, sent in full to whoever does not hold it, done once a majority of the new voters holds it', () => {
+    const net = clusterWithObserver();
+    const a = net.get('a');
+    expect(net.get('d').role).toBe('observer');
+    expect(net.get('d').configuration.voters).toEqual(['a', 'b', 'c']); // learnt from the heartbeats
+    const next = a.changeVoters(net.now, { add: 'd' }, 1);
+    expect(next).toEqual({ term: 1, version: 2, voters: ['a', 'b', 'c', 'd'] });
+    expect(a.membershipView.change).toEqual({ added: 'd', removed: null, previous: ['a', 'b', 'c'] });
+    const out = net.collect('a');
+    expect(out.persist?.configuration).toEqual(next); // saved before the heartbeats that carry it leave
+    expect(out.events).toContainEqual({
+      type: 'voters-changed',
+      configuration: next,
+      previous: { term: 1, version: 1, voters: ['a', 'b', 'c'] },
+    });
+    const carried = out.messages.filter((m) => m.type === 'heartbeat').map((m) => m.configuration);
+    expect(carried).toEqual([next, next, next]); // nobody holds it yet: the voters travel
+    // Only b acknowledges: a majority of the old voters, not of the new ones: not done yet.
+    net.stabilize((m) => m.type !== 'heartbeat' || m.to === 'b');
+    expect(a.configurationDone).toBe(false);
+    heartbeat(net);
+    expect(net.get('d').role).toBe('follower');
+    expect(a.configurationDone).toBe(true);
+    expect(a.membershipView.change).toBe(null);
+    heartbeat(net);
+    const ids = net.collect('a').messages; // nothing left to carry in full
+    expect(ids).toEqual([]);
+  });
+
+  it('while a change is in progress, the lease needs a majority of the old voters and of the new ones', () => {
+    const net = clusterWithObserver();
+    const a = net.get('a');
+    const onlyTo =
+      (...ids: string[]) =>
+      (m: ElectionMessage) =>
+        m.type !== 'heartbeat' || ids.includes(m.to);
+    // Before the change, b alone (a and b: 2 of 3) confirms a round.
+    const before = a.leaseEnd(net.now) as number;
+    heartbeat(net, onlyTo('b'));
+    const confirmed = a.leaseEnd(net.now) as number;
+    expect(confirmed).toBeGreaterThan(before);
+    a.changeVoters(net.now, { add: 'd' });
+    net.collect('a');
+    net.inbox = [];
+    // a and b are a majority of {a,b,c}, not of {a,b,c,d}: the round does not count, nor is the change done.
+    heartbeat(net, onlyTo('b'));
+    expect(a.leaseEnd(net.now)).toBe(confirmed);
+    expect(a.configurationDone).toBe(false);
+    // a, b and d are a majority of both: the lease grows, and the change is done.
+    heartbeat(net, onlyTo('b', 'd'));
+    expect(a.leaseEnd(net.now) as number).toBeGreaterThan(confirmed);
+    expect(a.configurationDone).toBe(true);
+  });
+
+  it('refuses what breaks a rule, each with its own reason, and a stale expected version', () => {
+    const net = clusterWithObserver();
+    const a = net.get('a');
+    expect(() => net.get('b').changeVoters(net.now, { add: 'd' })).toThrow(NotLeaderError);
+    const version = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    const stale = version(() => a.changeVoters(net.now, { add: 'd' }, 7));
+    expect(stale).toBeInstanceOf(ConfigurationVersionError);
+    expect((stale as ConfigurationVersionError).message).toBe(
+      'addVoter: expected configuration version 7, but the current one is 1',
+    );
+    const reason = (fn: () => unknown) => (version(fn) as MembershipChangeError).reason;
+    expect(reason(() => a.changeVoters(net.now, { add: 'b' }))).toBe('already-voter');
+    expect(reason(() => a.changeVoters(net.now, { remove: 'd' }))).toBe('not-a-voter');
+    expect(reason(() => a.changeVoters(net.now, { remove: 'a' }))).toBe('leader');
+    expect(reason(() => a.changeVoters(net.now, { add: 'zed' }))).toBe('not-in-contact');
+    a.changeVoters(net.now, { add: 'd' });
+    expect(reason(() => a.changeVoters(net.now, { remove: 'c' }))).toBe('in-progress');
+  });
+
+  it('a removed voter becomes an observer, and never campaigns', () => {
+    const net = new Net(['a', 'b', 'c', 'd'], MANUAL);
+    elect(net, 'a');
+    heartbeat(net);
+    net.get('a').changeVoters(net.now, { remove: 'd' }); // d is not connected to a afterwards
+    net.collect('a');
+    net.stabilize();
+    const d = net.get('d');
+    expect(d.role).toBe('observer');
+    expect(d.configuration.voters).toEqual(['a', 'b', 'c']);
+    expect(net.events('d')).toContainEqual(expect.objectContaining({ type: 'voters-changed' }));
+    net.isolate('a');
+    net.advanceTo(net.now + 1_000);
+    expect(net.get('d').role).toBe('observer');
+    expect(net.get('d').inspect(net.now).counters.electionsStarted).toBe(0);
+  });
+
+  it('a voter refuses a vote and a pre-vote to a candidate whose configuration is older than its own', () => {
+    const net = clusterWithObserver();
+    const b = net.get('b');
+    const request = { cluster: 'test', from: 'c', to: 'b', term: 9, configuration: { term: 0, version: 1 } };
+    net.now += 1_000; // past b's stickiness
+    b.receive({ ...request, type: 'pre-vote' }, net.now);
+    b.receive({ ...request, type: 'vote', transfer: false }, net.now);
+    expect(net.collect('b').messages).toMatchObject([
+      { type: 'pre-vote-response', granted: false },
+      { type: 'vote-response', granted: false },
+    ]);
+  });
+
+  it('a leaving voter asks to be removed in its acknowledgements and never campaigns again', () => {
+    const net = new Net(['a', 'b', 'c', 'd'], { autopilot: { maxVoters: 5 } });
+    elect(net, 'a');
+    heartbeat(net);
+    net.get('d').leave(net.now);
+    heartbeat(net); // d's acknowledgement says it is leaving
+    heartbeat(net); // the autopilot removes it (4 voters, above the floor of 3)
+    heartbeat(net);
+    expect(net.get('a').configuration.voters).toEqual(['a', 'b', 'c']);
+    expect(net.get('d').role).toBe('observer');
+    expect(net.get('d').membershipView.leaving).toBe(true);
+  });
+
+  it('an observer whose term is above the leader follows it all the same (it keeps its own term)', () => {
+    const net = clusterWithObserver();
+    const observer = new ElectionMachine({
+      id: 'e',
+      options: { clusterId: 'test', ...MANUAL },
+      state: {
+        term: 40,
+        votedFor: 'e',
+        configuration: { term: 0, version: 1, voters: ['a', 'b', 'c', 'e'] },
+      },
+      random: () => 0,
+      now: net.now,
+    });
+    // e was a voter of an old configuration and campaigned up to term 40 before it was removed.
+    observer.receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'a',
+        to: 'e',
+        term: 1,
+        round: 9,
+        configuration: { term: 1, version: 1, voters: ['a', 'b', 'c'] },
+      },
+      net.now,
+    );
+    expect(observer.role).toBe('observer');
+    expect(observer.leader).toBe('a');
+    expect(observer.term).toBe(40);
+    expect(observer.ready().messages).toMatchObject([{ type: 'heartbeat-response', term: 1, ok: true }]);
+  });
+
+  it('a node that forms a cluster starts its terms at the floor; one that joins does not', () => {
+    const make = (id: string, voters: string[]) =>
+      new ElectionMachine({
+        id,
+        options: { clusterId: 'test', voters },
+        random: () => 0,
+        now: 0,
+        termFloor: 1_733_000_000_000,
+      });
+    expect(make('a', ['a', 'b', 'c']).term).toBe(1_733_000_000_000);
+    expect(make('d', ['a', 'b', 'c']).term).toBe(0); // not listed: it joins as an observer
+    expect(make('d', []).term).toBe(0);
+  });
+
+  it('forceVoters installs a newer configuration without a majority, and refuses while a leader is heard', () => {
+    const net = new Net(['a', 'b', 'c', 'd', 'e'], MANUAL);
+    elect(net, 'a');
+    heartbeat(net);
+    expect(() => net.get('b').forceVoters(net.now, ['b', 'c'])).toThrow(LeaderPresentError);
+    net.advanceTo(net.now + 1_000); // a, d and e are gone for good; b and c hear no leader
+    for (const id of ['a', 'd', 'e']) net.nodes.delete(id);
+    net.inbox = [];
+    expect(net.get('b').forceVoters(net.now, ['c', 'b'])).toEqual({
+      term: 1,
+      version: 2,
+      voters: ['b', 'c'],
+    });
+    net.get('c').forceVoters(net.now, ['b', 'c']);
+    net.collect('b');
+    net.collect('c');
+    elect(net, 'b');
+    expect(net.leaseHolders()).toEqual(['b']);
+    expect(() => net.get('c').forceVoters(net.now, [])).toThrow(LeaderPresentError);
+  });
+});
