@@ -77,6 +77,7 @@ export type {
   LeaderElectionEvents,
   LeaderElectionOptions,
   LeadershipHandle,
+  MembershipChangeOptions,
 } from './runtime/types.js';
 export type { WaitOptions } from './runtime/waits.js';
 export { CorruptStateError, StateLockedError, StoreStateError } from './storage/errors.js';

@@ -32,6 +32,7 @@ export { OnLeadershipLost } from './decorators/on-leadership-lost.decorator.js';
 export { OnPeerJoined } from './decorators/on-peer-joined.decorator.js';
 export { OnPeerLeft } from './decorators/on-peer-left.decorator.js';
 export { OnTermChange } from './decorators/on-term-change.decorator.js';
+export { OnVotersChange } from './decorators/on-voters-change.decorator.js';
 export {
   EventHandlerError,
   InvalidDecoratorTargetError,

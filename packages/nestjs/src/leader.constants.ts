@@ -43,6 +43,7 @@ export const LEADER_EVENT_DECORATORS: Readonly<Record<LeaderEventName, string>> 
   'leader-changed': '@OnLeaderChange()',
   'term-changed': '@OnTermChange()',
   'leadership-lost': '@OnLeadershipLost()',
+  'voters-changed': '@OnVotersChange()',
   'peer-joined': '@OnPeerJoined()',
   'peer-left': '@OnPeerLeft()',
   message: '@OnClusterMessage()',

@@ -1,10 +1,13 @@
-import { NoSuccessorError, NotRunningError, ReentrantCallError } from '../errors.js';
+import { NoSuccessorError, NotLeaderError, NotRunningError, ReentrantCallError } from '../errors.js';
+import { compareConfigurations, initialConfiguration } from '../machine/configuration.js';
 import { ElectionMachine } from '../machine/machine.js';
 import type {
+  Configuration,
   DropReason,
   ElectionEvent,
   ElectionMessage,
   LeadershipLostReason,
+  Membership,
   NodeId,
   Ready,
 } from '../machine/types.js';
@@ -17,7 +20,12 @@ import { type RuntimeSettings, resolveRuntimeOptions } from './runtime-options.j
 import type { ElectionStatus, LeaderElectionSnapshot } from './snapshot.js';
 import { defaultTimeProvider, type TimerHandle } from './time-provider.js';
 import { type EventHandler, TypedEmitter } from './typed-emitter.js';
-import type { LeaderElectionEvents, LeaderElectionOptions, LeadershipHandle } from './types.js';
+import type {
+  LeaderElectionEvents,
+  LeaderElectionOptions,
+  LeadershipHandle,
+  MembershipChangeOptions,
+} from './types.js';
 import { type WaitOptions, Waits } from './waits.js';
 
 /**
@@ -40,6 +48,7 @@ export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
   'leader-changed',
   'term-changed',
   'leadership-lost',
+  'voters-changed',
   'peer-joined',
   'peer-left',
   'message',
@@ -324,6 +333,75 @@ export class LeaderElection {
   }
 
   /**
+   * The members as this node sees them: the voters and version of its configuration, the observers it knows,
+   * the change in progress (on the leader) and whether it is leaving. Before `start()`, the `voters` option.
+   */
+  membership(): Membership {
+    const machine = this.machine;
+    if (machine !== null) return machine.membershipView;
+    const voters = this.settings.election.voters;
+    return {
+      voters,
+      observers: [],
+      version: voters.length > 0 ? 1 : 0,
+      term: 0,
+      change: null,
+      leaving: false,
+    };
+  }
+
+  /**
+   * On the leader, makes `node` a voter (it must be a member in contact: an observer acknowledging
+   * heartbeats), and resolves with the new configuration once a majority of the new voters holds it. Rejects
+   * with `NotLeaderError` naming the leader on any other node (or when leadership is lost before the change is
+   * done: read `membership()` to see whether it took effect), `ConfigurationVersionError` when
+   * `expectedVersion` is not the current version, `MembershipChangeError` when a rule forbids it now (`reason`),
+   * `TimeoutError` after `timeout`.
+   */
+  addVoter(node: NodeId, options: MembershipChangeOptions = {}): Promise<Configuration> {
+    return this.changeVoters('addVoter', { add: checkNodeId('addVoter', node) }, options);
+  }
+
+  /**
+   * On the leader, removes `node` from the voters (not the leader itself: transfer leadership first), and
+   * resolves once a majority of the remaining voters holds the change. Rejects as {@link addVoter} does.
+   */
+  removeVoter(node: NodeId, options: MembershipChangeOptions = {}): Promise<Configuration> {
+    return this.changeVoters('removeVoter', { remove: checkNodeId('removeVoter', node) }, options);
+  }
+
+  /**
+   * On the leader, replaces voter `old` with `next`: two changes, one at a time (`next` in, then `old` out),
+   * so that the voters never drop by one. Resolves with the final configuration. Should the second change fail,
+   * `next` is a voter and `old` still is too: retry `removeVoter(old)`.
+   */
+  async replaceVoter(
+    old: NodeId,
+    next: NodeId,
+    options: MembershipChangeOptions = {},
+  ): Promise<Configuration> {
+    checkNodeId('replaceVoter', old);
+    const added = await this.addVoter(next, options);
+    return this.removeVoter(old, { ...options, expectedVersion: added.version });
+  }
+
+  /**
+   * **Unsafe** recovery for a cluster that lost a majority of its voters for good: makes `voters` this node's
+   * voter configuration without asking anyone. Call it with the same list on every survivor; they then elect a
+   * leader among themselves. Should the lost voters ever come back with the old configuration, two leaders can
+   * be elected at once: only for voters that are gone for good (their machines and disks destroyed). Refused
+   * with `LeaderPresentError` while this node hears from a leader.
+   */
+  forceVoters(voters: readonly NodeId[]): Configuration {
+    const machine = this.requireMachine('forceVoters');
+    const forced = this.stepNow('forceVoters', (now) => machine.forceVoters(now, voters));
+    this.settings.logger.warn('forced a new voter configuration (unsafe recovery)', {
+      voters: forced.voters,
+    });
+    return forced;
+  }
+
+  /**
    * Gives up leadership without naming a successor; this node then waits a full extra election timeout
    * before it campaigns again. Returns whether this node was leading.
    */
@@ -376,10 +454,12 @@ export class LeaderElection {
       signal?.throwIfAborted();
       const { voters } = this.settings.election;
       this.connectedPeers.clear(); // a failed start may have left some; the transport reports them again
-      await transport.start(this.transportHandlers, {
-        signal,
-        voters: voters.length > 0 ? voters : (state?.configuration.voters ?? []),
-      });
+      // The persisted configuration rules; the voters option only forms the first one (machine.ts).
+      const configuration =
+        state !== null && state.configuration.version > 0
+          ? state.configuration
+          : initialConfiguration(voters);
+      await transport.start(this.transportHandlers, { signal, voters: configuration.voters, configuration });
       transportStarted = true;
       signal?.throwIfAborted();
       this.machine = new ElectionMachine({
@@ -431,6 +511,7 @@ export class LeaderElection {
       this.endLeadership('stopped');
       await this.handOver(machine);
     }
+    await this.leaveVoters(machine);
     this.halted = true;
     this.endLeadership('stopped');
     time.clearTimeout(this.timer);
@@ -453,6 +534,55 @@ export class LeaderElection {
     this.lifecycle = 'stopped';
     logger.info('election stopped', { id: machine.id, term: machine.term });
     this.notify(); // rejects pending waits
+  }
+
+  /**
+   * With the autopilot on, a voter that stops asks the leader to replace and remove it, and waits (at most
+   * `stopTimeout`) until it is no longer a voter, so that a rolling update never leaves a dead voter behind.
+   */
+  private async leaveVoters(machine: ElectionMachine): Promise<void> {
+    const { logger } = this.settings;
+    const voters = machine.configuration.voters;
+    if (this.settings.election.autopilot === null || !voters.includes(machine.id) || voters.length === 1)
+      return;
+    this.stepNow('stop', (now) => machine.leave(now));
+    try {
+      await this.waits.until(
+        'stop',
+        () => (machine.configuration.voters.includes(machine.id) ? undefined : true),
+        {
+          timeout: this.settings.stopTimeout,
+        },
+      );
+      logger.info('stop: removed from the voters', { configuration: machine.configuration });
+    } catch {
+      logger.warn(
+        'stop: still a voter when stopTimeout ran out; the leader removes it after deadVoterTimeout',
+        {
+          stopTimeout: this.settings.stopTimeout,
+        },
+      );
+    }
+  }
+
+  private async changeVoters(
+    operation: string,
+    change: { readonly add: NodeId } | { readonly remove: NodeId },
+    options: MembershipChangeOptions,
+  ): Promise<Configuration> {
+    options.signal?.throwIfAborted();
+    const machine = this.requireMachine(operation);
+    const next = this.stepNow(operation, (now) => machine.changeVoters(now, change, options.expectedVersion));
+    this.settings.logger.info('changing the voters', { operation, ...change, version: next.version });
+    return this.waits.until(
+      operation,
+      () => {
+        if (machine.role !== 'leader') throw new NotLeaderError(operation, machine.leader);
+        const current = machine.configuration;
+        return machine.configurationDone && compareConfigurations(current, next) >= 0 ? current : undefined;
+      },
+      { signal: options.signal, timeout: options.timeout ?? 2 * this.settings.election.electionTimeoutMax },
+    );
   }
 
   private async handOver(machine: ElectionMachine): Promise<void> {
@@ -659,6 +789,18 @@ export class LeaderElection {
         case 'term-changed':
           this.emitter.emit('term-changed', { from: event.from, to: event.to });
           break;
+        case 'voters-changed':
+          this.settings.logger.info('voters changed', {
+            voters: event.configuration.voters,
+            previous: event.previous.voters,
+            version: event.configuration.version,
+          });
+          this.settings.transport.configurationChanged?.(event.configuration);
+          this.emitter.emit('voters-changed', {
+            configuration: event.configuration,
+            previous: event.previous,
+          });
+          break;
         case 'role-changed':
           this.settings.logger.debug('role changed', { from: event.from, to: event.to, term: event.term });
           break;
@@ -783,4 +925,11 @@ export class LeaderElection {
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+function checkNodeId(operation: string, node: unknown): NodeId {
+  if (typeof node !== 'string' || node === '') {
+    throw new TypeError(`${operation}: node must be a non-empty node id (got ${JSON.stringify(node)})`);
+  }
+  return node;
 }

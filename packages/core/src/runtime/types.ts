@@ -1,5 +1,5 @@
 import type { ElectionOptions } from '../machine/options.js';
-import type { LeadershipLostReason, NodeId } from '../machine/types.js';
+import type { Configuration, LeadershipLostReason, NodeId } from '../machine/types.js';
 import type { StateStore } from '../storage/types.js';
 import type { Transport } from '../transport/types.js';
 import type { TimeProvider } from './time-provider.js';
@@ -70,7 +70,8 @@ export interface LeaderElectionOptions extends ElectionOptions {
    */
   stepDownOnHandlerError?: boolean;
   /**
-   * How long `stop()` waits for a successor after handing leadership over.
+   * How long `stop()` waits for a successor after handing leadership over, and then, with the autopilot on,
+   * for the leader to remove this node from the voters.
    * @default electionTimeoutMax
    */
   stopTimeout?: number;
@@ -176,7 +177,38 @@ export interface LeaderElectionEvents {
   };
   'term-changed': { readonly from: number; readonly to: number };
   'leadership-lost': { readonly term: number; readonly reason: LeadershipLostReason };
+  'voters-changed': {
+    /** The configuration this node holds now. */
+    readonly configuration: Configuration;
+    /** The one it held before. */
+    readonly previous: Configuration;
+  };
   'peer-joined': NodeId;
   'peer-left': NodeId;
   message: ClusterMessage;
+}
+
+/**
+ * Options of `addVoter`, `removeVoter` and `replaceVoter`.
+ *
+ * @example
+ * ```ts
+ * import type { MembershipChangeOptions } from '@baton/core';
+ * const options: MembershipChangeOptions = { expectedVersion: 4, timeout: 2_000 };
+ * ```
+ */
+export interface MembershipChangeOptions {
+  /**
+   * The configuration version the change was computed from: the change is refused with a
+   * `ConfigurationVersionError` when the current one differs (a compare-and-swap).
+   * @default no check
+   */
+  expectedVersion?: number;
+  /** Gives up waiting for the change to be done (it may still be done later). */
+  signal?: AbortSignal;
+  /**
+   * How long to wait for a majority of the new voters to hold the change.
+   * @default 2 × electionTimeoutMax
+   */
+  timeout?: number;
 }

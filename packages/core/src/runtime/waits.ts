@@ -46,7 +46,8 @@ export class Waits {
   }
 
   /**
-   * Resolves with the first value `probe` returns (checked now and at every `notify()`); rejects with the
+   * Resolves with the first value `probe` returns (checked now and at every `notify()`), or rejects with what
+   * it throws; rejects with the
    * signal's reason, with a `TimeoutError` after `timeout`, or with a `NotRunningError` when the election
    * stopped.
    */
@@ -62,7 +63,13 @@ export class Waits {
         settle();
       };
       const check = () => {
-        const value = probe();
+        let value: T | undefined;
+        try {
+          value = probe();
+        } catch (error) {
+          finish(() => reject(error)); // the probe knows the outcome will never come
+          return;
+        }
         if (value !== undefined) finish(() => resolve(value));
         else if (this.stopped()) finish(() => reject(new NotRunningError(operation, 'stopped')));
       };

@@ -111,6 +111,33 @@ export class FileStateStore implements StateStore {
     return parseStateFile(this.file, text);
   }
 
+  /**
+   * Reads the state file of `dataDir` without taking its lock (a running node may hold it): for tools and
+   * for deciding, before a node starts, whether it already belongs to a cluster. `null` when there is no state
+   * file; a file that cannot be trusted throws `CorruptStateError` naming it.
+   *
+   * @example
+   * ```ts
+   * import { mkdtempSync } from 'node:fs';
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { FileStateStore } from '@baton/core';
+   * const state = await FileStateStore.read(mkdtempSync(join(tmpdir(), 'baton-')));
+   * console.log(state === null ? 'a new node' : `member of ${state.configuration.voters.join(', ')}`);
+   * ```
+   */
+  static async read(dataDir: string): Promise<PersistentState | null> {
+    const file = join(resolve(dataDir), STATE_FILE);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return parseStateFile(file, text);
+  }
+
   save(state: PersistentState): Promise<void> {
     const run = async () => {
       this.assertOpen('save');

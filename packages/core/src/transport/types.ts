@@ -1,4 +1,4 @@
-import type { DropReason, ElectionMessage, NodeId } from '../machine/types.js';
+import type { Configuration, DropReason, ElectionMessage, NodeId } from '../machine/types.js';
 
 /**
  * What a transport reports to the runtime. Handlers are called synchronously from the transport's own
@@ -49,6 +49,8 @@ export interface TransportStartOptions {
    * authenticates senders may trust claims about leadership (such as gossip announcements) from these only.
    */
   readonly voters?: readonly NodeId[];
+  /** This node's voter configuration at start (version 0: it has none yet). */
+  readonly configuration?: Configuration;
 }
 
 /**
@@ -91,4 +93,11 @@ export interface Transport {
   broadcast(payload: Uint8Array, options?: { to?: readonly NodeId[] }): void;
   /** The peers of this cluster currently connected. */
   peers(): readonly NodeId[];
+  /**
+   * This node's voter configuration changed (it adopted a newer one, or installed one as the leader): a
+   * transport that trusts voters only (for leader announcements, say) updates its list, and one that tells
+   * peers which configuration this node holds (so that a new node can tell a cluster exists) says the new
+   * one. Optional.
+   */
+  configurationChanged?(configuration: Configuration): void;
 }

@@ -82,6 +82,15 @@ describe('FileStateStore', () => {
     await expect(store.load()).rejects.toThrow(/checksum does not match/);
   });
 
+  it('read() reads a data directory without its lock, while a store holds it; null when there is no state yet', async () => {
+    expect(await FileStateStore.read(dir)).toBe(null);
+    const store = await opened();
+    await store.save(STATE);
+    expect(await FileStateStore.read(dir)).toEqual(STATE); // the lock is held: reading does not need it
+    await writeFile(join(dir, STATE_FILE), '{"format":"baton-st');
+    await expect(FileStateStore.read(dir)).rejects.toBeInstanceOf(CorruptStateError);
+  });
+
   it('keeps saves in call order when they are not awaited one by one', async () => {
     const store = await opened();
     await Promise.all([1, 2, 3, 4, 5].map((term) => store.save({ ...STATE, term })));
