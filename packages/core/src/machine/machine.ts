@@ -240,6 +240,16 @@ export class ElectionMachine {
     return this.currentRole === 'leader' && this.membership?.change === null && this.membership.done;
   }
 
+  /**
+   * Rule R3 of `membership.ts`, the term rule: a new leader re-stamps its configuration with its term, and
+   * changes no voter until that configuration is done. Always `true`; it is protected, not private, so that
+   * the simulator's tests can break it in a subclass and show that the invariants catch the broken protocol
+   * (Ongaro's single-server change bug).
+   */
+  protected get termRule(): boolean {
+    return true;
+  }
+
   /** The state to keep on stable storage. */
   get persistentState(): PersistentState {
     return { term: this.currentTerm, votedFor: this.vote, configuration: this.config };
@@ -364,7 +374,7 @@ export class ElectionMachine {
     }
     this.lastContact.set(message.from, this.now);
     if (message.type === 'heartbeat') this.learnConfiguration(message);
-    if (!this.isVoter(message.from)) {
+    if (!this.isVoter(message.from) && !this.fromNewerConfiguration(message)) {
       // A non-voter never campaigns or leads: only a member's acknowledgement means something (its contact,
       // the configuration it holds). Its term must not move a voter's, or a stale or misconfigured peer could
       // depose the leader over and over.
@@ -495,7 +505,7 @@ export class ElectionMachine {
         `${change.add} is not a member in contact with the leader (it must acknowledge heartbeats as an observer first)`,
       );
     }
-    const result = checkChange(membership, this.currentTerm, change, expectedVersion);
+    const result = checkChange(membership, this.currentTerm, change, expectedVersion, this.termRule);
     if (!('voters' in result)) {
       if (result.reason === 'version') {
         throw new ConfigurationVersionError(operation, result.expected, result.actual);
@@ -585,6 +595,18 @@ export class ElectionMachine {
       return;
     }
     this.adopt(carried);
+  }
+
+  /**
+   * A candidate of a configuration newer than this node's: this node may not know it is a voter there (it
+   * missed the change), yet the candidate needs its vote, or a change a crashed leader left half-known could
+   * block every election. A stale or misconfigured peer never qualifies: its configuration is older.
+   */
+  private fromNewerConfiguration(message: ElectionMessage): boolean {
+    return (
+      (message.type === 'pre-vote' || message.type === 'vote') &&
+      compareConfigurations(message.configuration, this.config) > 0
+    );
   }
 
   /** Takes `next` as this node's configuration (newer, rule R1), and the role it gives this node. */
@@ -677,11 +699,10 @@ export class ElectionMachine {
 
   private handlePreVote(candidate: NodeId, proposedTerm: number, configuration: ConfigurationId): void {
     const reply = { cluster: this.options.clusterId, from: this.id, to: candidate };
-    if (!this.isVoter(this.id)) {
-      this.counters.drop('not-a-voter');
-      this.send({ ...reply, type: 'pre-vote-response', term: this.currentTerm, granted: false });
-      return;
-    }
+    // A node answers whether or not it is a voter of its own configuration: a candidate asks only the voters
+    // of its configuration, which may be newer than this node's (a voter just added that has not learnt it
+    // yet must still be able to vote, or a change the old leader left half-done could block every election).
+    // Its vote is persisted and given once per term like any other.
     const granted =
       proposedTerm > this.currentTerm &&
       compareConfigurations(configuration, this.config) >= 0 &&
@@ -704,11 +725,6 @@ export class ElectionMachine {
 
   private handleVote(candidate: NodeId, configuration: ConfigurationId, transfer: boolean): void {
     const reply = { cluster: this.options.clusterId, from: this.id, to: candidate, term: this.currentTerm };
-    if (!this.isVoter(this.id)) {
-      this.counters.drop('not-a-voter');
-      this.send({ ...reply, type: 'vote-response', granted: false });
-      return;
-    }
     // Granting again to the candidate already voted for in this term changes nothing (a duplicated request).
     const sticky = !transfer && this.inLease() && this.vote !== candidate;
     const granted =
@@ -881,8 +897,10 @@ export class ElectionMachine {
     this.counters.electionWon();
     this.setRole('leader');
     // Rule R3: the configuration takes this leader's term before anything may change (membership.ts).
-    this.config = { ...this.config, term: this.currentTerm };
-    this.persistPending = true;
+    if (this.termRule) {
+      this.config = { ...this.config, term: this.currentTerm };
+      this.persistPending = true;
+    }
     this.membership = new LeaderMembership(this.id, this.config);
     this.contact.clear();
     const lease = new LeaderLease(this.id, this.config.voters, this.options.leaseDuration);
@@ -977,7 +995,7 @@ export class ElectionMachine {
     );
     if (decision === null) return;
     const change = decision.type === 'add' ? { add: decision.node } : { remove: decision.node };
-    const next = checkChange(membership, this.currentTerm, change);
+    const next = checkChange(membership, this.currentTerm, change, undefined, this.termRule);
     if ('voters' in next) this.install(next);
   }
 

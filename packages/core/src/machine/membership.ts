@@ -155,13 +155,15 @@ export function checkChange(
   term: number,
   change: { readonly add: NodeId } | { readonly remove: NodeId },
   expectedVersion?: number,
+  /** Rule R3; only a deliberately broken machine (in the simulator's tests) passes `false`. */
+  requireDone = true,
 ): Configuration | ChangeRefusal {
   const current = membership.configuration;
   if (expectedVersion !== undefined && expectedVersion !== current.version) {
     return { reason: 'version', expected: expectedVersion, actual: current.version };
   }
   if (membership.change !== null) return { reason: 'in-progress', change: membership.change };
-  if (!membership.done) return { reason: 'not-done', configuration: current };
+  if (requireDone && !membership.done) return { reason: 'not-done', configuration: current };
   let voters: NodeId[];
   if ('add' in change) {
     if (current.voters.includes(change.add)) return { reason: 'already-voter', node: change.add };

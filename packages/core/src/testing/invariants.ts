@@ -1,4 +1,6 @@
-import type { NodeId } from '../machine/types.js';
+import { compareConfigurations, describeConfiguration } from '../machine/configuration.js';
+import type { Configuration, NodeId } from '../machine/types.js';
+import { ConfigurationInvariants } from './configuration-invariants.js';
 
 /**
  * The safety and liveness properties the simulator checks after every step.
@@ -27,7 +29,15 @@ export type InvariantName =
   /** A vote or a campaign is on stable storage before the message that depends on it leaves (Raft §5.2, fig. 2). */
   | 'persist-before-send'
   /** Once every fault is healed, some node holds a lease within the liveness bound. */
-  | 'liveness';
+  | 'liveness'
+  /** A node's configuration only moves forward in `(term, version)` order, in memory and on disk. */
+  | 'configuration-monotonic'
+  /** Any two configurations that can win an election at the same time have intersecting majorities. */
+  | 'configurations-overlap'
+  /** Once a configuration is done (held by a majority of its voters), no older one can win again. */
+  | 'done-configuration-kept'
+  /** Each new leadership's term (its fencing token) is above every earlier leadership's. */
+  | 'fencing-monotonic';
 
 /**
  * One broken invariant, with what is needed to replay it.
@@ -139,6 +149,11 @@ export class InvariantChecker {
   private readonly leases = new Map<NodeId, { term: number; lapsed: boolean }>();
   private gapSince: number | null = null;
   private longestGap = 0;
+  private readonly configurationsInMemory = new Map<NodeId, Configuration>();
+  private readonly configurationsOnDisk = new Map<NodeId, Configuration>();
+  private readonly configurations = new ConfigurationInvariants();
+  /** The highest term a leadership started in so far. */
+  private highestLeadership = 0;
 
   constructor(private readonly options: InvariantCheckerOptions) {
     this.throwOnViolation = options.throwOnViolation ?? true;
@@ -160,6 +175,55 @@ export class InvariantChecker {
         `${node} became leader of term ${term}, which ${winner} already won`,
       );
     }
+  }
+
+  /** `node` started leading (announced its lease) in `term`: fencing tokens must strictly increase. */
+  leadershipStarted(node: NodeId, term: number, at: number): void {
+    if (term <= this.highestLeadership) {
+      this.fail(
+        'fencing-monotonic',
+        at,
+        `${node} started leading term ${term} after a leadership of term ${this.highestLeadership}: its fencing token is not above the last one`,
+      );
+    }
+    this.highestLeadership = Math.max(this.highestLeadership, term);
+  }
+
+  /** `node`'s configuration, in memory or on disk: it must only move forward. */
+  configurationObserved(
+    node: NodeId,
+    configuration: Configuration,
+    at: number,
+    where: 'memory' | 'disk',
+  ): void {
+    const history = where === 'memory' ? this.configurationsInMemory : this.configurationsOnDisk;
+    const last = history.get(node);
+    history.set(node, configuration);
+    if (last === undefined || last === configuration) return;
+    const order = compareConfigurations(configuration, last);
+    const sameVoters = last.voters.join() === configuration.voters.join();
+    if (order < 0 || (order === 0 && !sameVoters)) {
+      this.fail(
+        'configuration-monotonic',
+        at,
+        `${node}'s configuration went from ${describeConfiguration(last)} to ${describeConfiguration(configuration)} (${where})`,
+      );
+    }
+  }
+
+  /** `node` is gone for good (replaced, its disk destroyed): it holds nothing any more. */
+  nodeGone(node: NodeId): void {
+    this.configurationsInMemory.delete(node);
+    this.configurationsOnDisk.delete(node);
+  }
+
+  /**
+   * What every node holds now (in memory while up, on disk while down): any two configurations that can win
+   * have intersecting majorities, and none older than a done one can win (`configuration-invariants.ts`).
+   */
+  configurationsHeld(at: number, held: ReadonlyMap<NodeId, Configuration>): void {
+    for (const finding of this.configurations.check(held))
+      this.fail(finding.invariant, at, finding.description);
   }
 
   /** The leader of each term seen so far. */

@@ -3,6 +3,7 @@ import type { ElectionMachine, ElectionMachineInit } from '../machine/machine.js
 import type { ElectionOptions } from '../machine/options.js';
 import type { NodeId } from '../machine/types.js';
 import type { Violation } from './invariants.js';
+import { MembershipFaults } from './membership-faults.js';
 import { Prng } from './prng.js';
 import { SimCluster } from './sim-cluster.js';
 import type { SimStats } from './sim-stats.js';
@@ -34,6 +35,13 @@ export interface RandomScheduleOptions {
   log?: 'none' | 'events' | 'messages';
   /** Builds each machine (to check that a broken machine is caught). @default new ElectionMachine(init) */
   createMachine?: (init: ElectionMachineInit) => ElectionMachine;
+  /**
+   * Membership faults too: members join with new ids and empty disks, stop gracefully, vanish for good and
+   * are replaced, a leader crashes in the middle of a change, operators change voters by hand; the leader's
+   * autopilot runs (stabilizationTime 1 s, deadVoterTimeout 3 s, maxVoters the voters' count when odd).
+   * @default false
+   */
+  membership?: boolean;
 }
 
 /**
@@ -73,17 +81,26 @@ export interface RandomRunResult {
 export function runRandomSchedule(options: RandomScheduleOptions): RandomRunResult {
   const nodes = options.nodes ?? 5;
   const duration = options.duration ?? 60_000;
+  const membership = options.membership === true;
+  const autopilot = {
+    maxVoters: nodes % 2 === 1 ? Math.min(nodes, 7) : Math.min(nodes - 1, 7),
+    stabilizationTime: 1_000,
+    deadVoterTimeout: 3_000,
+  };
   const cluster = SimCluster.create({
     nodes,
     observers: options.observers ?? 0,
     seed: options.seed,
-    election: options.election,
+    joiners: membership ? 60 : 0,
+    election: membership ? { autopilot, ...options.election } : options.election,
     clockDriftBound: options.clockDriftBound,
     log: options.log ?? 'none',
     throwOnViolation: false,
     createMachine: options.createMachine,
   });
-  const plan = new SchedulePlanner(cluster, new Prng((options.seed ^ 0x5bd1e995) >>> 0));
+  const plannerRandom = new Prng((options.seed ^ 0x5bd1e995) >>> 0);
+  const faults = membership ? new MembershipFaults(cluster, plannerRandom.fork(), nodes + 1) : null;
+  const plan = new SchedulePlanner(cluster, plannerRandom, faults);
   plan.schedule(duration);
   cluster.runFor(duration);
   return {
@@ -100,13 +117,15 @@ type Weighted = readonly [weight: number, act: () => void];
 
 /** Lays out phases at the start, and picks each fault when its time comes (so it can aim at the leader). */
 class SchedulePlanner {
-  private readonly ids: readonly NodeId[];
-
   constructor(
     private readonly c: SimCluster,
     private readonly rnd: Prng,
-  ) {
-    this.ids = c.ids;
+    private readonly membership: MembershipFaults | null,
+  ) {}
+
+  /** The nodes that are not gone for good. */
+  private get ids(): readonly NodeId[] {
+    return this.c.ids;
   }
 
   schedule(duration: number): void {
@@ -171,6 +190,7 @@ class SchedulePlanner {
       [1, () => c.heal()],
       [1, () => this.drift()],
       [1, () => this.handOver()],
+      [this.membership === null ? 0 : 5, () => this.membership?.fault()],
     ];
     pickWeighted(rnd, actions)();
   }
@@ -179,6 +199,7 @@ class SchedulePlanner {
     const actions: readonly Weighted[] = [
       [3, () => this.handOver()],
       [1, () => this.drift()],
+      [this.membership === null ? 0 : 2, () => this.membership?.benign()],
     ];
     pickWeighted(this.rnd, actions)();
   }
@@ -237,7 +258,7 @@ class SchedulePlanner {
     const leader = this.c.leaseHolder();
     if (leader === null || this.c.isPaused(leader)) return;
     const r = this.rnd.next();
-    const others = this.c.voters.filter((id) => id !== leader);
+    const others = (this.c.configuration(leader)?.voters ?? []).filter((id) => id !== leader);
     try {
       if (r < 0.4 && others.length > 0) this.c.transferLeadership(leader, this.rnd.pick(others));
       else if (r < 0.75) this.c.transferLeadership(leader);

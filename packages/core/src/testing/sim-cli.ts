@@ -28,6 +28,7 @@ function main(argv: readonly string[]): number {
       seed: options.seedStart,
       nodes: options.nodes,
       duration: options.duration,
+      membership: options.membership,
       log: 'events',
     });
     for (const entry of run.cluster.log) process.stdout.write(`${formatLogEntry(entry)}\n`);
@@ -39,7 +40,9 @@ function main(argv: readonly string[]): number {
     process.stderr.write(`VIOLATION seed ${seed}: ${formatViolation(violation)}\n`);
     if (!reported.has(seed)) {
       reported.add(seed);
-      process.stderr.write(`  replay: ${replayCommand(seed, options.nodes, options.duration)}\n`);
+      process.stderr.write(
+        `  replay: ${replayCommand(seed, options.nodes, options.duration, options.membership)}\n`,
+      );
     }
   });
   process.stdout.write(`${JSON.stringify(summary)}\n`);

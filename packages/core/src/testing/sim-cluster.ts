@@ -1,5 +1,5 @@
 import type { ElectionMachine } from '../machine/machine.js';
-import type { InspectSnapshot, NodeId, PersistentState, Role } from '../machine/types.js';
+import type { Configuration, InspectSnapshot, NodeId, PersistentState, Role } from '../machine/types.js';
 import { SimEngine } from './sim-engine.js';
 import type { NetworkConditions, NetworkConditionsChange } from './sim-network.js';
 import type { SimClusterOptions } from './sim-options.js';
@@ -187,6 +187,7 @@ export class SimCluster extends SimEngine {
   /** Restarts a crashed `id` from what it persisted, with a fresh clock; with `afterMs`, later. */
   restart(id: NodeId, afterMs?: number): void {
     const node = this.node(id);
+    if (node.gone) return;
     if (afterMs !== undefined) {
       const token = node.crashToken;
       this.schedule(afterMs, () => {
@@ -254,6 +255,93 @@ export class SimCluster extends SimEngine {
     node.timerAt = Number.POSITIVE_INFINITY;
     if (node.machine !== null && !node.paused) this.armTimer(node);
     this.fault(id, `clock rate ${rate.toFixed(4)}`);
+  }
+
+  // ---------------------------------------------------------------- membership
+
+  /**
+   * A new node joins the running cluster: empty disk, no voter list, connected to every node. It is an
+   * observer until the leader's autopilot (or `changeVoters`) makes it a voter. The cluster needs room for it
+   * (`joiners`).
+   */
+  addNode(id: NodeId): void {
+    this.joinNode(id);
+    this.fault(id, 'joined (empty disk)');
+  }
+
+  /** `id` is gone for good, with its disk (a replaced pod, a lost VM); the others may remove it as unreachable. */
+  destroy(id: NodeId): void {
+    this.removeNode(id);
+    this.fault(id, 'gone for good');
+  }
+
+  /**
+   * `id` stops gracefully, as `LeaderElection#stop()` does: a leader hands leadership over first; then it asks
+   * to be replaced and removed, and waits at most `within` ms of virtual time for its removal before it goes
+   * for good anyway. Returns at once; `isGone(id)` tells when it has left.
+   */
+  leave(id: NodeId, within = 2_000): void {
+    const node = this.running(id, 'leave');
+    const machine = node.machine as ElectionMachine;
+    if (this.holdsLease(node)) {
+      this.coverage.markVoluntary();
+      try {
+        if (machine.transferLeadership(node.clock.local(this.virtualNow)) === null) {
+          machine.stepDown(node.clock.local(this.virtualNow));
+        }
+      } catch {
+        machine.stepDown(node.clock.local(this.virtualNow));
+      }
+    }
+    machine.leave(node.clock.local(this.virtualNow));
+    this.record(id, 'command', 'leaving');
+    this.afterInput(node);
+    this.afterStep();
+    const deadline = this.virtualNow + within;
+    const incarnation = node.incarnation;
+    const poll = (): void => {
+      if (node.gone || node.incarnation !== incarnation) return; // crashed meanwhile: it never left cleanly
+      const stillVoter = node.machine?.configuration.voters.includes(id) ?? false;
+      if (stillVoter && this.virtualNow < deadline) {
+        this.schedule(this.electionOptions.heartbeatInterval ?? 50, poll);
+        return;
+      }
+      this.removeNode(id);
+      this.fault(
+        id,
+        stillVoter ? 'left (still a voter when its stop timeout ran out)' : 'left (removed from the voters)',
+      );
+    };
+    this.schedule(0, poll);
+  }
+
+  /** Asks leader `id` to add or remove one voter (see `ElectionMachine#changeVoters`); returns the new configuration. */
+  changeVoters(
+    id: NodeId,
+    change: { readonly add: NodeId } | { readonly remove: NodeId },
+    expectedVersion?: number,
+  ): Configuration {
+    const node = this.running(id, 'changeVoters');
+    const next = (node.machine as ElectionMachine).changeVoters(
+      node.clock.local(this.virtualNow),
+      change,
+      expectedVersion,
+    );
+    this.record(id, 'command', `change voters: ${'add' in change ? `+${change.add}` : `-${change.remove}`}`);
+    this.afterInput(node);
+    this.afterStep();
+    return next;
+  }
+
+  /** `id`'s configuration in memory, or on its disk while it is crashed (`null` once it is gone). */
+  configuration(id: NodeId): Configuration | null {
+    const node = this.node(id);
+    return node.machine?.configuration ?? node.disk?.configuration ?? null;
+  }
+
+  /** Whether `id` is gone for good (it left, or was destroyed). */
+  isGone(id: NodeId): boolean {
+    return this.node(id).gone;
   }
 
   // ---------------------------------------------------------------- commands

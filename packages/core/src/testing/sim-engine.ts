@@ -1,6 +1,6 @@
 import { ElectionMachine, type ElectionMachineInit } from '../machine/machine.js';
 import type { ElectionOptions } from '../machine/options.js';
-import type { ElectionEvent, ElectionMessage, NodeId } from '../machine/types.js';
+import type { Configuration, ElectionEvent, ElectionMessage, NodeId } from '../machine/types.js';
 import { EventQueue } from './event-queue.js';
 import { formatViolation, InvariantChecker, type Violation } from './invariants.js';
 import { Prng } from './prng.js';
@@ -40,11 +40,9 @@ interface SimEvent {
 export abstract class SimEngine {
   /** The seed everything random in this run came from. */
   readonly seed: number;
-  /** Every node id: voters first, then observers. */
-  readonly ids: readonly NodeId[];
-  /** The voting members. */
+  /** The voters the cluster was created with (its first configuration). */
   readonly voters: readonly NodeId[];
-  /** The non-voting members. */
+  /** The non-voting members the cluster was created with. */
   readonly observers: readonly NodeId[];
   /** The election options every node runs with (voters filled in). */
   readonly electionOptions: ElectionOptions;
@@ -71,6 +69,8 @@ export abstract class SimEngine {
   protected virtualNow = 0;
   protected crashedCount = 0;
   protected pausedCount = 0;
+  /** Whether a configuration changed since the configuration checks last ran. */
+  private configurationsDirty = true;
   private steps = 0;
   private messagesSent = 0;
   protected messagesDelivered = 0;
@@ -82,9 +82,8 @@ export abstract class SimEngine {
     this.random = new Prng(this.seed);
     this.voters = nodeIds(options.nodes ?? 3, 'n');
     this.observers = nodeIds(options.observers ?? 0, 'o');
-    this.ids = [...this.voters, ...this.observers];
-    if (new Set(this.ids).size !== this.ids.length)
-      throw new RangeError('SimCluster: node ids must be unique');
+    const ids = [...this.voters, ...this.observers];
+    if (new Set(ids).size !== ids.length) throw new RangeError('SimCluster: node ids must be unique');
     // The autopilot is off unless asked for: most stories and schedules are about a fixed voter set.
     this.electionOptions = { clusterId: 'sim', autopilot: false, ...options.election, voters: this.voters };
     const driftBound = options.election?.clockDriftBound ?? 0.05;
@@ -92,21 +91,61 @@ export abstract class SimEngine {
     this.livenessBound = options.livenessBound ?? 20 * (options.election?.electionTimeoutMax ?? 300);
     this.logLevel = options.log === 'none' ? 0 : options.log === 'messages' ? 2 : 1;
     this.createMachine = options.createMachine ?? ((init) => new ElectionMachine(init));
-    this.network = new SimNetwork(this.ids, this.random.fork(), options.network);
+    this.network = new SimNetwork(ids, this.random.fork(), options.network, options.joiners ?? 0);
     this.checker = new InvariantChecker({
       seed: this.seed,
       livenessBound: this.livenessBound,
       throwOnViolation: options.throwOnViolation ?? true,
       onViolation: (violation) => this.record(null, 'violation', formatViolation(violation)),
     });
-    this.ids.forEach((id, index) => {
-      const random = this.random.fork();
-      const node = new SimNode(id, index, index < this.voters.length, random, this.newClock(random));
-      this.nodes.push(node);
-      this.byId.set(id, node);
-    });
+    for (const id of ids) this.createNode(id);
     for (const node of this.nodes) this.boot(node);
     this.afterStep();
+  }
+
+  /** Every node that is not gone for good (crashed ones included), in the order they were added. */
+  get ids(): readonly NodeId[] {
+    return this.nodes.filter((node) => !node.gone).map((node) => node.id);
+  }
+
+  private createNode(id: NodeId): SimNode {
+    const random = this.random.fork();
+    const node = new SimNode(id, this.nodes.length, random, this.newClock(random));
+    this.nodes.push(node);
+    this.byId.set(id, node);
+    return node;
+  }
+
+  /**
+   * Adds a node with an empty disk and no voter list to the running cluster: it is connected to every node
+   * (a member), joins as an observer and learns the configuration from the leader, whose autopilot may
+   * promote it. Needs room (`joiners`).
+   */
+  protected joinNode(id: NodeId): void {
+    if (this.byId.has(id)) throw new RangeError(`SimCluster: node ${JSON.stringify(id)} exists already`);
+    this.network.addNode(id);
+    const node = this.createNode(id);
+    for (const other of this.nodes) if (other !== node) other.machine?.addObserver(id);
+    this.boot(node, { voters: [] });
+  }
+
+  /** Takes `id` away for good: its process and its disk are gone; every other node forgets it as a member. */
+  protected removeNode(id: NodeId): void {
+    const node = this.node(id);
+    if (node.gone) return;
+    if (node.machine === null) this.crashedCount--;
+    if (node.paused) this.pausedCount--;
+    node.machine = null;
+    node.disk = null;
+    node.gone = true;
+    node.paused = false;
+    node.incarnation++;
+    node.crashToken++;
+    node.timerAt = Number.POSITIVE_INFINITY;
+    node.backlog = [];
+    for (const other of this.nodes) other.machine?.removeObserver(id);
+    this.checker.nodeGone(id);
+    this.configurationsDirty = true;
   }
 
   // ---------------------------------------------------------------- running and results
@@ -259,19 +298,21 @@ export abstract class SimEngine {
     return new SimClock(this.virtualNow, random.between(0, 10_000), rate);
   }
 
-  protected boot(node: SimNode): void {
+  protected boot(node: SimNode, options: Partial<ElectionOptions> = {}): void {
     node.incarnation++;
     node.backlog = [];
     node.timerAt = Number.POSITIVE_INFINITY;
     const machine = this.createMachine({
       id: node.id,
-      options: this.electionOptions,
+      options: { ...this.electionOptions, ...options },
       state: node.disk,
       random: node.random.fork().next,
       now: node.clock.local(this.virtualNow),
     });
-    if (node.voter) for (const observer of this.observers) machine.addObserver(observer);
+    // Every node is connected to every other (a transport reports them): each is a member of the others.
+    for (const other of this.nodes) if (other !== node && !other.gone) machine.addObserver(other.id);
     node.machine = machine;
+    this.configurationsDirty = true;
     this.afterInput(node);
   }
 
@@ -333,15 +374,26 @@ export abstract class SimEngine {
       if (ready.persist !== null) {
         node.disk = ready.persist;
         this.checker.stateObserved(node.id, ready.persist.term, ready.persist.votedFor, now, 'disk');
+        if (node.checkedDisk !== ready.persist.configuration) {
+          node.checkedDisk = ready.persist.configuration;
+          this.checker.configurationObserved(node.id, ready.persist.configuration, now, 'disk');
+          this.configurationsDirty = true;
+        }
       }
       for (const event of ready.events) this.publish(node, event);
       for (const message of ready.messages) this.send(node, message);
     }
     this.checker.stateObserved(node.id, machine.term, machine.votedFor, now, 'memory');
+    if (node.checkedConfiguration !== machine.configuration) {
+      node.checkedConfiguration = machine.configuration;
+      this.checker.configurationObserved(node.id, machine.configuration, now, 'memory');
+      this.configurationsDirty = true;
+    }
     this.armTimer(node);
   }
 
   private publish(node: SimNode, event: ElectionEvent): void {
+    if (event.type === 'became-leader') this.checker.leadershipStarted(node.id, event.term, this.virtualNow);
     if (event.type === 'role-changed') {
       if (event.to === 'candidate') {
         this.electionsStarted++;
@@ -406,6 +458,15 @@ export abstract class SimEngine {
       leaseEnd = node.clock.virtualAt(end);
     }
     this.checker.leaseHolders(now, holders);
+    if (this.configurationsDirty) {
+      this.configurationsDirty = false;
+      const held = new Map<NodeId, Configuration>();
+      for (const node of this.nodes) {
+        const configuration = node.machine?.configuration ?? node.disk?.configuration;
+        if (configuration !== undefined) held.set(node.id, configuration);
+      }
+      this.checker.configurationsHeld(now, held);
+    }
     this.coverage.observe(now, leaseEnd);
     this.checker.liveness(now, this.faultFree, leaseEnd !== null, this.coverage.lastLeaseEnd);
   }

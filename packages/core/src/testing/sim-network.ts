@@ -116,6 +116,8 @@ export type NetworkConditionsChange = Partial<Omit<NetworkConditions, 'latency'>
  */
 export class SimNetwork {
   private readonly index = new Map<NodeId, number>();
+  private readonly members: NodeId[];
+  /** Room for this many nodes (the ones given, and those `addNode` adds later). */
   private readonly n: number;
   /** `blocked[from * n + to] === 1` when messages from `from` to `to` are dropped. */
   private readonly blockedLinks: Uint8Array;
@@ -123,16 +125,35 @@ export class SimNetwork {
   private current: NetworkConditions;
 
   constructor(
-    readonly ids: readonly NodeId[],
+    ids: readonly NodeId[],
     private readonly random: Prng,
     conditions: NetworkConditionsChange = {},
+    /** How many nodes `addNode` may add later (nodes that join a running cluster). */
+    spare = 0,
   ) {
+    this.members = [...ids];
     ids.forEach((id, i) => {
       this.index.set(id, i);
     });
-    this.n = ids.length;
+    this.n = ids.length + spare;
     this.blockedLinks = new Uint8Array(this.n * this.n);
     this.current = mergeConditions(HEALTHY_NETWORK, conditions);
+  }
+
+  /** Every node of the network, in the order they were added (their index). */
+  get ids(): readonly NodeId[] {
+    return this.members;
+  }
+
+  /** Adds a node that joins later; it reaches everyone (partitions in force do not include it). */
+  addNode(id: NodeId): number {
+    if (this.index.has(id)) throw new RangeError(`SimNetwork: node ${JSON.stringify(id)} exists already`);
+    if (this.members.length >= this.n)
+      throw new RangeError(`SimNetwork: no room for another node (${this.n})`);
+    const i = this.members.length;
+    this.members.push(id);
+    this.index.set(id, i);
+    return i;
   }
 
   /** The conditions in force. */
@@ -169,7 +190,7 @@ export class SimNetwork {
   /** Cuts every link to and from `id`. */
   isolate(id: NodeId): void {
     const i = this.at(id);
-    for (let j = 0; j < this.n; j++) {
+    for (let j = 0; j < this.members.length; j++) {
       if (j === i) continue;
       this.block(i, j);
       this.block(j, i);
@@ -182,8 +203,9 @@ export class SimNetwork {
     groups.forEach((members, g) => {
       for (const id of members) group[this.at(id)] = g;
     });
-    for (let i = 0; i < this.n; i++) {
-      for (let j = 0; j < this.n; j++) if (i !== j && group[i] !== group[j]) this.block(i, j);
+    const count = this.members.length;
+    for (let i = 0; i < count; i++) {
+      for (let j = 0; j < count; j++) if (i !== j && group[i] !== group[j]) this.block(i, j);
     }
   }
 
@@ -196,9 +218,9 @@ export class SimNetwork {
   /** The links that are cut, as `from->to` strings (for logs). */
   cutLinks(): string[] {
     const links: string[] = [];
-    for (let i = 0; i < this.n; i++) {
-      for (let j = 0; j < this.n; j++) {
-        if (this.blockedLinks[i * this.n + j] === 1) links.push(`${this.ids[i]}->${this.ids[j]}`);
+    for (let i = 0; i < this.members.length; i++) {
+      for (let j = 0; j < this.members.length; j++) {
+        if (this.blockedLinks[i * this.n + j] === 1) links.push(`${this.members[i]}->${this.members[j]}`);
       }
     }
     return links;

@@ -13,7 +13,7 @@ import type { SimClock } from './sim-clock.js';
  * import { Prng, SimClock } from '@baton/core/testing';
  * import { SimNode } from './sim-node.js';
  * const random = new Prng(1);
- * const node = new SimNode('n1', 0, true, random, new SimClock(0, 0, 1));
+ * const node = new SimNode('n1', 0, random, new SimClock(0, 0, 1));
  * node.crashed; // true until a machine is booted into it
  * ```
  */
@@ -33,11 +33,15 @@ export class SimNode {
   backlog: ElectionMessage[] = [];
   /** Virtual time of the pending timer entry (`Infinity`: none). */
   timerAt = Number.POSITIVE_INFINITY;
+  /** Gone for good (left the cluster, or replaced): no machine, no disk, never restarted. */
+  gone = false;
+  /** The configuration last checked, in memory and on disk (the configuration checks run when one changes). */
+  checkedConfiguration: unknown = null;
+  checkedDisk: unknown = null;
 
   constructor(
     readonly id: NodeId,
     readonly index: number,
-    readonly voter: boolean,
     /** This node's stream of random numbers: election timeouts and clock offsets of each incarnation. */
     readonly random: Prng,
     public clock: SimClock,

@@ -32,6 +32,11 @@ export interface SimClusterOptions {
   observers?: number | readonly NodeId[];
   /** @default 1 */
   seed?: number;
+  /**
+   * Room for nodes that join the running cluster later (`addNode`): the network is sized for them.
+   * @default 0
+   */
+  joiners?: number;
   /** Election options of every node (voters are filled in). @default the election's defaults */
   election?: Partial<ElectionOptions>;
   /**

@@ -25,6 +25,8 @@ export interface SimRunOptions {
   duration: number;
   /** Replay the first seed only and print its event log. @default false */
   verbose: boolean;
+  /** Membership faults too (`--membership`; see `RandomScheduleOptions.membership`). @default false */
+  membership?: boolean;
   /** Election options of every node (not a CLI flag: for tests of the runner). @default the defaults */
   election?: Partial<ElectionOptions>;
   /** How far simulated clocks drift (not a CLI flag). @default the election's clockDriftBound */
@@ -47,6 +49,8 @@ export interface SimSummary {
   seeds: number;
   seedStart: number;
   nodes: number;
+  /** Whether the schedules had membership faults. */
+  membership: boolean;
   durationMs: number;
   violations: number;
   violatingSeeds: number[];
@@ -93,6 +97,7 @@ export function parseSimArgs(argv: readonly string[]): SimRunOptions {
       'seed-start': { type: 'string' },
       nodes: { type: 'string' },
       duration: { type: 'string' },
+      membership: { type: 'boolean' },
       verbose: { type: 'boolean' },
     },
     strict: true,
@@ -103,6 +108,7 @@ export function parseSimArgs(argv: readonly string[]): SimRunOptions {
     seedStart: integerFlag('--seed-start', values['seed-start'], 1, 0),
     nodes: integerFlag('--nodes', values.nodes, 5, 1),
     duration: integerFlag('--duration', values.duration, 60_000, 1),
+    ...(values.membership ? { membership: true } : {}),
     verbose: values.verbose ?? false,
   };
 }
@@ -147,6 +153,7 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
       duration: options.duration,
       election: options.election,
       clockDriftBound: options.clockDriftBound,
+      membership: options.membership,
     });
     const s = run.stats;
     electionsStarted += s.electionsStarted;
@@ -170,6 +177,7 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
     seeds: options.seeds,
     seedStart: options.seedStart,
     nodes: options.nodes,
+    membership: options.membership === true,
     durationMs: options.duration,
     violations,
     violatingSeeds,
@@ -206,6 +214,6 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
  * // 'pnpm --filter @baton/core sim -- --seeds 1 --seed-start 42 --nodes 5 --duration 60000 --verbose'
  * ```
  */
-export function replayCommand(seed: number, nodes: number, duration: number): string {
-  return `pnpm --filter @baton/core sim -- --seeds 1 --seed-start ${seed} --nodes ${nodes} --duration ${duration} --verbose`;
+export function replayCommand(seed: number, nodes: number, duration: number, membership = false): string {
+  return `pnpm --filter @baton/core sim -- --seeds 1 --seed-start ${seed} --nodes ${nodes} --duration ${duration}${membership ? ' --membership' : ''} --verbose`;
 }

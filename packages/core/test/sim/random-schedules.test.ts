@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { runRandomSchedule, type Violation } from '../../src/testing/index.js';
 
-function violationsOver(seeds: number, options: { nodes: number; observers?: number; duration?: number }) {
+function violationsOver(
+  seeds: number,
+  options: { nodes: number; observers?: number; duration?: number; membership?: boolean },
+) {
   const found: Violation[] = [];
   let elections = 0;
   let failovers = 0;
@@ -31,6 +34,19 @@ describe('random schedules with all faults', () => {
   it.each([1, 2, 3, 4, 6, 7])('50 seeds of %i nodes break no invariant', (nodes) => {
     expect(violationsOver(50, { nodes, duration: 30_000 }).found).toEqual([]);
   });
+
+  it.each([3, 5, 7])(
+    '50 seeds of %i nodes with membership faults break no invariant, and do change the voters',
+    (nodes) => {
+      let changes = 0;
+      for (let seed = 1; seed <= 50; seed++) {
+        const run = runRandomSchedule({ seed, nodes, duration: 30_000, membership: true, log: 'events' });
+        expect(run.violations).toEqual([]);
+        changes += run.cluster.log.filter((entry) => entry.event === 'voters-changed').length;
+      }
+      expect(changes).toBeGreaterThan(50 * 3);
+    },
+  );
 
   it('50 seeds of 3 voters and 2 observers break no invariant', () => {
     expect(violationsOver(50, { nodes: 3, observers: 2, duration: 30_000 }).found).toEqual([]);

@@ -11,6 +11,8 @@ describe('baton-sim arguments', () => {
       verbose: true,
     });
     expect(parseSimArgs([]).nodes).toBe(5);
+    expect(parseSimArgs(['--membership']).membership).toBe(true);
+    expect(parseSimArgs([]).membership).toBe(undefined);
   });
 
   it.each([
