@@ -16,6 +16,13 @@
  *   against the restarted leader's newer one: no election could ever succeed. Fixed: a node answers vote and
  *   pre-vote requests whether or not it is a voter of its own configuration (the candidate counts only its
  *   configuration's voters), as MongoDB's logless protocol does.
+ * - 455, 480 (3 nodes, membership faults, after that fix): 'liveness'. A voter cut off while the others
+ *   changed the voters twice dropped every vote request of a candidate that was not a voter of its own, old
+ *   configuration, and the old configuration could no longer win. Fixed: vote and pre-vote requests carrying
+ *   a newer configuration than the receiver's are answered whoever sends them.
+ * - 775 (3 nodes, membership faults): 'liveness', from the schedule, not the protocol: it let the only
+ *   holder of a change leave for good while the configuration that could still win needed it. The schedule
+ *   now checks every configuration any node holds.
  *
  * The other entries pin the most extreme runs among seeds 1-2000 at the time they were added: the longest
  * leaderless stretch after a heal, the longest failover, the most split votes and the most leaderless time. A
@@ -46,6 +53,14 @@ const REGRESSIONS: readonly Regression[] = [
   { seed: 60, nodes: 3, membership: true, found: 'liveness: a half-done addition blocked every election' },
   { seed: 137, nodes: 3, membership: true, found: 'liveness (the same cause)' },
   { seed: 138, nodes: 3, membership: true, found: 'liveness (the same cause)' },
+  {
+    seed: 455,
+    nodes: 3,
+    membership: true,
+    found: 'liveness: a vote request from a newer configuration dropped',
+  },
+  { seed: 480, nodes: 3, membership: true, found: 'liveness (the same cause)' },
+  { seed: 775, nodes: 3, membership: true, found: 'liveness: the schedule took away a needed voter' },
 ];
 
 describe('regression seeds', () => {
