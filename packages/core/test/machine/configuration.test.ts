@@ -39,8 +39,11 @@ describe('configurations', () => {
 
   it('majoritiesOverlap agrees with trying every pair of majorities (a naive reference)', () => {
     const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
-    const subsetsOf = (set: string[]): string[][] =>
-      set.reduce<string[][]>((all, id) => [...all, ...all.map((s) => [...s, id])], [[]]);
+    const subsetsOf = (set: string[]): string[][] => {
+      const all: string[][] = [[]];
+      for (const id of set) for (const subset of all.slice()) all.push([...subset, id]);
+      return all;
+    };
     const naive = (a: string[], b: string[]): boolean => {
       const ma = subsetsOf(a).filter((s) => s.length >= majority(a.length));
       const mb = subsetsOf(b).filter((s) => s.length >= majority(b.length));
