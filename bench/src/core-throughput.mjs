@@ -44,6 +44,9 @@ function drain(m) {
   return null;
 }
 
+/** The configuration the followers hold: the first one, formed from the voters option (term 0). */
+const HELD = { term: 0, version: 1 };
+
 /** Follower n2 receiving heartbeats of leader n1 in term 1. */
 function followerHeartbeats(durationMs) {
   const m = machine('n2');
@@ -52,7 +55,10 @@ function followerHeartbeats(durationMs) {
   let sent = 0;
   const rate = measure(durationMs, 1, () => {
     now += 0.01;
-    m.receive({ ...ENVELOPE, type: 'heartbeat', from: 'n1', to: 'n2', term: 1, round: ++round }, now);
+    m.receive(
+      { ...ENVELOPE, type: 'heartbeat', from: 'n1', to: 'n2', term: 1, round: ++round, configuration: HELD },
+      now,
+    );
     sent += drain(m)?.messages.length ?? 0;
   });
   if (sent === 0 || m.leader !== 'n1')
@@ -70,9 +76,9 @@ function followerVotes(durationMs) {
     now += 0.01;
     term += 1;
     const from = term % 2 === 0 ? 'n1' : 'n3';
-    m.receive({ ...ENVELOPE, type: 'pre-vote', from, to: 'n2', term, configVersion: 1 }, now);
+    m.receive({ ...ENVELOPE, type: 'pre-vote', from, to: 'n2', term, configuration: HELD }, now);
     drain(m);
-    m.receive({ ...ENVELOPE, type: 'vote', from, to: 'n2', term, configVersion: 1, transfer: false }, now);
+    m.receive({ ...ENVELOPE, type: 'vote', from, to: 'n2', term, configuration: HELD, transfer: false }, now);
     const ready = drain(m);
     if (ready?.messages[0]?.granted) granted++;
   });
@@ -96,7 +102,20 @@ function leaderAcks(durationMs) {
   let round = 1;
   const rate = measure(durationMs, 4, () => {
     for (const from of ['n2', 'n3', 'n4', 'n5']) {
-      m.receive({ ...ENVELOPE, type: 'heartbeat-response', from, to: 'n1', term: 1, round, ok: true }, now);
+      m.receive(
+        {
+          ...ENVELOPE,
+          type: 'heartbeat-response',
+          from,
+          to: 'n1',
+          term: 1,
+          round,
+          ok: true,
+          configuration: { term: 1, version: 1 },
+          leaving: false,
+        },
+        now,
+      );
       drain(m);
     }
     now += 50; // the next heartbeat is due

@@ -95,11 +95,25 @@ await election.start();
 await runTimers(150); // election timeout: pre-vote
 await deliver({ type: 'pre-vote-response', term: 1, granted: true });
 await deliver({ type: 'vote-response', term: 1, granted: true });
-await deliver({ type: 'heartbeat-response', term: 1, round: lastSent('heartbeat').round, ok: true });
+await deliver({
+  type: 'heartbeat-response',
+  term: 1,
+  round: lastSent('heartbeat').round,
+  ok: true,
+  configuration: { term: 1, version: 1 },
+  leaving: false,
+});
 // Two more rounds acknowledged at once.
 for (let i = 0; i < 2; i++) {
   await runTimers(now + 50);
-  await deliver({ type: 'heartbeat-response', term: 1, round: lastSent('heartbeat').round, ok: true });
+  await deliver({
+    type: 'heartbeat-response',
+    term: 1,
+    round: lastSent('heartbeat').round,
+    ok: true,
+    configuration: { term: 1, version: 1 },
+    leaving: false,
+  });
 }
 const acked = lastSent('heartbeat');
 // Two rounds go out without an answer (a busy peer, a busy link)...
@@ -109,12 +123,33 @@ const unanswered = lastSent('heartbeat');
 // acknowledgements are processed: a duplicate of the old round, and the one for the latest round.
 const leaseEnd = now + election.inspect().leaseRemaining;
 now = acked.at + 140; // lease: 135.7 ms from the start of the last acknowledged round
-await deliver({ type: 'heartbeat-response', term: 1, round: acked.round, ok: true });
-await deliver({ type: 'heartbeat-response', term: 1, round: unanswered.round, ok: true });
+await deliver({
+  type: 'heartbeat-response',
+  term: 1,
+  round: acked.round,
+  ok: true,
+  configuration: { term: 1, version: 1 },
+  leaving: false,
+});
+await deliver({
+  type: 'heartbeat-response',
+  term: 1,
+  round: unanswered.round,
+  ok: true,
+  configuration: { term: 1, version: 1 },
+  leaving: false,
+});
 // From here on the peer answers every heartbeat at once, and the process keeps up with its timers.
 for (let i = 0; i < 10; i++) {
   await runTimers(now + 50);
-  await deliver({ type: 'heartbeat-response', term: 1, round: lastSent('heartbeat').round, ok: true });
+  await deliver({
+    type: 'heartbeat-response',
+    term: 1,
+    round: lastSent('heartbeat').round,
+    ok: true,
+    configuration: { term: 1, version: 1 },
+    leaving: false,
+  });
 }
 
 const snapshot = election.inspect();

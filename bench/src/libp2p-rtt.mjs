@@ -35,6 +35,8 @@ const echo = (transport) =>
         from: message.to,
         to: message.from,
         ok: true,
+        configuration: { term: message.configuration.term, version: message.configuration.version },
+        leaving: false,
       });
     }
   });
@@ -94,7 +96,15 @@ async function measure() {
         clearTimeout(timer);
         resolve();
       };
-      a.send({ type: 'heartbeat', cluster: clusterId, from: a.localId, to: bId, term: 1, round });
+      a.send({
+        type: 'heartbeat',
+        cluster: clusterId,
+        from: a.localId,
+        to: bId,
+        term: 1,
+        round,
+        configuration: { term: 1, version: 1 },
+      });
     });
     if (round > warmup) samples.push(performance.now() - start);
   }

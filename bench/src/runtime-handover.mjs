@@ -37,6 +37,7 @@ function create(id) {
     transport: network.transport(id),
     store: stores.get(id),
     logger: quiet,
+    autopilot: false, // a fixed voter set, restarted on its stores between trials
   });
   node.on('leadership-lost', ({ reason }) => {
     lossReasons[reason] = (lossReasons[reason] ?? 0) + 1;
