@@ -126,6 +126,9 @@ export class ElectionMachine {
   private votes: Votes = new Map();
   /** Set by `leave()`: this node is stopping; it never campaigns again and asks the leader to remove it. */
   private leaving = false;
+  /** Since when, and last when, this node has heard a leader's heartbeats (gaps under electionTimeoutMin). */
+  private heardSince: number | null = null;
+  private lastHeard: number | null = null;
 
   // The leader's state, reset at every election won.
   private lease: LeaderLease | null = null;
@@ -641,6 +644,7 @@ export class ElectionMachine {
     }
     this.setLeader(heartbeat.from);
     this.electionDeadline = this.now + this.randomTimeout();
+    this.heardLeader();
     this.send(this.ack(heartbeat.from, heartbeat.term, heartbeat.round, true));
   }
 
@@ -759,6 +763,7 @@ export class ElectionMachine {
     }
     this.stickyUntil = this.now + this.options.electionTimeoutMin;
     this.electionDeadline = this.now + this.randomTimeout();
+    this.heardLeader();
     this.send(this.ack(leader, this.currentTerm, round, true));
   }
 
@@ -809,7 +814,7 @@ export class ElectionMachine {
   private noteMember(ack: HeartbeatResponse): void {
     const membership = this.membership;
     if (membership === null || this.lease === null) return;
-    this.contact.acknowledged(ack.from, this.now, ack.leaving);
+    this.contact.acknowledged(ack.from, this.now, ack.leaving, ack.steady);
     membership.acknowledged(ack.from, ack.configuration);
     if (membership.settle()) this.lease.setVoterSets(membership.voterSets);
   }
@@ -826,7 +831,16 @@ export class ElectionMachine {
       ok,
       configuration: configurationId(this.config),
       leaving: this.leaving,
+      steady: this.heardSince === null ? 0 : this.now - this.heardSince,
     };
+  }
+
+  /** A heartbeat of a leader arrived: how long this node has heard leaders without a gap (its `steady`). */
+  private heardLeader(): void {
+    if (this.lastHeard === null || this.now - this.lastHeard > this.options.electionTimeoutMin) {
+      this.heardSince = this.now;
+    }
+    this.lastHeard = this.now;
   }
 
   // ---------------------------------------------------------------- campaigns

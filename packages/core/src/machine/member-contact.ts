@@ -14,13 +14,19 @@ export class MemberContact {
     private readonly steadyGap: number,
   ) {}
 
-  /** `member` acknowledged a heartbeat at `now`, saying whether it is leaving. */
-  acknowledged(member: NodeId, now: number, leaving: boolean): void {
+  /**
+   * `member` acknowledged a heartbeat at `now`, saying whether it is leaving and for how long it has heard
+   * leaders without a gap (`steadyFor`, on its own clock): a new leader then need not wait a whole
+   * `stabilizationTime` to learn what its predecessor knew.
+   */
+  acknowledged(member: NodeId, now: number, leaving: boolean, steadyFor = 0): void {
+    const reported = now - Math.max(0, steadyFor);
     const contact = this.steady.get(member);
     if (contact === undefined || now - contact.last > this.steadyGap) {
-      this.steady.set(member, { since: now, last: now });
+      this.steady.set(member, { since: Math.min(now, reported), last: now });
     } else {
       contact.last = now;
+      contact.since = Math.min(contact.since, reported);
     }
     if (leaving) this.leavingMembers.add(member);
     else this.leavingMembers.delete(member);

@@ -230,6 +230,12 @@ export interface HeartbeatResponse extends MessageEnvelope {
   readonly configuration: ConfigurationId;
   /** The member is stopping (`stop()`): the leader replaces it and removes it from the voters. */
   readonly leaving: boolean;
+  /**
+   * For how long the member has heard leaders without a gap longer than `electionTimeoutMin`, in
+   * milliseconds of its own clock (0 or absent: just now). A new leader takes it into account for the
+   * autopilot's `stabilizationTime`, so that a leadership change does not restart every observer's wait.
+   */
+  readonly steady?: number;
 }
 
 /**

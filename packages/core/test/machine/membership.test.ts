@@ -165,6 +165,25 @@ describe('membership: changing the voters on the leader', () => {
     expect(net.get('d').membershipView.leaving).toBe(true);
   });
 
+  it("a new leader takes an observer's steady contact from its acknowledgement: a handover restarts no wait", () => {
+    const autopilot = { maxVoters: 3, stabilizationTime: 1_000 };
+    const net = new Net(['a', 'b', 'c'], { autopilot });
+    net.add('d', null, []);
+    for (const id of ['a', 'b', 'c']) net.get(id).addObserver('d');
+    elect(net, 'a');
+    for (let i = 0; i < 30; i++) heartbeat(net); // d has followed a for 1.5 s: stable
+    expect(net.get('a').configuration.voters).toEqual(['a', 'b', 'c']); // at maxVoters: no promotion
+    net.get('a').leave(net.now);
+    net.get('a').transferLeadership(net.now);
+    net.collect('a');
+    net.stabilize();
+    const next = net.leaseHolders()[0] as string;
+    expect(next).not.toBe('a');
+    // Within a few rounds (not stabilizationTime), d replaces a, which is then removed.
+    for (let i = 0; i < 6; i++) heartbeat(net);
+    expect(net.get(next).configuration.voters).toEqual(['b', 'c', 'd']);
+  });
+
   it('an observer whose term is above the leader follows it all the same (it keeps its own term)', () => {
     const net = clusterWithObserver();
     const observer = new ElectionMachine({
