@@ -139,6 +139,8 @@ export class ElectionMachine {
   /** When this node sent its latest vote requests: the start of the lease its votes confirm. */
   private campaignStartedAt = 0;
   private nextHeartbeatAt = 0;
+  /** When the leader's heartbeat round next includes the observers. */
+  private nextObserverHeartbeatAt = 0;
 
   private persistPending = false;
   private outbox: ElectionMessage[] = [];
@@ -153,7 +155,7 @@ export class ElectionMachine {
     this.options = options;
     this.random = init.random;
     this.now = init.now;
-    this.contact = new MemberContact(options.electionTimeoutMin);
+    this.contact = new MemberContact(steadyGap(options));
     const notes = [...warnings];
     const state = init.state ?? null;
     if (state !== null) checkPersistentState(state);
@@ -360,7 +362,7 @@ export class ElectionMachine {
       // An observer (or a voter that is leaving) never campaigns; after a timeout without heartbeats it
       // stops naming a leader.
       this.setLeader(null);
-      this.electionDeadline = this.now + this.randomTimeout();
+      this.electionDeadline = this.now + this.followTimeout();
       return;
     }
     this.startPreVote();
@@ -643,7 +645,7 @@ export class ElectionMachine {
       return;
     }
     this.setLeader(heartbeat.from);
-    this.electionDeadline = this.now + this.randomTimeout();
+    this.electionDeadline = this.now + this.followTimeout();
     this.heardLeader();
     this.send(this.ack(heartbeat.from, heartbeat.term, heartbeat.round, true));
   }
@@ -762,7 +764,7 @@ export class ElectionMachine {
       this.events.push({ type: 'became-follower', leader, term: this.currentTerm });
     }
     this.stickyUntil = this.now + this.options.electionTimeoutMin;
-    this.electionDeadline = this.now + this.randomTimeout();
+    this.electionDeadline = this.now + this.followTimeout();
     this.heardLeader();
     this.send(this.ack(leader, this.currentTerm, round, true));
   }
@@ -837,7 +839,7 @@ export class ElectionMachine {
 
   /** A heartbeat of a leader arrived: how long this node has heard leaders without a gap (its `steady`). */
   private heardLeader(): void {
-    if (this.lastHeard === null || this.now - this.lastHeard > this.options.electionTimeoutMin) {
+    if (this.lastHeard === null || this.now - this.lastHeard > steadyGap(this.options)) {
       this.heardSince = this.now;
     }
     this.lastHeard = this.now;
@@ -924,6 +926,7 @@ export class ElectionMachine {
     this.lease = lease;
     this.leaseAnnounced = false;
     this.wonAt = this.now;
+    this.nextObserverHeartbeatAt = this.now; // observers learn the new leader at once
     this.broadcastHeartbeat();
   }
 
@@ -946,7 +949,7 @@ export class ElectionMachine {
     if (role === 'follower' && (roleChanged || (leaderChanged && leader !== null))) {
       this.events.push({ type: 'became-follower', leader, term: this.currentTerm });
     }
-    this.electionDeadline = this.now + this.randomTimeout();
+    this.electionDeadline = this.now + this.followTimeout();
   }
 
   private broadcastHeartbeat(): void {
@@ -960,9 +963,12 @@ export class ElectionMachine {
     const full = this.config;
     const id = configurationId(full);
     // The voters of a change in progress too: the lease needs a majority of them, and a voter being removed
-    // must learn that it is.
+    // must learn that it is. Observers only every observerHeartbeatInterval (and at once in a new term or
+    // after a change: see becomeLeader and install).
     const previous = membership.change?.previous ?? [];
-    for (const to of new Set([...this.otherVoters(), ...previous, ...this.observers])) {
+    const observers = this.now >= this.nextObserverHeartbeatAt ? this.observers : [];
+    if (observers.length > 0) this.nextObserverHeartbeatAt = this.now + this.options.observerHeartbeatInterval;
+    for (const to of new Set([...this.otherVoters(), ...previous, ...observers])) {
       if (to === this.id) continue;
       // The voters travel only to members not known to hold this configuration yet.
       this.send({
@@ -984,6 +990,7 @@ export class ElectionMachine {
     this.config = next;
     this.persistPending = true;
     lease.setVoterSets(membership.voterSets);
+    this.nextObserverHeartbeatAt = this.now; // the next round tells the observers of the change
     this.events.push({ type: 'voters-changed', configuration: next, previous });
   }
 
@@ -1078,7 +1085,19 @@ export class ElectionMachine {
   /** Whether `id` was heard from within `electionTimeoutMax`: up, as far as this node can tell. */
   private inContact(id: NodeId): boolean {
     const seen = this.lastContact.get(id);
-    return seen !== undefined && this.now - seen <= this.options.electionTimeoutMax;
+    const window = this.isVoter(id)
+      ? this.options.electionTimeoutMax
+      : this.options.electionTimeoutMax + this.options.observerHeartbeatInterval;
+    return seen !== undefined && this.now - seen <= window;
+  }
+
+  /**
+   * How long a follower waits for the next heartbeat before it campaigns; an observer, which hears the leader
+   * only every observerHeartbeatInterval, waits two of those before it stops naming a leader.
+   */
+  private followTimeout(): number {
+    const extra = this.currentRole === 'observer' ? 2 * this.options.observerHeartbeatInterval : 0;
+    return extra + this.randomTimeout();
   }
 
   private isVoter(id: NodeId): boolean {
@@ -1123,6 +1142,14 @@ export class ElectionMachine {
     this.events.push({ type: 'leader-changed', leader, previous, term: this.currentTerm });
     return true;
   }
+}
+
+/**
+ * The longest gap between two heartbeats that still counts as steady contact: an observer hears the leader
+ * every observerHeartbeatInterval, so one interval and a minimum election timeout of slack.
+ */
+function steadyGap(options: ResolvedElectionOptions): number {
+  return options.observerHeartbeatInterval + options.electionTimeoutMin;
 }
 
 function sameVoters(a: readonly NodeId[], b: readonly NodeId[]): boolean {

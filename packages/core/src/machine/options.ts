@@ -37,6 +37,14 @@ export interface ElectionOptions {
    */
   heartbeatInterval?: number;
   /**
+   * How often the leader sends heartbeats to observers (members that are not voters). Observers never vote
+   * or campaign, so they need not hear the leader every `heartbeatInterval`: a cluster with 5 voters and 45
+   * observers then costs the leader a message per observer per second, not twenty. A new leader's first
+   * heartbeat, and the first after a change of the voters, still reach every observer at once.
+   * @default 1000 (at least `heartbeatInterval`)
+   */
+  observerHeartbeatInterval?: number;
+  /**
    * The first voters, used once: a node that has no configuration yet and is listed here forms the cluster's
    * first configuration from this list (every node given the same list forms the same one). After that the
    * persisted configuration rules, changed by the leader one voter at a time; a list that differs from it
@@ -78,6 +86,7 @@ export interface ResolvedElectionOptions {
   readonly electionTimeoutMin: number;
   readonly electionTimeoutMax: number;
   readonly heartbeatInterval: number;
+  readonly observerHeartbeatInterval: number;
   readonly voters: readonly NodeId[];
   readonly clockDriftBound: number;
   /** How long a lease lasts after the start of a heartbeat round a majority acknowledged. */
@@ -101,6 +110,7 @@ export const ELECTION_DEFAULTS = {
   electionTimeoutMin: 150,
   electionTimeoutMax: 300,
   heartbeatInterval: 50,
+  observerHeartbeatInterval: 1_000,
   clockDriftBound: 0.05,
 } as const;
 
@@ -154,6 +164,17 @@ export function resolveElectionOptions(input: ElectionOptions): {
     'heartbeatInterval',
     input.heartbeatInterval ?? ELECTION_DEFAULTS.heartbeatInterval,
   );
+  const observerHeartbeatInterval = positiveInteger(
+    'observerHeartbeatInterval',
+    input.observerHeartbeatInterval ?? Math.max(ELECTION_DEFAULTS.observerHeartbeatInterval, heartbeatInterval),
+  );
+  if (observerHeartbeatInterval < heartbeatInterval) {
+    throw new InvalidOptionError(
+      'observerHeartbeatInterval',
+      observerHeartbeatInterval,
+      `must not be below heartbeatInterval (${heartbeatInterval})`,
+    );
+  }
   const clockDriftBound = input.clockDriftBound ?? ELECTION_DEFAULTS.clockDriftBound;
   if (
     typeof clockDriftBound !== 'number' ||
@@ -184,6 +205,7 @@ export function resolveElectionOptions(input: ElectionOptions): {
       electionTimeoutMin,
       electionTimeoutMax,
       heartbeatInterval,
+      observerHeartbeatInterval,
       voters,
       clockDriftBound,
       leaseDuration,
@@ -199,6 +221,7 @@ export const ELECTION_OPTION_NAMES: readonly string[] = [
   'electionTimeoutMin',
   'electionTimeoutMax',
   'heartbeatInterval',
+  'observerHeartbeatInterval',
   'voters',
   'autopilot',
   'clockDriftBound',

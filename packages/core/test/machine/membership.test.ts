@@ -139,6 +139,31 @@ describe('membership: changing the voters on the leader', () => {
     expect(net.get('d').inspect(net.now).counters.electionsStarted).toBe(0);
   });
 
+  it('observers hear the leader every observerHeartbeatInterval, and at once in a new term', () => {
+    const net = new Net(['a', 'b', 'c'], MANUAL);
+    net.add('o', null, []);
+    for (const id of ['a', 'b', 'c']) net.get(id).addObserver('o');
+    const toObserver = () => net.inbox.filter((m) => m.type === 'heartbeat' && m.to === 'o').length;
+    net.timeout('a');
+    let heard = 0;
+    let rounds = 0;
+    net.stabilize((m) => {
+      if (m.type === 'heartbeat' && m.to === 'o') heard++;
+      return true;
+    });
+    expect(heard).toBe(1); // the new leader's first round reaches the observer at once
+    for (let i = 0; i < 40; i++) {
+      // 40 rounds of 50 ms: 2 s
+      net.advanceTo(net.now + 50);
+      rounds++;
+      heard += toObserver();
+      net.stabilize();
+    }
+    expect(rounds).toBe(40);
+    expect(heard).toBe(3); // at 0, 1000 and 2000 ms: one a second, not one a round
+    expect(() => new Net(['a'], { observerHeartbeatInterval: 20 })).toThrow(/observerHeartbeatInterval=20/);
+  });
+
   it('a voter refuses a vote and a pre-vote to a candidate whose configuration is older than its own', () => {
     const net = clusterWithObserver();
     const b = net.get('b');
