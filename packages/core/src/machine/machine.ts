@@ -70,11 +70,11 @@ export interface ElectionMachineInit {
   /** The current time on this node's monotonic clock, in milliseconds. */
   now: number;
   /**
-   * The lowest term a node that forms a new cluster starts from. The runtime passes the wall clock in
+   * The term a node campaigns in when it has never seen one (term 0): the runtime passes the wall clock in
    * milliseconds, so that the terms (the fencing tokens) of a cluster formed again under the same id, after
    * every member of the old one was lost, start above the old cluster's: see the README's "Fencing tokens
-   * across re-formation".
-   * @default 0
+   * across re-formation". A node that joins a running cluster takes its term from the leader instead.
+   * @default 0 (the first term is 1)
    */
   termFloor?: number;
 }
@@ -109,6 +109,8 @@ export class ElectionMachine {
   readonly warnings: readonly string[];
 
   private readonly random: () => number;
+  /** The first term of a cluster formed by this node (see `ElectionMachineInit.termFloor`). */
+  private readonly termFloor: number;
   private readonly counters = new MachineCounters();
   /** The other members this node knows of (reported connected, or added): voters and observers alike. */
   private readonly members = new Set<NodeId>();
@@ -154,6 +156,7 @@ export class ElectionMachine {
     this.id = init.id;
     this.options = options;
     this.random = init.random;
+    this.termFloor = init.termFloor ?? 0;
     this.now = init.now;
     this.contact = new MemberContact(steadyGap(options));
     const notes = [...warnings];
@@ -165,11 +168,7 @@ export class ElectionMachine {
     this.persistPending = state === null;
     if (this.config.version === 0 && options.voters.length > 0) {
       // The first configuration, from the `voters` option: every node given the same list forms the same one.
-      // A node that forms a new cluster starts its terms at the floor (the wall clock in production), so that
-      // fencing tokens keep growing across a re-formation under the same cluster id.
       this.config = initialConfiguration(options.voters);
-      if (options.voters.includes(this.id))
-        this.currentTerm = Math.max(this.currentTerm, init.termFloor ?? 0);
       this.persistPending = true;
     } else if (options.voters.length > 0 && !sameVoters(options.voters, this.config.voters)) {
       notes.push(
@@ -617,9 +616,9 @@ export class ElectionMachine {
   /** Takes `next` as this node's configuration (newer, rule R1), and the role it gives this node. */
   private adopt(next: Configuration): void {
     const previous = this.config;
-    this.config = { term: next.term, version: next.version, voters: [...next.voters] };
+    this.config = { term: next.term, version: next.version, voters: [...next.voters].sort() };
     this.persistPending = true;
-    if (!sameVoters(previous.voters, next.voters)) {
+    if (!sameVoters(previous.voters, this.config.voters)) {
       this.events.push({ type: 'voters-changed', configuration: this.config, previous });
     }
     const voter = this.isVoter(this.id);
@@ -778,7 +777,7 @@ export class ElectionMachine {
   }
 
   private handlePreVoteResponse(from: NodeId, term: number, granted: boolean): void {
-    if (this.currentRole !== 'pre-candidate' || (granted && term !== this.currentTerm + 1)) {
+    if (this.currentRole !== 'pre-candidate' || (granted && term !== this.nextTerm())) {
       this.counters.drop('unexpected');
       return;
     }
@@ -859,7 +858,7 @@ export class ElectionMachine {
         cluster: this.options.clusterId,
         from: this.id,
         to: voter,
-        term: this.currentTerm + 1,
+        term: this.nextTerm(),
         configuration: configurationId(this.config),
       });
     }
@@ -876,7 +875,7 @@ export class ElectionMachine {
 
   private startElection(transfer: boolean): void {
     this.campaignStartedAt = this.now;
-    this.setTerm(this.currentTerm + 1);
+    this.setTerm(this.nextTerm());
     this.vote = this.id;
     this.persistPending = true;
     this.setRole('candidate');
@@ -967,7 +966,8 @@ export class ElectionMachine {
     // after a change: see becomeLeader and install).
     const previous = membership.change?.previous ?? [];
     const observers = this.now >= this.nextObserverHeartbeatAt ? this.observers : [];
-    if (observers.length > 0) this.nextObserverHeartbeatAt = this.now + this.options.observerHeartbeatInterval;
+    if (observers.length > 0)
+      this.nextObserverHeartbeatAt = this.now + this.options.observerHeartbeatInterval;
     for (const to of new Set([...this.otherVoters(), ...previous, ...observers])) {
       if (to === this.id) continue;
       // The voters travel only to members not known to hold this configuration yet.
@@ -1076,6 +1076,17 @@ export class ElectionMachine {
     if (this.currentRole === 'leader' && this.now >= this.leaderDeadline()) {
       this.becomeFollower(this.currentTerm, null, 'lease-lapsed');
     }
+  }
+
+  /**
+   * The term this node would campaign in. A node that has never seen a term (term 0: nothing persisted, no
+   * message of a cluster) campaigns at the term floor, the wall clock in production: the first term of a
+   * cluster formed from scratch is then above every term of an earlier cluster under the same id, whose
+   * members were all lost, so fencing tokens keep growing. A node that joins an existing cluster hears its
+   * leader first (it is sticky for `electionTimeoutMin` at start) and takes its term: no jump.
+   */
+  private nextTerm(): number {
+    return this.currentTerm === 0 ? Math.max(1, this.termFloor) : this.currentTerm + 1;
   }
 
   private inLease(): boolean {

@@ -166,7 +166,8 @@ export function resolveElectionOptions(input: ElectionOptions): {
   );
   const observerHeartbeatInterval = positiveInteger(
     'observerHeartbeatInterval',
-    input.observerHeartbeatInterval ?? Math.max(ELECTION_DEFAULTS.observerHeartbeatInterval, heartbeatInterval),
+    input.observerHeartbeatInterval ??
+      Math.max(ELECTION_DEFAULTS.observerHeartbeatInterval, heartbeatInterval),
   );
   if (observerHeartbeatInterval < heartbeatInterval) {
     throw new InvalidOptionError(

@@ -105,6 +105,8 @@ export class LeaderElection {
   private timerDueAt = Number.POSITIVE_INFINITY;
   private retryTimer: TimerHandle | undefined;
   private current: Leadership | null = null;
+  /** The configuration last passed to the transport's `configurationChanged`. */
+  private announcedConfiguration: Configuration | null = null;
 
   /**
    * Checks the options (throwing `InvalidOptionError` naming the first bad one). Nothing starts until
@@ -720,6 +722,11 @@ export class LeaderElection {
         this.endLeadership(event.reason);
     }
     if (this.current !== null && !machine.isLeader(now)) this.endLeadership('lease-lapsed');
+    if (machine.configuration !== this.announcedConfiguration) {
+      // Every new configuration id (a re-stamp by a new leader too): transports tell peers what this node holds.
+      this.announcedConfiguration = machine.configuration;
+      this.settings.transport.configurationChanged?.(machine.configuration);
+    }
     if (ready.persist !== null || ready.messages.length > 0 || ready.events.length > 0)
       this.pipeline.submit(ready);
     this.arm(machine.nextDeadline(), now);
@@ -795,7 +802,6 @@ export class LeaderElection {
             previous: event.previous.voters,
             version: event.configuration.version,
           });
-          this.settings.transport.configurationChanged?.(event.configuration);
           this.emitter.emit('voters-changed', {
             configuration: event.configuration,
             previous: event.previous,

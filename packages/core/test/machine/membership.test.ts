@@ -241,18 +241,44 @@ describe('membership: changing the voters on the leader', () => {
     expect(observer.ready().messages).toMatchObject([{ type: 'heartbeat-response', term: 1, ok: true }]);
   });
 
-  it('a node that forms a cluster starts its terms at the floor; one that joins does not', () => {
-    const make = (id: string, voters: string[]) =>
+  it('a node that never saw a term campaigns at the floor; one that heard a leader campaigns from its term', () => {
+    const FLOOR = 1_733_000_000_000;
+    const make = (id: string) =>
       new ElectionMachine({
         id,
-        options: { clusterId: 'test', voters },
+        options: { clusterId: 'test', voters: ['a'] },
         random: () => 0,
         now: 0,
-        termFloor: 1_733_000_000_000,
+        termFloor: FLOOR,
       });
-    expect(make('a', ['a', 'b', 'c']).term).toBe(1_733_000_000_000);
-    expect(make('d', ['a', 'b', 'c']).term).toBe(0); // not listed: it joins as an observer
-    expect(make('d', []).term).toBe(0);
+    const formed = make('a');
+    formed.advance(0); // the only voter campaigns at once
+    expect(formed.term).toBe(FLOOR);
+    expect(formed.ready().events).toContainEqual({ type: 'became-leader', term: FLOOR, at: 0 });
+    // A node of a running cluster (term 7) that lost its disk and hears the leader first does not jump.
+    const net = new Net(['a', 'b', 'c'], { ...MANUAL });
+    elect(net, 'a');
+    const rejoined = new ElectionMachine({
+      id: 'c',
+      options: { clusterId: 'test', voters: ['a', 'b', 'c'] },
+      random: () => 0,
+      now: net.now,
+      termFloor: FLOOR,
+    });
+    rejoined.receive(
+      {
+        type: 'heartbeat',
+        cluster: 'test',
+        from: 'a',
+        to: 'c',
+        term: 1,
+        round: 5,
+        configuration: { term: 1, version: 1 },
+      },
+      net.now,
+    );
+    rejoined.advance(net.now + 1_000); // the leader is gone: it campaigns from the term it heard
+    expect(rejoined.ready().messages).toContainEqual(expect.objectContaining({ type: 'pre-vote', term: 2 }));
   });
 
   it('forceVoters installs a newer configuration without a majority, and refuses while a leader is heard', () => {

@@ -48,6 +48,11 @@ describe('a rolling replacement of five voters (real timers, file stores)', () =
         voters,
         autopilot: AUTOPILOT,
         stopTimeout: 3_000,
+        // Slower than the defaults, so that a busy CI machine (real timers, fsyncs) does not lapse a lease:
+        // what is checked is where the leaderless stretches come from, not how short they are.
+        electionTimeoutMin: 450,
+        electionTimeoutMax: 900,
+        heartbeatInterval: 100,
         transport: network.transport(id),
         dataDir,
       });
