@@ -90,7 +90,10 @@ describe('options', () => {
       [{}, 'clusterId'],
       [{ clusterId: 'has/slash' }, 'clusterId'],
       [{ clusterId: 'c', listen: ['not a multiaddr'] }, 'listen[0]'],
-      [{ clusterId: 'c', bootstrap: ['/ip4/127.0.0.1/tcp/1'] }, 'bootstrap[0]'],
+      [{ clusterId: 'c', bootstrap: ['/tcp/1'] }, 'bootstrap[0]'],
+      [{ clusterId: 'c', bootstrap: ['/ip4/127.0.0.1/tcp/1', 'nonsense'] }, 'bootstrap[1]'],
+      [{ clusterId: 'c', bootstrapRefreshInterval: 10 }, 'bootstrapRefreshInterval'],
+      [{ clusterId: 'c', resolveDns: 'dns' }, 'resolveDns'],
       [{ clusterId: 'c', bootstrap: '/ip4/127.0.0.1/tcp/1' }, 'bootstrap'],
       [{ clusterId: 'c', dialTimeout: 0 }, 'dialTimeout'],
       [{ clusterId: 'c', maxFrameSize: 10 }, 'maxFrameSize'],
@@ -306,10 +309,10 @@ describe('PEERS frames', () => {
       signal: AbortSignal.timeout(5000),
     });
     for (const frame of [
-      encodeHelloFrame(envelope),
+      encodeHelloFrame({ ...envelope, configuration: { term: 0, version: 0 } }),
       encodePeersFrame({ ...envelope, peers }),
       encodeLeaveFrame(envelope),
-      encodeHelloFrame(envelope),
+      encodeHelloFrame({ ...envelope, configuration: { term: 0, version: 0 } }),
       encodePeersFrame({ ...envelope, peers }),
       encodeElectionMessage({ type: 'timeout-now', ...envelope, term: 5 }), // the barrier
     ]) {
@@ -470,11 +473,11 @@ describe('discovery', () => {
     const signal = AbortSignal.timeout(20_000);
     const sets = await Promise.all(transports.map((t) => t.discoverVoters({ expect: 3, signal })));
     const ids = transports.map((t) => t.localId).sort();
-    for (const set of sets) expect(set).toEqual(ids);
+    for (const set of sets) expect(set).toEqual({ outcome: 'formed', voters: ids });
     // Saved: a restarted node gets the set back without waiting for anyone.
     await transports[0]!.stop();
     const restarted = later(testTransport({ dataDir: dirs[0]! }));
-    expect(await restarted.discoverVoters({ expect: 3, signal })).toEqual(ids);
+    expect(await restarted.discoverVoters({ expect: 3, signal })).toEqual({ outcome: 'saved', voters: ids });
   });
 
   it('a cluster bootstrapped through one seed becomes fully connected (PEERS frames)', async () => {
@@ -530,7 +533,7 @@ describe('discovery', () => {
     const voters = await Promise.all(
       transports.map((t) => t.discoverVoters({ expect: 3, signal: AbortSignal.timeout(30_000) })),
     );
-    expect(new Set(voters.map((v) => v.join())).size).toBe(1);
+    expect(new Set(voters.map((v) => v.voters.join())).size).toBe(1);
     expect(warnings.some((w) => w.includes('mDNS is on without a preSharedKey'))).toBe(true);
   });
 });
