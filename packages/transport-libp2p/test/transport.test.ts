@@ -121,6 +121,18 @@ describe('options', () => {
     }
   });
 
+  it('accepts bootstrap addresses with or without a peer id, IP addresses and DNS names', async () => {
+    const id = await somePeerId();
+    const bootstrap = [
+      '/ip4/10.0.0.7/tcp/4001',
+      '/ip6/::1/tcp/4001',
+      '/dns4/billing-headless/tcp/4001',
+      '/dns/billing-headless.default.svc.cluster.local/tcp/4001',
+      `/ip4/10.0.0.8/tcp/4001/p2p/${id}`,
+    ];
+    expect(() => libp2pTransport({ clusterId: 'c', bootstrap })).not.toThrow();
+  });
+
   it('accepts a swarm key made by createSwarmKey, as bytes or as a file', async () => {
     const key = createSwarmKey();
     const path = join(await dir(), 'swarm.key');
@@ -659,6 +671,40 @@ describe('gossip', () => {
       expect(believer.leaderAnnouncement()?.term).toBe(1_000_000);
       expect(believer.stats().dropped['not-a-voter']).toBe(0);
     }
+  });
+});
+
+describe('configurationChanged', () => {
+  it('replaces the voters trusted for leader announcements', async () => {
+    const raw = await rawNode({
+      identify: identify(),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    });
+    const pubsub = raw.services.pubsub as GossipSub;
+    const rawId = raw.peerId.toString();
+    const transport = later(testTransport({ bootstrap: [raw.getMultiaddrs()[0]!] }));
+    const log = new Recorder();
+    const voters = [await somePeerId(), await somePeerId()];
+    await transport.start(log, { voters, configuration: { term: 1, version: 1, voters } });
+    pubsub.subscribe(transport.topic);
+    await eventually(() => gossipReaches(raw, transport.topic, transport.localId), 10_000, 'a gossip stream');
+    await pubsub.publish(transport.topic, encodeLeaderAnnouncement('test', 7));
+    await eventually(() => log.dropped.some((d) => d.reason === 'not-a-voter'), 10_000, 'the drop');
+    expect(transport.leaderAnnouncement()).toBe(null);
+    // The raw node becomes a voter (the leader promoted it): its announcements count from now on.
+    transport.configurationChanged({ term: 2, version: 2, voters: [...voters, rawId].sort() });
+    await pubsub.publish(transport.topic, encodeLeaderAnnouncement('test', 8));
+    await eventually(() => transport.leaderAnnouncement()?.leader === rawId, 10_000, 'the announcement');
+    expect(transport.leaderAnnouncement()?.term).toBe(8);
+    // And removed again: they no longer do.
+    transport.configurationChanged({ term: 3, version: 3, voters });
+    await pubsub.publish(transport.topic, encodeLeaderAnnouncement('test', 9));
+    await eventually(
+      () => log.dropped.filter((d) => d.reason === 'not-a-voter').length === 2,
+      10_000,
+      'the second drop',
+    );
+    expect(transport.leaderAnnouncement()?.term).toBe(8);
   });
 });
 
