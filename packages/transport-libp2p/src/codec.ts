@@ -205,7 +205,8 @@ export function isCount(value: number): boolean {
  * Decodes one frame of the election stream and checks it against the stream it came on. Never throws.
  *
  * Dropped, with the reason: `invalid` for bytes that do not decode, an unknown or missing message type,
- * a number out of range, or a `from` that is not the remote peer; `wrong-cluster` for another cluster;
+ * a number out of range, a `from` that is not the remote peer, voters anywhere but on a heartbeat, or a held
+ * configuration anywhere but on a HELLO; `wrong-cluster` for another cluster;
  * `misaddressed` for a `to` that is not this node.
  *
  * @example

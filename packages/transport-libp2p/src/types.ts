@@ -116,7 +116,10 @@ export interface Libp2pTransportStats {
    * discarded (the first bytes on each such stream also count one `dropped.unexpected`).
    */
   readonly unexpectedBytes: number;
-  /** Peers being redialled now (disconnected bootstrap peers, voters, and recently seen members). */
+  /**
+   * Peers being redialled now (disconnected bootstrap peers, voters, and recently seen members), and bootstrap
+   * addresses without a peer id and DNS names being dialled or looked up again.
+   */
   readonly redialsPending: number;
   /**
    * Times redialling a peer that is neither a bootstrap peer nor a voter stopped after `maxRedialAttempts`
