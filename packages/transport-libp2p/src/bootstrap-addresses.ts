@@ -151,7 +151,11 @@ export class BootstrapAddresses {
     const name = this.names.find((entry) => entry.key === key);
     if (name === undefined || this.context.ended) return 'done';
     this.status.attempt(key, 'bootstrap');
-    const answer = await this.context.options.resolveDns(name.host, name.family);
+    // Bounded like a dial: a resolver that never answers must not stall the refreshes of this name.
+    const answer = await untilAborted(
+      this.context.options.resolveDns(name.host, name.family),
+      this.context.dialSignal(),
+    );
     if (this.context.ended) return 'done';
     const addresses = new Map<string, Multiaddr>();
     for (const ip of Array.isArray(answer) ? answer : []) {
@@ -277,4 +281,14 @@ export class BootstrapAddresses {
     }
     this.context.log.debug('dialling a bootstrap address failed', { address: key, error: kind });
   }
+}
+
+/** `promise`, or a rejection with the signal's reason once `signal` aborts first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
