@@ -23,6 +23,7 @@ export class Channels {
     private readonly context: Pick<
       TransportContext,
       | 'clusterId'
+      | 'configuration'
       | 'protocol'
       | 'options'
       | 'log'
@@ -82,7 +83,14 @@ export class Channels {
     channel = new PeerChannel(peer, {
       openStream: (to) => this.openStream(to),
       greeting: (to) =>
-        lengthPrefixed(encodeHelloFrame({ cluster: context.clusterId, from: context.localId, to })),
+        lengthPrefixed(
+          encodeHelloFrame({
+            cluster: context.clusterId,
+            from: context.localId,
+            to,
+            configuration: context.configuration,
+          }),
+        ),
       streamOpened: (to) => {
         counters.streamOpened();
         this.host.streamOpened(to);

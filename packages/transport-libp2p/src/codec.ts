@@ -76,7 +76,7 @@ export type FrameVerdict =
       readonly seq: number;
     }
   | { readonly kind: 'leave'; readonly from: NodeId }
-  | { readonly kind: 'hello'; readonly from: NodeId }
+  | { readonly kind: 'hello'; readonly from: NodeId; readonly configuration: ConfigurationId }
   | { readonly kind: 'peers'; readonly from: NodeId; readonly peers: readonly PeerAddresses[] }
   | DroppedFrame;
 
@@ -205,7 +205,8 @@ export function isCount(value: number): boolean {
  * Decodes one frame of the election stream and checks it against the stream it came on. Never throws.
  *
  * Dropped, with the reason: `invalid` for bytes that do not decode, an unknown or missing message type,
- * a number out of range, or a `from` that is not the remote peer; `wrong-cluster` for another cluster;
+ * a number out of range, a `from` that is not the remote peer, voters anywhere but on a heartbeat, or a held
+ * configuration anywhere but on a HELLO; `wrong-cluster` for another cluster;
  * `misaddressed` for a `to` that is not this node.
  *
  * @example
@@ -237,20 +238,24 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
   }
   if (frame.to !== context.localId)
     return dropped('misaddressed', `frame addressed to ${JSON.stringify(frame.to)}`);
+  const held = frame.configuration;
   if (
     !isCount(frame.term) ||
     !isCount(frame.configVersion) ||
     !isCount(frame.configTerm) ||
     !isCount(frame.round) ||
-    !isCount(frame.seq)
+    !isCount(frame.seq) ||
+    (held !== undefined && (!isCount(held.term) || !isCount(held.version)))
   ) {
     return dropped('invalid', 'a number field is out of range');
+  }
+  if (held !== undefined && frame.kind !== ElectionFrame.Kind.HELLO) {
+    return dropped('invalid', "the sender's held configuration travels only on a HELLO");
   }
   const envelope = { cluster: frame.cluster, from: frame.from, to: frame.to, term: frame.term };
   const configuration: ConfigurationId = { term: frame.configTerm, version: frame.configVersion };
   if (frame.voters.length > 0) {
-    const voters = [...new Set(frame.voters)].sort();
-    if (voters.length !== frame.voters.length || voters.some((voter) => voter === '')) {
+    if (new Set(frame.voters).size !== frame.voters.length || frame.voters.some((voter) => voter === '')) {
       return dropped('invalid', 'the voters of a configuration must be distinct, non-empty ids');
     }
     if (frame.kind !== ElectionFrame.Kind.HEARTBEAT || frame.configVersion === 0) {
@@ -282,8 +287,7 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
           ...envelope,
           type: 'heartbeat',
           round: frame.round,
-          configuration:
-            frame.voters.length > 0 ? { ...configuration, voters: [...frame.voters].sort() } : configuration,
+          configuration: frame.voters.length > 0 ? { ...configuration, voters: frame.voters } : configuration,
         },
       };
     case ElectionFrame.Kind.HEARTBEAT_RESPONSE:
@@ -305,7 +309,11 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
     case ElectionFrame.Kind.LEAVE:
       return { kind: 'leave', from: frame.from };
     case ElectionFrame.Kind.HELLO:
-      return { kind: 'hello', from: frame.from };
+      return {
+        kind: 'hello',
+        from: frame.from,
+        configuration: { term: held?.term ?? 0, version: held?.version ?? 0 },
+      };
     case ElectionFrame.Kind.PEERS:
       return { kind: 'peers', from: frame.from, peers: frame.peers };
     default:
@@ -332,20 +340,27 @@ export function encodeLeaveFrame(fields: { cluster: string; from: NodeId; to: No
 }
 
 /**
- * Encodes the greeting that opens every election stream: the receiver reports the sender joined.
+ * Encodes the greeting that opens every election stream: the receiver reports the sender joined, and learns
+ * which voter configuration the sender holds (version 0: none yet).
  *
  * @example
  * ```ts
  * import { encodeHelloFrame } from './codec.js';
- * const bytes = encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b' });
+ * const bytes = encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b', configuration: { term: 4, version: 2 } });
  * ```
  */
-export function encodeHelloFrame(fields: { cluster: string; from: NodeId; to: NodeId }): Uint8Array {
+export function encodeHelloFrame(fields: {
+  cluster: string;
+  from: NodeId;
+  to: NodeId;
+  configuration: ConfigurationId;
+}): Uint8Array {
   return ElectionFrame.encode({
     kind: ElectionFrame.Kind.HELLO,
     cluster: fields.cluster,
     from: fields.from,
     to: fields.to,
+    configuration: { term: fields.configuration.term, version: fields.configuration.version },
   });
 }
 

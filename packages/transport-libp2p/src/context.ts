@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { ElectionLogger, NodeId } from '@baton/core';
+import type { ConfigurationId, ElectionLogger, NodeId } from '@baton/core';
 import type { Libp2p } from '@libp2p/interface';
 import { TransportCounters } from './counters.js';
 import { Delivery } from './delivery.js';
@@ -33,6 +33,11 @@ export class TransportContext {
   id: NodeId | null = null;
   /** The cluster's gossip topic, while open and gossip is on. */
   gossip: GossipChannel | null = null;
+  /**
+   * The voter configuration this node holds (version 0: none yet), as `start()` and `configurationChanged()`
+   * tell it: every HELLO says it, so a new node can tell that a cluster exists.
+   */
+  configuration: ConfigurationId = { term: 0, version: 0 };
   private lifetime = new AbortController();
 
   constructor(readonly options: ResolvedTransportOptions) {
@@ -41,6 +46,11 @@ export class TransportContext {
     this.topic = `/baton/${this.clusterId}/gossip/1.0.0`;
     this.log = options.logger;
     this.delivery = new Delivery(this.log, this.counters);
+  }
+
+  /** This node holds `configuration` now (its id is kept, not its voters). */
+  holds(configuration: ConfigurationId): void {
+    this.configuration = { term: configuration.term, version: configuration.version };
   }
 
   /** Open, or opening: peers may join, and redials go on. */

@@ -1,4 +1,4 @@
-import type { NodeId } from '@baton/core';
+import type { ConfigurationId, NodeId } from '@baton/core';
 import type { Connection, Stream } from '@libp2p/interface';
 import { decodeFrame, type FrameContext, type PeerAddresses } from './codec.js';
 import type { TransportContext } from './context.js';
@@ -8,6 +8,8 @@ import { FrameReader, type FrameSink } from './framing.js';
 export interface InboundHost {
   /** A valid frame came from `peer` (HELLO opens every stream): it joined. */
   joined(peer: NodeId): void;
+  /** `peer` said which voter configuration it holds (in its HELLO, or in an election message). */
+  configurationHeard(peer: NodeId, configuration: ConfigurationId): void;
   /** `peer` sent LEAVE: its transport stops. */
   leaving(peer: NodeId): void;
   /** `peer` listed its other peers (a PEERS frame) on `connection`. */
@@ -88,15 +90,19 @@ export class InboundStreams {
         return;
       case 'hello':
         this.host.joined(peer);
+        this.host.configurationHeard(peer, verdict.configuration);
         return;
       case 'broadcast':
         this.host.joined(peer);
         this.host.broadcastReceived(verdict.from, verdict.payload, verdict.seq);
         return;
-      case 'election':
+      case 'election': {
         this.host.joined(peer);
-        this.context.delivery.message(verdict.message);
+        const { message } = verdict;
+        if ('configuration' in message) this.host.configurationHeard(peer, message.configuration);
+        this.context.delivery.message(message);
         return;
+      }
     }
   }
 }

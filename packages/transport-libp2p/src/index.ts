@@ -1,5 +1,6 @@
 /**
- * `@baton/transport-libp2p`: Baton's election over libp2p. Peers found by bootstrap addresses and mDNS,
+ * `@baton/transport-libp2p`: Baton's election over libp2p. Peers found by bootstrap addresses (with or
+ * without a peer id, DNS names resolved and refreshed) and mDNS,
  * election messages on one long-lived stream per peer, broadcasts and leader announcements by gossipsub,
  * private networks with a pre-shared key.
  *
@@ -7,12 +8,21 @@
  *
  * @packageDocumentation
  */
+export type { DialErrorKind } from './dial-errors.js';
 export { ExpectMismatchError, PeerKeyError, TransportNotOpenError, VotersFileError } from './errors.js';
 export { loadOrCreatePeerKey, PEER_KEY_FILE } from './identity.js';
 export { GOSSIP_ENVELOPE_MARGIN } from './node.js';
-export { type Libp2pTransportOptions, TRANSPORT_DEFAULTS } from './options.js';
+export { type DnsResolver, type Libp2pTransportOptions, TRANSPORT_DEFAULTS } from './options.js';
 export { ensurePromiseWithResolvers } from './polyfill.js';
 export { createSwarmKey, loadPreSharedKey } from './psk.js';
 export { type Libp2pTransport, libp2pTransport } from './transport.js';
-export type { DiscoverVotersOptions, LeaderAnnouncement, Libp2pTransportStats } from './types.js';
+export type {
+  AddressDiagnostic,
+  DialSource,
+  DiscoverVotersOptions,
+  LeaderAnnouncement,
+  Libp2pTransportStats,
+  TransportDiagnostics,
+  VoterDiscovery,
+} from './types.js';
 export { type ResolvedVoters, resolveVoters, type VoterSpec } from './voters.js';

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { NodeId } from '@baton/core';
+import { type ConfigurationId, compareConfigurations, type NodeId } from '@baton/core';
 import { encodeLeaveFrame } from './codec.js';
 import type { TransportContext } from './context.js';
 import { abortError, TransportNotOpenError } from './errors.js';
@@ -18,13 +18,16 @@ export interface MembershipHost {
   closeChannel(peer: NodeId): void;
   /** Sends `peer` a last frame and closes its channel; never throws. */
   finish(peer: NodeId, frame: Uint8Array, signal: AbortSignal): Promise<void>;
+  /** `peer` was reported connected (`true`) or disconnected (`false`); `count` peers are connected now. */
+  connectedChanged(peer: NodeId, connected: boolean, count: number): void;
 }
 
 /**
  * Who is in the cluster, as this node sees it: the peers connected now (joined: connected and speaking the
- * protocol), the members known (every peer seen speaking it, bootstrap peers, voters), and the voters once
- * known. Reports peers joining and leaving to the election, greets those that join, and says goodbye
- * (LEAVE) when the transport stops.
+ * protocol) and the voter configuration each one holds (from its HELLO and election messages), the members
+ * known (every peer seen speaking it, bootstrap peers, peers learnt at a bootstrap address, voters), and the
+ * voters once known. Reports peers joining and leaving to the election, greets those that join, and says
+ * goodbye (LEAVE) when the transport stops.
  */
 export class Membership {
   private readonly connectedPeers = new Set<NodeId>();
@@ -35,6 +38,8 @@ export class Membership {
    * announce leadership. Null while unknown (an observer that only `open()`s): members may.
    */
   private voters: ReadonlySet<NodeId> | null = null;
+  /** The newest configuration each connected peer said it holds (unknown until its HELLO arrives). */
+  private readonly configurations = new Map<NodeId, ConfigurationId>();
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -65,6 +70,29 @@ export class Membership {
     // Then tell it who else is here, so a cluster bootstrapped through one seed becomes fully connected.
     if (this.context.state === 'open') this.host.greet(peer);
     this.context.delivery.peerConnected(peer);
+    this.host.connectedChanged(peer, true, this.connectedPeers.size);
+    this.wake();
+  }
+
+  /**
+   * `peer` said it holds `configuration` (its HELLO, or an election message): kept when it is the newest
+   * heard from it, while it is connected.
+   */
+  configurationHeard(peer: NodeId, configuration: ConfigurationId): void {
+    if (!this.connectedPeers.has(peer)) return;
+    const known = this.configurations.get(peer);
+    if (known !== undefined && compareConfigurations(known, configuration) >= 0) return;
+    this.configurations.set(peer, { term: configuration.term, version: configuration.version });
+    this.wake();
+  }
+
+  /** The configuration a connected peer holds, as far as it said; undefined before its HELLO arrived. */
+  configurationOf(peer: NodeId): ConfigurationId | undefined {
+    return this.configurations.get(peer);
+  }
+
+  /** Checks every wait again (something they wait for may have happened). */
+  wake(): void {
     for (const wake of this.waiters) wake();
   }
 
@@ -76,17 +104,22 @@ export class Membership {
   /** `peer` left: its last connection closed, it stopped speaking the protocol, or it sent LEAVE. */
   left(peer: NodeId): void {
     if (!this.connectedPeers.delete(peer)) return;
+    this.configurations.delete(peer);
     this.context.log.debug('peer left', { peer });
     this.host.closeChannel(peer);
     this.context.delivery.peerDisconnected(peer);
+    this.host.connectedChanged(peer, false, this.connectedPeers.size);
   }
 
-  /** A bootstrap peer: a member before it connects. */
+  /** A bootstrap peer, or a peer learnt at a bootstrap address: a member before it connects. */
   addMember(peer: NodeId): void {
     this.members.add(peer);
   }
 
-  /** Voters are members, and the only peers whose leader announcements count. */
+  /**
+   * Voters are members, and the only peers whose leader announcements count. A new set replaces the one
+   * known (the configuration changed: a removed voter no longer counts).
+   */
   knowVoters(voters: readonly NodeId[]): void {
     this.voters = new Set(voters);
     for (const voter of voters) this.members.add(voter);
@@ -170,5 +203,6 @@ export class Membership {
   /** Forgets the connected peers (the node is gone); members and voters are kept for the next opening. */
   clear(): void {
     this.connectedPeers.clear();
+    this.configurations.clear();
   }
 }

@@ -3,8 +3,10 @@ import type { GossipSub } from '@libp2p/gossipsub';
 import type { Libp2p, PeerId, PeerInfo, PeerUpdate, PrivateKey } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { LeaderAnnouncements } from './announcements.js';
+import type { BootstrapAddresses } from './bootstrap-addresses.js';
 import type { Broadcasts } from './broadcasts.js';
 import type { TransportContext } from './context.js';
+import type { DialStatus } from './dial-status.js';
 import { GossipChannel } from './gossip.js';
 import { loadOrCreatePeerKey } from './identity.js';
 import type { InboundStreams } from './inbound.js';
@@ -19,6 +21,8 @@ const P2P_CODE = 421;
 export interface NodeBindingParts {
   readonly membership: Pick<Membership, 'joined' | 'left' | 'addMember' | 'isMember' | 'mayAnnounce'>;
   readonly redials: Pick<Redials, 'keep' | 'disconnected'>;
+  readonly bootstrapAddresses: Pick<BootstrapAddresses, 'start' | 'disconnected'>;
+  readonly status: Pick<DialStatus, 'attempt' | 'succeeded' | 'failed'>;
   readonly inbound: Pick<InboundStreams, 'handle'>;
   readonly broadcasts: Pick<Broadcasts, 'received'>;
   readonly announcements: Pick<LeaderAnnouncements, 'heard'>;
@@ -27,8 +31,8 @@ export interface NodeBindingParts {
 /**
  * What opening does to a libp2p node, and what stopping undoes: creates and starts Baton's own node (or
  * takes the user's), handles the election protocol, registers a topology, listens to the node's peer
- * events, subscribes to the gossip topic, and dials the bootstrap peers. Fills the context's `node`, `id`
- * and `gossip`. Only Baton's own node is stopped.
+ * events, subscribes to the gossip topic, and dials the bootstrap peers and addresses. Fills the context's
+ * `node`, `id` and `gossip`. Only Baton's own node is stopped.
  */
 export class NodeBinding {
   /** Without a data directory, the key lives as long as the transport: a stop() and start() keep the id. */
@@ -89,13 +93,14 @@ export class NodeBinding {
       );
     }
 
-    for (const address of options.bootstrap) {
+    for (const address of options.bootstrapPeers) {
       const peer = peerIdOfAddress(address) as string;
       if (peer === context.id) continue;
       parts.membership.addMember(peer);
       await node.peerStore.merge(peerIdFromString(peer), { multiaddrs: [address.decapsulateCode(P2P_CODE)] });
       parts.redials.keep(peer, 0);
     }
+    parts.bootstrapAddresses.start();
 
     // A node given by the user may already be connected to cluster peers.
     for (const connection of node.getConnections()) {
@@ -163,6 +168,7 @@ export class NodeBinding {
     const peer = event.detail.toString();
     this.parts.membership.left(peer);
     this.parts.redials.disconnected(peer);
+    this.parts.bootstrapAddresses.disconnected(peer);
   };
 
   /** Identify-push: a connected peer started to speak the protocol after the connection was identified. */
@@ -178,10 +184,17 @@ export class NodeBinding {
     const { id, multiaddrs } = event.detail;
     const { node, log } = this.context;
     if (node === null || id.equals(node.peerId) || node.getConnections(id).length > 0) return;
-    node
-      .dial(multiaddrs.length > 0 ? multiaddrs : id, { signal: this.context.dialSignal() })
-      .catch((error: unknown) =>
-        log.debug('dialling a peer found by mDNS failed', { peer: id.toString(), error }),
-      );
+    const { status } = this.parts;
+    const peer = id.toString();
+    const key = `/p2p/${peer}`;
+    status.attempt(key, 'mdns', peer);
+    node.dial(multiaddrs.length > 0 ? multiaddrs : id, { signal: this.context.dialSignal() }).then(
+      () => status.succeeded(key, peer),
+      (error: unknown) => {
+        if (this.context.ended) return;
+        status.failed(key, error);
+        log.debug('dialling a peer found by mDNS failed', { peer, error });
+      },
+    );
   };
 }

@@ -1,9 +1,39 @@
+import { lookup } from 'node:dns/promises';
 import { consoleLogger, type ElectionLogger, InvalidOptionError } from '@baton/core';
 import type { GossipSub } from '@libp2p/gossipsub';
 import type { Libp2p } from '@libp2p/interface';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import { loadPreSharedKey } from './psk.js';
-import { parseDialAddress } from './voters.js';
+import { parseDialAddress, peerIdOfAddress } from './voters.js';
+
+/**
+ * Resolves a DNS name to IP addresses: `family` 4 for `/dns4`, 6 for `/dns6`, 0 (either) for `/dns`. Rejects
+ * when the name does not resolve.
+ *
+ * @example
+ * ```ts
+ * import type { DnsResolver } from '@baton/transport-libp2p';
+ * // A fixed answer, as a test would give it.
+ * const resolveDns: DnsResolver = async (hostname) => (hostname === 'billing-headless' ? ['10.0.0.7', '10.0.0.8'] : []);
+ * ```
+ */
+export type DnsResolver = (hostname: string, family: 0 | 4 | 6) => Promise<readonly string[]>;
+
+/**
+ * The default {@link DnsResolver}: the operating system's resolver (`getaddrinfo`, as `dns.lookup` of Node
+ * calls it), which reads `/etc/hosts` and applies the search domains of `/etc/resolv.conf`, so that a short
+ * Kubernetes Service name (`billing-headless`) resolves inside a pod; every address of the answer.
+ *
+ * @example
+ * ```ts
+ * import { systemDnsResolver } from './options.js';
+ * console.log(await systemDnsResolver('localhost', 4)); // ['127.0.0.1']
+ * ```
+ */
+export async function systemDnsResolver(hostname: string, family: 0 | 4 | 6): Promise<readonly string[]> {
+  const answers = await lookup(hostname, { all: true, family });
+  return answers.map((answer) => answer.address);
+}
 
 /**
  * Options of {@link libp2pTransport}. Only `clusterId` is required.
@@ -50,11 +80,30 @@ export interface Libp2pTransportOptions {
    */
   listen?: readonly string[];
   /**
-   * Peers to connect to, as multiaddrs that end in `/p2p/<peer id>`. They are dialled at start and redialled
-   * with backoff whenever they are not connected, so a cluster heals after restarts and partitions.
+   * Where to find the cluster: multiaddrs, with or without `/p2p/<peer id>`. With it, that peer is dialled
+   * and, whenever it is not connected, redialled with backoff for ever, so a cluster heals after restarts and
+   * partitions. Without it (`/ip4/10.0.0.7/tcp/4001`, `/dns4/billing-headless/tcp/4001`), the address itself
+   * is dialled, the peer that answers is learnt from the handshake and becomes a known member, and the address
+   * is redialled with backoff for ever whenever the peer learnt there is not connected. A DNS name (`/dns`,
+   * `/dns4`, `/dns6`) is resolved by this transport, every address of the answer is dialled (a Kubernetes
+   * headless Service answers with one address per pod), and it is resolved again every
+   * `bootstrapRefreshInterval`, so replicas added later are found.
    * @default []
    */
   bootstrap?: readonly (string | Multiaddr)[];
+  /**
+   * How often the DNS names of `bootstrap` are resolved again, in ms: new addresses in the answer are dialled
+   * at once, addresses gone from it are no longer redialled (a peer found there stays a member). A name that
+   * does not resolve is retried with the redial backoff meanwhile.
+   * @default 10000
+   */
+  bootstrapRefreshInterval?: number;
+  /**
+   * Resolves the DNS names of `bootstrap` (tests give a fixed answer; a service-discovery client can answer
+   * from elsewhere).
+   * @default the operating system's resolver (`dns.lookup` with `all: true`), search domains included
+   */
+  resolveDns?: DnsResolver;
   /**
    * Find peers on the local network with mDNS and dial them (own node only). Without `preSharedKey`, any host
    * on the network can then connect; a warning says so at start.
@@ -135,7 +184,7 @@ export interface Libp2pTransportOptions {
  * ```ts
  * import { type ResolvedTransportOptions, resolveTransportOptions } from './options.js';
  * const resolved: ResolvedTransportOptions = resolveTransportOptions({ clusterId: 'jobs' });
- * console.log(resolved.bootstrap.length); // 0
+ * console.log(resolved.bootstrapPeers.length, resolved.bootstrapAddresses.length); // 0 0
  * ```
  */
 export interface ResolvedTransportOptions {
@@ -143,7 +192,12 @@ export interface ResolvedTransportOptions {
   readonly node: Libp2p | undefined;
   readonly pubsub: GossipSub | false | undefined;
   readonly listen: readonly Multiaddr[];
-  readonly bootstrap: readonly Multiaddr[];
+  /** The `bootstrap` addresses that name their peer (`/p2p/<id>`). */
+  readonly bootstrapPeers: readonly Multiaddr[];
+  /** The `bootstrap` addresses without a peer id: the peer is learnt when it answers. */
+  readonly bootstrapAddresses: readonly Multiaddr[];
+  readonly bootstrapRefreshInterval: number;
+  readonly resolveDns: DnsResolver;
   readonly mdns: boolean;
   readonly preSharedKey: Uint8Array | undefined;
   readonly dataDir: string | undefined;
@@ -168,6 +222,7 @@ export interface ResolvedTransportOptions {
  */
 export const TRANSPORT_DEFAULTS = {
   listen: ['/ip4/0.0.0.0/tcp/0'],
+  bootstrapRefreshInterval: 10_000,
   dialTimeout: 2000,
   maxFrameSize: 65_536,
   maxQueuedFrames: 256,
@@ -248,15 +303,18 @@ export function resolveTransportOptions(options: Libp2pTransportOptions): Resolv
     }
   });
   if (options.bootstrap !== undefined && !Array.isArray(options.bootstrap)) {
-    throw new InvalidOptionError(
-      'bootstrap',
-      options.bootstrap,
-      'must be an array of multiaddrs with /p2p/<peer id>',
-    );
+    throw new InvalidOptionError('bootstrap', options.bootstrap, 'must be an array of multiaddrs');
   }
   const bootstrap = (options.bootstrap ?? []).map((address, index) =>
-    parseDialAddress(address, `bootstrap[${index}]`),
+    parseDialAddress(address, `bootstrap[${index}]`, 'optional'),
   );
+  if (options.resolveDns !== undefined && typeof options.resolveDns !== 'function') {
+    throw new InvalidOptionError(
+      'resolveDns',
+      options.resolveDns,
+      'must be a function (hostname, family) => Promise<string[]>',
+    );
+  }
   if (options.mdns !== undefined && typeof options.mdns !== 'boolean') {
     throw new InvalidOptionError('mdns', options.mdns, 'must be true or false');
   }
@@ -292,7 +350,14 @@ export function resolveTransportOptions(options: Libp2pTransportOptions): Resolv
     node,
     pubsub: options.pubsub,
     listen,
-    bootstrap,
+    bootstrapPeers: bootstrap.filter((address) => peerIdOfAddress(address) !== undefined),
+    bootstrapAddresses: bootstrap.filter((address) => peerIdOfAddress(address) === undefined),
+    bootstrapRefreshInterval: integer(
+      'bootstrapRefreshInterval',
+      options.bootstrapRefreshInterval ?? TRANSPORT_DEFAULTS.bootstrapRefreshInterval,
+      100,
+    ),
+    resolveDns: options.resolveDns ?? systemDnsResolver,
     mdns: options.mdns ?? false,
     preSharedKey,
     dataDir: options.dataDir,

@@ -5,6 +5,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { Channels } from './channels.js';
 import { encodePeersFrame, type PeerAddresses } from './codec.js';
 import type { TransportContext } from './context.js';
+import type { DialStatus } from './dial-status.js';
 import { lengthPrefixed } from './framing.js';
 import type { Membership } from './membership.js';
 
@@ -21,10 +22,11 @@ export class PeerExchange {
   constructor(
     private readonly context: Pick<
       TransportContext,
-      'clusterId' | 'log' | 'delivery' | 'state' | 'node' | 'id' | 'localId' | 'dialSignal'
+      'clusterId' | 'log' | 'delivery' | 'state' | 'node' | 'id' | 'localId' | 'dialSignal' | 'ended'
     >,
     private readonly membership: Pick<Membership, 'connected'>,
     private readonly channels: Pick<Channels, 'enqueue'>,
+    private readonly status: Pick<DialStatus, 'attempt' | 'succeeded' | 'failed'>,
   ) {}
 
   /** Sends `peer` the addresses of this node's other connected peers, if there are any. */
@@ -89,11 +91,18 @@ export class PeerExchange {
         }
       }
       if (addresses.length === 0) continue;
+      const key = `/p2p/${id}`;
+      this.status.attempt(key, 'member', id);
       node.peerStore
         .merge(peerId, { multiaddrs: addresses })
         .then(() => node.dial(peerId, { signal: this.context.dialSignal() }))
-        .catch((error: unknown) =>
-          this.context.log.debug('dialling a listed peer failed', { peer: id, error }),
+        .then(
+          () => this.status.succeeded(key, id),
+          (error: unknown) => {
+            if (this.context.ended) return;
+            this.status.failed(key, error);
+            this.context.log.debug('dialling a listed peer failed', { peer: id, error });
+          },
         );
     }
   }

@@ -2,6 +2,7 @@ import type { NodeId } from '@baton/core';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import type { TransportContext } from './context.js';
+import type { DialStatus } from './dial-status.js';
 import type { Membership } from './membership.js';
 import { Redialer } from './redialer.js';
 import { peerIdOfAddress } from './voters.js';
@@ -9,13 +10,14 @@ import { peerIdOfAddress } from './voters.js';
 /**
  * Which peers this node keeps connected, and the redials that do it (with the {@link Redialer}'s backoff):
  * bootstrap peers and voters for ever, any other member that joined up to `maxRedialAttempts` dials, and not
- * a peer that said it leaves (LEAVE) unless the cluster needs it.
+ * a peer that said it leaves (LEAVE) unless the cluster needs it. Each dial's outcome goes to the
+ * {@link DialStatus}: under the bootstrap address for a bootstrap peer, under `/p2p/<id>` for the others.
  */
 export class Redials {
   /** Peers to redial when they disconnect. */
   private readonly targets = new Set<NodeId>();
-  /** The peer ids named by `bootstrap`. */
-  private readonly bootstrapPeers: ReadonlySet<NodeId>;
+  /** The peer ids named by `bootstrap`, and the address that names each. */
+  private readonly bootstrapPeers: ReadonlyMap<NodeId, string>;
   private readonly redialer: Redialer;
 
   constructor(
@@ -24,20 +26,30 @@ export class Redials {
       'options' | 'log' | 'counters' | 'state' | 'running' | 'node' | 'ended' | 'dialSignal'
     >,
     private readonly membership: Pick<Membership, 'connected' | 'isVoter'>,
+    private readonly status: Pick<DialStatus, 'attempt' | 'succeeded' | 'failed' | 'remove'>,
   ) {
     const { options, log, counters } = context;
-    this.bootstrapPeers = new Set(
-      options.bootstrap.map((address: Multiaddr) => peerIdOfAddress(address) as NodeId),
+    this.bootstrapPeers = new Map(
+      options.bootstrapPeers.map((address: Multiaddr) => [
+        peerIdOfAddress(address) as NodeId,
+        address.toString(),
+      ]),
     );
     this.redialer = new Redialer({
       redial: (peer) => this.redialOnce(peer),
       active: () => this.context.running,
-      failed: (peer, error) => log.debug('a redial failed', { peer, error }),
+      failed: (peer, error) => {
+        if (!this.context.ended) this.status.failed(this.statusKey(peer), error);
+        log.debug('a redial failed', { peer, error });
+      },
       maxAttempts: (peer) => (this.keepsForever(peer) ? Number.POSITIVE_INFINITY : options.maxRedialAttempts),
       gaveUp: (peer) => {
         counters.redialAbandoned();
         log.debug('gave up redialling a peer', { peer });
-        if (!this.keepsForever(peer)) this.targets.delete(peer);
+        if (!this.keepsForever(peer)) {
+          this.targets.delete(peer);
+          this.status.remove(this.statusKey(peer));
+        }
       },
       maxDelay: options.maxRedialDelay,
     });
@@ -72,6 +84,7 @@ export class Redials {
     if (this.keepsForever(peer)) return;
     this.targets.delete(peer);
     this.redialer.cancel(peer);
+    this.status.remove(this.statusKey(peer));
   }
 
   /** Cancels every pending redial (the transport stops). */
@@ -95,7 +108,15 @@ export class Redials {
     if (node === null || this.context.ended || this.membership.connected.has(peer)) return 'done';
     const peerId = peerIdFromString(peer);
     if (node.getConnections(peerId).length > 0) return 'done';
+    const key = this.statusKey(peer);
+    this.status.attempt(key, this.bootstrapPeers.has(peer) ? 'bootstrap' : 'member', peer);
     await node.dial(peerId, { signal: this.context.dialSignal() });
+    this.status.succeeded(key, peer);
     return 'dialled';
+  }
+
+  /** Where a peer's dials are reported: its bootstrap address, or `/p2p/<id>`. */
+  private statusKey(peer: NodeId): string {
+    return this.bootstrapPeers.get(peer) ?? `/p2p/${peer}`;
   }
 }

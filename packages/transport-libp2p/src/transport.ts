@@ -1,4 +1,6 @@
 import type {
+  Configuration,
+  ConfigurationId,
   ElectionMessage,
   NodeId,
   Transport,
@@ -8,10 +10,12 @@ import type {
 import type { Libp2p } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { LeaderAnnouncements } from './announcements.js';
+import { BootstrapAddresses } from './bootstrap-addresses.js';
 import { Broadcasts } from './broadcasts.js';
 import { Channels } from './channels.js';
 import { encodeElectionMessage } from './codec.js';
 import { TransportContext } from './context.js';
+import { DialStatus } from './dial-status.js';
 import type { ExpectMismatchError, TransportNotOpenError, VotersFileError } from './errors.js';
 import { lengthPrefixed } from './framing.js';
 import { InboundStreams } from './inbound.js';
@@ -21,9 +25,16 @@ import { Membership } from './membership.js';
 import { NodeBinding } from './node-binding.js';
 import { type Libp2pTransportOptions, resolveTransportOptions } from './options.js';
 import { PeerExchange } from './peer-exchange.js';
+import { Reachability } from './reachability.js';
 import { Redials } from './redials.js';
-import type { DiscoverVotersOptions, LeaderAnnouncement, Libp2pTransportStats } from './types.js';
-import { checkExpect, formVoterSet } from './voter-discovery.js';
+import type {
+  DiscoverVotersOptions,
+  LeaderAnnouncement,
+  Libp2pTransportStats,
+  TransportDiagnostics,
+  VoterDiscovery,
+} from './types.js';
+import { checkExpect, discoverVoters } from './voter-discovery.js';
 
 /**
  * Creates Baton's libp2p transport. Give it to `LeaderElection` as `transport`; the election calls `start`
@@ -79,14 +90,19 @@ export class Libp2pTransport implements Transport {
   /** The gossip topic: `/baton/<clusterId>/gossip/1.0.0`. */
   readonly topic: string;
 
-  // The parts, one concern each, sharing one context: Membership (who is connected, greetings, LEAVE),
-  // Redials (which peers to keep connected), PeerExchange (PEERS frames), Channels (outbound streams),
+  // The parts, one concern each, sharing one context: Membership (who is connected and the configuration
+  // each holds, greetings, LEAVE), Redials (which peers to keep connected), BootstrapAddresses (bootstrap
+  // addresses without a peer id, DNS names), DialStatus (what became of each dial) and Reachability (the
+  // warning when no peer is reachable), PeerExchange (PEERS frames), Channels (outbound streams),
   // InboundStreams (inbound frames), Broadcasts, LeaderAnnouncements (heard) and LeaderAnnouncer (made),
   // NodeBinding (what opening does to the libp2p node) and Lifecycle (opening and stopping).
   private readonly context: TransportContext;
   private readonly lifecycle: Lifecycle;
   private readonly membership: Membership;
   private readonly redials: Redials;
+  private readonly bootstrapAddresses: BootstrapAddresses;
+  private readonly status = new DialStatus();
+  private readonly reachability: Reachability;
   private readonly exchange: PeerExchange;
   private readonly channels: Channels;
   private readonly inbound: InboundStreams;
@@ -111,13 +127,24 @@ export class Libp2pTransport implements Transport {
       },
       closeChannel: (peer) => this.channels.reset(peer),
       finish: (peer, frame, signal) => this.channels.finish(peer, frame, signal),
+      connectedChanged: (peer, connected, count) => {
+        if (connected) this.status.reached(peer);
+        if (context.state === 'open') this.reachability.update(count);
+      },
     });
     this.channels = new Channels(context, { streamOpened: (peer) => this.membership.joined(peer) });
-    this.redials = new Redials(context, this.membership);
-    this.exchange = new PeerExchange(context, this.membership, this.channels);
+    this.redials = new Redials(context, this.membership, this.status);
+    this.bootstrapAddresses = new BootstrapAddresses(context, this.membership, this.status);
+    this.reachability = new Reachability(context, () =>
+      this.status
+        .snapshot(this.membership.connected)
+        .filter((entry) => entry.error !== null && entry.error !== 'self' && !entry.connected),
+    );
+    this.exchange = new PeerExchange(context, this.membership, this.channels, this.status);
     this.broadcasts = new Broadcasts(context, this.membership, this.channels);
     this.inbound = new InboundStreams(context, {
       joined: (peer) => this.membership.joined(peer),
+      configurationHeard: (peer, configuration) => this.membership.configurationHeard(peer, configuration),
       leaving: (peer) => {
         this.membership.left(peer);
         this.redials.forget(peer);
@@ -127,12 +154,23 @@ export class Libp2pTransport implements Transport {
     });
     this.announcements = new LeaderAnnouncements((listener) => context.delivery.call(listener));
     this.announcer = new LeaderAnnouncer(context, this.announcements);
-    const { membership, redials, inbound, broadcasts, announcements } = this;
-    this.binding = new NodeBinding(context, { membership, redials, inbound, broadcasts, announcements });
+    const { membership, redials, bootstrapAddresses, status, inbound, broadcasts, announcements } = this;
+    this.binding = new NodeBinding(context, {
+      membership,
+      redials,
+      bootstrapAddresses,
+      status,
+      inbound,
+      broadcasts,
+      announcements,
+    });
     this.lifecycle = new Lifecycle(context, {
       open: () => this.binding.bind(),
       // Peers that joined while the node was starting get what later joiners get at once.
-      opened: () => this.membership.greetAll(),
+      opened: () => {
+        this.membership.greetAll();
+        this.reachability.update(this.membership.connected.size);
+      },
       close: () => this.teardown(),
     });
   }
@@ -206,7 +244,9 @@ export class Libp2pTransport implements Transport {
    *
    * `voters` (which `LeaderElection` passes) are remembered: from then on, leader announcements on the gossip
    * topic are accepted from voters only; one from any other peer is ignored and counted as dropped
-   * (`not-a-voter`). An empty list leaves what this transport knew of the voters unchanged.
+   * (`not-a-voter`). An empty list leaves what this transport knew of the voters unchanged. `configuration`
+   * (the one this node holds) is what every HELLO from now on says; `configurationChanged()` keeps both
+   * current.
    *
    * @example
    * ```ts
@@ -224,12 +264,33 @@ export class Libp2pTransport implements Transport {
    * ```
    */
   async start(handlers: TransportHandlers, options: TransportStartOptions = {}): Promise<void> {
+    if (options.configuration !== undefined) this.context.holds(options.configuration);
     if (options.voters !== undefined && options.voters.length > 0) this.membership.knowVoters(options.voters);
     await this.open({ signal: options.signal });
     const { delivery } = this.context;
     if (delivery.attached) return;
     delivery.attach(handlers);
     for (const peer of this.membership.connected) delivery.peerConnected(peer);
+  }
+
+  /**
+   * {@inheritDoc @baton/core#Transport.configurationChanged}
+   *
+   * The new voters replace the ones this transport trusts for leader announcements (a removed voter's no
+   * longer count; a new voter is redialled for ever), and the HELLO of every stream opened from now on says the
+   * new configuration. `LeaderElection` calls it; call it yourself only for a transport you drive.
+   *
+   * @example
+   * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs' });
+   * await transport.open();
+   * transport.configurationChanged({ term: 4, version: 2, voters: [transport.localId] });
+   * ```
+   */
+  configurationChanged(configuration: Configuration): void {
+    this.context.holds(configuration);
+    if (configuration.voters.length > 0) this.membership.knowVoters(configuration.voters);
   }
 
   /** {@inheritDoc @baton/core#Transport.stop} Stops the node only when Baton created it. */
@@ -295,30 +356,93 @@ export class Libp2pTransport implements Transport {
   }
 
   /**
-   * Waits until `expect` members (this node included) have found each other, then returns the initial voter
-   * set: their peer ids, sorted, so that every member computes the same set. With `dataDir`, the set is saved
-   * (`voters-<clusterId>.json`) and returned at once on later calls, so a restarted node does not wait.
+   * Forms the cluster's first voter set, or finds that a cluster exists already; for the first formation
+   * only. It waits until either:
    *
-   * Caveat (as Consul's `bootstrap_expect`): start exactly `expect` nodes for the first formation. If more
-   * are running, different nodes could form different sets; when this node sees more than `expect` it throws
-   * {@link ExpectMismatchError} instead of guessing. A saved set that cannot be read is a {@link VotersFileError};
-   * a `stop()` while waiting rejects with {@link TransportNotOpenError}.
+   * - a cluster shows itself: a leader announcement is heard, or a connected member's HELLO says it holds a
+   *   voter configuration (version > 0). Resolves `{ outcome: 'join', voters: [] }` at once, with the `reason`
+   *   and the `peer`: start `LeaderElection` without voters, this node joins as an observer and the leader's
+   *   autopilot promotes it. It never forms a set beside an existing cluster;
+   * - or `expect` members (this node included) have found each other and each said it holds no
+   *   configuration: `{ outcome: 'formed', voters }`, their peer ids sorted, so that every member computes the
+   *   same set. With `dataDir` it is saved (`voters-<clusterId>.json`), and later calls resolve
+   *   `{ outcome: 'saved', voters }` at once, so a restarted node neither waits nor forms another set.
+   *
+   * The caller checks first whether this node holds a configuration already (`FileStateStore.read(dataDir)`
+   * of `@baton/core` shows one with `version > 0`, or the `voters` are configured): then it must not call
+   * this at all, but start `LeaderElection` as it is. A node that holds a configuration never forms again.
+   *
+   * Caveat (as Consul's `bootstrap_expect`): never start more than `expect` fresh nodes before the first
+   * formation. Until a cluster exists there is nothing to join, and more fresh nodes than `expect` could form
+   * two different first sets; a node that sees more than `expect` fresh members throws
+   * {@link ExpectMismatchError} instead of guessing. A saved set that cannot be read is a
+   * {@link VotersFileError}; a `stop()` while waiting rejects with {@link TransportNotOpenError}.
    *
    * @example
    * ```ts
-   * import { LeaderElection } from '@baton/core';
+   * import { FileStateStore, LeaderElection } from '@baton/core';
    * import { libp2pTransport } from '@baton/transport-libp2p';
    * const dataDir = './data';
-   * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true, preSharedKey: './swarm.key', dataDir });
-   * const voters = await transport.discoverVoters({ expect: 3, signal: AbortSignal.timeout(60_000) });
+   * const transport = libp2pTransport({ clusterId: 'jobs', bootstrap: ['/dns4/jobs-headless/tcp/4001'], dataDir });
+   * const state = await FileStateStore.read(dataDir);
+   * let voters: readonly string[] = [];
+   * if (state === null || state.configuration.version === 0) {
+   *   const found = await transport.discoverVoters({ expect: 3, signal: AbortSignal.timeout(120_000) });
+   *   voters = found.voters; // empty when found.outcome === 'join': this node joins as an observer
+   * }
    * const election = new LeaderElection({ clusterId: 'jobs', transport, voters, dataDir });
    * await election.start();
    * ```
    */
-  async discoverVoters(options: DiscoverVotersOptions): Promise<readonly NodeId[]> {
+  async discoverVoters(options: DiscoverVotersOptions): Promise<VoterDiscovery> {
     const expect = checkExpect(options?.expect);
     await this.open({ signal: options.signal });
-    return formVoterSet(this.context, this.membership, expect, options.signal);
+    return discoverVoters(this.context, this.membership, this.announcements, expect, options.signal);
+  }
+
+  /**
+   * The voter configuration each connected cluster peer holds, as it said in its HELLO (and since, in its
+   * election messages): version 0 for a peer that holds none yet (a new node, not in a cluster). A peer whose
+   * HELLO has not arrived yet is missing.
+   *
+   * @example
+   * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true });
+   * await transport.open();
+   * for (const [peer, { term, version }] of transport.peerConfigurations()) console.log(peer, `v${version}@t${term}`);
+   * ```
+   */
+  peerConfigurations(): ReadonlyMap<NodeId, ConfigurationId> {
+    const configurations = new Map<NodeId, ConfigurationId>();
+    for (const peer of [...this.membership.connected].sort()) {
+      const configuration = this.membership.configurationOf(peer);
+      if (configuration !== undefined) configurations.set(peer, configuration);
+    }
+    return configurations;
+  }
+
+  /**
+   * Whether this node reaches any peer, and what became of every address it dials: the bootstrap addresses,
+   * the addresses their DNS names resolved to (and the lookups themselves), peers found by mDNS and members
+   * redialled. For a health endpoint or a CLI; the transport also logs a warning naming each failing address
+   * when no peer has been reachable for `2 × dialTimeout` (then at doubling intervals, up to a minute).
+   *
+   * @example
+   * ```ts
+   * import { libp2pTransport } from '@baton/transport-libp2p';
+   * const transport = libp2pTransport({ clusterId: 'jobs', bootstrap: ['/dns4/jobs-headless/tcp/4001'] });
+   * await transport.open();
+   * const { peers, addresses } = transport.diagnostics();
+   * if (peers === 0) for (const a of addresses) console.log(a.address, a.error ?? 'ok', a.attempts);
+   * ```
+   */
+  diagnostics(): TransportDiagnostics {
+    return {
+      peers: this.membership.connected.size,
+      noPeerSince: this.reachability.noPeerSince,
+      addresses: this.status.snapshot(this.membership.connected),
+    };
   }
 
   /**
@@ -370,7 +494,7 @@ export class Libp2pTransport implements Transport {
   stats(): Libp2pTransportStats {
     return this.context.counters.snapshot({
       peers: this.membership.connected.size,
-      redialsPending: this.redials.pending,
+      redialsPending: this.redials.pending + this.bootstrapAddresses.pending,
     });
   }
 
@@ -381,6 +505,8 @@ export class Libp2pTransport implements Transport {
     await this.membership.leave();
     context.end();
     this.membership.stopWaiting();
+    this.reachability.stop();
+    this.bootstrapAddresses.stop();
     this.redials.stop();
     this.channels.closeAll();
     this.inbound.abortAll();
@@ -388,6 +514,7 @@ export class Libp2pTransport implements Transport {
     this.membership.clear();
     this.exchange.clear();
     this.redials.clear();
+    this.status.clear();
     this.announcements.reset();
     this.announcer.reset();
   }

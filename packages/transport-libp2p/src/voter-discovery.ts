@@ -1,7 +1,9 @@
 import { InvalidOptionError, type NodeId } from '@baton/core';
+import type { LeaderAnnouncements } from './announcements.js';
 import type { TransportContext } from './context.js';
 import { ExpectMismatchError } from './errors.js';
 import type { Membership } from './membership.js';
+import type { VoterDiscovery } from './types.js';
 import { readStoredVoters, writeStoredVoters } from './voter-store.js';
 
 /** Checks `discoverVoters`' `expect`: an integer from 1 to 1000; throws {@link InvalidOptionError} naming it. */
@@ -13,17 +15,46 @@ export function checkExpect(expect: unknown): number {
 }
 
 /**
- * Forms the initial voter set of an open transport (see `discoverVoters()`): the set saved in `dataDir` when
- * there is one; else, once `expect` members (this node included) have found each other, their ids sorted,
- * saved when there is a `dataDir`. More members than `expect` is an {@link ExpectMismatchError}. The set
- * formed or read becomes the voters this transport knows.
+ * What shows that a cluster exists already, as this node sees it now: a leader announcement (gossip from a
+ * member), or a connected peer whose HELLO (or election traffic) says it holds a configuration (version > 0).
  */
-export async function formVoterSet(
+export function existingCluster(
+  membership: Pick<Membership, 'connected' | 'configurationOf'>,
+  announcements: Pick<LeaderAnnouncements, 'latest'>,
+): Extract<VoterDiscovery, { outcome: 'join' }> | null {
+  const announced = announcements.latest;
+  if (announced !== null) {
+    return {
+      outcome: 'join',
+      voters: [],
+      reason: 'leader-announced',
+      peer: announced.leader,
+      configuration: null,
+    };
+  }
+  for (const peer of [...membership.connected].sort()) {
+    const configuration = membership.configurationOf(peer);
+    if (configuration !== undefined && configuration.version > 0) {
+      return { outcome: 'join', voters: [], reason: 'member-configured', peer, configuration };
+    }
+  }
+  return null;
+}
+
+/**
+ * Forms the initial voter set of an open transport, once (see `discoverVoters()`): the set saved in `dataDir`
+ * when there is one (`saved`); else, while waiting for members, `join` as soon as a cluster shows it exists;
+ * else, once `expect` members (this node included) have found each other and each said (HELLO) it holds no
+ * configuration, their ids sorted (`formed`), saved when there is a `dataDir`. More fresh members than
+ * `expect` is an {@link ExpectMismatchError}. A set formed or read becomes the voters this transport knows.
+ */
+export async function discoverVoters(
   context: Pick<TransportContext, 'clusterId' | 'options' | 'log' | 'localId'>,
-  membership: Pick<Membership, 'connected' | 'waitFor' | 'knowVoters'>,
+  membership: Pick<Membership, 'connected' | 'configurationOf' | 'waitFor' | 'wake' | 'knowVoters'>,
+  announcements: Pick<LeaderAnnouncements, 'latest' | 'subscribe'>,
   expect: number,
   signal: AbortSignal | undefined,
-): Promise<readonly NodeId[]> {
+): Promise<VoterDiscovery> {
   const { clusterId } = context;
   const { dataDir } = context.options;
   if (dataDir !== undefined) {
@@ -35,13 +66,31 @@ export async function formVoterSet(
         );
       }
       membership.knowVoters(stored);
-      return stored;
+      return { outcome: 'saved', voters: stored };
     }
   }
-  await membership.waitFor(() => membership.connected.size + 1 >= expect, signal);
-  const found = [context.localId, ...membership.connected].sort();
-  if (found.length > expect) throw new ExpectMismatchError(expect, found);
-  if (dataDir !== undefined) await writeStoredVoters(dataDir, clusterId, found);
-  membership.knowVoters(found);
-  return found;
+  let found: Extract<VoterDiscovery, { outcome: 'join' }> | null = null;
+  const heardAll = () =>
+    [...membership.connected].every((peer) => membership.configurationOf(peer) !== undefined);
+  const off = announcements.subscribe(() => membership.wake());
+  try {
+    await membership.waitFor(() => {
+      found = existingCluster(membership, announcements);
+      return found !== null || (membership.connected.size + 1 >= expect && heardAll());
+    }, signal);
+  } finally {
+    off();
+  }
+  if (found !== null) {
+    const { reason, peer } = found as Extract<VoterDiscovery, { outcome: 'join' }>;
+    context.log.info(
+      `a cluster exists already (${reason}, ${peer}): joining it as an observer, not forming one`,
+    );
+    return found;
+  }
+  const members: NodeId[] = [context.localId, ...membership.connected].sort();
+  if (members.length > expect) throw new ExpectMismatchError(expect, members);
+  if (dataDir !== undefined) await writeStoredVoters(dataDir, clusterId, members);
+  membership.knowVoters(members);
+  return { outcome: 'formed', voters: members };
 }

@@ -77,17 +77,41 @@ export function resolveVoters(specs: readonly VoterSpec[], option = 'voters'): R
   return { voters: [...ids].sort(), addresses };
 }
 
-/** Parses a multiaddr that must name its peer (`/p2p/<id>`). */
-export function parseDialAddress(spec: string | Multiaddr, option: string): Multiaddr {
+/** The components a dial address without a peer id may start with: an IP address or a DNS name. */
+const HOST_COMPONENTS = new Set(['ip4', 'ip6', 'dns', 'dns4', 'dns6', 'dnsaddr']);
+
+/**
+ * Parses a multiaddr to dial. With `peer: 'required'` it must name its peer (`/p2p/<id>`); with `'optional'`
+ * it may instead be a bare address (`/ip4/10.0.0.7/tcp/4001`, `/dns4/billing-headless/tcp/4001`), whose peer
+ * is learnt when it answers, and must then start with an IP address or a DNS name.
+ */
+export function parseDialAddress(
+  spec: string | Multiaddr,
+  option: string,
+  peer: 'required' | 'optional' = 'required',
+): Multiaddr {
   let address: Multiaddr;
   try {
     address = isMultiaddr(spec) ? spec : multiaddr(spec);
   } catch (error) {
     throw new InvalidOptionError(option, spec, `not a multiaddr: ${(error as Error).message}`);
   }
-  const peer = peerIdOfAddress(address);
-  if (peer == null) throw new InvalidOptionError(option, address.toString(), 'must end in /p2p/<peer id>');
-  parsePeerId(peer, option);
+  const id = peerIdOfAddress(address);
+  if (id != null) {
+    parsePeerId(id, option);
+    return address;
+  }
+  if (peer === 'required') {
+    throw new InvalidOptionError(option, address.toString(), 'must end in /p2p/<peer id>');
+  }
+  const first = address.getComponents()[0]?.name;
+  if (first === undefined || !HOST_COMPONENTS.has(first)) {
+    throw new InvalidOptionError(
+      option,
+      address.toString(),
+      'must start with /ip4, /ip6, /dns, /dns4, /dns6 or /dnsaddr (or end in /p2p/<peer id>)',
+    );
+  }
   return address;
 }
 

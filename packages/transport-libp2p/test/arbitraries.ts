@@ -7,7 +7,8 @@ export const TO = 'b';
 
 export const count = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const envelope = { cluster: fc.constant('jobs'), from: fc.constant(FROM), to: fc.constant(TO), term: count };
-const configurationId = fc.record({ term: count, version: count });
+/** A configuration's id, with any values (version 0: none). */
+export const configurationId = fc.record({ term: count, version: count });
 /** A configuration sent in full: a version above 0 and 1-7 distinct, sorted voters. */
 const fullConfiguration = fc.record({
   term: count,

@@ -1,11 +1,17 @@
 import { ELECTION_MESSAGE_TYPES } from '@baton/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeBroadcastFrame, encodeElectionMessage, encodePeersFrame } from '../src/codec.js';
+import {
+  decodeFrame,
+  encodeBroadcastFrame,
+  encodeElectionMessage,
+  encodeHelloFrame,
+  encodePeersFrame,
+} from '../src/codec.js';
 import { FrameReader, lengthPrefixed } from '../src/framing.js';
 import { decodeGossip, encodeGossipBroadcast, encodeLeaderAnnouncement } from '../src/gossip-codec.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
-import { electionMessage } from './arbitraries.js';
+import { configurationId, electionMessage } from './arbitraries.js';
 
 const context = { clusterId: 'jobs', localId: 'b', remoteId: 'a' };
 
@@ -38,6 +44,50 @@ describe('election frame codec', () => {
       context,
     );
     expect(verdict).toEqual({ kind: 'broadcast', from: 'a', payload, seq: 42 });
+  });
+
+  it('round-trips the configuration a HELLO says its sender holds; a HELLO without one says version 0', () => {
+    fc.assert(
+      fc.property(configurationId, (configuration) => {
+        const verdict = decodeFrame(
+          encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b', configuration }),
+          context,
+        );
+        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration });
+      }),
+      { numRuns: 500 },
+    );
+    const bare = ElectionFrame.encode({
+      kind: ElectionFrame.Kind.HELLO,
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+    });
+    expect(decodeFrame(bare, context)).toEqual({
+      kind: 'hello',
+      from: 'a',
+      configuration: { term: 0, version: 0 },
+    });
+  });
+
+  it('drops a held configuration on anything but a HELLO, and one beyond 2^53', () => {
+    const envelope = { cluster: 'jobs', from: 'a', to: 'b', configuration: { term: 1, version: 1 } };
+    for (const kind of [ElectionFrame.Kind.HEARTBEAT, ElectionFrame.Kind.LEAVE, ElectionFrame.Kind.PEERS]) {
+      expect(decodeFrame(ElectionFrame.encode({ ...envelope, kind }), context)).toMatchObject({
+        kind: 'dropped',
+        reason: 'invalid',
+      });
+    }
+    const hello = ElectionFrame.encode({
+      kind: ElectionFrame.Kind.HELLO,
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+    });
+    // configuration (field 17, 12 bytes) = { term: 2^63 - 1, version: 1 }
+    const inner = [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x01];
+    const huge = new Uint8Array([...hello, 0x8a, 0x01, inner.length, ...inner]);
+    expect(decodeFrame(huge, context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
   });
 
   it('round-trips a PEERS frame and caps it at 64 peers of 16 addresses', () => {
@@ -79,10 +129,11 @@ describe('election frame codec', () => {
     expect(decodeFrame(onVote, context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
     const versionZero = ElectionFrame.encode({ ...base, configVersion: 0, voters: ['a'] });
     expect(decodeFrame(versionZero, context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+    // Delivered intact, in the order sent (the compliance suite of @baton/core asks it).
     const unsorted = ElectionFrame.encode({ ...base, configTerm: 3, configVersion: 2, voters: ['c', 'a'] });
     expect(decodeFrame(unsorted, context)).toMatchObject({
       kind: 'election',
-      message: { configuration: { term: 3, version: 2, voters: ['a', 'c'] } },
+      message: { configuration: { term: 3, version: 2, voters: ['c', 'a'] } },
     });
   });
 

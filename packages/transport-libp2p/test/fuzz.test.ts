@@ -1,35 +1,71 @@
-import type { ElectionMessage } from '@baton/core';
+import { writeFileSync } from 'node:fs';
+import type { DropReason, ElectionMessage } from '@baton/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeFrame, encodeElectionMessage } from '../src/codec.js';
-import { FrameReader, lengthPrefixed } from '../src/framing.js';
+import { encodeElectionMessage, encodeHelloFrame } from '../src/codec.js';
+import { lengthPrefixed } from '../src/framing.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
-import { electionMessage, FROM, TO } from './arbitraries.js';
+import { configurationId, electionMessage, FROM, TO } from './arbitraries.js';
+import { type InboundOutcome, inboundHarness } from './inbound-harness.js';
 
 /*
- * Fuzz of the inbound path of the election stream: the length-prefix reader and the frame decoder, wired
- * as the transport wires them. No exception may escape, and every frame must end either delivered or
- * counted as dropped.
+ * Fuzz of the inbound path of the election stream, as the transport wires it (InboundStreams: the
+ * length-prefix reader, the frame decoder, the checks against the stream, the counters and onDropped). No
+ * exception may escape, every frame must end delivered or counted as dropped, and the drop counters must
+ * add up to the frames dropped.
+ *
+ * BATON_FUZZ_FRAMES sets how many frames to feed (120,000 by default; scripts/fuzz-long.mjs runs
+ * millions), BATON_FUZZ_REPORT a file to write the counts to as JSON.
  */
 
 const MAX_FRAME = 512;
-const context = { clusterId: 'jobs', localId: TO, remoteId: FROM };
-let framesFuzzed = 0;
+const TARGET_FRAMES = Number(process.env.BATON_FUZZ_FRAMES ?? 120_000);
+const harnessOptions = { clusterId: 'jobs', localId: TO, remoteId: FROM, maxFrameSize: MAX_FRAME };
+const totals = {
+  frames: 0,
+  delivered: { election: 0, hello: 0, broadcast: 0, peers: 0, leave: 0 },
+  dropped: {} as Partial<Record<DropReason, number>>,
+  streamsClosed: 0,
+  failures: 0,
+};
 
 afterAll(() => {
-  console.log(`fuzz: ${framesFuzzed} frames fed to the frame reader and decoder`);
+  const dropped = Object.values(totals.dropped).reduce((sum, n) => sum + (n ?? 0), 0);
+  console.log(
+    `fuzz: ${totals.frames} frames through the inbound path; delivered ${JSON.stringify(totals.delivered)}; ` +
+      `dropped ${dropped} ${JSON.stringify(totals.dropped)}; streams closed (unreadable prefix) ${totals.streamsClosed}`,
+  );
+  if (process.env.BATON_FUZZ_REPORT) {
+    writeFileSync(process.env.BATON_FUZZ_REPORT, `${JSON.stringify(totals, null, 2)}\n`);
+  }
 });
 
-type Expectation = 'valid' | 'invalid' | 'either';
-interface FuzzFrame {
-  readonly bytes: Uint8Array;
-  readonly expect: Expectation;
-  readonly message?: ElectionMessage;
+function tally(outcomes: readonly InboundOutcome[]): void {
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'dropped')
+      totals.dropped[outcome.reason] = (totals.dropped[outcome.reason] ?? 0) + 1;
+    else totals.delivered[outcome.kind]++;
+  }
 }
 
-const valid = electionMessage.map(
-  (message): FuzzFrame => ({ bytes: encodeElectionMessage(message), expect: 'valid', message }),
+type Expected =
+  | { readonly expect: 'valid'; readonly outcome: InboundOutcome }
+  | { readonly expect: 'invalid' | 'either' };
+type FuzzFrame = { readonly bytes: Uint8Array } & Expected;
+
+/** Well-formed frames of the two kinds that carry a configuration: election messages, and HELLOs. */
+const wellFormed: fc.Arbitrary<{ bytes: Uint8Array; outcome: InboundOutcome }> = fc.oneof(
+  electionMessage.map((message) => ({
+    bytes: encodeElectionMessage(message),
+    outcome: { kind: 'election' as const, message },
+  })),
+  configurationId.map((configuration) => ({
+    bytes: encodeHelloFrame({ cluster: 'jobs', from: FROM, to: TO, configuration }),
+    outcome: { kind: 'hello' as const, configuration },
+  })),
 );
+
+const valid = wellFormed.map(({ bytes, outcome }): FuzzFrame => ({ bytes, expect: 'valid', outcome }));
 const wrongField = fc
   .tuple(electionMessage, fc.constantFrom('cluster', 'from', 'to'), fc.string({ maxLength: 20 }))
   .filter(([message, field, value]) => message[field as keyof ElectionMessage] !== value)
@@ -39,10 +75,16 @@ const wrongField = fc
       expect: 'invalid',
     }),
   );
+/** A held configuration (field 17) on anything but a HELLO. */
+const misplacedConfiguration = fc.tuple(electionMessage, configurationId).map(
+  ([message, configuration]): FuzzFrame => ({
+    bytes: ElectionFrame.encode({ ...ElectionFrame.decode(encodeElectionMessage(message)), configuration }),
+    expect: 'invalid',
+  }),
+);
 const unknownType = fc
-  .tuple(electionMessage, fc.integer({ min: 12, max: 2 ** 31 - 1 }))
-  .map(([message, kind]): FuzzFrame => {
-    const body = encodeElectionMessage(message);
+  .tuple(wellFormed, fc.integer({ min: 12, max: 2 ** 31 - 1 }))
+  .map(([frame, kind]): FuzzFrame => {
     const tag = [0x08];
     let k = kind;
     while (k >= 0x80) {
@@ -50,7 +92,7 @@ const unknownType = fc
       k >>>= 7;
     }
     tag.push(k);
-    return { bytes: new Uint8Array([...body, ...tag]), expect: 'invalid' };
+    return { bytes: new Uint8Array([...frame.bytes, ...tag]), expect: 'invalid' };
   });
 const missingType = electionMessage.map(
   (message): FuzzFrame => ({
@@ -69,16 +111,17 @@ const garbage = fc
 const oversized = fc
   .integer({ min: MAX_FRAME + 1, max: MAX_FRAME * 4 })
   .map((length): FuzzFrame => ({ bytes: new Uint8Array(length).fill(0x5a), expect: 'invalid' }));
+/** Byte edits of a well-formed frame: they land in the new fields too (a HELLO is mostly envelope and them). */
 const mutated = fc
   .tuple(
-    electionMessage,
+    wellFormed,
     fc.array(
       fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete')),
       { minLength: 1, maxLength: 4 },
     ),
   )
-  .map(([message, edits]): FuzzFrame => {
-    const bytes = [...encodeElectionMessage(message)];
+  .map(([frame, edits]): FuzzFrame => {
+    const bytes = [...frame.bytes];
     for (const [position, value, edit] of edits) {
       const at = bytes.length === 0 ? 0 : position % bytes.length;
       if (edit === 'flip') bytes[at] = value;
@@ -87,8 +130,8 @@ const mutated = fc
     }
     return { bytes: new Uint8Array(bytes), expect: 'either' };
   });
-const truncated = fc.tuple(electionMessage, fc.nat()).map(([message, cut]): FuzzFrame => {
-  const bytes = encodeElectionMessage(message);
+const truncated = fc.tuple(wellFormed, fc.nat()).map(([frame, cut]): FuzzFrame => {
+  const { bytes } = frame;
   return { bytes: bytes.subarray(0, cut % Math.max(bytes.length, 1)), expect: 'either' };
 });
 
@@ -96,6 +139,7 @@ const anyFrame = fc.oneof(
   valid,
   valid,
   wrongField,
+  misplacedConfiguration,
   unknownType,
   missingType,
   garbage,
@@ -105,85 +149,94 @@ const anyFrame = fc.oneof(
   truncated,
 );
 
-/** Feeds `stream` to a reader in the given chunk sizes and decodes what comes out, as the transport does. */
+/**
+ * Checks `property` in batches of 1000 runs (each batch from a new seed) until `frames` more frames went
+ * through, so the count does not depend on the size of the arrays fast-check draws.
+ */
+function assertUntil(frames: number, property: fc.IProperty<unknown>): void {
+  const goal = totals.frames + frames;
+  while (totals.frames < goal) fc.assert(property, { numRuns: 1000 });
+}
+
+/** Feeds `stream` to the inbound path in the given chunk sizes. */
 function runInbound(stream: Uint8Array, chunkSizes: readonly number[]) {
-  const reader = new FrameReader(MAX_FRAME);
-  const outcomes: (ElectionMessage | 'broadcast' | 'leave' | 'hello' | 'peers' | 'dropped')[] = [];
-  let unreadable = 0;
-  const sink = {
-    frame: (bytes: Uint8Array) => {
-      const verdict = decodeFrame(bytes, context);
-      if (verdict.kind === 'election') outcomes.push(verdict.message);
-      else if (
-        verdict.kind === 'broadcast' ||
-        verdict.kind === 'leave' ||
-        verdict.kind === 'hello' ||
-        verdict.kind === 'peers'
-      ) {
-        outcomes.push(verdict.kind);
-      } else if (['invalid', 'wrong-cluster', 'misaddressed'].includes(verdict.reason))
-        outcomes.push('dropped');
-      else throw new Error(`unexpected drop reason ${verdict.reason}`);
-    },
-    oversized: () => outcomes.push('dropped'),
-    unreadable: () => unreadable++,
-  };
+  const harness = inboundHarness(harnessOptions);
   let offset = 0;
   let i = 0;
   while (offset < stream.length) {
     const size = Math.max(1, chunkSizes[i++ % chunkSizes.length] ?? stream.length);
-    reader.push(stream.subarray(offset, offset + size), sink);
+    harness.push(stream.subarray(offset, offset + size));
     offset += size;
   }
-  return { outcomes, unreadable };
+  const { outcomes } = harness;
+  const stats = harness.stats();
+  const countedDrops = Object.values(stats.dropped).reduce((sum, n) => sum + n, 0);
+  const drops = outcomes.filter((outcome) => outcome.kind === 'dropped').length;
+  if (countedDrops !== drops) throw new Error(`${drops} frames dropped, ${countedDrops} counted`);
+  tally(outcomes);
+  totals.streamsClosed += harness.aborted;
+  return { outcomes, aborted: harness.aborted };
+}
+
+function check(run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    totals.failures++;
+    throw error;
+  }
 }
 
 describe('fuzz: inbound frames', () => {
   it('every well-framed frame is delivered or counted as dropped, and the stream goes on', () => {
-    fc.assert(
+    assertUntil(
+      TARGET_FRAMES * 0.8,
       fc.property(
         fc.array(anyFrame, { minLength: 10, maxLength: 40 }),
         fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }),
-        (frames, chunkSizes) => {
-          framesFuzzed += frames.length;
-          const stream = new Uint8Array(frames.flatMap((frame) => [...lengthPrefixed(frame.bytes)]));
-          const { outcomes, unreadable } = runInbound(stream, chunkSizes);
-          if (unreadable !== 0) throw new Error('a well-framed stream was declared unreadable');
-          if (outcomes.length !== frames.length) {
-            throw new Error(`${frames.length} frames in, ${outcomes.length} delivered or dropped`);
-          }
-          frames.forEach((frame, index) => {
-            const outcome = outcomes[index];
-            if (frame.expect === 'valid' && JSON.stringify(outcome) !== JSON.stringify(frame.message)) {
-              throw new Error(`valid frame ${index} came out as ${JSON.stringify(outcome)}`);
+        (frames, chunkSizes) =>
+          check(() => {
+            totals.frames += frames.length;
+            const stream = new Uint8Array(frames.flatMap((frame) => [...lengthPrefixed(frame.bytes)]));
+            const { outcomes, aborted } = runInbound(stream, chunkSizes);
+            if (aborted !== 0) throw new Error('a well-framed stream was declared unreadable');
+            if (outcomes.length !== frames.length) {
+              throw new Error(`${frames.length} frames in, ${outcomes.length} delivered or dropped`);
             }
-            if (frame.expect === 'invalid' && outcome !== 'dropped') {
-              throw new Error(`invalid frame ${index} came out as ${JSON.stringify(outcome)}`);
-            }
-          });
-        },
+            frames.forEach((frame, index) => {
+              const outcome = outcomes[index];
+              if (frame.expect === 'valid' && JSON.stringify(outcome) !== JSON.stringify(frame.outcome)) {
+                throw new Error(`valid frame ${index} came out as ${JSON.stringify(outcome)}`);
+              }
+              if (frame.expect === 'invalid' && outcome?.kind !== 'dropped') {
+                throw new Error(`invalid frame ${index} came out as ${JSON.stringify(outcome)}`);
+              }
+            });
+          }),
       ),
-      { numRuns: 6000 },
     );
   });
 
-  it('raw random byte streams never throw; the reader stops at most once', () => {
-    fc.assert(
+  it('raw random byte streams never throw; the stream is closed at most once', () => {
+    assertUntil(
+      TARGET_FRAMES * 0.2,
       fc.property(
         fc.uint8Array({ minLength: 1, maxLength: 4096 }),
         fc.array(fc.integer({ min: 1, max: 512 }), { minLength: 1, maxLength: 8 }),
-        (stream, chunkSizes) => {
-          const { outcomes, unreadable } = runInbound(stream, chunkSizes);
-          framesFuzzed += outcomes.length + unreadable;
-          if (unreadable > 1) throw new Error('the reader reported an unreadable stream twice');
-          if (outcomes.length > stream.length) throw new Error('more frames than bytes');
-        },
+        (stream, chunkSizes) =>
+          check(() => {
+            const { outcomes, aborted } = runInbound(stream, chunkSizes);
+            totals.frames += outcomes.length + aborted;
+            if (aborted > 1) throw new Error('the stream was closed twice');
+            if (outcomes.length > stream.length) throw new Error('more frames than bytes');
+          }),
       ),
-      { numRuns: 3000 },
     );
   });
 
-  it('ran at least 100,000 frames', () => {
-    expect(framesFuzzed).toBeGreaterThanOrEqual(100_000);
+  it(`ran at least ${Math.min(TARGET_FRAMES, 100_000)} frames, HELLOs with configurations among them`, () => {
+    expect(totals.frames).toBeGreaterThanOrEqual(Math.min(TARGET_FRAMES, 100_000));
+    expect(totals.delivered.hello).toBeGreaterThan(0);
+    expect(totals.dropped.invalid ?? 0).toBeGreaterThan(0);
   });
 });

@@ -90,7 +90,10 @@ describe('options', () => {
       [{}, 'clusterId'],
       [{ clusterId: 'has/slash' }, 'clusterId'],
       [{ clusterId: 'c', listen: ['not a multiaddr'] }, 'listen[0]'],
-      [{ clusterId: 'c', bootstrap: ['/ip4/127.0.0.1/tcp/1'] }, 'bootstrap[0]'],
+      [{ clusterId: 'c', bootstrap: ['/tcp/1'] }, 'bootstrap[0]'],
+      [{ clusterId: 'c', bootstrap: ['/ip4/127.0.0.1/tcp/1', 'nonsense'] }, 'bootstrap[1]'],
+      [{ clusterId: 'c', bootstrapRefreshInterval: 10 }, 'bootstrapRefreshInterval'],
+      [{ clusterId: 'c', resolveDns: 'dns' }, 'resolveDns'],
       [{ clusterId: 'c', bootstrap: '/ip4/127.0.0.1/tcp/1' }, 'bootstrap'],
       [{ clusterId: 'c', dialTimeout: 0 }, 'dialTimeout'],
       [{ clusterId: 'c', maxFrameSize: 10 }, 'maxFrameSize'],
@@ -116,6 +119,18 @@ describe('options', () => {
       expect(error, JSON.stringify(options)).toBeInstanceOf(InvalidOptionError);
       expect((error as InvalidOptionError).option).toBe(option);
     }
+  });
+
+  it('accepts bootstrap addresses with or without a peer id, IP addresses and DNS names', async () => {
+    const id = await somePeerId();
+    const bootstrap = [
+      '/ip4/10.0.0.7/tcp/4001',
+      '/ip6/::1/tcp/4001',
+      '/dns4/billing-headless/tcp/4001',
+      '/dns/billing-headless.default.svc.cluster.local/tcp/4001',
+      `/ip4/10.0.0.8/tcp/4001/p2p/${id}`,
+    ];
+    expect(() => libp2pTransport({ clusterId: 'c', bootstrap })).not.toThrow();
   });
 
   it('accepts a swarm key made by createSwarmKey, as bytes or as a file', async () => {
@@ -306,10 +321,10 @@ describe('PEERS frames', () => {
       signal: AbortSignal.timeout(5000),
     });
     for (const frame of [
-      encodeHelloFrame(envelope),
+      encodeHelloFrame({ ...envelope, configuration: { term: 0, version: 0 } }),
       encodePeersFrame({ ...envelope, peers }),
       encodeLeaveFrame(envelope),
-      encodeHelloFrame(envelope),
+      encodeHelloFrame({ ...envelope, configuration: { term: 0, version: 0 } }),
       encodePeersFrame({ ...envelope, peers }),
       encodeElectionMessage({ type: 'timeout-now', ...envelope, term: 5 }), // the barrier
     ]) {
@@ -470,11 +485,11 @@ describe('discovery', () => {
     const signal = AbortSignal.timeout(20_000);
     const sets = await Promise.all(transports.map((t) => t.discoverVoters({ expect: 3, signal })));
     const ids = transports.map((t) => t.localId).sort();
-    for (const set of sets) expect(set).toEqual(ids);
+    for (const set of sets) expect(set).toEqual({ outcome: 'formed', voters: ids });
     // Saved: a restarted node gets the set back without waiting for anyone.
     await transports[0]!.stop();
     const restarted = later(testTransport({ dataDir: dirs[0]! }));
-    expect(await restarted.discoverVoters({ expect: 3, signal })).toEqual(ids);
+    expect(await restarted.discoverVoters({ expect: 3, signal })).toEqual({ outcome: 'saved', voters: ids });
   });
 
   it('a cluster bootstrapped through one seed becomes fully connected (PEERS frames)', async () => {
@@ -530,7 +545,7 @@ describe('discovery', () => {
     const voters = await Promise.all(
       transports.map((t) => t.discoverVoters({ expect: 3, signal: AbortSignal.timeout(30_000) })),
     );
-    expect(new Set(voters.map((v) => v.join())).size).toBe(1);
+    expect(new Set(voters.map((v) => v.voters.join())).size).toBe(1);
     expect(warnings.some((w) => w.includes('mDNS is on without a preSharedKey'))).toBe(true);
   });
 });
@@ -656,6 +671,40 @@ describe('gossip', () => {
       expect(believer.leaderAnnouncement()?.term).toBe(1_000_000);
       expect(believer.stats().dropped['not-a-voter']).toBe(0);
     }
+  });
+});
+
+describe('configurationChanged', () => {
+  it('replaces the voters trusted for leader announcements', async () => {
+    const raw = await rawNode({
+      identify: identify(),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    });
+    const pubsub = raw.services.pubsub as GossipSub;
+    const rawId = raw.peerId.toString();
+    const transport = later(testTransport({ bootstrap: [raw.getMultiaddrs()[0]!] }));
+    const log = new Recorder();
+    const voters = [await somePeerId(), await somePeerId()];
+    await transport.start(log, { voters, configuration: { term: 1, version: 1, voters } });
+    pubsub.subscribe(transport.topic);
+    await eventually(() => gossipReaches(raw, transport.topic, transport.localId), 10_000, 'a gossip stream');
+    await pubsub.publish(transport.topic, encodeLeaderAnnouncement('test', 7));
+    await eventually(() => log.dropped.some((d) => d.reason === 'not-a-voter'), 10_000, 'the drop');
+    expect(transport.leaderAnnouncement()).toBe(null);
+    // The raw node becomes a voter (the leader promoted it): its announcements count from now on.
+    transport.configurationChanged({ term: 2, version: 2, voters: [...voters, rawId].sort() });
+    await pubsub.publish(transport.topic, encodeLeaderAnnouncement('test', 8));
+    await eventually(() => transport.leaderAnnouncement()?.leader === rawId, 10_000, 'the announcement');
+    expect(transport.leaderAnnouncement()?.term).toBe(8);
+    // And removed again: they no longer do.
+    transport.configurationChanged({ term: 3, version: 3, voters });
+    await pubsub.publish(transport.topic, encodeLeaderAnnouncement('test', 9));
+    await eventually(
+      () => log.dropped.filter((d) => d.reason === 'not-a-voter').length === 2,
+      10_000,
+      'the second drop',
+    );
+    expect(transport.leaderAnnouncement()?.term).toBe(8);
   });
 });
 

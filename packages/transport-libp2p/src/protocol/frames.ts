@@ -20,6 +20,7 @@ export interface ElectionFrame {
   peers: ElectionFrame.PeerAddresses[]
   voters: string[]
   leaving: boolean
+  configuration?: ElectionFrame.ConfigurationId
 }
 
 export namespace ElectionFrame {
@@ -56,6 +57,118 @@ export namespace ElectionFrame {
   export namespace Kind {
     export const codec = (): Codec<Kind> => {
       return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  export interface ConfigurationId {
+    term: number
+    version: number
+  }
+
+  export namespace ConfigurationId {
+    let _codec: Codec<ConfigurationId>
+
+    export const codec = (): Codec<ConfigurationId> => {
+      if (_codec == null) {
+        _codec = message<ConfigurationId>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.term != null && obj.term !== 0)) {
+            w.uint32(8)
+            w.uint64Number(obj.term)
+          }
+
+          if ((obj.version != null && obj.version !== 0)) {
+            w.uint32(16)
+            w.uint64Number(obj.version)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            term: 0,
+            version: 0
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.term = reader.uint64Number()
+                break
+              }
+              case 2: {
+                obj.version = reader.uint64Number()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.term`,
+                  value: reader.uint64Number()
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.version`,
+                  value: reader.uint64Number()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface ConfigurationIdTermFieldEvent {
+      field: '$.term'
+      value: number
+    }
+
+    export interface ConfigurationIdVersionFieldEvent {
+      field: '$.version'
+      value: number
+    }
+
+    export function encode (obj: Partial<ConfigurationId>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, ConfigurationId.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ConfigurationId>): ConfigurationId {
+      return decodeMessage(buf, ConfigurationId.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ConfigurationId>): Generator<ConfigurationIdTermFieldEvent | ConfigurationIdVersionFieldEvent> {
+      return streamMessage(buf, ConfigurationId.codec(), opts)
     }
   }
 
@@ -291,6 +404,11 @@ export namespace ElectionFrame {
           w.bool(obj.leaving)
         }
 
+        if (obj.configuration != null) {
+          w.uint32(138)
+          ElectionFrame.ConfigurationId.codec().encode(obj.configuration, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -400,6 +518,12 @@ export namespace ElectionFrame {
             }
             case 16: {
               obj.leaving = reader.bool()
+              break
+            }
+            case 17: {
+              obj.configuration = ElectionFrame.ConfigurationId.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.configuration
+              })
               break
             }
             default: {
@@ -561,6 +685,13 @@ export namespace ElectionFrame {
               }
               break
             }
+            case 17: {
+              yield * ElectionFrame.ConfigurationId.codec().stream(reader, reader.uint32(), `${prefix}.configuration`, {
+                limits: opts.limits?.configuration
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -661,6 +792,16 @@ export namespace ElectionFrame {
     value: boolean
   }
 
+  export interface ElectionFrameConfigurationTermFieldEvent {
+    field: '$.configuration.term'
+    value: number
+  }
+
+  export interface ElectionFrameConfigurationVersionFieldEvent {
+    field: '$.configuration.version'
+    value: number
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -669,7 +810,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
