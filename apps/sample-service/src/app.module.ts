@@ -1,4 +1,4 @@
-import { resolveElectionOptions } from '@baton/core';
+import { FileStateStore, resolveElectionOptions } from '@baton/core';
 import { LeaderModule, type LeaderModuleOptions, nestElectionLogger } from '@baton/nestjs';
 import { LeaderHealthIndicator } from '@baton/nestjs/health';
 import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
@@ -53,13 +53,21 @@ export async function leaderOptions(
     ...(config.swarmKeyFile === null ? {} : { preSharedKey: config.swarmKeyFile }),
   });
   let voters: readonly string[];
+  const persisted = await FileStateStore.read(config.dataDir);
   if (resolved !== null) {
     voters = resolved.voters;
+  } else if (persisted !== null && persisted.configuration.version > 0) {
+    voters = []; // a member already: its persisted configuration rules, it never forms a cluster again
   } else {
     const logger = new Logger('Voters');
     logger.log(`waiting for ${config.expect} nodes to find each other (EXPECT=${config.expect})`);
-    voters = await transport.discoverVoters({ expect: config.expect ?? 1 });
-    logger.log(`voters: ${voters.join(', ')}`);
+    const discovery = await transport.discoverVoters({ expect: config.expect ?? 1 });
+    voters = discovery.voters;
+    logger.log(
+      discovery.outcome === 'join'
+        ? `a cluster exists (${discovery.reason}): joining it as an observer`
+        : `voters: ${voters.join(', ')}`,
+    );
   }
   return {
     clusterId: config.clusterId,

@@ -145,6 +145,7 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
       frame.round = message.round;
       frame.ok = message.ok;
       frame.leaving = message.leaving;
+      frame.steady = Math.max(0, Math.floor(message.steady ?? 0));
       setConfiguration(frame, message.configuration);
       break;
     case 'timeout-now':
@@ -245,6 +246,7 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
     !isCount(frame.configTerm) ||
     !isCount(frame.round) ||
     !isCount(frame.seq) ||
+    !isCount(frame.steady) ||
     (held !== undefined && (!isCount(held.term) || !isCount(held.version)))
   ) {
     return dropped('invalid', 'a number field is out of range');
@@ -300,6 +302,7 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
           ok: frame.ok,
           configuration,
           leaving: frame.leaving,
+          steady: frame.steady,
         },
       };
     case ElectionFrame.Kind.TIMEOUT_NOW:

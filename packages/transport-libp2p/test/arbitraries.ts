@@ -42,6 +42,7 @@ export const electionMessage: fc.Arbitrary<ElectionMessage> = fc.oneof(
     ok: fc.boolean(),
     configuration: configurationId,
     leaving: fc.boolean(),
+    steady: count,
   }),
   fc.record({ ...envelope, type: fc.constant('timeout-now' as const) }),
 );

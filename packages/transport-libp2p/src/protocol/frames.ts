@@ -20,6 +20,7 @@ export interface ElectionFrame {
   peers: ElectionFrame.PeerAddresses[]
   voters: string[]
   leaving: boolean
+  steady: number
   configuration?: ElectionFrame.ConfigurationId
 }
 
@@ -404,6 +405,11 @@ export namespace ElectionFrame {
           w.bool(obj.leaving)
         }
 
+        if ((obj.steady != null && obj.steady !== 0)) {
+          w.uint32(144)
+          w.uint64Number(obj.steady)
+        }
+
         if (obj.configuration != null) {
           w.uint32(138)
           ElectionFrame.ConfigurationId.codec().encode(obj.configuration, w)
@@ -429,7 +435,8 @@ export namespace ElectionFrame {
           seq: 0,
           peers: [],
           voters: [],
-          leaving: false
+          leaving: false,
+          steady: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -518,6 +525,10 @@ export namespace ElectionFrame {
             }
             case 16: {
               obj.leaving = reader.bool()
+              break
+            }
+            case 18: {
+              obj.steady = reader.uint64Number()
               break
             }
             case 17: {
@@ -685,6 +696,13 @@ export namespace ElectionFrame {
               }
               break
             }
+            case 18: {
+              yield {
+                field: `${prefix}.steady`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             case 17: {
               yield * ElectionFrame.ConfigurationId.codec().stream(reader, reader.uint32(), `${prefix}.configuration`, {
                 limits: opts.limits?.configuration
@@ -792,6 +810,11 @@ export namespace ElectionFrame {
     value: boolean
   }
 
+  export interface ElectionFrameSteadyFieldEvent {
+    field: '$.steady'
+    value: number
+  }
+
   export interface ElectionFrameConfigurationTermFieldEvent {
     field: '$.configuration.term'
     value: number
@@ -810,7 +833,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
