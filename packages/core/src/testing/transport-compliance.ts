@@ -352,6 +352,7 @@ function everyMessageType(from: NodeId, to: NodeId): ElectionMessage[] {
       ok: true,
       configuration: { term: 6, version: 3 },
       leaving: true,
+      steady: 1_250,
     },
     { ...envelope, type: 'timeout-now', term: 9 },
   ];
