@@ -16,6 +16,7 @@ export {
   LeaderPresentError,
   MembershipChangeError,
   type MembershipChangeRefusal,
+  MissingDependencyError,
   NoSuccessorError,
   NotLeaderError,
   NotRunningError,
@@ -67,6 +68,7 @@ export { LEADER_ELECTION_EVENTS, LeaderElection } from './runtime/leader-electio
 export { LeadershipLostError } from './runtime/leadership.js';
 export type { EventLoopDelay, EventLoopStall } from './runtime/loop-monitor.js';
 export { PayloadError } from './runtime/payload.js';
+export { HEARTBEAT_ROUND_TRIP_CHANNEL, type HeartbeatRoundTrip } from './runtime/round-trips.js';
 export { defaultMaxEventLoopStall } from './runtime/runtime-options.js';
 export type { ElectionStatus, LeaderElectionSnapshot } from './runtime/snapshot.js';
 export type { TimeProvider, TimerHandle } from './runtime/time-provider.js';

@@ -16,6 +16,7 @@ import { Leadership } from './leadership.js';
 import { EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
 import { decodePayload, encodePayload } from './payload.js';
 import { PersistPipeline } from './persist-pipeline.js';
+import { HeartbeatRoundTrips } from './round-trips.js';
 import { type RuntimeSettings, resolveRuntimeOptions } from './runtime-options.js';
 import type { ElectionStatus, LeaderElectionSnapshot } from './snapshot.js';
 import { defaultTimeProvider, type TimerHandle } from './time-provider.js';
@@ -88,6 +89,8 @@ export class LeaderElection {
   /** Waits of whenLeader, transferLeadership and stop, re-checked after every step. */
   private readonly waits: Waits;
   private readonly transportDrops = new Map<DropReason, number>();
+  /** Heartbeat round trips, timed here (the machine stays pure) for `HEARTBEAT_ROUND_TRIP_CHANNEL`. */
+  private readonly roundTrips: HeartbeatRoundTrips;
   /** Observers added with `join()`: kept whether connected or not. */
   private readonly joined = new Set<NodeId>();
   /** Peers the transport reports connected: the non-voters among them are observers while connected. */
@@ -114,6 +117,7 @@ export class LeaderElection {
     this.settings = resolveRuntimeOptions(options);
     this.clusterId = this.settings.election.clusterId;
     const { time, logger } = this.settings;
+    this.roundTrips = new HeartbeatRoundTrips(this, this.clusterId, () => time.now());
     this.emitter = new TypedEmitter<LeaderElectionEvents>(
       (task) => time.queueTask(task),
       (event, error) => logger.error(`a ${event} handler failed`, { event, error: describeError(error) }),
@@ -616,7 +620,9 @@ export class LeaderElection {
     onMessage: (message: ElectionMessage) => {
       this.guard('onMessage', () => {
         const machine = this.machine;
-        if (machine !== null) this.input((now) => machine.receive(message, now));
+        if (machine === null) return;
+        this.roundTrips.received(message);
+        this.input((now) => machine.receive(message, now));
       });
     },
     onBroadcast: (from: NodeId, payload: Uint8Array) => {
@@ -759,6 +765,7 @@ export class LeaderElection {
   private deliver(ready: Ready): void {
     if (!(this.halted && this.lifecycle === 'stopped')) {
       for (const message of ready.messages) {
+        this.roundTrips.sent(message);
         try {
           this.settings.transport.send(message);
         } catch (error) {
