@@ -82,8 +82,14 @@ export type {
   MembershipChangeOptions,
 } from './runtime/types.js';
 export type { WaitOptions } from './runtime/waits.js';
+export type { LockHolder } from './storage/directory-lock.js';
 export { CorruptStateError, StateLockedError, StoreStateError } from './storage/errors.js';
 export { FileStateStore, STATE_FILE } from './storage/file-state-store.js';
 export { MemoryStateStore } from './storage/memory-state-store.js';
 export type { StateStore } from './storage/types.js';
-export type { Transport, TransportHandlers, TransportStartOptions } from './transport/types.js';
+export type {
+  Transport,
+  TransportHandlers,
+  TransportStartOptions,
+  UnreachableReport,
+} from './transport/types.js';

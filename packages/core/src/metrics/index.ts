@@ -11,4 +11,9 @@ export {
   type BatonMetricType,
   DEFAULT_ROUND_TRIP_BUCKETS,
 } from './definitions.js';
-export { type BatonMetrics, type BatonMetricsOptions, registerBatonMetrics } from './register.js';
+export {
+  type BatonMetrics,
+  type BatonMetricsOptions,
+  defaultRegistry,
+  registerBatonMetrics,
+} from './register.js';

@@ -134,6 +134,22 @@ export function registerBatonMetrics(
   };
 }
 
+/**
+ * prom-client's global registry (`register`), the default of {@link registerBatonMetrics}: what
+ * `@willsoto/nestjs-prometheus` and most exporters serve. Loads prom-client; without it, a
+ * `MissingDependencyError`.
+ *
+ * @example
+ * ```ts
+ * import { defaultRegistry } from '@baton/core/metrics';
+ * const registry = defaultRegistry(); // e.g. for prometheusMetrics({ registry }) of @libp2p/prometheus-metrics
+ * console.log(typeof registry.metrics); // 'function'
+ * ```
+ */
+export function defaultRegistry(): Registry {
+  return promClient('defaultRegistry()').register;
+}
+
 function checkBuckets(buckets: readonly number[]): void {
   if (!Array.isArray(buckets) || buckets.length === 0) {
     throw new InvalidOptionError('roundTripBuckets', buckets, 'must be a non-empty array of seconds');

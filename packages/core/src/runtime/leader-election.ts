@@ -11,7 +11,7 @@ import type {
   NodeId,
   Ready,
 } from '../machine/types.js';
-import type { TransportHandlers } from '../transport/types.js';
+import type { TransportHandlers, UnreachableReport } from '../transport/types.js';
 import { Leadership } from './leadership.js';
 import { EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
 import { decodePayload, encodePayload } from './payload.js';
@@ -621,8 +621,10 @@ export class LeaderElection {
       this.guard('onMessage', () => {
         const machine = this.machine;
         if (machine === null) return;
-        this.roundTrips.received(message);
-        this.input((now) => machine.receive(message, now));
+        this.input((now) => {
+          this.roundTrips.received(message);
+          machine.receive(message, now);
+        });
       });
     },
     onBroadcast: (from: NodeId, payload: Uint8Array) => {
@@ -648,6 +650,7 @@ export class LeaderElection {
         // A non-voter that connects is an observer: whichever voter leads keeps it informed, after a failover too.
         this.connectedPeers.add(peer);
         this.machine?.addObserver(peer);
+        this.settings.logger.info('peer joined', { peer, peers: this.connectedPeers.size });
         this.emitter.emit('peer-joined', peer);
       });
     },
@@ -656,6 +659,7 @@ export class LeaderElection {
         if (this.halted) return;
         this.connectedPeers.delete(peer);
         if (!this.joined.has(peer)) this.machine?.removeObserver(peer);
+        this.settings.logger.info('peer left', { peer, peers: this.connectedPeers.size });
         this.emitter.emit('peer-left', peer);
       });
     },
@@ -663,6 +667,14 @@ export class LeaderElection {
       this.guard('onDropped', () => {
         this.countTransportDrop(reason);
         this.settings.logger.debug('the transport dropped a frame', { reason, detail });
+      });
+    },
+    onUnreachable: (report: UnreachableReport) => {
+      this.guard('onUnreachable', () => {
+        if (this.halted) return;
+        this.settings.logger.warn('no peer reachable: this node cannot take part in elections', {
+          addresses: report.addresses.map(({ address, peer, reason }) => ({ address, peer, reason })),
+        });
       });
     },
   };
@@ -787,6 +799,11 @@ export class LeaderElection {
           this.emitter.emit('became-follower', { leader: event.leader, term: event.term });
           break;
         case 'leader-changed':
+          this.settings.logger.info(event.leader === null ? 'leader unknown' : 'leader changed', {
+            leader: event.leader,
+            previous: event.previous,
+            term: event.term,
+          });
           this.emitter.emit('leader-changed', {
             leader: event.leader,
             previous: event.previous,

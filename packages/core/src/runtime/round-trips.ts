@@ -74,7 +74,7 @@ export class HeartbeatRoundTrips {
 
   /** The runtime hands `message` to the transport now. */
   sent(message: ElectionMessage): void {
-    if (message.type !== 'heartbeat' || !roundTripChannel.hasSubscribers) return;
+    if (!roundTripChannel.hasSubscribers || message.type !== 'heartbeat') return;
     const at = this.now();
     const known = this.rounds.get(message.round);
     if (known !== undefined && known.term === message.term) return; // the same round, to another peer
@@ -88,7 +88,7 @@ export class HeartbeatRoundTrips {
 
   /** `message` reaches the election now. */
   received(message: ElectionMessage): void {
-    if (message.type !== 'heartbeat-response' || !roundTripChannel.hasSubscribers) return;
+    if (!roundTripChannel.hasSubscribers || message.type !== 'heartbeat-response') return;
     const round = this.rounds.get(message.round);
     if (round === undefined || round.term !== message.term || round.acked.has(message.from)) return;
     round.acked.add(message.from);

@@ -30,6 +30,36 @@ export interface TransportHandlers {
   onPeerDisconnected(peer: NodeId): void;
   /** The transport dropped an incoming frame before it reached the election; counted in `inspect()`. */
   onDropped?(reason: DropReason, detail: string): void;
+  /**
+   * The transport can reach no peer of the cluster: no peer is connected and every address it knows (bootstrap
+   * peers, voters, discovered peers) failed. Call it when that becomes true and again when the reasons change,
+   * not at every redial; the runtime logs it as a warning with the reason per address. Optional.
+   */
+  onUnreachable?(report: UnreachableReport): void;
+}
+
+/**
+ * Why a transport reaches no peer: each address it tried, and why that failed. What `onUnreachable` of
+ * {@link TransportHandlers} reports.
+ *
+ * @example
+ * ```ts
+ * import type { UnreachableReport } from '@baton/core';
+ * const report: UnreachableReport = {
+ *   addresses: [
+ *     { address: '/dns4/jobs-1/tcp/4001/p2p/12D3KooWBb…', peer: '12D3KooWBb…', reason: 'ECONNREFUSED' },
+ *     { address: '/dns4/jobs-2/tcp/4001/p2p/12D3KooWCc…', peer: '12D3KooWCc…', reason: 'dial timed out after 2000 ms' },
+ *   ],
+ * };
+ * ```
+ */
+export interface UnreachableReport {
+  /** Every address tried, with the peer it should reach (when known) and why it could not. */
+  readonly addresses: readonly {
+    readonly address: string;
+    readonly peer: NodeId | null;
+    readonly reason: string;
+  }[];
 }
 
 /**
