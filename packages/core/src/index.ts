@@ -68,6 +68,7 @@ export { LEADER_ELECTION_EVENTS, LeaderElection } from './runtime/leader-electio
 export { LeadershipLostError } from './runtime/leadership.js';
 export type { EventLoopDelay, EventLoopStall } from './runtime/loop-monitor.js';
 export { PayloadError } from './runtime/payload.js';
+export { type PinoLike, pinoElectionLogger } from './runtime/pino-logger.js';
 export { HEARTBEAT_ROUND_TRIP_CHANNEL, type HeartbeatRoundTrip } from './runtime/round-trips.js';
 export { defaultMaxEventLoopStall } from './runtime/runtime-options.js';
 export type { ElectionStatus, LeaderElectionSnapshot } from './runtime/snapshot.js';
