@@ -3,7 +3,9 @@
 // link the bin before the package is built, without a warning.
 import('../dist/testing/sim-cli.js').catch((error) => {
   if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('sim-cli.js')) {
-    process.stderr.write('baton-sim: @baton/core is not built (dist/testing/sim-cli.js is missing): build it first\n');
+    process.stderr.write(
+      'baton-sim: @baton/core is not built (dist/testing/sim-cli.js is missing): build it first\n',
+    );
     process.exitCode = 1;
     return;
   }

@@ -36,7 +36,7 @@ async function installBuiltPackages(): Promise<void> {
   await cp(`${coreDir}/dist`, `${core}/dist`, { recursive: true });
 }
 
-describe('a CommonJS NestJS 11 application with the tsconfig of Nest\'s CLI (module: commonjs)', () => {
+describe("a CommonJS NestJS 11 application with the tsconfig of Nest's CLI (module: commonjs)", () => {
   beforeAll(async () => {
     await installBuiltPackages();
     // As `nest build` does (its default compiler is tsc): the fixture's tsconfig.build.json, made by Nest's CLI.
