@@ -12,6 +12,8 @@ import { ElectionMachine } from '@baton/core';
 const VOTERS = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const OPTIONS = { clusterId: 'bench', voters: VOTERS };
 const ENVELOPE = { cluster: 'bench' };
+/** The configuration every machine starts with (`voters` at version 1, formed in term 0). */
+const CONFIGURATION = { term: 0, version: 1 };
 
 /** A machine whose random source is fixed (the timeouts do not matter here). */
 function machine(id, now = 0) {
@@ -52,7 +54,15 @@ function followerHeartbeats(durationMs) {
   let sent = 0;
   const rate = measure(durationMs, 1, () => {
     now += 0.01;
-    m.receive({ ...ENVELOPE, type: 'heartbeat', from: 'n1', to: 'n2', term: 1, round: ++round }, now);
+    const heartbeat = {
+      type: 'heartbeat',
+      from: 'n1',
+      to: 'n2',
+      term: 1,
+      round: ++round,
+      configuration: CONFIGURATION,
+    };
+    m.receive({ ...ENVELOPE, ...heartbeat }, now);
     sent += drain(m)?.messages.length ?? 0;
   });
   if (sent === 0 || m.leader !== 'n1')
@@ -70,9 +80,10 @@ function followerVotes(durationMs) {
     now += 0.01;
     term += 1;
     const from = term % 2 === 0 ? 'n1' : 'n3';
-    m.receive({ ...ENVELOPE, type: 'pre-vote', from, to: 'n2', term, configVersion: 1 }, now);
+    m.receive({ ...ENVELOPE, type: 'pre-vote', from, to: 'n2', term, configuration: CONFIGURATION }, now);
     drain(m);
-    m.receive({ ...ENVELOPE, type: 'vote', from, to: 'n2', term, configVersion: 1, transfer: false }, now);
+    const vote = { type: 'vote', from, to: 'n2', term, configuration: CONFIGURATION, transfer: false };
+    m.receive({ ...ENVELOPE, ...vote }, now);
     const ready = drain(m);
     if (ready?.messages[0]?.granted) granted++;
   });
@@ -94,9 +105,21 @@ function leaderAcks(durationMs) {
   const won = drain(m);
   if (m.role !== 'leader' || won === null) throw new Error('core bench: n1 did not become leader');
   let round = 1;
+  // What the followers hold once they adopted the new leader's (re-stamped) configuration.
+  const configuration = { term: m.configuration.term, version: m.configuration.version };
   const rate = measure(durationMs, 4, () => {
     for (const from of ['n2', 'n3', 'n4', 'n5']) {
-      m.receive({ ...ENVELOPE, type: 'heartbeat-response', from, to: 'n1', term: 1, round, ok: true }, now);
+      const ack = {
+        type: 'heartbeat-response',
+        from,
+        to: 'n1',
+        term: 1,
+        round,
+        ok: true,
+        configuration,
+        leaving: false,
+      };
+      m.receive({ ...ENVELOPE, ...ack }, now);
       drain(m);
     }
     now += 50; // the next heartbeat is due
