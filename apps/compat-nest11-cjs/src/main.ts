@@ -1,11 +1,14 @@
 /**
- * A CommonJS NestJS 11 application that loads the built @baton/nestjs (an ES module) with require(), as
- * Node 20.19+ allows. Three application contexts form a cluster on the in-memory network; the process
- * prints one `COMPAT_RESULT {...}` line and exits by itself (exit code 1 when a check failed). It uses what
- * Nest 11 apps pair Baton with: @nestjs/schedule 6 (a `@LeaderOnly()` `@Interval()` job) and @nestjs/terminus 11
- * (`LeaderHealthIndicator` from `@baton/nestjs/health`). The optional @baton/transport-libp2p is not installed.
+ * A CommonJS NestJS 11 application, compiled with the tsconfig.json and tsconfig.build.json that Nest's CLI
+ * generates (`module: commonjs`, hence `moduleResolution: node10`), that loads the built @baton/nestjs (an ES
+ * module) with require(), as Node 20.19+ allows. Three application contexts form a cluster on the in-memory
+ * network; the process prints one `COMPAT_RESULT {...}` line and exits by itself (exit code 1 when a check
+ * failed). It uses what Nest 11 apps pair Baton with: @nestjs/schedule 6 (a `@LeaderOnly()` `@Interval()`
+ * job), @nestjs/terminus 11 (`ClusterHealthIndicator` from `@baton/nestjs/health`) and nestjs-pino 4 (Baton's
+ * lines as JSON with their fields). The optional @baton/transport-libp2p is not installed.
  */
 import 'reflect-metadata';
+import { Writable } from 'node:stream';
 import { MemoryStateStore } from '@baton/core';
 import { MemoryNetwork } from '@baton/core/testing';
 import {
@@ -15,11 +18,12 @@ import {
   type LeadershipHandle,
   OnBecomeLeader,
 } from '@baton/nestjs';
-import { LeaderHealthIndicator } from '@baton/nestjs/health';
+import { ClusterHealthIndicator } from '@baton/nestjs/health';
 import { type INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Interval, ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule as PinoLoggerModule, Logger as PinoNestLogger } from 'nestjs-pino';
 
 @Injectable()
 class Jobs {
@@ -86,8 +90,49 @@ async function libp2pOptionsWithoutThePackage(): Promise<string> {
   }
 }
 
+/**
+ * A one-node cluster in an app that logs with nestjs-pino, set up as its README says (`bufferLogs`, then
+ * `app.useLogger(app.get(Logger))`): Baton's 'became leader' line, as pino wrote it.
+ */
+async function pinoLines(): Promise<Record<string, unknown> | null> {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      done();
+    },
+  });
+  const app = await NestFactory.createApplicationContext(
+    {
+      module: AppModule,
+      imports: [
+        PinoLoggerModule.forRoot({ pinoHttp: [{ level: 'info' }, stream] }),
+        LeaderModule.forRoot({
+          clusterId: 'compat-pino',
+          voters: ['pino-a'],
+          transport: new MemoryNetwork().transport('pino-a'),
+          store: new MemoryStateStore(),
+        }),
+      ],
+    },
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(PinoNestLogger));
+  await app.init();
+  await waitFor('the pino node to lead', () => app.get(LeaderService).isLeader());
+  await waitFor("pino's 'became leader' line", () => lines.some((line) => line.includes('became leader')));
+  await app.close();
+  const line = lines.find((candidate) => candidate.includes('became leader'));
+  return line === undefined ? null : (JSON.parse(line) as Record<string, unknown>);
+}
+
 async function main(): Promise<void> {
   const libp2pMissing = await libp2pOptionsWithoutThePackage();
+  const pinoLine = await pinoLines();
   const network = new MemoryNetwork();
   const nodes: { id: string; app: INestApplicationContext }[] = [];
   for (const id of VOTERS) {
@@ -104,7 +149,7 @@ async function main(): Promise<void> {
             store: new MemoryStateStore(),
           }),
         ],
-        providers: [Jobs, LeaderHealthIndicator],
+        providers: [Jobs, ClusterHealthIndicator],
       },
       { logger: ['error', 'warn'] },
     );
@@ -119,7 +164,7 @@ async function main(): Promise<void> {
   await waitFor('the leader-only @Interval() job', () => leader.app.get(Jobs).tickTokens.length >= 3);
   const ticks = nodes.map((node) => node.app.get(Jobs).tickTokens.length);
   const tickTokens = [...new Set(leader.app.get(Jobs).tickTokens)];
-  const health = await leader.app.get(LeaderHealthIndicator).isHealthy('election');
+  const health = await leader.app.get(ClusterHealthIndicator).isHealthy('election');
 
   // Close the leader first: it hands leadership over to one of the others.
   await leader.app.close();
@@ -145,6 +190,7 @@ async function main(): Promise<void> {
     terminusVersion: require('@nestjs/terminus/package.json').version as string,
     successor,
     libp2pMissing,
+    pinoLine,
   };
   const leaderIndex = nodes.indexOf(leader);
   const ok =
@@ -156,7 +202,11 @@ async function main(): Promise<void> {
     tickTokens[0] === result.fencingTokens[0] &&
     health.election.status === 'up' &&
     successor !== leader.id &&
-    libp2pMissing === 'InvalidOptionError: libp2p';
+    libp2pMissing === 'InvalidOptionError: libp2p' &&
+    pinoLine?.msg === 'became leader' &&
+    pinoLine.context === 'LeaderElection' &&
+    pinoLine.id === 'pino-a' &&
+    typeof pinoLine.term === 'number';
   console.log(`COMPAT_RESULT ${JSON.stringify({ ok, ...result })}`);
   if (!ok) process.exitCode = 1;
 }

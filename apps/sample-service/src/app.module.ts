@@ -1,6 +1,6 @@
 import { FileStateStore, resolveElectionOptions } from '@baton/core';
 import { LeaderModule, type LeaderModuleOptions, nestElectionLogger } from '@baton/nestjs';
-import { LeaderHealthIndicator } from '@baton/nestjs/health';
+import { ClusterHealthIndicator } from '@baton/nestjs/health';
 import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -102,7 +102,7 @@ export class AppModule {
         ClusterDirectory,
         FencedStoreService,
         FencedWriteJob,
-        LeaderHealthIndicator,
+        ClusterHealthIndicator,
         LoopbackOnlyGuard,
       ],
       exports: [SERVICE_CONFIG],

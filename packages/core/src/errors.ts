@@ -30,7 +30,8 @@ export type BatonErrorCode =
   | 'ERR_CORRUPT_STATE'
   | 'ERR_STORE_STATE'
   | 'ERR_INVALID_PAYLOAD'
-  | 'ERR_LEADERSHIP_LOST';
+  | 'ERR_LEADERSHIP_LOST'
+  | 'ERR_MISSING_DEPENDENCY';
 
 /**
  * The base class of Baton's errors: a `name` (the class's) and a stable {@link BatonErrorCode}.
@@ -368,6 +369,31 @@ export class InvalidTransitionError extends BatonError {
     detail?: string,
   ) {
     super(`invalid transition [${from} -> ${to}]${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/**
+ * A feature needs an optional peer dependency that is not installed (`prom-client` for
+ * `@baton/core/metrics`). `dependency` names the package to install.
+ *
+ * @example
+ * ```ts
+ * import { MissingDependencyError } from '@baton/core';
+ * const error = new MissingDependencyError('prom-client', 'registerBatonMetrics()');
+ * console.log(error.message); // 'registerBatonMetrics() needs prom-client, an optional peer dependency: npm install prom-client'
+ * ```
+ */
+export class MissingDependencyError extends BatonError {
+  override readonly name = 'MissingDependencyError';
+  readonly code = 'ERR_MISSING_DEPENDENCY';
+  constructor(
+    /** The package to install. */
+    readonly dependency: string,
+    /** What needs it. */
+    readonly feature: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${feature} needs ${dependency}, an optional peer dependency: npm install ${dependency}`, options);
   }
 }
 

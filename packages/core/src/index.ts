@@ -16,6 +16,7 @@ export {
   LeaderPresentError,
   MembershipChangeError,
   type MembershipChangeRefusal,
+  MissingDependencyError,
   NoSuccessorError,
   NotLeaderError,
   NotRunningError,
@@ -67,6 +68,8 @@ export { LEADER_ELECTION_EVENTS, LeaderElection } from './runtime/leader-electio
 export { LeadershipLostError } from './runtime/leadership.js';
 export type { EventLoopDelay, EventLoopStall } from './runtime/loop-monitor.js';
 export { PayloadError } from './runtime/payload.js';
+export { type PinoLike, pinoElectionLogger } from './runtime/pino-logger.js';
+export { HEARTBEAT_ROUND_TRIP_CHANNEL, type HeartbeatRoundTrip } from './runtime/round-trips.js';
 export { defaultMaxEventLoopStall } from './runtime/runtime-options.js';
 export type { ElectionStatus, LeaderElectionSnapshot } from './runtime/snapshot.js';
 export type { TimeProvider, TimerHandle } from './runtime/time-provider.js';
@@ -80,8 +83,13 @@ export type {
   MembershipChangeOptions,
 } from './runtime/types.js';
 export type { WaitOptions } from './runtime/waits.js';
+export type { LockHolder } from './storage/directory-lock.js';
 export { CorruptStateError, StateLockedError, StoreStateError } from './storage/errors.js';
 export { FileStateStore, STATE_FILE } from './storage/file-state-store.js';
 export { MemoryStateStore } from './storage/memory-state-store.js';
 export type { StateStore } from './storage/types.js';
-export type { Transport, TransportHandlers, TransportStartOptions } from './transport/types.js';
+export type {
+  Transport,
+  TransportHandlers,
+  TransportStartOptions,
+} from './transport/types.js';

@@ -39,7 +39,10 @@ export {
   LeaderModuleError,
   type LeaderModuleErrorCode,
 } from './errors.js';
+export { LeaderGuard, type NotLeaderResponse } from './http/leader.guard.js';
+export { LeaderRoute, type LeaderRouteOptions } from './http/leader-route.decorator.js';
 export type {
+  LeaderMetricsOptions,
   LeaderModuleOptions,
   Libp2pTransportInit,
 } from './interfaces/leader-module-options.interface.js';

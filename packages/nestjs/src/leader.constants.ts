@@ -10,6 +10,9 @@ export const LEADER_EVENT_METADATA = 'baton:leader-event';
 /** Metadata key under which `@LeaderOnly()` stores its options on the wrapped method. */
 export const LEADER_ONLY_METADATA = 'baton:leader-only';
 
+/** Metadata key under which `@LeaderRoute()` stores its options for `LeaderGuard`. */
+export const LEADER_ROUTE_METADATA = 'baton:leader-route';
+
 /**
  * Injection token of the module's `LeaderElection` instance, for code that needs the runtime itself.
  *

@@ -11,11 +11,14 @@ import {
   LEADER_ONLY_METADATA,
   type LeaderEventName,
 } from './leader.constants.js';
-import { nonStaticHandler } from './leader.messages.js';
+import { leaderOnlyOnRoute, nonStaticHandler } from './leader.messages.js';
 import { LeaderService } from './leader.service.js';
 import { registerLeaderOnlyInstance, registerLeaderOnlyPrototype } from './leader-only.registry.js';
 
 type Method = (...args: unknown[]) => unknown;
+
+/** Where `@Get()`, `@Post()` and the other route decorators of `@nestjs/common` keep the path of a handler. */
+const ROUTE_PATH_METADATA = 'path';
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -75,7 +78,11 @@ export class LeaderExplorer implements OnModuleInit {
     for (const methodName of this.metadataScanner.getAllMethodNames(prototype)) {
       const method: unknown = (instance as Record<string, unknown>)[methodName];
       if (typeof method !== 'function') continue;
-      if (!registeredLeaderOnly && Reflect.getOwnMetadata(LEADER_ONLY_METADATA, method)) {
+      const leaderOnly = Reflect.getOwnMetadata(LEADER_ONLY_METADATA, method) !== undefined;
+      if (leaderOnly && Reflect.getOwnMetadata(ROUTE_PATH_METADATA, method) !== undefined) {
+        this.logger.warn(leaderOnlyOnRoute(instance.constructor?.name ?? wrapper.name, methodName));
+      }
+      if (!registeredLeaderOnly && leaderOnly) {
         registeredLeaderOnly = true;
         this.registerLeaderOnly(instance, prototype, isStatic);
       }

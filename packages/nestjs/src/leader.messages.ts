@@ -43,3 +43,25 @@ export function leaderOnlyUnregistered(className: string, methodName: string): s
     'LeaderModules), so it cannot know whether this node leads'
   );
 }
+
+export const METRICS_NOT_OPTIONS =
+  'must be true, false or { registry?: a prom-client Registry, libp2p?: boolean }';
+
+export const LIBP2P_METRICS_NOT_INSTALLED =
+  'libp2p metrics need the optional peer dependency @libp2p/prometheus-metrics: install it, or drop `libp2p: true`';
+
+export const LIBP2P_METRICS_WITHOUT_LIBP2P =
+  'libp2p metrics apply to the transport the module builds from `libp2p` options; with your own `transport`, ' +
+  'give its node `metrics: prometheusMetrics({ registry })` yourself';
+
+export const LEADER_ADDRESS_NOT_FUNCTION = 'must be a function from a node id to its HTTP base URL';
+
+export function leaderOnlyOnRoute(className: string, methodName: string): string {
+  return (
+    `@LeaderOnly() is on the route handler ${className}.${methodName}: on a follower the request is answered ` +
+    '200 with an empty body. @LeaderOnly() is for scheduled methods; guard routes with @LeaderRoute() or ' +
+    '@UseGuards(LeaderGuard), which answer 503 with the leader (or redirect to it)'
+  );
+}
+
+export const NOT_THE_LEADER = 'this node is not the leader';

@@ -9,7 +9,8 @@ import {
 import { DiscoveryModule } from '@nestjs/core';
 import { LEADER_ELECTION } from './leader.constants.js';
 import { LeaderExplorer } from './leader.explorer.js';
-import { ConfigurableModuleClass } from './leader.module-definition.js';
+import { unregisterModuleMetrics } from './leader.metrics.js';
+import { ConfigurableModuleClass, LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
 import { leaderElectionProvider } from './leader.providers.js';
 import { COMPLETE_STREAMS, LeaderService, SYNC_STATE } from './leader.service.js';
 
@@ -78,7 +79,7 @@ import { COMPLETE_STREAMS, LeaderService, SYNC_STATE } from './leader.service.js
 @Module({
   imports: [DiscoveryModule],
   providers: [leaderElectionProvider, LeaderService, LeaderExplorer],
-  exports: [LeaderService, LEADER_ELECTION],
+  exports: [LeaderService, LEADER_ELECTION, LEADER_MODULE_OPTIONS],
 })
 export class LeaderModule
   extends ConfigurableModuleClass
@@ -109,8 +110,12 @@ export class LeaderModule
     await this.election.stop();
   }
 
-  /** Unsubscribes the handlers and completes `LeaderService`'s streams, after their last value. */
+  /**
+   * Unsubscribes the handlers, takes the election's metrics off their registry and completes
+   * `LeaderService`'s streams, after their last value.
+   */
   onApplicationShutdown(): void {
+    unregisterModuleMetrics(this.election);
     this.explorer.dispose();
     this.leaderService[COMPLETE_STREAMS]();
   }

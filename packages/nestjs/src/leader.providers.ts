@@ -2,7 +2,14 @@ import { InvalidOptionError, LeaderElection, type Transport } from '@baton/core'
 import { Logger, type Provider } from '@nestjs/common';
 import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
 import { LEADER_ELECTION } from './leader.constants.js';
-import { BOTH_TRANSPORTS, LIBP2P_NO_FACTORY, LIBP2P_NOT_INSTALLED, NO_TRANSPORT } from './leader.messages.js';
+import {
+  BOTH_TRANSPORTS,
+  LEADER_ADDRESS_NOT_FUNCTION,
+  LIBP2P_NO_FACTORY,
+  LIBP2P_NOT_INSTALLED,
+  NO_TRANSPORT,
+} from './leader.messages.js';
+import { libp2pMetrics, metricsOptions, registerModuleMetrics } from './leader.metrics.js';
 import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
 import { nestElectionLogger } from './nest-election-logger.js';
 
@@ -32,12 +39,14 @@ async function resolveTransport(options: LeaderModuleOptions): Promise<Transport
   if (typeof libp2pTransport !== 'function') {
     throw new InvalidOptionError('libp2p', options.libp2p, LIBP2P_NO_FACTORY);
   }
+  const metrics = await libp2pMetrics(options);
   // The transport shares the election's cluster name, and keeps its peer key (the node's id, hence its
   // identity as a voter) in the election's data directory unless told otherwise.
   return (await libp2pTransport({
     clusterId: options.clusterId,
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     logger: nestElectionLogger(new Logger('BatonLibp2p')),
+    ...(metrics === undefined ? {} : { metrics }),
     ...options.libp2p,
   })) as Transport;
 }
@@ -47,13 +56,25 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
   if (options == null || typeof options !== 'object') {
     throw new InvalidOptionError('options', options, 'LeaderModule.forRoot() needs an options object');
   }
-  const { transport: _transport, libp2p: _libp2p, ...election } = options;
+  const {
+    transport: _transport,
+    libp2p: _libp2p,
+    metrics: _metrics,
+    leaderAddress,
+    ...electionOptions
+  } = options;
+  if (leaderAddress !== undefined && typeof leaderAddress !== 'function') {
+    throw new InvalidOptionError('leaderAddress', leaderAddress, LEADER_ADDRESS_NOT_FUNCTION);
+  }
+  metricsOptions(options); // checked before anything starts
   const transport = await resolveTransport(options);
-  return new LeaderElection({
+  const election = new LeaderElection({
     logger: nestElectionLogger(new Logger('LeaderElection')),
-    ...election,
+    ...electionOptions,
     transport,
   });
+  registerModuleMetrics(election, options);
+  return election;
 }
 
 /** The provider of the module's `LeaderElection`. */

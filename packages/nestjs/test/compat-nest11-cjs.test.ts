@@ -36,10 +36,11 @@ async function installBuiltPackages(): Promise<void> {
   await cp(`${coreDir}/dist`, `${core}/dist`, { recursive: true });
 }
 
-describe('a CommonJS NestJS 11 application', () => {
+describe("a CommonJS NestJS 11 application with the tsconfig of Nest's CLI (module: commonjs)", () => {
   beforeAll(async () => {
     await installBuiltPackages();
-    await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', runDir], { cwd: fixtureDir });
+    // As `nest build` does (its default compiler is tsc): the fixture's tsconfig.build.json, made by Nest's CLI.
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', runDir], { cwd: fixtureDir });
   }, 180_000);
 
   it('require()s the built @baton/nestjs, elects a leader, hands over and exits cleanly', async () => {
@@ -67,5 +68,13 @@ describe('a CommonJS NestJS 11 application', () => {
     expect(result.successor).not.toBe(result.leader);
     // The optional libp2p transport is not installed in the fixture: `libp2p` options name the problem.
     expect(result.libp2pMissing).toBe('InvalidOptionError: libp2p');
+    // nestjs-pino 4, set up as its README says: Baton's line is one JSON object, its fields top-level keys.
+    expect(result.pinoLine).toMatchObject({
+      level: 30,
+      context: 'LeaderElection',
+      msg: 'became leader',
+      id: 'pino-a',
+      term: expect.any(Number),
+    });
   }, 60_000);
 });

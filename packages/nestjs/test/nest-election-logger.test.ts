@@ -51,4 +51,25 @@ describe('nestElectionLogger', () => {
       ['log', ['cycle [object Object]']],
     ]);
   });
+
+  it("hands the fields as an object to a logger backed by nestjs-pino, through Nest's Logger too", () => {
+    const { service, lines } = recorder();
+    // nestjs-pino's Logger keeps its PinoLogger (which has assign()) as `logger`.
+    const pinoBacked = Object.assign(service, { logger: { assign() {} } });
+    nestElectionLogger(pinoBacked).info('became leader', { id: 'node-a', term: 7 });
+    // Nest's Logger forwards to the application's logger, its `localInstance`.
+    const nestLogger = {
+      localInstance: pinoBacked,
+      log: pinoBacked.log,
+      warn: pinoBacked.warn,
+      error: pinoBacked.error,
+    };
+    nestElectionLogger(nestLogger).warn('no peer reachable', { addresses: [] });
+    nestElectionLogger(pinoBacked).info('no fields');
+    expect(lines).toEqual([
+      ['log', [{ id: 'node-a', term: 7, msg: 'became leader' }]],
+      ['warn', [{ addresses: [], msg: 'no peer reachable' }]],
+      ['log', ['no fields']],
+    ]);
+  });
 });

@@ -9,7 +9,7 @@ import { preSharedKey } from '@libp2p/pnet';
 import { tcp } from '@libp2p/tcp';
 import { yamux } from '@libp2p/yamux';
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p } from 'libp2p';
+import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { ensurePromiseWithResolvers } from './polyfill.js';
 
 /** The services of a node Baton creates. */
@@ -29,6 +29,8 @@ export interface BatonNodeInit {
   readonly allow: ((peerId: string) => boolean) | undefined;
   readonly dialTimeout: number;
   readonly maxFrameSize: number;
+  /** libp2p's metrics (`prometheusMetrics()` of `@libp2p/prometheus-metrics`), if any. */
+  readonly metrics?: Libp2pOptions['metrics'];
 }
 
 /**
@@ -88,6 +90,7 @@ export async function createBatonNode(init: BatonNodeInit): Promise<Libp2p<Baton
     connectionProtector: init.preSharedKey ? preSharedKey({ psk: init.preSharedKey }) : undefined,
     connectionGater: gater,
     connectionManager: { dialTimeout: init.dialTimeout },
+    metrics: init.metrics,
     // A peer that vanishes without closing its sockets (a pulled cable, a frozen VM) is detected by ping, at
     // libp2p's own 10 s interval: each ping opens a stream and writes the peer store, and pinging every 2 s
     // cost about 2 % of a core per node in an idle 5-node cluster. A closed connection (a crash, kill -9) is

@@ -3,6 +3,7 @@ import { consoleLogger, type ElectionLogger, InvalidOptionError } from '@baton/c
 import type { GossipSub } from '@libp2p/gossipsub';
 import type { Libp2p } from '@libp2p/interface';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
+import type { Libp2pOptions } from 'libp2p';
 import { loadPreSharedKey } from './psk.js';
 import { parseDialAddress, peerIdOfAddress } from './voters.js';
 
@@ -169,6 +170,14 @@ export interface Libp2pTransportOptions {
    */
   maxRedialAttempts?: number;
   /**
+   * libp2p's metrics for the node Baton creates (own node only): `prometheusMetrics({ registry })` of
+   * `@libp2p/prometheus-metrics` reports connections, streams, dials and protocol traffic on the same
+   * prom-client registry as `registerBatonMetrics()` of `@baton/core/metrics`. Put it on your own `node`
+   * otherwise.
+   * @default undefined: no libp2p metrics
+   */
+  metrics?: Libp2pOptions['metrics'];
+  /**
    * Where the transport logs: warnings (e.g. mDNS without a key), errors, and debug traces (peers joining
    * and leaving, dropped frames, failed dials and redials) at `debug`. The same kind of logger as
    * `LeaderElection`'s: give both the same one to see everything in one place.
@@ -208,6 +217,7 @@ export interface ResolvedTransportOptions {
   readonly leaderAnnounceInterval: number;
   readonly maxRedialDelay: number;
   readonly maxRedialAttempts: number;
+  readonly metrics: Libp2pOptions['metrics'];
   readonly logger: ElectionLogger;
 }
 
@@ -269,7 +279,7 @@ export function resolveTransportOptions(options: Libp2pTransportOptions): Resolv
     if (node === null || typeof node !== 'object' || typeof node.handle !== 'function') {
       throw new InvalidOptionError('node', node, 'must be a libp2p node (from createLibp2p)');
     }
-    for (const option of ['listen', 'mdns', 'preSharedKey', 'dataDir', 'allow'] as const) {
+    for (const option of ['listen', 'mdns', 'preSharedKey', 'dataDir', 'allow', 'metrics'] as const) {
       if (options[option] !== undefined) {
         throw new InvalidOptionError(
           option,
@@ -333,6 +343,13 @@ export function resolveTransportOptions(options: Libp2pTransportOptions): Resolv
   } else if (options.allow !== undefined) {
     throw new InvalidOptionError('allow', options.allow, 'must be an array of peer ids or a predicate');
   }
+  if (options.metrics !== undefined && typeof options.metrics !== 'function') {
+    throw new InvalidOptionError(
+      'metrics',
+      options.metrics,
+      'must be a libp2p metrics factory, e.g. prometheusMetrics() of @libp2p/prometheus-metrics',
+    );
+  }
   const logger = options.logger ?? consoleLogger('warn');
   const missing = LOG_LEVELS.filter(
     (level) => typeof (logger as Partial<ElectionLogger>)?.[level] !== 'function',
@@ -391,6 +408,7 @@ export function resolveTransportOptions(options: Libp2pTransportOptions): Resolv
       0,
       1_000_000,
     ),
+    metrics: options.metrics,
     logger,
   };
 }

@@ -1,13 +1,13 @@
-import { LeaderHealthIndicator } from '@baton/nestjs/health';
+import { ClusterHealthIndicator } from '@baton/nestjs/health';
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 
-/** Terminus health check with Baton's indicator: up while a leader is known. */
+/** Terminus readiness check with Baton's cluster indicator: up while this node is a member that follows a known leader. */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly election: LeaderHealthIndicator,
+    private readonly election: ClusterHealthIndicator,
   ) {}
 
   @Get()

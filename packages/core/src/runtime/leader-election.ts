@@ -16,6 +16,7 @@ import { Leadership } from './leadership.js';
 import { EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
 import { decodePayload, encodePayload } from './payload.js';
 import { PersistPipeline } from './persist-pipeline.js';
+import { HeartbeatRoundTrips } from './round-trips.js';
 import { type RuntimeSettings, resolveRuntimeOptions } from './runtime-options.js';
 import type { ElectionStatus, LeaderElectionSnapshot } from './snapshot.js';
 import { defaultTimeProvider, type TimerHandle } from './time-provider.js';
@@ -88,6 +89,8 @@ export class LeaderElection {
   /** Waits of whenLeader, transferLeadership and stop, re-checked after every step. */
   private readonly waits: Waits;
   private readonly transportDrops = new Map<DropReason, number>();
+  /** Heartbeat round trips, timed here (the machine stays pure) for `HEARTBEAT_ROUND_TRIP_CHANNEL`. */
+  private readonly roundTrips: HeartbeatRoundTrips;
   /** Observers added with `join()`: kept whether connected or not. */
   private readonly joined = new Set<NodeId>();
   /** Peers the transport reports connected: the non-voters among them are observers while connected. */
@@ -116,6 +119,7 @@ export class LeaderElection {
     this.settings = resolveRuntimeOptions(options);
     this.clusterId = this.settings.election.clusterId;
     const { time, logger } = this.settings;
+    this.roundTrips = new HeartbeatRoundTrips(this, this.clusterId, () => time.now());
     this.emitter = new TypedEmitter<LeaderElectionEvents>(
       (task) => time.queueTask(task),
       (event, error) => logger.error(`a ${event} handler failed`, { event, error: describeError(error) }),
@@ -618,7 +622,11 @@ export class LeaderElection {
     onMessage: (message: ElectionMessage) => {
       this.guard('onMessage', () => {
         const machine = this.machine;
-        if (machine !== null) this.input((now) => machine.receive(message, now));
+        if (machine === null) return;
+        this.input((now) => {
+          this.roundTrips.received(message);
+          machine.receive(message, now);
+        });
       });
     },
     onBroadcast: (from: NodeId, payload: Uint8Array) => {
@@ -644,6 +652,7 @@ export class LeaderElection {
         // A non-voter that connects is an observer: whichever voter leads keeps it informed, after a failover too.
         this.connectedPeers.add(peer);
         this.machine?.addObserver(peer);
+        this.settings.logger.info('peer joined', { peer, peers: this.connectedPeers.size });
         this.emitter.emit('peer-joined', peer);
       });
     },
@@ -652,6 +661,7 @@ export class LeaderElection {
         if (this.halted) return;
         this.connectedPeers.delete(peer);
         if (!this.joined.has(peer)) this.machine?.removeObserver(peer);
+        this.settings.logger.info('peer left', { peer, peers: this.connectedPeers.size });
         this.emitter.emit('peer-left', peer);
       });
     },
@@ -766,6 +776,7 @@ export class LeaderElection {
   private deliver(ready: Ready): void {
     if (!(this.halted && this.lifecycle === 'stopped')) {
       for (const message of ready.messages) {
+        this.roundTrips.sent(message);
         try {
           this.settings.transport.send(message);
         } catch (error) {
@@ -787,6 +798,11 @@ export class LeaderElection {
           this.emitter.emit('became-follower', { leader: event.leader, term: event.term });
           break;
         case 'leader-changed':
+          this.settings.logger.info(event.leader === null ? 'leader unknown' : 'leader changed', {
+            leader: event.leader,
+            previous: event.previous,
+            term: event.term,
+          });
           this.emitter.emit('leader-changed', {
             leader: event.leader,
             previous: event.previous,

@@ -75,6 +75,43 @@ export async function acquireDirectoryLock(directory: string): Promise<Directory
   );
 }
 
+/**
+ * Who holds the lock of `directory`, read without taking it: `null` when no lock file exists; `holder: null`
+ * when it cannot be read. `stale` says why the holder is provably gone (the next `open()` takes the lock
+ * over), or is `null` when it may be alive (or runs on another host).
+ */
+export async function readLockHolder(directory: string): Promise<LockHolder | null> {
+  const file = join(directory, LOCK_FILE);
+  const holder = await readLock(file);
+  if (holder === 'missing') return null;
+  if (holder === null) return { file, holder: null, stale: null };
+  const { pid, host, acquiredAt } = holder;
+  const stale = holder.pid === process.pid && holder.host === hostname() ? null : staleness(holder);
+  return { file, holder: { pid, host, acquiredAt }, stale };
+}
+
+/**
+ * The lock of a data directory, as `FileStateStore.lockHolder()` reads it.
+ *
+ * @example
+ * ```ts
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { FileStateStore, type LockHolder } from '@baton/core';
+ * const holder: LockHolder | null = await FileStateStore.lockHolder(mkdtempSync(join(tmpdir(), 'baton-')));
+ * console.log(holder); // null: no node uses the directory
+ * ```
+ */
+export interface LockHolder {
+  /** The lock file. */
+  readonly file: string;
+  /** The process that took it (`acquiredAt` is wall-clock time, for people), or `null` when unreadable. */
+  readonly holder: { readonly pid: number; readonly host: string; readonly acquiredAt: string } | null;
+  /** Why the holder is provably gone, or `null` when it may be alive. */
+  readonly stale: string | null;
+}
+
 async function tryLink(file: string, record: LockRecord): Promise<boolean> {
   const temporary = `${file}.${record.token}.tmp`;
   // Durable before it is linked: after a power loss an empty lock file would refuse every start.

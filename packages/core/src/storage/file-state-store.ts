@@ -4,7 +4,12 @@ import { join, resolve } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { checkPersistentState } from '../machine/persistent-state.js';
 import type { PersistentState } from '../machine/types.js';
-import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
+import {
+  acquireDirectoryLock,
+  type DirectoryLock,
+  type LockHolder,
+  readLockHolder,
+} from './directory-lock.js';
 import { makeDirectoryDurably, syncDirectory, writeFileDurably } from './durable-fs.js';
 import { CorruptStateError, StoreStateError } from './errors.js';
 import type { StateStore } from './types.js';
@@ -136,6 +141,27 @@ export class FileStateStore implements StateStore {
       throw error;
     }
     return parseStateFile(file, text);
+  }
+
+  /**
+   * Who holds the lock of `dataDir` (`baton.lock`), read without taking it: `null` when no node uses the
+   * directory. For tools (the `baton` command) and people, not for deciding whether to start.
+   *
+   * @example
+   * ```ts
+   * import { mkdtempSync } from 'node:fs';
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { FileStateStore } from '@baton/core';
+   * const dataDir = mkdtempSync(join(tmpdir(), 'baton-'));
+   * const store = new FileStateStore(dataDir);
+   * await store.open();
+   * console.log((await FileStateStore.lockHolder(dataDir))?.holder?.pid === process.pid); // true
+   * await store.close();
+   * ```
+   */
+  static lockHolder(dataDir: string): Promise<LockHolder | null> {
+    return readLockHolder(resolve(dataDir));
   }
 
   save(state: PersistentState): Promise<void> {

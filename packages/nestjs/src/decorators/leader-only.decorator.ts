@@ -64,6 +64,10 @@ function checkOptions(options: LeaderOnlyOptions): LeaderOnlyOptions {
  * (a resolved promise for an `async` method) without running it. Meant for `@Cron()`, `@Interval()` and
  * `@Timeout()` of `@nestjs/schedule` ("run this job on one replica only"), in either decorator order.
  *
+ * Not for HTTP route handlers: a follower would answer `200` with an empty body. The module logs a warning at
+ * bootstrap when it finds one on a route; guard routes with `@LeaderRoute()` or `@UseGuards(LeaderGuard)`,
+ * which answer `503` with the leader (or redirect to it).
+ *
  * The decorator replaces the method with a wrapper and copies every metadata entry of the original onto
  * it, so decorators applied before it (below it in the source) are still seen by their explorers, and
  * decorators applied after it attach their metadata to the wrapper directly. At run time the wrapper asks

@@ -1,4 +1,5 @@
-import type { LeaderElectionOptions, Transport } from '@baton/core';
+import type { LeaderElectionOptions, NodeId, Transport } from '@baton/core';
+import type { BatonMetricsOptions } from '@baton/core/metrics';
 
 /**
  * Options of `@baton/transport-libp2p`'s `libp2pTransport()`. Typed loosely here so that this package's
@@ -49,4 +50,44 @@ export interface LeaderModuleOptions extends Omit<LeaderElectionOptions, 'transp
    * `InvalidOptionError` when the package is not installed.
    */
   libp2p?: Libp2pTransportInit;
+  /**
+   * Prometheus metrics of the election (`registerBatonMetrics()` of `@baton/core/metrics`): `true` puts them
+   * on prom-client's global registry, the one `@willsoto/nestjs-prometheus` serves on `/metrics` (and a
+   * hand-made controller that returns `register.metrics()`); `{ registry }` on another. `libp2p: true` also
+   * switches on libp2p's own metrics (`@libp2p/prometheus-metrics`, an optional peer dependency) on the same
+   * registry, for the transport the module builds from `libp2p` options. Needs `prom-client` (an optional
+   * peer dependency). One election per cluster id on a registry.
+   * @default false
+   */
+  metrics?: boolean | LeaderMetricsOptions;
+  /**
+   * Where a node serves HTTP, as a base URL (`http://10.0.0.2:3000`), or `null`/`undefined` when unknown:
+   * `LeaderGuard` puts the leader's in its 503 answer and redirects there with `redirect: true`.
+   * @default unknown: the 503 names the leader's id only, and no redirect
+   */
+  leaderAddress?: (leader: NodeId) => string | null | undefined;
+}
+
+/**
+ * The `metrics` option of `LeaderModule` as an object.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from 'prom-client';
+ * import type { LeaderMetricsOptions } from '@baton/nestjs';
+ * const metrics: LeaderMetricsOptions = { registry: new Registry(), libp2p: true };
+ * ```
+ */
+export interface LeaderMetricsOptions {
+  /**
+   * The registry your `/metrics` endpoint serves.
+   * @default prom-client's global registry
+   */
+  registry?: BatonMetricsOptions['registry'];
+  /**
+   * Also libp2p's metrics (`prometheusMetrics({ registry, collectDefaultMetrics: false })` of
+   * `@libp2p/prometheus-metrics`) for the transport the module builds from `libp2p` options.
+   * @default false
+   */
+  libp2p?: boolean;
 }
