@@ -41,12 +41,12 @@ test('a broken set fails, naming each mistake', () => {
   assert.equal(problems.length, expected.length, problems.join('\n'));
 });
 
-/** Copies the guide's manifests, replaces `from` by `to` in `file` (which must contain it), and checks. */
+/** Copies the guide's manifests, replaces `from` (found exactly once) by `to` in `file`, and checks. */
 function broken(file, from, to) {
   const dir = mkdtempSync(join(scratch, 'case-'));
   cpSync(guide, dir, { recursive: true });
   const text = readFileSync(join(dir, file), 'utf8');
-  assert.ok(text.includes(from), `${file} does not contain ${JSON.stringify(from)}`);
+  assert.equal(text.split(from).length - 1, 1, `${file} must contain ${JSON.stringify(from)} exactly once`);
   writeFileSync(join(dir, file), text.replace(from, to));
   return checkManifests([dir]).problems;
 }
@@ -94,8 +94,8 @@ const cases = [
   ],
   [
     'deployment.yaml',
-    'path: /health/live',
-    'path: /health/ready',
+    'livenessProbe:\n            httpGet:\n              path: /health/live',
+    'livenessProbe:\n            httpGet:\n              path: /health/ready',
     /livenessProbe checks \/health\/ready, the readiness path/,
   ],
   [
