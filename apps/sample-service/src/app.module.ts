@@ -1,4 +1,4 @@
-import { FileStateStore, resolveElectionOptions } from '@baton/core';
+import { resolveElectionOptions } from '@baton/core';
 import { LeaderModule, type LeaderModuleOptions, nestElectionLogger } from '@baton/nestjs';
 import { ClusterHealthIndicator } from '@baton/nestjs/health';
 import { libp2pTransport, resolveVoters } from '@baton/transport-libp2p';
@@ -27,20 +27,14 @@ export function electionTimings(
 
 /**
  * The election's options from the service's configuration. The service builds the libp2p transport itself
- * (rather than passing `libp2p` options to the module) so that `leases` can observe the heartbeats.
+ * (rather than passing `libp2p` options to the module) so that `leases` can observe the heartbeats; the
+ * wrapped transport keeps `discoverVoters()`, so the module finds the voters itself:
  *
  * - `VOTERS`: the voter ids are known up front.
- * - `EXPECT`: the voters are the first `EXPECT` nodes that find each other (`discoverVoters()`, on the
- *   transport before the election starts).
+ * - `EXPECT`: no voters named: a member (a configuration in `DATA_DIR`) starts from its configuration; a fresh
+ *   node joins the cluster it finds, or forms the first voter set with the first `EXPECT` fresh nodes.
  */
-export async function leaderOptions(
-  config: ServiceConfig,
-  leases: LeaseTracker,
-): Promise<LeaderModuleOptions> {
-  const timings = {
-    ...electionTimings(config),
-    ...(config.stopTimeout === null ? {} : { stopTimeout: config.stopTimeout }),
-  };
+export function leaderOptions(config: ServiceConfig, leases: LeaseTracker): LeaderModuleOptions {
   const resolved = config.voters === null ? null : resolveVoters(config.voters, 'VOTERS');
   const transport = libp2pTransport({
     clusterId: config.clusterId,
@@ -52,29 +46,14 @@ export async function leaderOptions(
     mdns: config.mdns,
     ...(config.swarmKeyFile === null ? {} : { preSharedKey: config.swarmKeyFile }),
   });
-  let voters: readonly string[];
-  const persisted = await FileStateStore.read(config.dataDir);
-  if (resolved !== null) {
-    voters = resolved.voters;
-  } else if (persisted !== null && persisted.configuration.version > 0) {
-    voters = []; // a member already: its persisted configuration rules, it never forms a cluster again
-  } else {
-    const logger = new Logger('Voters');
-    logger.log(`waiting for ${config.expect} nodes to find each other (EXPECT=${config.expect})`);
-    const discovery = await transport.discoverVoters({ expect: config.expect ?? 1 });
-    voters = discovery.voters;
-    logger.log(
-      discovery.outcome === 'join'
-        ? `a cluster exists (${discovery.reason}): joining it as an observer`
-        : `voters: ${voters.join(', ')}`,
-    );
-  }
   return {
     clusterId: config.clusterId,
-    voters: [...voters],
+    ...(resolved === null ? {} : { voters: [...resolved.voters] }),
+    ...(config.expect === null ? {} : { expect: config.expect }),
     dataDir: config.dataDir,
     transport: config.leaseLog ? leases.wrap(transport) : transport,
-    ...timings,
+    ...electionTimings(config),
+    ...(config.stopTimeout === null ? {} : { stopTimeout: config.stopTimeout }),
   };
 }
 

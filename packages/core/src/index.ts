@@ -34,6 +34,7 @@ export {
   ELECTION_DEFAULTS,
   type ElectionOptions,
   type ResolvedElectionOptions,
+  rejectUnknownOptions,
   resolveElectionOptions,
 } from './machine/options.js';
 export {
@@ -70,7 +71,7 @@ export type { EventLoopDelay, EventLoopStall } from './runtime/loop-monitor.js';
 export { PayloadError } from './runtime/payload.js';
 export { type PinoLike, pinoElectionLogger } from './runtime/pino-logger.js';
 export { HEARTBEAT_ROUND_TRIP_CHANNEL, type HeartbeatRoundTrip } from './runtime/round-trips.js';
-export { defaultMaxEventLoopStall } from './runtime/runtime-options.js';
+export { defaultMaxEventLoopStall, RUNTIME_OPTION_NAMES } from './runtime/runtime-options.js';
 export type { ElectionStatus, LeaderElectionSnapshot } from './runtime/snapshot.js';
 export type { TimeProvider, TimerHandle } from './runtime/time-provider.js';
 export type { EventHandler } from './runtime/typed-emitter.js';

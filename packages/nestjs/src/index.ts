@@ -7,17 +7,22 @@
  */
 export type {
   ClusterMessage,
+  Configuration,
   InspectSnapshot,
   LeaderElectionEvents,
   LeadershipHandle,
   LeadershipLostReason,
+  Membership,
+  MembershipChangeOptions,
   NodeId,
   Role,
 } from '@baton/core';
 export {
+  ConfigurationVersionError,
   InvalidOptionError,
   InvalidTargetError,
   LeadershipLostError,
+  MembershipChangeError,
   NoSuccessorError,
   NotLeaderError,
   NotRunningError,

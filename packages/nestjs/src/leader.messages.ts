@@ -65,3 +65,17 @@ export function leaderOnlyOnRoute(className: string, methodName: string): string
 }
 
 export const NOT_THE_LEADER = 'this node is not the leader';
+
+export const EXPECT_WITH_VOTERS =
+  'give `voters` (the voters, named) or `expect` (how many replicas form the first voter set), not both';
+
+export const EXPECT_NOT_COUNT =
+  'must be an integer between 1 and 1000 (the replicas that form the first voter set)';
+
+export const EXPECT_NEEDS_DISCOVERY =
+  'needs a transport that can discover its peers (`discoverVoters()`, as @baton/transport-libp2p has): ' +
+  'name the `voters` instead';
+
+export const DISCOVERY_NEEDS_DATA_DIR =
+  'a node that finds its voters itself keeps them, and the configuration that follows, in `dataDir`; ' +
+  'without it a restarted node would form a voter set again: give `dataDir`, or name the `voters`';

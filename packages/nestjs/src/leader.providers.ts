@@ -1,4 +1,11 @@
-import { InvalidOptionError, LeaderElection, type Transport } from '@baton/core';
+import {
+  InvalidOptionError,
+  LeaderElection,
+  type LeaderElectionOptions,
+  RUNTIME_OPTION_NAMES,
+  rejectUnknownOptions,
+  type Transport,
+} from '@baton/core';
 import { Logger, type Provider } from '@nestjs/common';
 import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
 import { LEADER_ELECTION } from './leader.constants.js';
@@ -12,6 +19,16 @@ import {
 import { libp2pMetrics, metricsOptions, registerModuleMetrics } from './leader.metrics.js';
 import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
 import { nestElectionLogger } from './nest-election-logger.js';
+import { checkVoterOptions, startingVoters } from './starting-voters.js';
+
+/** Every option of {@link LeaderModuleOptions}: the election's, and the module's own. */
+const MODULE_OPTION_NAMES = Object.keys({
+  libp2p: true,
+  metrics: true,
+  leaderAddress: true,
+  expect: true,
+} satisfies Record<Exclude<keyof LeaderModuleOptions, keyof LeaderElectionOptions>, true>);
+const OPTION_NAMES = [...RUNTIME_OPTION_NAMES, ...MODULE_OPTION_NAMES];
 
 /*
  * A variable, not a literal: neither tsc nor a bundler should try to resolve the optional peer
@@ -56,21 +73,32 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
   if (options == null || typeof options !== 'object') {
     throw new InvalidOptionError('options', options, 'LeaderModule.forRoot() needs an options object');
   }
+  rejectUnknownOptions(options, OPTION_NAMES);
   const {
     transport: _transport,
     libp2p: _libp2p,
     metrics: _metrics,
     leaderAddress,
+    expect: _expect,
+    voters: _voters,
     ...electionOptions
   } = options;
   if (leaderAddress !== undefined && typeof leaderAddress !== 'function') {
     throw new InvalidOptionError('leaderAddress', leaderAddress, LEADER_ADDRESS_NOT_FUNCTION);
   }
   metricsOptions(options); // checked before anything starts
+  checkVoterOptions(options);
   const transport = await resolveTransport(options);
+  const voters = await startingVoters(options, transport, new Logger('LeaderModule')).catch(
+    async (error: unknown) => {
+      await transport.stop().catch(() => {}); // discovery opened it; the election that would stop it never starts
+      throw error;
+    },
+  );
   const election = new LeaderElection({
     logger: nestElectionLogger(new Logger('LeaderElection')),
     ...electionOptions,
+    ...(voters === undefined ? {} : { voters }),
     transport,
   });
   registerModuleMetrics(election, options);

@@ -1,7 +1,10 @@
 import {
   type ClusterMessage,
+  type Configuration,
   LeaderElection,
   type LeadershipHandle,
+  type Membership,
+  type MembershipChangeOptions,
   type NodeId,
   type Role,
 } from '@baton/core';
@@ -23,11 +26,23 @@ function samePeers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
   return a.length === b.length && a.every((peer, index) => peer === b[index]);
 }
 
+function sameMembers(a: Membership, b: Membership): boolean {
+  return (
+    a.version === b.version &&
+    a.term === b.term &&
+    a.leaving === b.leaving &&
+    samePeers(a.voters, b.voters) &&
+    samePeers(a.observers, b.observers) &&
+    a.change?.added === b.change?.added &&
+    a.change?.removed === b.change?.removed
+  );
+}
+
 /**
  * The election as the rest of the application sees it: the current state, RxJS streams of it, and the
  * operations a node can ask for. Inject it anywhere `LeaderModule` is visible.
  *
- * Streams of a latest value (`leader$`, `isLeader$`, `term$`, `peers$`) give a new subscriber the current
+ * Streams of a latest value (`leader$`, `isLeader$`, `term$`, `peers$`, `membership$`, `voters$`) give a new subscriber the current
  * value at once and never emit the same value twice in a row; `messages$` emits messages as they arrive.
  * All of them complete when the application shuts down.
  *
@@ -48,6 +63,7 @@ function samePeers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
 export class LeaderService implements LeadershipGate {
   private readonly state: BehaviorSubject<LeaderState>;
   private readonly peerList: BehaviorSubject<readonly NodeId[]>;
+  private readonly members: BehaviorSubject<Membership>;
   private readonly messages = new Subject<ClusterMessage>();
   private readonly unsubscribes: (() => void)[] = [];
 
@@ -142,6 +158,46 @@ export class LeaderService implements LeadershipGate {
    * ```
    */
   readonly messages$: Observable<ClusterMessage>;
+  /**
+   * Who the members are, as this node sees them (the core's `Membership`: `voters`, `observers`, the
+   * configuration's `version` and `term`, the `change` in progress on the leader, `leaving`); emits when the
+   * configuration changes (`voters-changed`), when peers join or leave, and on role changes.
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Members {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   onModuleInit() {
+   *     this.leaderService.membership$.subscribe(({ voters, observers, version }) =>
+   *       console.log(`configuration ${version}: voters ${voters.join(', ')}; observers ${observers.join(', ')}`),
+   *     );
+   *   }
+   * }
+   * ```
+   */
+  readonly membership$: Observable<Membership>;
+  /**
+   * The voters of this node's configuration; emits when they change (a node made a voter or removed).
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class QuorumWatch {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   onModuleInit() {
+   *     this.leaderService.voters$.subscribe((voters) => console.log(`${voters.length} voters: ${voters.join(', ')}`));
+   *   }
+   * }
+   * ```
+   */
+  readonly voters$: Observable<readonly NodeId[]>;
 
   constructor(@Inject(LEADER_ELECTION) private readonly election: LeaderElection) {
     this.state = new BehaviorSubject(this.readState());
@@ -157,6 +213,12 @@ export class LeaderService implements LeadershipGate {
     );
     this.peers$ = this.peerList.asObservable().pipe(distinctUntilChanged(samePeers));
     this.messages$ = this.messages.asObservable();
+    this.members = new BehaviorSubject(election.membership());
+    this.membership$ = this.members.asObservable().pipe(distinctUntilChanged(sameMembers));
+    this.voters$ = this.membership$.pipe(
+      map((membership) => membership.voters),
+      distinctUntilChanged(samePeers),
+    );
 
     const sync = () => this[SYNC_STATE]();
     for (const event of [
@@ -170,6 +232,7 @@ export class LeaderService implements LeadershipGate {
     }
     const syncPeers = () => this.syncPeers();
     this.unsubscribes.push(election.on('peer-joined', syncPeers), election.on('peer-left', syncPeers));
+    this.unsubscribes.push(election.on('voters-changed', syncPeers));
     this.unsubscribes.push(election.on('message', (message) => this.messages.next(message)));
   }
 
@@ -421,6 +484,171 @@ export class LeaderService implements LeadershipGate {
     return leadership && !leadership.signal.aborted ? leadership : null;
   }
 
+  /**
+   * Who the members are, as this node sees them: the voters and version of its configuration, the observers
+   * it knows, the change in progress (on the leader) and whether it is leaving. Before the election starts,
+   * the `voters` it starts with.
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class MembersReport {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   report(): string {
+   *     const { voters, observers, change } = this.leaderService.membership();
+   *     return `${voters.length} voters, ${observers.length} observers${change ? ', a change in progress' : ''}`;
+   *   }
+   * }
+   * ```
+   */
+  membership(): Membership {
+    return this.election.membership();
+  }
+
+  /**
+   * The voters of this node's configuration.
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class VoterCheck {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   isVoter(): boolean {
+   *     return this.leaderService.voters().includes(this.leaderService.id);
+   *   }
+   * }
+   * ```
+   */
+  voters(): readonly NodeId[] {
+    return this.election.membership().voters;
+  }
+
+  /**
+   * The members this node knows of that are not voters (nodes that joined and wait to be made voters, or
+   * that the autopilot keeps as spares).
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Spares {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   count(): number {
+   *     return this.leaderService.observers().length;
+   *   }
+   * }
+   * ```
+   */
+  observers(): readonly NodeId[] {
+    return this.election.membership().observers;
+  }
+
+  /**
+   * This node's configuration: its `voters`, its `version` (one more per change of the voter set; 0 before
+   * any) and the `term` of the leader that installed it. Give `version` as `expectedVersion` to
+   * `addVoter`/`removeVoter`/`replaceVoter` for a compare-and-swap.
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class ConfigurationReport {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   line(): string {
+   *     const { version, voters } = this.leaderService.configuration();
+   *     return `configuration ${version}: ${voters.join(', ')}`;
+   *   }
+   * }
+   * ```
+   */
+  configuration(): Configuration {
+    const { voters, version, term } = this.election.membership();
+    return { voters, version, term };
+  }
+
+  /**
+   * On the leader, makes `node` (a member in contact: an observer) a voter; resolves with the new
+   * configuration once a majority of the new voters holds it. Rejects as the core's `addVoter` does:
+   * `NotLeaderError` on any other node, `ConfigurationVersionError` when `expectedVersion` is not the current
+   * version, `MembershipChangeError` when a rule forbids it now, `TimeoutError` after `timeout`.
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Promote {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   async promote(node: string) {
+   *     const { version } = this.leaderService.configuration();
+   *     const next = await this.leaderService.addVoter(node, { expectedVersion: version, timeout: 2_000 });
+   *     console.log(`configuration ${next.version}: ${next.voters.join(', ')}`);
+   *   }
+   * }
+   * ```
+   */
+  addVoter(node: NodeId, options?: MembershipChangeOptions): Promise<Configuration> {
+    return this.election.addVoter(node, options);
+  }
+
+  /**
+   * On the leader, removes `node` from the voters (not the leader itself: transfer leadership first);
+   * resolves once a majority of the remaining voters holds the change. Rejects as {@link addVoter} does.
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Decommission {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   async retire(node: string) {
+   *     const { voters } = await this.leaderService.removeVoter(node, { timeout: 2_000 });
+   *     console.log(`voters now: ${voters.join(', ')}`);
+   *   }
+   * }
+   * ```
+   */
+  removeVoter(node: NodeId, options?: MembershipChangeOptions): Promise<Configuration> {
+    return this.election.removeVoter(node, options);
+  }
+
+  /**
+   * On the leader, replaces voter `old` with `next` (`next` in, then `old` out, so the voters never drop by
+   * one); resolves with the final configuration. Should the second change fail, both are voters: retry
+   * `removeVoter(old)`.
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * @Injectable()
+   * export class Migration {
+   *   constructor(private readonly leaderService: LeaderService) {}
+   *   async move() {
+   *     const { voters } = await this.leaderService.replaceVoter('node-c', 'node-d', { timeout: 2_000 });
+   *     console.log(voters); // node-d instead of node-c
+   *   }
+   * }
+   * ```
+   */
+  replaceVoter(old: NodeId, next: NodeId, options?: MembershipChangeOptions): Promise<Configuration> {
+    return this.election.replaceVoter(old, next, options);
+  }
+
   /** @internal Re-reads the election's state into the streams (after events, start and stop). */
   [SYNC_STATE](): void {
     if (this.state.isStopped) return;
@@ -435,13 +663,17 @@ export class LeaderService implements LeadershipGate {
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     this.state.complete();
     this.peerList.complete();
+    this.members.complete();
     this.messages.complete();
   }
 
+  /** Re-reads the reachable peers and the membership (they change together: peers join, leave, are promoted). */
   private syncPeers(): void {
     if (this.peerList.isStopped) return;
     const next = this.readPeers();
     if (!samePeers(next, this.peerList.getValue())) this.peerList.next(next);
+    const members = this.election.membership();
+    if (!sameMembers(members, this.members.getValue())) this.members.next(members);
   }
 
   private readPeers(): readonly NodeId[] {

@@ -115,3 +115,55 @@ describe('LeaderService streams', () => {
     expect(service.currentLeadership()).toBeNull();
   });
 });
+
+describe('LeaderService membership', () => {
+  it('reads the membership, the voters, the observers and the configuration from the election', () => {
+    const { election, service } = setup();
+    election.observe('node-d');
+
+    expect(service.membership()).toBe(election.members);
+    expect(service.voters()).toEqual(['node-a']);
+    expect(service.observers()).toEqual(['node-d']);
+    expect(service.configuration()).toEqual({ voters: ['node-a'], version: 1, term: 0 });
+  });
+
+  it('emits the membership on voters-changed and on peers joining or leaving, never the same one twice', () => {
+    const { election, service } = setup();
+    const memberships = record(service.membership$);
+    const voters = record(service.voters$);
+
+    election.observe('node-d'); // an observer joins: a new membership, the same voters
+    election.connect('node-e'); // a peer that changes nothing in the membership
+    election.setVoters(['node-a', 'node-d']);
+    election.disconnect('node-e');
+
+    expect(
+      memberships.values.map(({ voters, observers, version }) => ({ voters, observers, version })),
+    ).toEqual([
+      { voters: ['node-a'], observers: [], version: 1 },
+      { voters: ['node-a'], observers: ['node-d'], version: 1 },
+      { voters: ['node-a', 'node-d'], observers: [], version: 2 },
+    ]);
+    expect(voters.values).toEqual([['node-a'], ['node-a', 'node-d']]);
+
+    service[COMPLETE_STREAMS]();
+    expect(memberships.completed).toBe(true);
+    expect(voters.completed).toBe(true);
+  });
+
+  it('hands addVoter, removeVoter and replaceVoter to the election with their options', async () => {
+    const { election, service } = setup();
+    const options = { expectedVersion: 1, timeout: 2_000 };
+
+    await expect(service.addVoter('node-d', options)).resolves.toMatchObject({ version: 2 });
+    await service.replaceVoter('node-d', 'node-e', options);
+    await service.removeVoter('node-e');
+
+    expect(election.changes).toEqual([
+      ['addVoter', 'node-d', options],
+      ['replaceVoter', 'node-d', 'node-e', options],
+      ['removeVoter', 'node-e', undefined],
+    ]);
+    expect(service.voters()).toEqual(['node-a']);
+  });
+});

@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { consoleLogger, type ElectionLogger, InvalidOptionError } from '@baton/core';
+import { consoleLogger, type ElectionLogger, InvalidOptionError, rejectUnknownOptions } from '@baton/core';
 import type { GossipSub } from '@libp2p/gossipsub';
 import type { Libp2p } from '@libp2p/interface';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
@@ -253,6 +253,29 @@ function integer(option: string, value: unknown, min: number, max = Number.MAX_S
   return value;
 }
 
+/** The names of {@link Libp2pTransportOptions} (every one: the type checks that none is missing). */
+const OPTION_NAMES = Object.keys({
+  clusterId: true,
+  node: true,
+  pubsub: true,
+  listen: true,
+  bootstrap: true,
+  bootstrapRefreshInterval: true,
+  resolveDns: true,
+  mdns: true,
+  preSharedKey: true,
+  dataDir: true,
+  dialTimeout: true,
+  allow: true,
+  maxFrameSize: true,
+  maxQueuedFrames: true,
+  leaderAnnounceInterval: true,
+  maxRedialDelay: true,
+  maxRedialAttempts: true,
+  metrics: true,
+  logger: true,
+} satisfies Record<keyof Libp2pTransportOptions, true>);
+
 /**
  * Checks transport options and fills in defaults; throws {@link InvalidOptionError} naming the first bad one.
  *
@@ -267,6 +290,7 @@ export function resolveTransportOptions(options: Libp2pTransportOptions): Resolv
   if (options == null || typeof options !== 'object') {
     throw new InvalidOptionError('options', options, 'must be an object with at least clusterId');
   }
+  rejectUnknownOptions(options, OPTION_NAMES); // a typo (`bootstrapp`) is an error, not a default
   const { clusterId, node } = options;
   if (typeof clusterId !== 'string' || !CLUSTER_ID.test(clusterId)) {
     throw new InvalidOptionError(

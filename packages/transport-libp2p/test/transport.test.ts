@@ -108,6 +108,7 @@ describe('options', () => {
       [{ clusterId: 'c', node: { handle: () => {} }, mdns: true }, 'mdns'],
       [{ clusterId: 'c', node: {} }, 'node'],
       [{ clusterId: 'c', logger: { warn: () => {}, error: () => {} } }, 'logger'],
+      [{ clusterId: 'c', bootstrapp: ['/dns4/svc/tcp/4001'] }, 'bootstrapp'],
     ];
     for (const [options, option] of bad) {
       let error: unknown;
@@ -119,6 +120,15 @@ describe('options', () => {
       expect(error, JSON.stringify(options)).toBeInstanceOf(InvalidOptionError);
       expect((error as InvalidOptionError).option).toBe(option);
     }
+  });
+
+  it('rejects an unknown option with the name it may have meant', () => {
+    expect(() => libp2pTransport({ clusterId: 'c', bootstrapp: [] } as never)).toThrow(
+      /bootstrapp.*did you mean bootstrap\?/,
+    );
+    expect(() => libp2pTransport({ clusterId: 'c', elephant: 1 } as never)).toThrow(
+      /elephant.*known options/,
+    );
   });
 
   it('accepts bootstrap addresses with or without a peer id, IP addresses and DNS names', async () => {

@@ -14,7 +14,10 @@ export interface ServiceConfig {
   readonly dataDir: string;
   /** libp2p listen multiaddrs (`LISTEN`: multiaddrs, or a bare TCP port). */
   readonly listen: readonly string[];
-  /** Multiaddrs with `/p2p/<id>` dialled at start and redialled (`BOOTSTRAP`). */
+  /**
+   * Multiaddrs dialled at start and redialled (`BOOTSTRAP`), with `/p2p/<id>` or without (a DNS name such
+   * as `/dns4/billing-headless/tcp/4001`: every address it resolves to is dialled).
+   */
   readonly bootstrap: readonly string[];
   /** Find peers on the local network with mDNS (`MDNS`). */
   readonly mdns: boolean;
@@ -178,9 +181,13 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
 
   const bootstrap = read.list('BOOTSTRAP');
   for (const entry of bootstrap) {
-    if (!entry.startsWith('/') || !/\/p2p\/[^/]+$/.test(entry)) {
-      read.fail('BOOTSTRAP', entry, 'each entry must be a multiaddr ending in /p2p/<peer id>');
-    } else {
+    if (!entry.startsWith('/')) {
+      read.fail(
+        'BOOTSTRAP',
+        entry,
+        'each entry must be a multiaddr (/dns4/host/tcp/4001, with /p2p/<peer id> or not)',
+      );
+    } else if (entry.includes('/p2p/')) {
       read.check('BOOTSTRAP', () => resolveVoters([entry], 'BOOTSTRAP'));
     }
   }

@@ -64,8 +64,12 @@ export class LeaseTracker {
   }
 
   /** The transport as the election sees it: the same, with heartbeats and acknowledgements observed. */
-  wrap(transport: Transport): Transport {
+  wrap(transport: Transport & { discoverVoters?: (...args: never[]) => unknown }): Transport {
     return {
+      // Kept when the transport has it (libp2p's): LeaderModule calls it to find the voters.
+      ...(typeof transport.discoverVoters === 'function'
+        ? { discoverVoters: transport.discoverVoters.bind(transport) }
+        : {}),
       get localId() {
         return transport.localId;
       },

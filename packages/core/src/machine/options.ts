@@ -231,7 +231,18 @@ export const ELECTION_OPTION_NAMES: readonly string[] = [
 /**
  * Throws an `InvalidOptionError` naming the first option of `input` that is not one of `known` (a typo such
  * as `heartbeatIntreval` would otherwise be ignored silently and its default used). `undefined` values are
- * accepted, as for any option.
+ * accepted, as for any option. The "did you mean" hint names a known option within two edits of the unknown one.
+ * Packages built on the core (the libp2p transport, the NestJS module) check their own options with it.
+ *
+ * @example
+ * ```ts
+ * import { InvalidOptionError, rejectUnknownOptions } from '@baton/core';
+ * try {
+ *   rejectUnknownOptions({ listen: [], bootstrapp: [] }, ['listen', 'bootstrap']);
+ * } catch (error) {
+ *   if (error instanceof InvalidOptionError) console.log(error.message); // names `bootstrapp`, did you mean bootstrap?
+ * }
+ * ```
  */
 export function rejectUnknownOptions(input: object, known: readonly string[], prefix = ''): void {
   for (const [key, value] of Object.entries(input)) {

@@ -30,7 +30,16 @@ export interface RuntimeSettings {
 
 const TRANSPORT_METHODS = ['start', 'stop', 'send', 'broadcast', 'peers'] as const;
 
-/** Every option of `LeaderElectionOptions`: the election's, and the runtime's own. */
+/**
+ * The names of every option of `LeaderElectionOptions`: the election's, and the runtime's own. For packages
+ * that take these options among their own and check the whole with `rejectUnknownOptions`.
+ *
+ * @example
+ * ```ts
+ * import { RUNTIME_OPTION_NAMES, rejectUnknownOptions } from '@baton/core';
+ * rejectUnknownOptions({ clusterId: 'jobs', dataDir: './data', libp2p: {} }, [...RUNTIME_OPTION_NAMES, 'libp2p']);
+ * ```
+ */
 export const RUNTIME_OPTION_NAMES: readonly string[] = [
   ...ELECTION_OPTION_NAMES,
   'transport',

@@ -1,26 +1,30 @@
 import type { LeaderElectionOptions, NodeId, Transport } from '@baton/core';
 import type { BatonMetricsOptions } from '@baton/core/metrics';
+import type { Libp2pTransportOptions } from '@baton/transport-libp2p';
 
 /**
- * Options of `@baton/transport-libp2p`'s `libp2pTransport()`. Typed loosely here so that this package's
- * types load without the optional libp2p transport; annotate with the transport's own options type to have
- * them checked.
+ * Options of `@baton/transport-libp2p`'s `libp2pTransport()`, its own `Libp2pTransportOptions` (so a typo such
+ * as `bootstrapp` fails to compile, and at run time too), with `clusterId` optional: it defaults to the module's.
+ * The type is imported as a type only: this package still loads without the optional transport installed.
  *
  * @example
  * ```ts
- * import type { Libp2pTransportOptions } from '@baton/transport-libp2p';
- * import { LeaderModule } from '@baton/nestjs';
- * const libp2p = { listen: ['/ip4/0.0.0.0/tcp/4001'], mdns: true } satisfies Partial<Libp2pTransportOptions>;
- * const voters = ['node-a', 'node-b', 'node-c'];
- * const leaderModule = LeaderModule.forRoot({ clusterId: 'jobs', voters, dataDir: '/data/baton', libp2p });
+ * import { LeaderModule, type Libp2pTransportInit } from '@baton/nestjs';
+ * const libp2p: Libp2pTransportInit = { listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: ['/dns4/jobs-headless/tcp/4001'] };
+ * const leaderModule = LeaderModule.forRoot({ clusterId: 'jobs', dataDir: '/data/baton', libp2p });
  * ```
  */
-export type Libp2pTransportInit = Record<string, unknown>;
+export type Libp2pTransportInit = Omit<Libp2pTransportOptions, 'clusterId'> & { clusterId?: string };
 
 /**
  * Options of `LeaderModule.forRoot()` / `forRootAsync()`: everything a `LeaderElection` takes (passed
  * through as they are: `stopTimeout` bounds the handover at shutdown, `stepDownOnHandlerError` applies to
- * `@OnBecomeLeader()` methods), with the transport given either as an instance or as libp2p options.
+ * `@OnBecomeLeader()` methods), with the transport given either as an instance or as libp2p options, and
+ * `expect` for the first formation. A name that is none of these is an `InvalidOptionError` naming it.
+ *
+ * Without `voters` the node finds them itself (no peer id anywhere): a node whose `dataDir` holds a
+ * configuration is a member and starts with it; otherwise the transport's `discoverVoters({ expect })` joins
+ * the cluster it finds, or forms the first voter set with the first `expect` fresh nodes.
  *
  * @example
  * ```ts
@@ -28,9 +32,9 @@ export type Libp2pTransportInit = Record<string, unknown>;
  *
  * const options: LeaderModuleOptions = {
  *   clusterId: 'billing-jobs',
- *   voters: ['node-a', 'node-b', 'node-c'],
  *   dataDir: '/var/lib/billing/baton',
- *   libp2p: { listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: ['/dns4/billing-0/tcp/4001/p2p/12D3…'] },
+ *   expect: 3, // the first formation waits for three fresh replicas; later replicas join
+ *   libp2p: { listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: ['/dns4/billing-headless/tcp/4001'] },
  *   stopTimeout: 1_000, // at shutdown, how long a leader waits for its successor
  * };
  * ```
@@ -50,6 +54,17 @@ export interface LeaderModuleOptions extends Omit<LeaderElectionOptions, 'transp
    * `InvalidOptionError` when the package is not installed.
    */
   libp2p?: Libp2pTransportInit;
+  /**
+   * Without `voters`: how many fresh nodes (this one included) form the first voter set when no cluster
+   * exists yet. A node whose `dataDir` holds a configuration ignores it (it is a member); a node that finds
+   * a cluster joins it as an observer whatever `expect` says, and the leader's autopilot makes it a voter.
+   * Give the number of replicas you start together for the first time: with `1`, a node that reaches nobody
+   * when it starts forms a cluster of its own, so replicas started at the same moment could form separate
+   * clusters (see the README). Needs `dataDir` and a transport with `discoverVoters()` (the libp2p one);
+   * exclusive with `voters`. An integer from 1 to 1000.
+   * @default 1: form alone when no cluster shows itself
+   */
+  expect?: number;
   /**
    * Prometheus metrics of the election (`registerBatonMetrics()` of `@baton/core/metrics`): `true` puts them
    * on prom-client's global registry, the one `@willsoto/nestjs-prometheus` serves on `/metrics` (and a

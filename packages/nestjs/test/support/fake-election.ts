@@ -1,4 +1,12 @@
-import type { LeaderElectionEvents, LeadershipHandle, NodeId, Role } from '@baton/core';
+import type {
+  Configuration,
+  LeaderElectionEvents,
+  LeadershipHandle,
+  Membership,
+  MembershipChangeOptions,
+  NodeId,
+  Role,
+} from '@baton/core';
 
 /** A handler failure as the fake received it: the event, and what the handler threw or rejected with. */
 export interface HandlerFailure {
@@ -21,6 +29,16 @@ export class FakeElection {
   leading = false;
   leadership: LeadershipHandle | null = null;
   peerIds: NodeId[] = [];
+  members: Membership = {
+    voters: ['node-a'],
+    observers: [],
+    version: 1,
+    term: 0,
+    change: null,
+    leaving: false,
+  };
+  /** The membership changes asked of it, as `[method, ...arguments]`. */
+  readonly changes: unknown[][] = [];
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
 
   on<E extends keyof LeaderElectionEvents>(event: E, handler: (payload: LeaderElectionEvents[E]) => void) {
@@ -127,6 +145,44 @@ export class FakeElection {
     if (wasLeading) this.emit('leadership-lost', { term: from, reason: 'higher-term' });
     if (previous !== leader) this.emit('leader-changed', { leader, previous, term });
     this.emit('became-follower', { leader, term });
+  }
+
+  membership(): Membership {
+    return this.members;
+  }
+  addVoter(node: NodeId, options?: MembershipChangeOptions): Promise<Configuration> {
+    this.changes.push(['addVoter', node, options]);
+    return Promise.resolve(this.setVoters([...this.members.voters, node]));
+  }
+  removeVoter(node: NodeId, options?: MembershipChangeOptions): Promise<Configuration> {
+    this.changes.push(['removeVoter', node, options]);
+    return Promise.resolve(this.setVoters(this.members.voters.filter((id) => id !== node)));
+  }
+  replaceVoter(old: NodeId, next: NodeId, options?: MembershipChangeOptions): Promise<Configuration> {
+    this.changes.push(['replaceVoter', old, next, options]);
+    return Promise.resolve(this.setVoters([...this.members.voters.filter((id) => id !== old), next]));
+  }
+
+  /** Installs a configuration of `voters` (the next version) and emits `voters-changed`, as the runtime would. */
+  setVoters(voters: readonly NodeId[]): Configuration {
+    const { voters: before, version, term } = this.members;
+    const configuration = { voters, version: version + 1, term: this.currentTerm };
+    const observers = this.members.observers.filter((id) => !voters.includes(id));
+    this.members = {
+      ...this.members,
+      voters,
+      observers,
+      version: configuration.version,
+      term: configuration.term,
+    };
+    this.emit('voters-changed', { configuration, previous: { voters: before, version, term } });
+    return configuration;
+  }
+
+  /** A member that is not a voter joins: an observer, and a peer. */
+  observe(peer: NodeId): void {
+    this.members = { ...this.members, observers: [...this.members.observers, peer] };
+    this.connect(peer);
   }
 
   connect(peer: NodeId): void {
