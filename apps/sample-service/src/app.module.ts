@@ -40,6 +40,7 @@ export async function leaderOptions(
   const timings = {
     ...electionTimings(config),
     ...(config.stopTimeout === null ? {} : { stopTimeout: config.stopTimeout }),
+    ...(config.deadVoterTimeout === null ? {} : { autopilot: { deadVoterTimeout: config.deadVoterTimeout } }),
   };
   const resolved = config.voters === null ? null : resolveVoters(config.voters, 'VOTERS');
   const transport = libp2pTransport({
