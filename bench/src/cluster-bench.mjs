@@ -637,7 +637,7 @@ function withTimeout(promise, ms, what) {
 }
 
 /** `count` TCP ports free on 127.0.0.1 now (held together, so they are distinct). */
-async function freePorts(count) {
+export async function freePorts(count) {
   const servers = await Promise.all(
     Array.from(
       { length: count },

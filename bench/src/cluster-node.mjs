@@ -1,7 +1,10 @@
 // One node of the benchmark cluster: a LeaderElection over libp2p with a FileStateStore, in a process of its own.
 // Started by cluster-bench.mjs with its configuration as JSON in argv[2]:
-//   { clusterId, dataDir, listen, bootstrap: [multiaddr/p2p/id], voters: [peer id] }
+//   { clusterId, dataDir, listen, bootstrap: [multiaddr/p2p/id], voters: [peer id], membership?: true }
 // The peer key is already in dataDir (written by the orchestrator), so every voter id is known in advance.
+// With `membership` (membership-processes.mjs) the autopilot runs with its defaults, `voters` may be empty (the
+// node joins as an observer), and the node reports each configuration it installs:
+//   {"ev":"voters","voters","version","mono"}
 //
 // It writes one JSON line to stdout per fact the orchestrator needs. Every timestamp is `mono`: nanoseconds of
 // CLOCK_MONOTONIC as a decimal string (process.hrtime.bigint()), which every process on the machine shares.
@@ -112,8 +115,8 @@ transport.start = (handlers, options) =>
 
 /** Acknowledgements per heartbeat round, by `term/round`. */
 const acksByRound = new Map();
-/** Acknowledgements from others that, with this node's own, make a majority of the voters. */
-const quorumOthers = Math.floor(config.voters.length / 2);
+/** Acknowledgements from others that, with this node's own, make a majority of the voters (now). */
+const quorumOthers = () => Math.floor(election.membership().voters.length / 2);
 
 function afterAck(message) {
   if (tracing) {
@@ -133,7 +136,7 @@ function afterAck(message) {
   const count = (acksByRound.get(round) ?? 0) + 1;
   acksByRound.set(round, count);
   if (acksByRound.size > 64) acksByRound.delete(acksByRound.keys().next().value);
-  if (count !== quorumOthers) return;
+  if (count !== quorumOthers()) return;
   const end = performance.now() + election.inspect().leaseRemaining;
   if (end > (leaseEnds.get(message.term) ?? Number.NEGATIVE_INFINITY) + 0.001) {
     leaseEnds.set(message.term, end);
@@ -164,7 +167,7 @@ const election = new LeaderElection({
   logger,
   // A fixed set of five voters that restart on their disks between trials, as the figures are defined; with
   // the autopilot on, a stopped voter would be removed and promoted again after its restart.
-  autopilot: false,
+  ...(config.membership ? {} : { autopilot: false }),
 });
 
 election.on('became-leader', (handle) => {
@@ -192,6 +195,11 @@ election.on('became-leader', (handle) => {
   if (handle.signal.aborted) onEnd();
   else handle.signal.addEventListener('abort', onEnd, { once: true });
 });
+if (config.membership) {
+  election.on('voters-changed', ({ configuration }) =>
+    emit({ ev: 'voters', voters: configuration.voters, version: configuration.version, mono: nowMono() }),
+  );
+}
 election.on('leader-changed', ({ leader, term }) =>
   emit({ ev: 'leader-changed', leader, term, mono: nowMono() }),
 );

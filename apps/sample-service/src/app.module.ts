@@ -54,6 +54,7 @@ export function leaderOptions(config: ServiceConfig, leases: LeaseTracker): Lead
     transport: config.leaseLog ? leases.wrap(transport) : transport,
     ...electionTimings(config),
     ...(config.stopTimeout === null ? {} : { stopTimeout: config.stopTimeout }),
+    ...(config.deadVoterTimeout === null ? {} : { autopilot: { deadVoterTimeout: config.deadVoterTimeout } }),
   };
 }
 

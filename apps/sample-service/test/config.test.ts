@@ -50,15 +50,21 @@ describe('loadConfig', () => {
     expect(defaultMaxEventLoopStall(options)).toBeCloseTo(804.8, 1);
   });
 
-  it('reads a bare LISTEN port, a BOOTSTRAP list, MDNS, EXPECT and STOP_TIMEOUT_MS', () => {
+  it('reads a bare LISTEN port, a BOOTSTRAP list, MDNS, EXPECT, STOP_TIMEOUT_MS and DEAD_VOTER_TIMEOUT_MS', () => {
     const config = loadConfig({
       LISTEN: '4101',
       BOOTSTRAP: `/ip4/127.0.0.1/tcp/4102/p2p/${VOTER},/dns4/billing-headless/tcp/4001`,
       MDNS: 'on',
       EXPECT: '3',
       STOP_TIMEOUT_MS: '1500',
+      DEAD_VOTER_TIMEOUT_MS: '3000',
     });
     expect(config.stopTimeout).toBe(1500);
+    expect(config.deadVoterTimeout).toBe(3000);
+    expect(loadConfig({ EXPECT: '3' }).deadVoterTimeout).toBeNull();
+    expect(problems({ EXPECT: '3', DEAD_VOTER_TIMEOUT_MS: '0' })).toContain(
+      'DEAD_VOTER_TIMEOUT_MS: must be an integer between 1 and 86400000 (got "0")',
+    );
     expect(config.listen).toEqual(['/ip4/0.0.0.0/tcp/4101']);
     expect(config.bootstrap).toHaveLength(2); // with a peer id, and without (a DNS name)
     expect(config.mdns).toBe(true);

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leadershipWindows, overlaps, type Record, type Window } from './support/leadership-windows.js';
+import { describeWindow, readHistory, writesSince } from './support/history.js';
+import { leadershipWindows, type Record, type Window } from './support/leadership-windows.js';
 import {
   currentLeader,
   firstEvents,
@@ -51,10 +51,6 @@ function windowsOf(records: readonly Record[], pid: number): Window[] {
   }
 }
 
-function describeWindow(window: Window): string {
-  return `${window.nodeName}/pid ${window.pid} term ${window.term} [${window.start}, ${window.end}] (${ms(window.end - window.start).toFixed(0)} ms, ended by ${window.endedBy})`;
-}
-
 beforeAll(async () => {
   if (!existsSync(SERVICE_MAIN)) throw new Error(`${SERVICE_MAIN} is missing: build the app first`);
   const ports = await freePorts(6);
@@ -81,14 +77,7 @@ describe('three replica processes', () => {
   }, async () => {
     // Writes with a token of at least `term`: a leader may lose its lease to an event-loop stall on a busy
     // machine before it writes, and then a later term's writes are what shows the cluster moved on.
-    const writesOf = (term: number) => {
-      const db = new Database(join(root, 'shared.db'), { readonly: true, fileMustExist: true });
-      try {
-        return (db.prepare('SELECT COUNT(*) AS n FROM writes WHERE token >= ?').get(term) as { n: number }).n;
-      } finally {
-        db.close();
-      }
-    };
+    const writesOf = (term: number) => writesSince(join(root, 'shared.db'), term);
     const allConnected = () =>
       waitFor(
         'all three replicas to be up and connected',
@@ -230,16 +219,15 @@ describe('three replica processes', () => {
     for (const replica of replicas) replica.signal('SIGTERM');
     await Promise.all(replicas.map((replica) => replica.exited));
 
-    // ---- the logs: at no instant two valid leases.
-    const records = replicas.flatMap((replica) => replica.records);
-    const windows = leadershipWindows(records);
+    // ---- the logs: at no instant two valid leases; the database: tokens never go back, and every write lies
+    // in its writer's window.
+    const history = readHistory(root, replicas);
+    const { windows } = history;
     console.log(`leadership windows:\n  ${windows.map(describeWindow).join('\n  ')}`);
     const gaps = windows.slice(1).map((window, index) => ms(window.start - windows[index]!.end));
     console.log(`gaps between consecutive windows (ms): ${gaps.map((gap) => gap.toFixed(1)).join(', ')}`);
     expect(windows.length).toBeGreaterThanOrEqual(4);
-    expect(overlaps(windows).map(([a, b]) => `${describeWindow(a)} overlaps ${describeWindow(b)}`)).toEqual(
-      [],
-    );
+    expect(history.overlapping).toEqual([]);
     // The frozen leader held its lease at the SIGSTOP, and its window ended with that lease while it was
     // frozen, long before it woke up and logged the loss.
     const frozenWindow = windows.find(
@@ -249,33 +237,10 @@ describe('three replica processes', () => {
     expect(frozenWindow!.endedBy).toBe('lease');
     expect(frozenWindow!.end < freeze.wokenAt).toBe(true);
 
-    // ---- the database: tokens never go back, and every write lies in its writer's window.
-    const db = new Database(join(root, 'shared.db'), { readonly: true });
-    const writes = db
-      .prepare('SELECT seq, token, node_id AS nodeId, mono FROM writes ORDER BY seq')
-      .all() as { seq: number; token: number; nodeId: string; mono: string }[];
-    const refused = db.prepare('SELECT token, highest_token AS highest FROM rejected_writes').all() as {
-      token: number;
-      highest: number;
-    }[];
-    db.close();
-    console.log(`${writes.length} writes accepted, ${refused.length} refused`);
-    expect(writes.length).toBeGreaterThanOrEqual(9); // at least what the waits above asked for
-    const late: string[] = [];
-    const outside: string[] = [];
-    writes.forEach((write, index) => {
-      const previous = writes[index - 1];
-      if (previous && write.token < previous.token) {
-        late.push(`#${write.seq} token ${write.token} after #${previous.seq} token ${previous.token}`);
-      }
-      const mono = BigInt(write.mono);
-      const window = windows.find(
-        (w) => w.nodeId === write.nodeId && w.term === write.token && w.start <= mono && mono <= w.end,
-      );
-      if (!window) outside.push(`#${write.seq} token ${write.token} by ${write.nodeId} at ${write.mono}`);
-    });
-    expect(late).toEqual([]);
-    expect(outside).toEqual([]);
-    expect(refused.every((refusal) => refusal.token < refusal.highest)).toBe(true);
+    console.log(`${history.writes} writes accepted`);
+    expect(history.writes).toBeGreaterThanOrEqual(9); // at least what the waits above asked for
+    expect(history.late).toEqual([]);
+    expect(history.outside).toEqual([]);
+    expect(history.badRefusals).toEqual([]);
   });
 });

@@ -44,6 +44,11 @@ export interface ServiceConfig {
    * milliseconds; `null`: the library's default (`electionTimeoutMax`).
    */
   readonly stopTimeout: number | null;
+  /**
+   * The autopilot's `deadVoterTimeout` (`DEAD_VOTER_TIMEOUT_MS`): how long a voter may be unreachable before
+   * the leader removes and replaces it, in milliseconds; `null`: the library's default (30 s).
+   */
+  readonly deadVoterTimeout: number | null;
   /** Log a `lease` record ahead of every heartbeat acknowledgement that can extend the lease (`LEASE_LOG`). */
   readonly leaseLog: boolean;
   /** Shut down gracefully when stdin ends (`STOP_ON_STDIN_END`): the demo launcher's dead-man switch. */
@@ -249,6 +254,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   }
   const stopTimeout =
     read.raw('STOP_TIMEOUT_MS') === undefined ? null : read.integer('STOP_TIMEOUT_MS', null, 1, 600_000);
+  const deadVoterTimeout =
+    read.raw('DEAD_VOTER_TIMEOUT_MS') === undefined
+      ? null
+      : read.integer('DEAD_VOTER_TIMEOUT_MS', null, 1, 86_400_000);
   const leaseLog = read.boolean('LEASE_LOG', true);
   const stopOnStdinEnd = read.boolean('STOP_ON_STDIN_END', false);
 
@@ -271,6 +280,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     electionTimeoutMax,
     heartbeatInterval,
     stopTimeout,
+    deadVoterTimeout,
     leaseLog,
     stopOnStdinEnd,
   };

@@ -58,6 +58,18 @@ export interface Status {
   leader: string | null;
   leaseRemaining: number;
   peersConnected: string[];
+  membership: {
+    voters: string[];
+    observers: string[];
+    version: number;
+    change: { added: string | null; removed: string | null } | null;
+  };
+}
+
+/** Where a replica runs: its address, and the network namespace it runs in (`null`: the host's). */
+export interface Placement {
+  readonly host: string;
+  readonly netns: string | null;
 }
 
 /** One replica of the sample service: fixed name, ports, key and data directory across restarts. */
@@ -75,16 +87,17 @@ export class Replica {
     readonly httpPort: number,
     readonly p2pPort: number,
     private readonly root: string,
+    readonly placement: Placement = { host: '127.0.0.1', netns: null },
   ) {
     this.dataDir = join(root, name);
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
+    return `http://${this.placement.host}:${this.httpPort}`;
   }
 
   get address(): string {
-    return `/ip4/127.0.0.1/tcp/${this.p2pPort}/p2p/${this.id}`;
+    return `/ip4/${this.placement.host}/tcp/${this.p2pPort}/p2p/${this.id}`;
   }
 
   get running(): boolean {
@@ -95,15 +108,25 @@ export class Replica {
     this.id = peerIdFromPrivateKey(await loadOrCreatePeerKey(this.dataDir)).toString();
   }
 
+  /**
+   * Spawns the service with `cluster`'s other replicas as bootstrap peers and the whole of `cluster` as its
+   * voters (`env` may replace `VOTERS` with `EXPECT`). In a network namespace, `ip netns exec` execs node
+   * itself, so the pid is the service's.
+   */
   start(cluster: readonly Replica[], env: NodeJS.ProcessEnv = {}): void {
-    const child = spawn(process.execPath, [SERVICE_MAIN], {
+    const { host, netns } = this.placement;
+    const [command, args] =
+      netns === null
+        ? [process.execPath, [SERVICE_MAIN]]
+        : ['ip', ['netns', 'exec', netns, process.execPath, SERVICE_MAIN]];
+    const child = spawn(command, args, {
       env: {
         ...process.env,
         NODE_NAME: this.name,
-        HTTP_HOST: '127.0.0.1',
+        HTTP_HOST: host,
         HTTP_PORT: String(this.httpPort),
         DATA_DIR: this.dataDir,
-        LISTEN: `/ip4/127.0.0.1/tcp/${this.p2pPort}`,
+        LISTEN: `/ip4/${host}/tcp/${this.p2pPort}`,
         BOOTSTRAP: cluster
           .filter((other) => other !== this)
           .map((other) => other.address)
@@ -140,8 +163,9 @@ export class Replica {
     if (signal === 'SIGCONT') this.stopped = false;
   }
 
-  async status(): Promise<Status> {
-    const response = await fetch(`${this.url}/status`, { signal: AbortSignal.timeout(500) });
+  /** GET /status; fails after `timeout` ms. */
+  async status(timeout = 500): Promise<Status> {
+    const response = await fetch(`${this.url}/status`, { signal: AbortSignal.timeout(timeout) });
     if (!response.ok) throw new Error(`${this.name}: HTTP ${response.status}`);
     return (await response.json()) as Status;
   }
