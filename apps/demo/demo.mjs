@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The Baton demo: N replicas of apps/sample-service as separate processes on loopback. It pre-generates
-// each replica's libp2p key (so every voter id is known up front), gives each fixed ports derived from a
-// base, prints the dashboard addresses and every leader change (from the replicas' JSON logs), restarts a
-// replica that exits after a moment, and on Ctrl-C (SIGINT) or SIGTERM stops every replica's process group
-// and exits. Plain ESM, no build step; it needs the service built (`npm run demo` does that).
+// The Baton demo: N replicas of apps/sample-service as separate processes on loopback, with no voter list: the
+// first N form the cluster (EXPECT=N), and a replica started later joins as an observer that the leader
+// promotes. It gives each replica fixed ports derived from a base, serves the dashboard and a control endpoint
+// (start one more replica, stop one) on the base HTTP port, prints every leader change (from the replicas'
+// JSON logs), restarts a replica that exits unless it was stopped on purpose, and on Ctrl-C (SIGINT) or
+// SIGTERM stops every replica's process group and exits. Plain ESM, no build step; it needs the service built
+// (`npm run demo` does that).
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,17 +13,21 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ControlError, serveControl } from './control.mjs';
 import { nextRestart, restartPolicy } from './restart-backoff.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
 const serviceMain = resolve(here, '..', 'sample-service', 'dist', 'main.js');
+const publicDir = resolve(here, '..', 'sample-service', 'public');
 const MARKER = '.baton-demo';
 
 const USAGE = `Usage: node apps/demo/demo.mjs [options]
 
-  --replicas <n>        replicas to start (default 3, 1-9)
-  --http-port <base>    replica i serves HTTP on <base>+i (default 7100: 7101, 7102, ...)
+  --replicas <n>        replicas that form the cluster (default 3, 1-9); the dashboard starts more (up to 9
+                        running at once)
+  --http-port <base>    the dashboard and the demo's controls on <base>, replica i on <base>+i
+                        (default 7100: dashboard http://127.0.0.1:7100/, replicas 7101, 7102, ...)
   --p2p-port <base>     replica i listens for libp2p on <base>+i (default 7200)
   --data-dir <dir>      wiped at start; one directory per replica, the shared database, the logs
                         (default .baton-data/demo in the repository)
@@ -109,35 +115,64 @@ function wipe(dir) {
 
 // ------------------------------------------------------------------ set-up
 
-const plan = Array.from({ length: replicas }, (_, index) => ({
-  name: `node-${index + 1}`,
-  httpPort: httpBase + index + 1,
-  p2pPort: p2pBase + index + 1,
-  upAt: null, // performance.now() of its node-started record, in the current run
-  failures: 0, // exits in a row before a healthy run (see restart-backoff.mjs)
-}));
-for (const { httpPort, p2pPort } of plan) {
-  for (const [port, option] of [
-    [httpPort, '--http-port'],
-    [p2pPort, '--p2p-port'],
-  ]) {
-    if (!(await portFree(port))) fail(`port ${port} on 127.0.0.1 is in use: pass another ${option} base`);
-  }
-}
-wipe(dataRoot);
+/** Replicas running at once, at most (also the bound of --replicas). */
+const MAX_RUNNING = 9;
+/** Replicas ever named in one run: replica i uses <base>+i, so 99 keeps the HTTP and libp2p ranges apart. */
+const MAX_NAMED = 99;
 
-// Keys made ahead, so that every replica is started with the full voter list: deterministic, no discovery
-// round. The replica reads the same key from its DATA_DIR.
+/**
+ * Every replica of this run, in the order they were first started. `state`: 'running' (a process exists),
+ * 'restarting' (it exited; the launcher starts it again), 'stopping' (SIGTERM sent on purpose), 'stopped'.
+ */
+const plan = [];
+
 const { loadOrCreatePeerKey } = await import('@baton/transport-libp2p');
 const { peerIdFromPrivateKey } = await import('@libp2p/peer-id');
-for (const replica of plan) {
+
+/** Names the next replica, checks its ports and makes its key (so its peer id is known before it starts). */
+async function addReplica() {
+  const index = plan.length + 1;
+  if (index > MAX_NAMED) throw new ControlError(409, `replicas: ${MAX_NAMED} started in this run already`);
+  const replica = {
+    name: `node-${index}`,
+    httpPort: httpBase + index,
+    p2pPort: p2pBase + index,
+    state: 'stopped',
+    upAt: null, // performance.now() of its node-started record, in the current run
+    failures: 0, // exits in a row before a healthy run (see restart-backoff.mjs)
+  };
+  for (const [port, option] of [
+    [replica.httpPort, '--http-port'],
+    [replica.p2pPort, '--p2p-port'],
+  ]) {
+    if (!(await portFree(port))) {
+      throw new ControlError(
+        409,
+        `port ${port} on 127.0.0.1 is in use (${replica.name}): pass another ${option} base`,
+      );
+    }
+  }
   replica.dataDir = join(dataRoot, replica.name);
   replica.id = peerIdFromPrivateKey(await loadOrCreatePeerKey(replica.dataDir)).toString();
   replica.address = `/ip4/127.0.0.1/tcp/${replica.p2pPort}/p2p/${replica.id}`;
   replica.url = `http://127.0.0.1:${replica.httpPort}/`;
   replica.log = join(dataRoot, 'logs', `${replica.name}.log`);
+  plan.push(replica);
+  return replica;
+}
+
+if (!(await portFree(httpBase)))
+  fail(`port ${httpBase} on 127.0.0.1 is in use: pass another --http-port base`);
+wipe(dataRoot);
+for (let i = 0; i < replicas; i += 1) {
+  try {
+    await addReplica();
+  } catch (error) {
+    fail(error.message);
+  }
 }
 const dbPath = join(dataRoot, 'shared.db');
+const dashboard = `http://127.0.0.1:${httpBase}/`;
 
 say(`Baton demo: ${replicas} replicas of apps/sample-service on loopback, cluster "${clusterId}"`);
 say(`data, shared database and logs in ${relative(process.cwd(), dataRoot) || '.'}`);
@@ -157,11 +192,13 @@ function environment(replica) {
     DATA_DIR: replica.dataDir,
     LISTEN: `/ip4/127.0.0.1/tcp/${replica.p2pPort}`,
     BOOTSTRAP: plan
-      .filter((other) => other !== replica)
+      .filter((other) => other !== replica && other.state !== 'stopped')
       .map((other) => other.address)
       .join(','),
-    VOTERS: plan.map((other) => other.id).join(','),
-    EXPECT: '',
+    // No voter list: the first --replicas nodes that find each other form the cluster; a later one (and a
+    // restarted one, which has a persisted configuration) joins it, and the leader promotes it to voter.
+    VOTERS: '',
+    EXPECT: String(replicas),
     MDNS: values.mdns ? 'on' : 'off',
     CLUSTER_ID: clusterId,
     DB_PATH: dbPath,
@@ -196,6 +233,8 @@ function start(replica) {
     detached: true,
   });
   children.set(replica.name, child);
+  replica.state = 'running';
+  replica.pid = child.pid;
   replica.upAt = null;
   say(`  ${replica.name} started: pid ${child.pid}`);
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -220,6 +259,12 @@ function start(replica) {
     if (currentLeader === replica.name) currentLeader = null;
     const how = signal ? `exited on ${signal}` : `exited with code ${code}`;
     if (stopping) return;
+    if (replica.state === 'stopping') {
+      replica.state = 'stopped';
+      say(`  ${replica.name} ${how}; stopped from the dashboard, not restarted`);
+      return;
+    }
+    replica.state = 'restarting';
     const upFor = replica.upAt === null ? null : performance.now() - replica.upAt;
     const { failures, delay } = nextRestart(replica.failures, upFor, restarts);
     replica.failures = failures;
@@ -236,13 +281,54 @@ function start(replica) {
     say(`  ${replica.name} ${what} in ${seconds(delay)}${why}`);
     // Not unref()'d: when every replica is down, this timer is what keeps the launcher alive until the restart.
     setTimeout(() => {
-      if (!stopping) start(replica);
+      if (!stopping && replica.state === 'restarting') start(replica);
     }, delay);
   });
 }
 
 for (const replica of plan) start(replica);
-say(`dashboard: ${plan[0].url}  (every replica serves it)`);
+
+// ------------------------------------------------------------------ the dashboard's controls
+
+const active = () => plan.filter((replica) => replica.state !== 'stopped');
+
+const control = await serveControl({
+  host: '127.0.0.1',
+  port: httpBase,
+  publicDir,
+  actions: {
+    list: () => ({
+      clusterId,
+      maxRunning: MAX_RUNNING,
+      replicas: plan.map(({ name, id, url, pid, state }) => ({ name, id, url, pid: pid ?? null, state })),
+    }),
+    async start() {
+      if (stopping) throw new ControlError(409, 'the demo is shutting down');
+      if (active().length >= MAX_RUNNING) {
+        throw new ControlError(409, `replicas: ${MAX_RUNNING} are running already (the demo's limit)`);
+      }
+      const replica = await addReplica();
+      say(`  ${replica.name} added from the dashboard: ${replica.url}  ${replica.address}`);
+      start(replica);
+      return { name: replica.name, id: replica.id, url: replica.url, pid: replica.pid };
+    },
+    stop(name) {
+      const replica = plan.find((candidate) => candidate.name === name);
+      if (!replica)
+        throw new ControlError(404, `replica ${JSON.stringify(name)}: no such replica in this demo`);
+      const child = children.get(name);
+      if (replica.state !== 'running' || !child) {
+        throw new ControlError(409, `replica ${name} is ${replica.state}, not running`);
+      }
+      replica.state = 'stopping';
+      say(`  ${name} stopping from the dashboard (SIGTERM: a leader hands over, the leader removes it)`);
+      groupKill(child, 'SIGTERM');
+      return { stopping: name, pid: child.pid };
+    },
+  },
+}).catch((error) => fail(`the dashboard's port ${httpBase}: ${error.message}`));
+
+say(`dashboard: ${dashboard}  (start and stop replicas there; each replica also serves it)`);
 say('Ctrl-C stops every replica.');
 
 // ------------------------------------------------------------------ shutdown
@@ -258,6 +344,7 @@ function groupKill(child, signal) {
 async function shutdown(signal) {
   if (stopping) return;
   stopping = true;
+  control.close();
   say(`${signal}: stopping ${children.size} replica(s)`);
   const running = [...children.values()];
   const exits = running.map((child) => new Promise((resolveExit) => child.once('exit', resolveExit)));

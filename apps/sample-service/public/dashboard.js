@@ -1,13 +1,23 @@
 // The dashboard: no build step, no framework. It learns the nodes from GET /cluster (each node announces
 // its HTTP address to the others over Baton's broadcast), polls every node's /status, listens to every
-// node's /events (SSE), and reads the shared database's writes from GET /writes of any node that is up.
-// It talks to every node directly (CORS), so it keeps working when the node that served it dies.
+// node's /events (SSE) for the leadership timeline, and reads the shared database's writes from GET /writes
+// of any node that is up. It talks to every node directly (CORS), so it keeps working when the node that
+// served it dies. Served by the demo launcher (apps/demo), it also finds GET /demo/replicas at its origin and
+// offers to start one more replica and to stop one for good.
+import { drawTimeline, Timeline } from './timeline.js';
 
 const POLL_MS = 500;
 const TIMEOUT_MS = 700;
-/** id -> { id, name, url, status, up, events } */
+/** How much of the past the timeline shows. */
+const SPAN_MS = 60_000;
+/** id -> { id, name, url, status, up, events, demoState } */
 const nodes = new Map();
 const origin = window.location.origin;
+const timeline = new Timeline();
+/** The host's monotonic clock (ns) as the latest /status read it, and when (`performance.now()`, ms). */
+let clock = null;
+/** The demo launcher's controls at this origin: null when a replica served this page. */
+let demo = null;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -35,6 +45,7 @@ function merge(list) {
     if (node) {
       node.name = known.name;
       node.url = known.url;
+      if (known.state) node.demoState = known.state;
     } else {
       nodes.set(known.id, {
         id: known.id,
@@ -43,6 +54,7 @@ function merge(list) {
         status: null,
         up: false,
         events: null,
+        demoState: known.state ?? null,
       });
       listen(nodes.get(known.id));
     }
@@ -50,7 +62,15 @@ function merge(list) {
 }
 
 async function discover() {
-  const sources = [origin, ...upNodes().map((node) => node.url)];
+  if (demo !== null) {
+    try {
+      demo = await getJson(`${origin}/demo/replicas`);
+      merge(demo.replicas.map((replica) => ({ ...replica, url: replica.url.replace(/\/$/, '') })));
+    } catch {
+      // the launcher is gone; the replicas may still answer
+    }
+  }
+  const sources = [...(demo === null ? [origin] : []), ...upNodes().map((node) => node.url)];
   for (const source of new Set(sources)) {
     try {
       merge((await getJson(`${source}/cluster`)).nodes);
@@ -64,9 +84,17 @@ async function poll(node) {
   try {
     node.status = await getJson(`${node.url}/status`);
     node.up = true;
+    clock = { mono: BigInt(node.status.mono), at: performance.now() };
   } catch {
+    if (node.up && node.status) timeline.down(node.id, node.status.pid, monoNow());
     node.up = false;
   }
+}
+
+/** The host's monotonic clock now (ns), from the latest status answer and the time elapsed since. */
+function monoNow() {
+  if (clock === null) return 0n;
+  return clock.mono + BigInt(Math.round((performance.now() - clock.at) * 1e6));
 }
 
 function listen(node) {
@@ -75,53 +103,24 @@ function listen(node) {
   node.events = events;
   events.addEventListener('leader', () => void poll(node).then(render));
   events.addEventListener('leadership', (message) => {
+    let record;
     try {
-      feed(JSON.parse(message.data));
+      record = JSON.parse(message.data);
     } catch {
-      // ignore a malformed event
+      return; // ignore a malformed event
     }
-    void poll(node).then(render);
+    if (!learn(record)) return;
+    if (record.event !== 'lease') void poll(node).then(render);
   });
 }
 
-function describe(record) {
-  const name = record.nodeName;
-  switch (record.event) {
-    case 'became-leader':
-      return `${name} became leader of term ${record.term}`;
-    case 'lost-leadership':
-      return `${name} lost leadership of term ${record.term} (${record.reason})`;
-    case 'leader-changed':
-      return `${name} sees leader ${record.leader ? nameOf(record.leader) : 'none'} in term ${record.term}`;
-    case 'term-changed':
-      return `${name}: term ${record.from} → ${record.term}`;
-    case 'node-started':
-      return `${name} started`;
-    case 'node-stopping':
-      return `${name} stopping (${record.signal})`;
-    default:
-      return null;
-  }
-}
-
 const seen = new Set();
-/** Records of every node, newest first, ordered by `mono` (one monotonic clock for the whole host). */
-const feedItems = [];
-function feed(record) {
-  const text = describe(record);
-  if (text === null) return;
-  const key = `${record.pid}|${record.event}|${record.mono}`;
-  if (seen.has(key)) return;
+/** Adds a record to the timeline once (a reconnecting stream sends the recent ones again). */
+function learn(entry) {
+  const key = `${entry.pid}|${entry.event}|${entry.mono}`;
+  if (seen.has(key)) return false;
   seen.add(key);
-  const mono = BigInt(record.mono);
-  const at = feedItems.findIndex((item) => item.mono < mono);
-  feedItems.splice(at === -1 ? feedItems.length : at, 0, { mono, record, text });
-  feedItems.length = Math.min(feedItems.length, 60);
-  $('#feed').replaceChildren(
-    ...feedItems.map(({ record: r, text: t }) =>
-      element('li', `${new Date(r.ts).toLocaleTimeString()}  ${t}`, { 'data-event': r.event }),
-    ),
-  );
+  return timeline.add(entry);
 }
 
 function short(id) {
@@ -133,21 +132,102 @@ function nameOf(id) {
   return nodes.get(id)?.name ?? short(id);
 }
 
+/** POSTs and returns the JSON answer; an HTTP error becomes an Error with the server's `error` message. */
 async function post(url) {
-  const response = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(2000) });
-  return response.json().catch(() => ({}));
+  const response = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(5000) });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error ?? body.message ?? `${url}: HTTP ${response.status}`);
+  return body;
+}
+
+/** Runs a control action, showing what it did or why it failed. */
+function act(what, url, node) {
+  const result = $('#control-result');
+  result.className = 'note';
+  result.textContent = `${what}…`;
+  void post(url)
+    .then(
+      () => {
+        result.textContent = `${what}: done`;
+      },
+      (error) => {
+        result.className = 'note error';
+        result.textContent = `${what}: ${error.message}`;
+      },
+    )
+    .then(() => Promise.all([demo === null ? null : discover(), node ? poll(node) : null]))
+    .then(render);
+}
+
+/** The configuration shown last: kept while no node answers (a busy machine can make every poll time out). */
+let lastMembership = null;
+
+/** The configuration as the leader sees it (or, with no leader, the newest any node reports). */
+function membership() {
+  const statuses = upNodes()
+    .map((node) => node.status)
+    .filter(Boolean);
+  const leader = statuses.find((status) => status.isLeader);
+  const newest = leader ?? statuses.sort((a, b) => b.membership.version - a.membership.version)[0];
+  if (newest) lastMembership = { ...newest.membership, from: newest.nodeName };
+  return lastMembership;
+}
+
+function renderMembership(config) {
+  const box = $('#membership');
+  if (!config) {
+    box.replaceChildren(element('span', 'no node answers', { class: 'note' }));
+    return;
+  }
+  box.dataset.version = String(config.version);
+  box.dataset.voters = String(config.voters.length);
+  box.dataset.observers = String(config.observers.length);
+  const names = (ids) => ids.map(nameOf).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const chips = (ids, kind) =>
+    names(ids).map((name) => element('span', name, { class: `chip chip-${kind}` }));
+  const change = config.change
+    ? element('span', `changing: ${JSON.stringify(config.change)}`, { class: 'note' })
+    : element('span', '');
+  box.replaceChildren(
+    element('span', `configuration v${config.version}`, {
+      class: 'version',
+      title: `installed in term ${config.term}`,
+    }),
+    element('span', `${config.voters.length} voter${config.voters.length === 1 ? '' : 's'}`, {
+      class: 'count',
+    }),
+    ...chips(config.voters, 'voter'),
+    element('span', `${config.observers.length} observer${config.observers.length === 1 ? '' : 's'}`, {
+      class: 'count',
+    }),
+    ...chips(config.observers, 'observer'),
+    element('span', `(as ${config.from} sees it)`, { class: 'note' }),
+    change,
+  );
 }
 
 function render() {
+  const config = membership();
+  renderMembership(config);
   const body = $('#nodes tbody');
-  const rows = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const rows = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   body.replaceChildren(
     ...rows.map((node) => {
       const status = node.status;
-      const role = node.up && status ? (status.isLeader ? 'leader' : status.role) : 'down';
+      const stopped = node.demoState === 'stopped';
+      const role =
+        node.up && status ? (status.isLeader ? 'leader' : status.role) : stopped ? 'stopped' : 'down';
+      const member = !config
+        ? '—'
+        : config.voters.includes(node.id)
+          ? 'voter'
+          : config.observers.includes(node.id)
+            ? 'observer'
+            : '—';
       const row = element('tr', undefined, {
         'data-node': node.name,
         'data-role': role,
+        'data-member': member,
         'data-term': node.up && status ? String(status.term) : '',
         'data-up': String(node.up),
       });
@@ -155,7 +235,9 @@ function render() {
       row.append(element('td', node.name), element('td', short(node.id), { class: 'mono', title: node.id }));
       const roleCell = element('td');
       roleCell.append(element('span', role, { class: `role role-${role}` }));
-      row.append(roleCell);
+      const memberCell = element('td');
+      memberCell.append(element('span', member, { class: `member member-${member}` }));
+      row.append(roleCell, memberCell);
       row.append(
         element('td', node.up && status ? status.term : '—'),
         element('td', node.up && status ? nameOf(status.leader) : '—'),
@@ -168,22 +250,26 @@ function render() {
         class: 'danger',
         'data-action': 'kill',
         'data-node': node.name,
+        title: 'SIGKILL: no handover, the lease must lapse',
       });
-      const stop = element('button', 'Stop', { 'data-action': 'stop', 'data-node': node.name });
+      const stop = element('button', 'Stop', {
+        'data-action': 'stop',
+        'data-node': node.name,
+        title:
+          demo === null
+            ? 'graceful shutdown (SIGTERM): a leader hands over'
+            : 'graceful shutdown (SIGTERM) for good: a leader hands over, the leader removes it from the voters',
+      });
       kill.disabled = stop.disabled = !node.up;
-      kill.addEventListener(
-        'click',
-        () =>
-          void post(`${node.url}/admin/kill`)
-            .then(() => poll(node))
-            .then(render),
-      );
-      stop.addEventListener(
-        'click',
-        () =>
-          void post(`${node.url}/admin/stop`)
-            .then(() => poll(node))
-            .then(render),
+      kill.addEventListener('click', () => act(`kill ${node.name}`, `${node.url}/admin/kill`, node));
+      stop.addEventListener('click', () =>
+        act(
+          `stop ${node.name}`,
+          demo === null
+            ? `${node.url}/admin/stop`
+            : `${origin}/demo/replicas/${encodeURIComponent(node.name)}/stop`,
+          node,
+        ),
       );
       actions.append(kill, ' ', stop);
       row.append(actions);
@@ -191,11 +277,27 @@ function render() {
     }),
   );
   const self = [...nodes.values()].find((node) => node.url === origin);
-  $('#origin').textContent = self ? `${self.name} (${origin})` : origin;
+  $('#origin').textContent = self
+    ? `${self.name} (${origin})`
+    : demo
+      ? `the demo launcher (${origin})`
+      : origin;
+}
+
+function renderTimeline() {
+  if (clock === null) return;
+  drawTimeline(timeline, {
+    container: $('#lanes'),
+    axis: $('#axis'),
+    table: $('#gaps tbody'),
+    now: monoNow(),
+    spanMs: SPAN_MS,
+    nameOf: (id) => nodes.get(id)?.name,
+  });
 }
 
 async function refreshWrites() {
-  for (const source of [origin, ...upNodes().map((node) => node.url)]) {
+  for (const source of [...(demo === null ? [origin] : []), ...upNodes().map((node) => node.url)]) {
     try {
       const data = await getJson(`${source}/writes`);
       $('#write-summary').textContent =
@@ -247,12 +349,20 @@ async function tick() {
 }
 
 async function start() {
+  try {
+    demo = await getJson(`${origin}/demo/replicas`);
+  } catch {
+    demo = null; // served by a replica: no launcher to start or stop processes
+  }
+  document.body.classList.toggle('with-demo', demo !== null);
+  $('#start-replica').addEventListener('click', () => act('start a replica', `${origin}/demo/replicas`));
   await discover();
   await tick();
   await refreshWrites();
   setInterval(() => void tick(), POLL_MS);
   setInterval(() => void refreshWrites(), 1000);
   setInterval(() => void discover(), 2000);
+  setInterval(renderTimeline, 200);
 }
 
 void start();

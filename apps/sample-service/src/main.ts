@@ -29,6 +29,9 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     // One JSON object per line, like the leadership records, so that one parser reads the whole output.
     logger: new ConsoleLogger({ json: true }),
+    // A dashboard keeps connections open (the /events streams, keep-alive polls): close them when the HTTP
+    // server closes (after the election has stopped), or a graceful stop would wait for the browser.
+    forceCloseConnections: true,
   });
   // SIGTERM/SIGINT run the shutdown hooks: LeaderModule stops the election in beforeApplicationShutdown,
   // and the election's stop() hands leadership over before the process exits.

@@ -1,10 +1,18 @@
 import { LeaderService } from '@baton/nestjs';
-import { Controller, Get, Inject, type MessageEvent, Sse } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Controller,
+  Get,
+  Inject,
+  type MessageEvent,
+  Sse,
+} from '@nestjs/common';
 import { concat, defer, filter, from, map, merge, type Observable } from 'rxjs';
 import { ClusterDirectory, type KnownNode } from '../cluster/cluster-directory.service.js';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
 import { FencedStoreService } from '../fencing/fenced-store.provider.js';
-import { LeadershipLog } from '../leadership/leadership-log.js';
+import { LeadershipLog, type LeadershipRecord } from '../leadership/leadership-log.js';
+import { monoNow } from '../leadership/mono.js';
 
 /** Read-only HTTP API: what the dashboard polls and listens to. */
 @Controller()
@@ -17,7 +25,10 @@ export class StatusController {
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
-  /** `inspect()`'s snapshot, plus who this node is. */
+  /**
+   * `inspect()`'s snapshot, plus who this node is and `mono`: the host's monotonic clock when the snapshot was
+   * taken (`process.hrtime.bigint()`, ns, a decimal string), the clock every leadership record is stamped with.
+   */
   @Get('status')
   status() {
     return {
@@ -25,6 +36,7 @@ export class StatusController {
       httpPort: this.config.httpPort,
       pid: process.pid,
       ...this.leader.inspect(),
+      mono: monoNow().toString(),
     };
   }
 
@@ -47,7 +59,9 @@ export class StatusController {
 
   /**
    * Server-sent events: `leader` (every `leader$` value, the current one first) and `leadership` (the logged
-   * leadership events, the last 30 of this process first).
+   * leadership events, the last 30 of this process first). Of the `lease` records only those that move the
+   * lease's end of their term later are sent (one per heartbeat round instead of one per acknowledgement):
+   * the latest one bounds a leadership window the process never closed (it was killed).
    */
   @Sse('events')
   events(): Observable<MessageEvent> {
@@ -57,8 +71,22 @@ export class StatusController {
       // What happened before the client connected, then what happens.
       concat(
         defer(() => from(this.log.recent())),
-        this.log.records$.pipe(filter((record) => record.event !== 'lease')),
+        this.log.records$.pipe(filter(laterLeaseEndsOnly())),
       ).pipe(map((record) => ({ type: 'leadership', data: record }))),
     );
   }
+}
+
+/** A filter, for one subscriber, that drops the `lease` records that do not extend their term's lease end. */
+function laterLeaseEndsOnly(): (record: LeadershipRecord) => boolean {
+  let term = -1;
+  let latest = -1n;
+  return (record) => {
+    if (record.event !== 'lease') return true;
+    const end = BigInt(String(record.leaseEndMono));
+    if (record.term === term && end <= latest) return false;
+    term = record.term;
+    latest = end;
+    return true;
+  };
 }
