@@ -242,8 +242,8 @@ describe('the demo', () => {
       console.log(`member states shown: ${JSON.stringify(seen)}`);
       for (const name of ['node-4', 'node-5']) {
         // In order, whatever a slow poll showed in between: never a member, then an observer, then a voter.
-      const states = seen[name].filter((state, i, all) => state !== '—' && state !== all[i - 1]);
-      expect(states.slice(0, 2)).toEqual(['observer', 'voter']);
+        const states = seen[name].filter((state, i, all) => state !== '—' && state !== all[i - 1]);
+        expect(states.slice(0, 2)).toEqual(['observer', 'voter']);
       }
       const after = await membership();
       expect(after.version).toBeGreaterThanOrEqual(before.version + 2);

@@ -46,7 +46,8 @@ export function existingCluster(
  * when there is one (`saved`); else, while waiting for members, `join` as soon as a cluster shows it exists;
  * else, once `expect` members (this node included) have found each other and each said (HELLO) it holds no
  * configuration, their ids sorted (`formed`), saved when there is a `dataDir`. More fresh members than
- * `expect` is an {@link ExpectMismatchError}. A set formed or read becomes the voters this transport knows.
+ * `expect` is an {@link ExpectMismatchError}. With `expect: 1`, the node forms alone only after 2 × `dialTimeout`
+ * and only when it has the smallest id of the fresh peers it sees (the others wait to join it). A set formed or read becomes the voters this transport knows.
  */
 export async function discoverVoters(
   context: Pick<TransportContext, 'clusterId' | 'options' | 'log' | 'localId'>,
@@ -72,14 +73,28 @@ export async function discoverVoters(
   let found: Extract<VoterDiscovery, { outcome: 'join' }> | null = null;
   const heardAll = () =>
     [...membership.connected].every((peer) => membership.configurationOf(peer) !== undefined);
+  // `expect: 1` (forming alone) is what replicas started together with no `expect` would all do at once, each
+  // a cluster of its own. So a node forms alone only after a settling time (2 × dialTimeout, for the
+  // bootstrap and DNS dials of its start to be answered), and only when no fresh peer it sees has a smaller
+  // id: replicas that see each other leave the forming to the smallest, and join it when its configuration
+  // or its leader shows (from their HELLO and the leader's announcements).
+  const alone = expect === 1;
+  const settled = alone ? performance.now() + 2 * context.options.dialTimeout : 0;
+  const formAlone = () =>
+    performance.now() >= settled &&
+    heardAll() &&
+    [...membership.connected].every((peer) => peer > context.localId);
+  const settle = alone ? setTimeout(() => membership.wake(), 2 * context.options.dialTimeout + 1) : undefined;
   const off = announcements.subscribe(() => membership.wake());
   try {
     await membership.waitFor(() => {
       found = existingCluster(membership, announcements);
-      return found !== null || (membership.connected.size + 1 >= expect && heardAll());
+      if (found !== null) return true;
+      return alone ? formAlone() : membership.connected.size + 1 >= expect && heardAll();
     }, signal);
   } finally {
     off();
+    clearTimeout(settle);
   }
   if (found !== null) {
     const { reason, peer } = found as Extract<VoterDiscovery, { outcome: 'join' }>;
@@ -88,7 +103,7 @@ export async function discoverVoters(
     );
     return found;
   }
-  const members: NodeId[] = [context.localId, ...membership.connected].sort();
+  const members: NodeId[] = alone ? [context.localId] : [context.localId, ...membership.connected].sort();
   if (members.length > expect) throw new ExpectMismatchError(expect, members);
   if (dataDir !== undefined) await writeStoredVoters(dataDir, clusterId, members);
   membership.knowVoters(members);

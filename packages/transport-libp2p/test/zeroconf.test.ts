@@ -288,6 +288,55 @@ describe('discoverVoters with a cluster already there', () => {
   });
 });
 
+describe('discoverVoters with expect 1 (the default of the NestJS module)', () => {
+  it('three fresh nodes started together form one cluster: the smallest id forms, the others join it', async () => {
+    const [port] = await freePorts(1);
+    const seedAddress = `/ip4/127.0.0.1/tcp/${port}`;
+    const transports = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const transport = later(
+          testTransport({
+            bootstrap: [seedAddress],
+            listen: [i === 0 ? seedAddress : '/ip4/127.0.0.1/tcp/0'],
+          }),
+        );
+        await transport.open();
+        return transport;
+      }),
+    );
+    const smallest = transports.map((t) => t.localId).sort()[0]!;
+    const elections: LeaderElection[] = [];
+    const results = await Promise.all(
+      transports.map(async (transport) => {
+        const found = await transport.discoverVoters({ expect: 1, signal: AbortSignal.timeout(30_000) });
+        const election = later(
+          new LeaderElection({
+            clusterId: 'test',
+            transport,
+            voters: found.voters,
+            store: new MemoryStateStore(),
+            logger: quietLogger,
+            autopilot: { stabilizationTime: 300 },
+          }),
+        );
+        elections.push(election);
+        await election.start();
+        return { id: transport.localId, found };
+      }),
+    );
+    const formed = results.filter((r) => r.found.outcome === 'formed');
+    expect(formed.map((r) => r.id)).toEqual([smallest]);
+    expect(formed[0]!.found.voters).toEqual([smallest]);
+    for (const other of results.filter((r) => r.id !== smallest)) expect(other.found.outcome).toBe('join');
+    await eventually(
+      () => elections.every((e) => e.membership().voters.length === 3),
+      30_000,
+      'all three to be voters of the one cluster',
+      () => elections.map((e) => e.membership()),
+    );
+  });
+});
+
 describe('a node that reaches nobody', () => {
   it('warns, naming each address and why it fails (refused, pre-shared key, DNS); diagnostics() says the same', async () => {
     const key = createSwarmKey();
