@@ -91,6 +91,11 @@ export class LeaseTracker {
       },
       broadcast: (payload, options) => transport.broadcast(payload, options),
       peers: () => transport.peers(),
+      // The transport tells peers (HELLO) which configuration this node holds: without it, a node promoted
+      // after it started would tell newcomers it holds none, and they would try to form a cluster.
+      ...(typeof transport.configurationChanged === 'function'
+        ? { configurationChanged: transport.configurationChanged.bind(transport) }
+        : {}),
     };
   }
 
