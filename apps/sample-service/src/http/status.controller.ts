@@ -1,12 +1,5 @@
 import { LeaderService } from '@baton/nestjs';
-import {
-  type BeforeApplicationShutdown,
-  Controller,
-  Get,
-  Inject,
-  type MessageEvent,
-  Sse,
-} from '@nestjs/common';
+import { Controller, Get, Inject, type MessageEvent, Sse } from '@nestjs/common';
 import { concat, defer, filter, from, map, merge, type Observable } from 'rxjs';
 import { ClusterDirectory, type KnownNode } from '../cluster/cluster-directory.service.js';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
