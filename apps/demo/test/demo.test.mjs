@@ -238,6 +238,10 @@ describe('the demo', () => {
         );
       }
       await page.waitForFunction(() => document.querySelector('#membership').dataset.voters === '5');
+      // The sampler runs every 50 ms: wait for it to have noted what the page shows now.
+      await page.waitForFunction(() =>
+        ['node-4', 'node-5'].every((name) => window.seenMember[name]?.at(-1) === 'voter'),
+      );
       const seen = await page.evaluate(() => window.seenMember);
       console.log(`member states shown: ${JSON.stringify(seen)}`);
       for (const name of ['node-4', 'node-5']) {
