@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DropReason, ElectionMessage, NodeId, TransportHandlers } from '@baton/core';
+import { afterEach } from 'vitest';
 import { type Libp2pTransport, type Libp2pTransportOptions, libp2pTransport } from '../src/index.js';
 
 /** Options every test node uses: loopback only, quiet logger. */
@@ -118,4 +119,29 @@ export async function freePorts(count: number): Promise<number[]> {
   const ports = servers.map((server) => (server.address() as import('node:net').AddressInfo).port);
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
+}
+
+/**
+ * What a test file made, undone after each test: `cleanup(fn)` runs `fn`, `later(thing)` stops `thing`, `dir()`
+ * makes a temporary directory that is removed. Call once at the top of a test file.
+ */
+export function cleanupAfterEach() {
+  const pending: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    await Promise.all(pending.splice(0).map((undo) => undo().catch(() => {})));
+  });
+  return {
+    cleanup(undo: () => Promise<unknown>): void {
+      pending.push(undo);
+    },
+    later<T extends { stop(): unknown }>(thing: T): T {
+      pending.push(async () => thing.stop());
+      return thing;
+    },
+    async dir(): Promise<string> {
+      const { path, remove } = await tempDir();
+      pending.push(remove);
+      return path;
+    },
+  };
 }

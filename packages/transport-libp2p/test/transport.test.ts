@@ -11,7 +11,7 @@ import { tcp } from '@libp2p/tcp';
 import { yamux } from '@libp2p/yamux';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeElectionMessage, encodeHelloFrame, encodeLeaveFrame, encodePeersFrame } from '../src/codec.js';
 import { lengthPrefixed } from '../src/framing.js';
 import { encodeGossipBroadcast, encodeLeaderAnnouncement } from '../src/gossip-codec.js';
@@ -27,21 +27,9 @@ import {
   VotersFileError,
 } from '../src/index.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
-import { eventually, quietLogger, Recorder, startMesh, tempDir, testTransport } from './helpers.js';
+import { cleanupAfterEach, eventually, quietLogger, Recorder, startMesh, testTransport } from './helpers.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup().catch(() => {})));
-});
-function later<T extends { stop(): unknown }>(thing: T): T {
-  cleanups.push(async () => thing.stop());
-  return thing;
-}
-async function dir(): Promise<string> {
-  const { path, remove } = await tempDir();
-  cleanups.push(remove);
-  return path;
-}
+const { cleanup, later, dir } = cleanupAfterEach();
 
 /**
  * A bare libp2p node on 127.0.0.1 (not a Baton transport) that speaks whatever bytes a test gives it, with the
@@ -209,7 +197,7 @@ describe('identity', () => {
 describe('election traffic', () => {
   it('reuses one stream per peer for every message', async () => {
     const mesh = await startMesh(2);
-    cleanups.push(mesh.stop);
+    cleanup(mesh.stop);
     const [a, b] = mesh.transports as [Libp2pTransport, Libp2pTransport];
     for (let round = 1; round <= 200; round++) {
       a.send({
@@ -231,7 +219,7 @@ describe('election traffic', () => {
 
   it('reopens a broken stream and keeps delivering', async () => {
     const mesh = await startMesh(2);
-    cleanups.push(mesh.stop);
+    cleanup(mesh.stop);
     const [a, b] = mesh.transports as [Libp2pTransport, Libp2pTransport];
     const heartbeat = (round: number) =>
       a.send({
@@ -425,7 +413,7 @@ describe('drops reach the election', () => {
       store: new MemoryStateStore(),
       logger: quietLogger,
     });
-    cleanups.push(() => election.stop());
+    cleanup(() => election.stop());
     await election.start();
     const attacker = await rawNode();
     const stream = await attacker.dialProtocol(transport.addresses()[0]!, transport.protocol, {
@@ -440,7 +428,7 @@ describe('private network', () => {
   it('connects nodes that share the key; a node without it or with another key cannot join', async () => {
     const key = createSwarmKey();
     const mesh = await startMesh(2, { preSharedKey: key, dialTimeout: 1000 });
-    cleanups.push(mesh.stop);
+    cleanup(mesh.stop);
     const bootstrap = mesh.transports.flatMap((t) => t.addresses());
     for (const preSharedKey of [createSwarmKey(), undefined]) {
       const outsider = later(testTransport({ preSharedKey, bootstrap, dialTimeout: 1000 }));
@@ -517,7 +505,7 @@ describe('discovery', () => {
 
   it('refuses to guess when more members than expected are found', async () => {
     const mesh = await startMesh(3);
-    cleanups.push(mesh.stop);
+    cleanup(mesh.stop);
     const error = await mesh.transports[0]!.discoverVoters({ expect: 2 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ExpectMismatchError);
     expect((error as ExpectMismatchError).code).toBe('ERR_EXPECT_MISMATCH');
@@ -563,7 +551,7 @@ describe('discovery', () => {
 describe('gossip', () => {
   it('delivers a broadcast once to every peer; gossip relays it only to members not connected', async () => {
     const mesh = await startMesh(3);
-    cleanups.push(mesh.stop);
+    cleanup(mesh.stop);
     const [a, b, c] = mesh.transports as [Libp2pTransport, Libp2pTransport, Libp2pTransport];
     const pubsub = (a.node!.services as { pubsub: GossipSub }).pubsub;
     await eventually(() => pubsub.getSubscribers(a.topic).length === 2, 10_000, 'the topic subscriptions');

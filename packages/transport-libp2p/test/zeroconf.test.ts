@@ -1,7 +1,7 @@
 import { LeaderElection, MemoryStateStore } from '@baton/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSwarmKey, type Libp2pTransport } from '../src/index.js';
-import { eventually, freePorts, quietLogger, Recorder, tempDir, testTransport } from './helpers.js';
+import { cleanupAfterEach, eventually, freePorts, quietLogger, Recorder, testTransport } from './helpers.js';
 
 /*
  * A cluster that forms and keeps itself from discovery alone: bootstrap addresses without a peer id, DNS
@@ -9,19 +9,7 @@ import { eventually, freePorts, quietLogger, Recorder, tempDir, testTransport } 
  * joined rather than a second one formed, and a node that reaches nobody saying why. Real TCP on loopback.
  */
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup().catch(() => {})));
-});
-function later<T extends { stop(): unknown }>(thing: T): T {
-  cleanups.push(async () => thing.stop());
-  return thing;
-}
-async function dir(): Promise<string> {
-  const { path, remove } = await tempDir();
-  cleanups.push(remove);
-  return path;
-}
+const { later, dir } = cleanupAfterEach();
 
 /** A transport's first address, without its `/p2p/<peer id>`: what an operator knows of a replica. */
 function bareAddress(transport: Libp2pTransport): string {
