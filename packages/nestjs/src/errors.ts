@@ -1,5 +1,5 @@
 import type { LeaderEventName } from './leader.constants.js';
-import { decoratorOnNonMethod, handlerFailed } from './leader.messages.js';
+import { decoratorOnNonMethod, discoveryTimedOut, handlerFailed } from './leader.messages.js';
 
 /**
  * The stable codes of the errors `@baton/nestjs` itself throws, one per condition (the core's errors keep
@@ -11,7 +11,10 @@ import { decoratorOnNonMethod, handlerFailed } from './leader.messages.js';
  * const code: LeaderModuleErrorCode = 'ERR_EVENT_HANDLER_FAILED';
  * ```
  */
-export type LeaderModuleErrorCode = 'ERR_EVENT_HANDLER_FAILED' | 'ERR_INVALID_DECORATOR_TARGET';
+export type LeaderModuleErrorCode =
+  | 'ERR_EVENT_HANDLER_FAILED'
+  | 'ERR_INVALID_DECORATOR_TARGET'
+  | 'ERR_DISCOVERY_TIMEOUT';
 
 /**
  * The base class of the errors `@baton/nestjs` itself throws: a `name` (the class's) and a stable
@@ -90,5 +93,33 @@ export class InvalidDecoratorTargetError extends LeaderModuleError {
     readonly target: string,
   ) {
     super(decoratorOnNonMethod(decorator, target));
+  }
+}
+
+/**
+ * A node without `voters` looked for its cluster for `discoveryTimeout` milliseconds and found neither a
+ * cluster to join nor the `expect` fresh nodes to form the first voter set with. Thrown when the module is
+ * instantiated (`NestFactory.create()` rejects with it), after the transport discovery opened was stopped.
+ * `peers` are the cluster's peers this node reached by then (none when the bootstrap addresses answered nothing).
+ *
+ * @example
+ * ```ts
+ * import { DiscoveryTimeoutError } from '@baton/nestjs';
+ * const error = new DiscoveryTimeoutError(60_000, 3, ['12D3KooWBb…']);
+ * console.log(error.code, error.peers.length); // 'ERR_DISCOVERY_TIMEOUT' 1
+ * ```
+ */
+export class DiscoveryTimeoutError extends LeaderModuleError {
+  override readonly name = 'DiscoveryTimeoutError';
+  readonly code = 'ERR_DISCOVERY_TIMEOUT';
+  constructor(
+    /** The `discoveryTimeout` that ran out, in milliseconds. */
+    readonly timeout: number,
+    /** The `expect` the node waited for (this node included). */
+    readonly expect: number,
+    /** The peers it had found when the time ran out, sorted. */
+    readonly peers: readonly string[],
+  ) {
+    super(discoveryTimedOut(timeout, expect, peers));
   }
 }

@@ -39,6 +39,7 @@ export { OnPeerLeft } from './decorators/on-peer-left.decorator.js';
 export { OnTermChange } from './decorators/on-term-change.decorator.js';
 export { OnVotersChange } from './decorators/on-voters-change.decorator.js';
 export {
+  DiscoveryTimeoutError,
   EventHandlerError,
   InvalidDecoratorTargetError,
   LeaderModuleError,

@@ -72,6 +72,27 @@ export const EXPECT_WITH_VOTERS =
 export const EXPECT_NOT_COUNT =
   'must be an integer between 1 and 1000 (the replicas that form the first voter set)';
 
+export const DISCOVERY_TIMEOUT_NOT_MS =
+  'must be a positive integer of milliseconds, at most 2147483647 (how long a node looks for its cluster)';
+
+export const DISCOVERY_TIMEOUT_WITH_VOTERS =
+  'bounds the search for the voters; with `voters` named there is none: drop `discoveryTimeout`';
+
+export function discoveryTimedOut(timeout: number, expect: number, peers: readonly string[]): string {
+  const found = peers.length === 0 ? 'no peer' : `${peers.length} peer(s) (${peers.join(', ')})`;
+  const wanted =
+    expect === 1
+      ? 'found no cluster to join, and expect=1 forms alone only when no fresh peer it sees has a smaller id; ' +
+        `it found ${found}`
+      : `found no cluster to join, and ${found} of the ${expect - 1} more fresh node(s) that expect=${expect} ` +
+        'needs to form the first voter set';
+  return (
+    `discoveryTimeout (${timeout} ms) ran out: this node ${wanted}. Start the other replicas, check that the ` +
+    'bootstrap addresses reach them (the BatonLibp2p warnings name each address and why it failed), set ' +
+    '`expect` to the replicas you start, or raise `discoveryTimeout`'
+  );
+}
+
 export const EXPECT_NEEDS_DISCOVERY =
   'needs a transport that can discover its peers (`discoverVoters()`, as @baton/transport-libp2p has): ' +
   'name the `voters` instead';

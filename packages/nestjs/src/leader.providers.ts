@@ -27,6 +27,7 @@ const MODULE_OPTION_NAMES = Object.keys({
   metrics: true,
   leaderAddress: true,
   expect: true,
+  discoveryTimeout: true,
 } satisfies Record<Exclude<keyof LeaderModuleOptions, keyof LeaderElectionOptions>, true>);
 const OPTION_NAMES = [...RUNTIME_OPTION_NAMES, ...MODULE_OPTION_NAMES];
 
@@ -80,6 +81,7 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
     metrics: _metrics,
     leaderAddress,
     expect: _expect,
+    discoveryTimeout: _discoveryTimeout,
     voters: _voters,
     ...electionOptions
   } = options;

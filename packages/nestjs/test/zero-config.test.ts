@@ -7,7 +7,12 @@ import type { DiscoverVotersOptions, VoterDiscovery } from '@baton/transport-lib
 import { ConsoleLogger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LeaderModule, type LeaderModuleOptions, LeaderService } from '../src/index.js';
+import {
+  DiscoveryTimeoutError,
+  LeaderModule,
+  type LeaderModuleOptions,
+  LeaderService,
+} from '../src/index.js';
 import { TEST_TIMING, until } from './support/cluster.js';
 
 const apps: TestingModule[] = [];
@@ -97,7 +102,7 @@ describe('LeaderModule without voters', () => {
     });
     const b = await boot('b', { dataDir: await tempDir(), transport: found.transport });
 
-    expect(found.discoverVoters.mock.calls[0]?.[0]).toMatchObject({ expect: 1 });
+    expect(found.discoverVoters.mock.calls[0]?.[0]).toEqual({ expect: 1 }); // no discoveryTimeout: no limit
     expect(b.voters()).toEqual([]);
     expect(b.inspect().role).toBe('observer');
   });
@@ -119,16 +124,88 @@ describe('LeaderModule without voters', () => {
   });
 });
 
+describe('LeaderModule discoveryTimeout', () => {
+  /** A transport whose discovery never ends unless its signal aborts (no cluster, too few fresh nodes). */
+  function waitingForever(peers: string[]) {
+    const transport = new MemoryNetwork().transport('a');
+    vi.spyOn(transport, 'peers').mockReturnValue(peers);
+    const stop = vi.spyOn(transport, 'stop');
+    const discoverVoters = vi.fn(
+      ({ signal }: DiscoverVotersOptions) =>
+        new Promise<VoterDiscovery>((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        }),
+    );
+    return { transport: Object.assign(transport, { discoverVoters }), stop };
+  }
+
+  it('fails the start with a DiscoveryTimeoutError naming the option and the peers found, and stops the transport', async () => {
+    const { transport, stop } = waitingForever(['c', 'b']);
+    const failure = await boot('a', {
+      dataDir: await tempDir(),
+      expect: 3,
+      discoveryTimeout: 1,
+      transport,
+    }).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(DiscoveryTimeoutError);
+    expect(failure).toMatchObject({
+      code: 'ERR_DISCOVERY_TIMEOUT',
+      timeout: 1,
+      expect: 3,
+      peers: ['b', 'c'],
+    });
+    expect((failure as Error).message).toMatch(
+      /^discoveryTimeout \(1 ms\) ran out: this node found no cluster to join, and 2 peer\(s\) \(b, c\) of the 2 more fresh node\(s\) that expect=3 needs/,
+    );
+    expect(stop).toHaveBeenCalled();
+  });
+
+  it('says when it found no peer at all, and explains expect=1', () => {
+    expect(new DiscoveryTimeoutError(5_000, 3, []).message).toMatch(/and no peer of the 2 more fresh node/);
+    expect(new DiscoveryTimeoutError(5_000, 1, ['b']).message).toMatch(
+      /expect=1 forms alone only when no fresh peer it sees has a smaller id; it found 1 peer\(s\) \(b\)/,
+    );
+  });
+
+  it('gives discovery a signal only when discoveryTimeout is set, and a discovery that ends in time starts', async () => {
+    const found = discovering(new MemoryNetwork().transport('a'), { outcome: 'formed', voters: ['a'] });
+    const a = await boot('a', {
+      dataDir: await tempDir(),
+      discoveryTimeout: 60_000,
+      transport: found.transport,
+    });
+
+    expect(found.discoverVoters.mock.calls[0]?.[0]?.signal).toBeInstanceOf(AbortSignal);
+    await until(a.isLeader$, Boolean, 'a to lead the set it formed');
+  });
+});
+
 describe('LeaderModule voter options', () => {
   const memory = () => ({ transport: new MemoryNetwork().transport('a'), store: new MemoryStateStore() });
   const discoveringOnly = () =>
     discovering(new MemoryNetwork().transport('a'), { outcome: 'formed', voters: ['a'] }).transport;
 
-  it.each([
+  it.each<[string, () => object, string]>([
     ['expect with voters', () => ({ ...memory(), voters: ['a'], expect: 3 }), 'expect'],
     ['expect below 1', () => ({ dataDir: '/tmp/unused', transport: discoveringOnly(), expect: 0 }), 'expect'],
     ['an expect that is not an integer', () => ({ ...memory(), expect: 2.5 }), 'expect'],
     ['expect with a transport that cannot discover', () => ({ ...memory(), expect: 3 }), 'expect'],
+    ...[0, -5, 1.5, '60s', 2 ** 31].map((discoveryTimeout): [string, () => object, string] => [
+      `discoveryTimeout ${JSON.stringify(discoveryTimeout)}`,
+      () => ({ dataDir: '/tmp/unused', transport: discoveringOnly(), discoveryTimeout }),
+      'discoveryTimeout',
+    ]),
+    [
+      'discoveryTimeout with voters',
+      () => ({ ...memory(), voters: ['a'], discoveryTimeout: 1_000 }),
+      'discoveryTimeout',
+    ],
+    [
+      'discoveryTimeout with a transport that cannot discover',
+      () => ({ ...memory(), discoveryTimeout: 1_000 }),
+      'discoveryTimeout',
+    ],
     [
       'discovery without dataDir',
       () => ({ transport: discoveringOnly(), store: new MemoryStateStore() }),

@@ -55,9 +55,10 @@ export class VotersFileError extends Error {
 }
 
 /**
- * `discoverVoters({ expect })` found more members than expected, so the initial voter set cannot be formed
- * deterministically. Never start more than `expect` nodes before the first voter set is formed. Code
- * `'ERR_EXPECT_MISMATCH'`.
+ * `discoverVoters({ expect })` found more fresh members than expected, and no cluster, so the initial voter set
+ * cannot be formed deterministically; this node formed none. Never start more than `expect` nodes before the
+ * first voter set is formed. A best-effort check: nodes that each see exactly `expect` of them form without
+ * it. Code `'ERR_EXPECT_MISMATCH'`.
  *
  * @example
  * ```ts
@@ -75,8 +76,10 @@ export class ExpectMismatchError extends Error {
     readonly found: readonly string[],
   ) {
     super(
-      `expected ${expect} members to form the initial voter set, found ${found.length} (${found.join(', ')}): ` +
-        'start exactly `expect` nodes for the first formation, or name the voters explicitly',
+      `expect=${expect}, but this node found ${found.length} fresh members and no cluster (${found.join(', ')}), ` +
+        'so it formed no voter set: more fresh nodes started than `expect`. Start it again once the others ' +
+        'have formed the cluster (it then joins as an observer); for the first formation start exactly ' +
+        '`expect` fresh nodes, or name the voters',
     );
   }
 }

@@ -24,7 +24,8 @@ export type Libp2pTransportInit = Omit<Libp2pTransportOptions, 'clusterId'> & { 
  *
  * Without `voters` the node finds them itself (no peer id anywhere): a node whose `dataDir` holds a
  * configuration is a member and starts with it; otherwise the transport's `discoverVoters({ expect })` joins
- * the cluster it finds, or forms the first voter set with the first `expect` fresh nodes.
+ * the cluster it finds, or forms the first voter set with the first `expect` fresh nodes (for at most
+ * `discoveryTimeout` milliseconds, when given).
  *
  * @example
  * ```ts
@@ -65,6 +66,15 @@ export interface LeaderModuleOptions extends Omit<LeaderElectionOptions, 'transp
    * @default 1: form alone when no cluster shows itself
    */
   expect?: number;
+  /**
+   * Without `voters`, on a node that is not a member yet: how long, in milliseconds, it looks for a cluster to
+   * join or for the `expect` fresh nodes to form the first voter set with. When it runs out, module
+   * initialisation fails with a `DiscoveryTimeoutError` that names the peers found, instead of waiting for
+   * ever (a replica whose bootstrap addresses reach nobody, or started without the others). Not used by a
+   * member (its `dataDir` holds a configuration) nor with `voters`. A positive integer, at most 2147483647.
+   * @default no limit: a Kubernetes startup probe, or your supervisor, bounds the start
+   */
+  discoveryTimeout?: number;
   /**
    * Prometheus metrics of the election (`registerBatonMetrics()` of `@baton/core/metrics`): `true` puts them
    * on prom-client's global registry, the one `@willsoto/nestjs-prometheus` serves on `/metrics` (and a
