@@ -1,7 +1,7 @@
 // `pnpm bench`: Baton's benchmarks in one command.
 //
 //   node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N]
-//                      [--idle-ms N] [--timings default|constrained] [--cpu-limit-ms N]
+//                      [--idle-ms N] [--timings default|constrained] [--cpu-limit-ms N] [--cpu-limits 250,100]
 //                      [--only cluster,sim,core,cpu-limit]
 //
 // 1. a real cluster of N processes over libp2p on loopback (cluster-bench.mjs), at the default timings or,
@@ -39,6 +39,7 @@ const settings = {
   idleMs: args.idleMs ?? (quick ? 3_000 : 30_000),
   coreMs: quick ? 200 : 1_000,
   cpuLimitMs: args.cpuLimitMs ?? (quick ? 3_000 : 600_000),
+  cpuLimits: args.cpuLimits ?? [250, 100],
   timings: args.timings ?? 'default',
 };
 const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -316,7 +317,12 @@ if (only.has('cpu-limit')) {
   );
   let r;
   try {
-    r = await runCpuLimitBench({ nodes: settings.nodes, idleMs: settings.cpuLimitMs, log: progress });
+    r = await runCpuLimitBench({
+      nodes: settings.nodes,
+      idleMs: settings.cpuLimitMs,
+      limits: settings.cpuLimits,
+      log: progress,
+    });
   } catch (error) {
     problems.push(`cpu-limit: ${error.message}`);
   }
@@ -348,7 +354,7 @@ if (only.has('cpu-limit')) {
               'load 1m',
             ],
             r.cells.map((c) => [
-              `${c.millicores}m`,
+              c.millicores === 0 ? 'none' : `${c.millicores}m`,
               `${c.timings} (${c.election_timeout_min}-${c.election_timeout_max}/${c.heartbeat_interval})`,
               `${c.lease_ms} / ${c.max_event_loop_stall_ms} ms`,
               c.leadership_changes,
@@ -434,6 +440,10 @@ function parseArgs(argv) {
       parsed.only = (argv[++i] ?? '').split(',').filter(Boolean);
       if (!parsed.only.every((x) => ['cluster', 'sim', 'core', 'cpu-limit'].includes(x)))
         usage('--only takes cluster,sim,core,cpu-limit');
+    } else if (arg === '--cpu-limits') {
+      parsed.cpuLimits = (argv[++i] ?? '').split(',').map((x) => (x === 'none' ? 0 : Number(x)));
+      if (!parsed.cpuLimits.every((x) => Number.isInteger(x) && x >= 0 && x <= 64_000))
+        usage('--cpu-limits takes millicores, e.g. 250,100 (none or 0: no limit, a control)');
     } else if (arg === '--timings') {
       parsed.timings = argv[++i];
       if (!['default', 'constrained'].includes(parsed.timings))
@@ -450,7 +460,7 @@ function parseArgs(argv) {
 
 function usage(message) {
   console.error(
-    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--timings default|constrained] [--cpu-limit-ms N] [--only cluster,sim,core,cpu-limit]`,
+    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--timings default|constrained] [--cpu-limit-ms N] [--cpu-limits 250,100] [--only cluster,sim,core,cpu-limit]`,
   );
   process.exit(2);
 }

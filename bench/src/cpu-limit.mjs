@@ -9,6 +9,7 @@
 //
 // A cgroup gets `cpu.cfs_period_us` = 100000 and `cpu.cfs_quota_us` = millicores × 100: a process may use that
 // much CPU time (all its threads together) per 100 ms period, and is stopped until the period ends once it has.
+// A limit of 0 means none (quota -1): a control, to tell the quota's effect from the machine's own load.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -66,7 +67,10 @@ function makeCgroup(name, millicores) {
   mkdirSync(path);
   made.add(path);
   writeFileSync(join(path, 'cpu.cfs_period_us'), String(PERIOD_US));
-  writeFileSync(join(path, 'cpu.cfs_quota_us'), String((millicores * PERIOD_US) / 1000));
+  writeFileSync(
+    join(path, 'cpu.cfs_quota_us'),
+    String(millicores === 0 ? -1 : (millicores * PERIOD_US) / 1000),
+  );
   return {
     path,
     add: (pid) => writeFileSync(join(path, 'cgroup.procs'), String(pid)),
@@ -107,7 +111,7 @@ async function removeCgroup(path) {
  *   idleMs: number, log: (line: string) => void }} cell
  */
 async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
-  const name = `${millicores}m ${profile}`;
+  const name = `${millicores === 0 ? 'no limit' : `${millicores}m`} ${profile}`;
   const dir = await mkdtemp(join(tmpdir(), 'baton-cpu-limit-'));
   const cgroups = Array.from({ length: nodes }, (_, i) =>
     makeCgroup(`baton-bench-${process.pid}-${millicores}m-${profile}-${i + 1}`, millicores),
@@ -211,6 +215,7 @@ async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
 /**
  * Runs every cell. Returns `{ skipped }` with the reason when cgroups cannot be used here.
  * @param {{ nodes?: number, idleMs?: number, limits?: number[], log?: (line: string) => void }} [options]
+ *   `limits`: millicores, 0 for none (default 250 and 100).
  */
 export async function runCpuLimitBench(options = {}) {
   const nodes = options.nodes ?? 5;
@@ -223,7 +228,7 @@ export async function runCpuLimitBench(options = {}) {
   const failures = [];
   for (const millicores of limits) {
     log(
-      `${millicores} millicores: ${Object.keys(PROFILES).join(' and ')} timings side by side, ${idleMs / 1000} s idle`,
+      `${millicores === 0 ? 'no limit' : `${millicores} millicores`}: ${Object.keys(PROFILES).join(' and ')} timings side by side, ${idleMs / 1000} s idle`,
     );
     const results = await Promise.allSettled(
       Object.entries(PROFILES).map(([profile, timings]) =>
