@@ -1,7 +1,7 @@
 // `pnpm bench`: Baton's benchmarks in one command.
 //
 //   node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N]
-//                      [--idle-ms N] [--timings default|constrained] [--cpu-limit-ms N] [--cpu-limits 250,100]
+//                      [--idle-ms N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained]
 //                      [--only cluster,sim,core,cpu-limit]
 //
 // 1. a real cluster of N processes over libp2p on loopback (cluster-bench.mjs), at the default timings or,
@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { checkBenchJson } from './check-json.mjs';
 import { runClusterBench } from './cluster-bench.mjs';
 import { runCoreThroughput } from './core-throughput.mjs';
-import { PROFILES, runCpuLimitBench } from './cpu-limit.mjs';
+import { parseProfile, runCpuLimitBench } from './cpu-limit.mjs';
 import { PAPER, runFigure16 } from './sim-figure16.mjs';
 import { ms, round, summary, table } from './stats.mjs';
 
@@ -40,6 +40,7 @@ const settings = {
   coreMs: quick ? 200 : 1_000,
   cpuLimitMs: args.cpuLimitMs ?? (quick ? 3_000 : 600_000),
   cpuLimits: args.cpuLimits ?? [250, 100],
+  cpuLimitTimings: args.cpuLimitTimings,
   timings: args.timings ?? 'default',
 };
 const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -155,7 +156,7 @@ if (only.has('cluster')) {
       crashTrials: settings.trials,
       handoverTrials: settings.trials,
       idleMs: settings.idleMs,
-      timings: PROFILES[settings.timings],
+      timings: parseProfile(settings.timings)[1],
       rttWindowMs: quick ? 1_000 : 3_000,
       log: progress,
     });
@@ -321,6 +322,7 @@ if (only.has('cpu-limit')) {
       nodes: settings.nodes,
       idleMs: settings.cpuLimitMs,
       limits: settings.cpuLimits,
+      profiles: settings.cpuLimitTimings,
       log: progress,
     });
   } catch (error) {
@@ -444,10 +446,21 @@ function parseArgs(argv) {
       parsed.cpuLimits = (argv[++i] ?? '').split(',').map((x) => (x === 'none' ? 0 : Number(x)));
       if (!parsed.cpuLimits.every((x) => Number.isInteger(x) && x >= 0 && x <= 64_000))
         usage('--cpu-limits takes millicores, e.g. 250,100 (none or 0: no limit, a control)');
+    } else if (arg === '--cpu-limit-timings') {
+      parsed.cpuLimitTimings = (argv[++i] ?? '').split(',').filter(Boolean);
+      try {
+        if (parsed.cpuLimitTimings.length === 0) throw new Error('none given');
+        parsed.cpuLimitTimings.forEach(parseProfile);
+      } catch (error) {
+        usage(`--cpu-limit-timings: ${error.message}`);
+      }
     } else if (arg === '--timings') {
-      parsed.timings = argv[++i];
-      if (!['default', 'constrained'].includes(parsed.timings))
-        usage('--timings takes default or constrained');
+      parsed.timings = argv[++i] ?? '';
+      try {
+        parseProfile(parsed.timings);
+      } catch (error) {
+        usage(`--timings: ${error.message}`);
+      }
     } else if (arg in numbers) {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) usage(`${arg} needs a positive integer`);
@@ -460,7 +473,7 @@ function parseArgs(argv) {
 
 function usage(message) {
   console.error(
-    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--timings default|constrained] [--cpu-limit-ms N] [--cpu-limits 250,100] [--only cluster,sim,core,cpu-limit]`,
+    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--only cluster,sim,core,cpu-limit]`,
   );
   process.exit(2);
 }

@@ -21,8 +21,26 @@ import { round, sleep } from './stats.mjs';
 const CGROUP_CPU = process.env.BENCH_CGROUP_CPU ?? '/sys/fs/cgroup/cpu';
 const PERIOD_US = 100_000;
 
-/** The timing profiles compared: the defaults, and the one `@baton/core` documents for constrained pods. */
+/** The timing profiles compared by default: the defaults, and the one `@baton/core` documents for constrained pods. */
 export const PROFILES = { default: {}, constrained: CONSTRAINED_TIMINGS };
+
+/**
+ * A profile by name (`default`, `constrained`) or as `min-max/heartbeat` in ms (`1200-2400/200`).
+ * @param {string} spec
+ * @returns {[string, Record<string, number>]}
+ */
+export function parseProfile(spec) {
+  if (Object.hasOwn(PROFILES, spec)) return [spec, PROFILES[spec]];
+  const match = /^(\d+)-(\d+)\/(\d+)$/.exec(spec);
+  if (!match)
+    throw new Error(
+      `timings ${JSON.stringify(spec)}: expected default, constrained or min-max/heartbeat (ms)`,
+    );
+  const [electionTimeoutMin, electionTimeoutMax, heartbeatInterval] = match.slice(1).map(Number);
+  const timings = { electionTimeoutMin, electionTimeoutMax, heartbeatInterval };
+  resolveElectionOptions({ clusterId: 'bench', ...timings }); // throws naming a bad option
+  return [spec, timings];
+}
 
 /** Every cgroup made and not removed yet: removed when this process exits, whatever the way. */
 const made = new Set();
@@ -114,7 +132,10 @@ async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
   const name = `${millicores === 0 ? 'no limit' : `${millicores}m`} ${profile}`;
   const dir = await mkdtemp(join(tmpdir(), 'baton-cpu-limit-'));
   const cgroups = Array.from({ length: nodes }, (_, i) =>
-    makeCgroup(`baton-bench-${process.pid}-${millicores}m-${profile}-${i + 1}`, millicores),
+    makeCgroup(
+      `baton-bench-${process.pid}-${millicores}m-${profile.replace(/[^a-z0-9-]/gi, '_')}-${i + 1}`,
+      millicores,
+    ),
   );
   const cluster = new Cluster({
     nodes,
@@ -214,13 +235,16 @@ async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
 
 /**
  * Runs every cell. Returns `{ skipped }` with the reason when cgroups cannot be used here.
- * @param {{ nodes?: number, idleMs?: number, limits?: number[], log?: (line: string) => void }} [options]
- *   `limits`: millicores, 0 for none (default 250 and 100).
+ * @param {{ nodes?: number, idleMs?: number, limits?: number[], profiles?: string[],
+ *   log?: (line: string) => void }} [options]
+ *   `limits`: millicores, 0 for none (default 250 and 100). `profiles`: see {@link parseProfile} (default
+ *   `default` and `constrained`), run side by side.
  */
 export async function runCpuLimitBench(options = {}) {
   const nodes = options.nodes ?? 5;
   const idleMs = options.idleMs ?? 600_000;
   const limits = options.limits ?? [250, 100];
+  const profiles = Object.fromEntries((options.profiles ?? Object.keys(PROFILES)).map(parseProfile));
   const log = options.log ?? ((line) => console.error(line));
   const skipped = cgroupUnavailable();
   if (skipped) return { skipped, nodes, idle_ms: idleMs, cells: [], failures: [] };
@@ -228,10 +252,10 @@ export async function runCpuLimitBench(options = {}) {
   const failures = [];
   for (const millicores of limits) {
     log(
-      `${millicores === 0 ? 'no limit' : `${millicores} millicores`}: ${Object.keys(PROFILES).join(' and ')} timings side by side, ${idleMs / 1000} s idle`,
+      `${millicores === 0 ? 'no limit' : `${millicores} millicores`}: ${Object.keys(profiles).join(' and ')} timings side by side, ${idleMs / 1000} s idle`,
     );
     const results = await Promise.allSettled(
-      Object.entries(PROFILES).map(([profile, timings]) =>
+      Object.entries(profiles).map(([profile, timings]) =>
         runCell({ millicores, profile, timings, nodes, idleMs, log }),
       ),
     );
@@ -246,7 +270,7 @@ export async function runCpuLimitBench(options = {}) {
     idle_ms: idleMs,
     period_ms: PERIOD_US / 1000,
     profiles: Object.fromEntries(
-      Object.entries(PROFILES).map(([name, timings]) => {
+      Object.entries(profiles).map(([name, timings]) => {
         const o = resolveElectionOptions({ clusterId: 'bench', ...timings }).options;
         return [
           name,
