@@ -350,14 +350,23 @@ export class Cluster {
     await this.waitFor(() => proc.ready, 20_000, `node ${i + 1} to restart`);
   }
 
-  /** SIGTERM to every node (a leader hands over and logs its end), then SIGKILL to what is left. */
+  /**
+   * SIGTERM to every node (a leader hands over and logs its end), then SIGKILL to what is left of this
+   * cluster's process groups (not another cluster's: cpu-limit.mjs runs clusters side by side).
+   */
   async shutdown() {
     const running = this.running();
     for (const node of running) node.proc.child.kill('SIGTERM');
     await withTimeout(Promise.all(running.map((n) => n.proc.exited)), 8_000, 'the nodes to exit').catch(
       () => undefined,
     );
-    killAllGroups();
+    for (const node of this.running()) {
+      try {
+        process.kill(-node.proc.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   /** {@link describeFailure}, plus each running node's own view (role, term, lease, runtime leadership). */
