@@ -71,8 +71,8 @@ describe('LeaderModule options', () => {
     app = await compile({ ...single(), ...CONSTRAINED_TIMINGS });
     await app.init();
     const election = app.get<LeaderElection>(LEADER_ELECTION);
-    // The stall bound follows from the timings: the lease (600 × 0.95 / 1.05) less the heartbeat interval.
-    expect(election.inspect().eventLoop.maxStall).toBeCloseTo((600 * 0.95) / 1.05 - 100, 6);
+    // The stall bound follows from the timings: the lease (1200 × 0.95 / 1.05) less the heartbeat interval.
+    expect(election.inspect().eventLoop.maxStall).toBeCloseTo((1200 * 0.95) / 1.05 - 200, 6);
   });
 
   it.each([

@@ -24,18 +24,18 @@ describe('election options', () => {
     const { options, warnings } = resolveElectionOptions({ clusterId: 'jobs', ...CONSTRAINED_TIMINGS });
     expect(warnings).toEqual([]);
     expect(options).toMatchObject({
-      electionTimeoutMin: 600,
-      electionTimeoutMax: 1200,
-      heartbeatInterval: 100,
+      electionTimeoutMin: 1200,
+      electionTimeoutMax: 2400,
+      heartbeatInterval: 200,
     });
-    expect(defaultMaxEventLoopStall(options)).toBeGreaterThan(400);
+    expect(defaultMaxEventLoopStall(options)).toBeGreaterThan(800);
     // Options given after the profile win.
     const later = resolveElectionOptions({
       clusterId: 'jobs',
       ...CONSTRAINED_TIMINGS,
-      heartbeatInterval: 150,
+      heartbeatInterval: 250,
     });
-    expect(later.options.heartbeatInterval).toBe(150);
+    expect(later.options.heartbeatInterval).toBe(250);
   });
 
   it.each([
