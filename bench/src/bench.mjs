@@ -1,11 +1,16 @@
 // `pnpm bench`: Baton's benchmarks in one command.
 //
 //   node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N]
-//                      [--idle-ms N] [--only cluster,sim,core]
+//                      [--idle-ms N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained]
+//                      [--only cluster,sim,core,cpu-limit]
 //
-// 1. a real cluster of N processes over libp2p on loopback (cluster-bench.mjs);
+// 1. a real cluster of N processes over libp2p on loopback (cluster-bench.mjs), at the default timings or,
+//    with --timings constrained, at CONSTRAINED_TIMINGS;
 // 2. figure 16 of the Raft paper in the simulator (sim-figure16.mjs);
-// 3. messages per second through one node's state machine (core-throughput.mjs).
+// 3. messages per second through one node's state machine (core-throughput.mjs);
+// 4. N processes each under a CPU quota (a cgroup of its own), idle for --cpu-limit-ms (default 10 minutes,
+//    3 s with --quick): leadership changes and lease losses at each limit and timing profile (cpu-limit.mjs).
+//    Needs root and cgroup v1; skipped otherwise, saying why.
 // Prints tables on stdout (progress on stderr) and, with --json, writes the figures to a file. --check reads the
 // JSON back and checks that it has every key issue 7 lists, with the right types (check-json.mjs); without
 // --json it writes it to a temporary file, removed afterwards.
@@ -20,18 +25,23 @@ import { join, resolve } from 'node:path';
 import { checkBenchJson } from './check-json.mjs';
 import { runClusterBench } from './cluster-bench.mjs';
 import { runCoreThroughput } from './core-throughput.mjs';
+import { parseProfile, runCpuLimitBench } from './cpu-limit.mjs';
 import { PAPER, runFigure16 } from './sim-figure16.mjs';
 import { ms, round, summary, table } from './stats.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const quick = args.quick;
-const only = new Set(args.only ?? ['cluster', 'sim', 'core']);
+const only = new Set(args.only ?? ['cluster', 'sim', 'core', 'cpu-limit']);
 const settings = {
   nodes: args.nodes ?? 5,
   trials: args.trials ?? (quick ? 3 : 30),
   simTrials: args.simTrials ?? (quick ? 50 : 1000),
   idleMs: args.idleMs ?? (quick ? 3_000 : 30_000),
   coreMs: quick ? 200 : 1_000,
+  cpuLimitMs: args.cpuLimitMs ?? (quick ? 3_000 : 600_000),
+  cpuLimits: args.cpuLimits ?? [250, 100],
+  cpuLimitTimings: args.cpuLimitTimings,
+  timings: args.timings ?? 'default',
 };
 const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
 const problems = [];
@@ -51,6 +61,7 @@ const out = {
   cluster: null,
   sim: null,
   core: null,
+  cpu_limit: null,
 };
 
 const sections = [];
@@ -145,6 +156,7 @@ if (only.has('cluster')) {
       crashTrials: settings.trials,
       handoverTrials: settings.trials,
       idleMs: settings.idleMs,
+      timings: parseProfile(settings.timings)[1],
       rttWindowMs: quick ? 1_000 : 3_000,
       log: progress,
     });
@@ -230,7 +242,7 @@ if (only.has('cluster')) {
     const c = out.cluster;
     sections.push(
       [
-        `1. A real cluster: ${r.nodes} processes over libp2p on loopback, default timings (election timeout ` +
+        `1. A real cluster: ${r.nodes} processes over libp2p on loopback, ${settings.timings} timings (election timeout ` +
           `${r.timing.electionTimeoutMin}-${r.timing.electionTimeoutMax} ms, heartbeat ${r.timing.heartbeatInterval} ms, lease ${r.timing.leaseDuration} ms)`,
         table(
           ['measure', 'n', 'p50', 'p99', 'max'],
@@ -300,6 +312,72 @@ if (only.has('cluster')) {
   }
 }
 
+if (only.has('cpu-limit')) {
+  progress(
+    `cpu-limit: ${settings.nodes} processes per cluster, each in a cgroup, ${settings.cpuLimitMs / 1000} s idle per cell`,
+  );
+  let r;
+  try {
+    r = await runCpuLimitBench({
+      nodes: settings.nodes,
+      idleMs: settings.cpuLimitMs,
+      limits: settings.cpuLimits,
+      profiles: settings.cpuLimitTimings,
+      log: progress,
+    });
+  } catch (error) {
+    problems.push(`cpu-limit: ${error.message}`);
+  }
+  if (r) {
+    out.cpu_limit = r;
+    for (const failure of r.failures) problems.push(`cpu-limit: ${failure}`);
+    const heading =
+      `4. Under a CPU limit: ${r.nodes} processes, each in a cgroup of its own with a CPU quota (CFS, 100 ms ` +
+      `periods), idle ${r.idle_ms / 1000} s per cell; the two timing profiles of a limit run side by side`;
+    if (r.skipped) {
+      progress(`cpu-limit: skipped: ${r.skipped}`);
+      sections.push(`${heading}\n   skipped: ${r.skipped}`);
+    } else {
+      const reasons = [...new Set(r.cells.flatMap((c) => Object.keys(c.lease_losses_by_reason)))].sort();
+      sections.push(
+        [
+          heading,
+          table(
+            [
+              'limit',
+              'timings',
+              'lease / stall bound',
+              'leadership changes',
+              'lease losses',
+              'by reason',
+              'nr_throttled',
+              'throttled',
+              'stalls',
+              'load 1m',
+            ],
+            r.cells.map((c) => [
+              c.millicores === 0 ? 'none' : `${c.millicores}m`,
+              `${c.timings} (${c.election_timeout_min}-${c.election_timeout_max}/${c.heartbeat_interval})`,
+              `${c.lease_ms} / ${c.max_event_loop_stall_ms} ms`,
+              c.leadership_changes,
+              c.lease_losses,
+              reasons.map((k) => `${k} ${c.lease_losses_by_reason[k] ?? 0}`).join(', ') || '-',
+              `${c.nr_throttled} of ${c.nr_periods}`,
+              ms(c.throttled_ms),
+              c.event_loop_stalls,
+              `${c.loadavg_1m_start}-${c.loadavg_1m_end}`,
+            ]),
+          ),
+          '   timings: election timeout min-max / heartbeat interval (ms). nr_throttled: periods in which a process ran out',
+          '   of quota (summed over the processes; of nr_periods with the process runnable). stalls: event-loop stalls over the',
+          '   bound the runtimes noticed, leaders and followers.',
+          ...(r.failures.length > 0 ? [`   FAILED CELLS:\n${r.failures.join('\n')}`] : []),
+        ].join('\n'),
+      );
+    }
+  }
+}
+
 out.machine.loadavg_end = loadavg().map((x) => round(x, 2));
 sections.push(
   `load average at the end: ${out.machine.loadavg_end.join(' ')}; took ${((performance.now() - started) / 1000).toFixed(0)} s`,
@@ -324,7 +402,7 @@ if (args.json || args.check) {
       for (const error of errors) problems.push(`json: ${error}`);
       progress(
         errors.length === 0
-          ? `json check: every key issue 7 lists is present with the right type (${['machine', ...only].join(', ')}; ${path})`
+          ? `json check: every key issues 7 and 13 list is present with the right type (${['machine', ...only].join(', ')}; ${path})`
           : `json check: ${errors.length} problem(s) in ${path}`,
       );
     }
@@ -350,6 +428,7 @@ function parseArgs(argv) {
     '--trials': 'trials',
     '--sim-trials': 'simTrials',
     '--idle-ms': 'idleMs',
+    '--cpu-limit-ms': 'cpuLimitMs',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -361,8 +440,27 @@ function parseArgs(argv) {
       if (!parsed.json) usage('--json needs a path');
     } else if (arg === '--only') {
       parsed.only = (argv[++i] ?? '').split(',').filter(Boolean);
-      if (!parsed.only.every((x) => ['cluster', 'sim', 'core'].includes(x)))
-        usage('--only takes cluster,sim,core');
+      if (!parsed.only.every((x) => ['cluster', 'sim', 'core', 'cpu-limit'].includes(x)))
+        usage('--only takes cluster,sim,core,cpu-limit');
+    } else if (arg === '--cpu-limits') {
+      parsed.cpuLimits = (argv[++i] ?? '').split(',').map((x) => (x === 'none' ? 0 : Number(x)));
+      if (!parsed.cpuLimits.every((x) => Number.isInteger(x) && x >= 0 && x <= 64_000))
+        usage('--cpu-limits takes millicores, e.g. 250,100 (none or 0: no limit, a control)');
+    } else if (arg === '--cpu-limit-timings') {
+      parsed.cpuLimitTimings = (argv[++i] ?? '').split(',').filter(Boolean);
+      try {
+        if (parsed.cpuLimitTimings.length === 0) throw new Error('none given');
+        parsed.cpuLimitTimings.forEach(parseProfile);
+      } catch (error) {
+        usage(`--cpu-limit-timings: ${error.message}`);
+      }
+    } else if (arg === '--timings') {
+      parsed.timings = argv[++i] ?? '';
+      try {
+        parseProfile(parsed.timings);
+      } catch (error) {
+        usage(`--timings: ${error.message}`);
+      }
     } else if (arg in numbers) {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) usage(`${arg} needs a positive integer`);
@@ -375,7 +473,7 @@ function parseArgs(argv) {
 
 function usage(message) {
   console.error(
-    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--only cluster,sim,core]`,
+    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--only cluster,sim,core,cpu-limit]`,
   );
   process.exit(2);
 }

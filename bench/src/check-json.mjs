@@ -5,10 +5,20 @@
 // it back and runs this on it; `check-json.test.mjs` shows that it rejects what it should.
 
 /** The sections of the output, as `--only` names them. */
-export const SECTIONS = ['cluster', 'sim', 'core'];
+export const SECTIONS = ['cluster', 'sim', 'core', 'cpu-limit'];
 
 /** The fields of each row of `sim.figure16`. */
 export const FIGURE16_FIELDS = ['range', 'network', 'median_ms', 'p99_ms', 'max_ms', 'split_vote_rate'];
+
+/** The fields of each row of `cpu_limit.cells`, and what each holds. */
+export const CPU_LIMIT_FIELDS = /** @type {const} */ ([
+  ['millicores', 'count'],
+  ['timings', 'string'],
+  ['leadership_changes', 'count'],
+  ['lease_losses', 'count'],
+  ['lease_losses_by_reason', 'counts'],
+  ['nr_throttled', 'count'],
+]);
 
 const latency = (name) => [
   [`${name}.p50`, 'number'],
@@ -21,7 +31,8 @@ const latency = (name) => [
  * The keys issue 7 requires, by section, and what each holds. `machine` is always checked.
  * `cluster.rss_mb.by_node` is not in the issue's list of keys, but its text asks for "the RSS of each process".
  * @type {Record<string, [string, Kind][]>}
- * @typedef {'number' | 'count' | 'version' | 'figure16' | 'rssByNode'} Kind
+ * `cpu-limit` is issue 13's: leadership changes and lease losses by reason under a CPU quota, per cell.
+ * @typedef {'number' | 'count' | 'version' | 'figure16' | 'rssByNode' | 'cpuLimitCells'} Kind
  */
 export const REQUIRED = {
   machine: [
@@ -41,6 +52,10 @@ export const REQUIRED = {
   ],
   sim: [['sim.figure16', 'figure16']],
   core: [['core.msgs_per_s', 'number']],
+  'cpu-limit': [
+    ['cpu_limit.idle_ms', 'count'],
+    ['cpu_limit.cells', 'cpuLimitCells'],
+  ],
 };
 
 /**
@@ -118,6 +133,8 @@ function checkKind(value, kind, path, root) {
       return checkRssByNode(value, path, lookUp(root, 'cluster.nodes'));
     case 'figure16':
       return checkFigure16(value, path);
+    case 'cpuLimitCells':
+      return checkCpuLimitCells(value, path, lookUp(root, 'cpu_limit.skipped'));
   }
   return [`${path}: unknown kind ${kind}`];
 }
@@ -182,6 +199,43 @@ function checkFigure16(value, path) {
       } else if (key === 'split_vote_rate' && (v < 0 || v > 1)) {
         problems.push(`${at}.split_vote_rate: expected a share between 0 and 1, got ${v}`);
       }
+    }
+  });
+  return problems;
+}
+
+/**
+ * A list of rows with {@link CPU_LIMIT_FIELDS}; empty only when `cpu_limit.skipped` says why (not root, no
+ * cgroup v1).
+ */
+function checkCpuLimitCells(value, path, skipped) {
+  if (!Array.isArray(value)) return [`${path}: expected a list, got ${describe(value)}`];
+  const why = skipped.ok && typeof skipped.value === 'string' && skipped.value.length > 0;
+  if (value.length === 0 && !why)
+    return [`${path}: expected at least one row (or cpu_limit.skipped saying why), got an empty list`];
+  const problems = [];
+  value.forEach((row, i) => {
+    const at = `${path}[${i}]`;
+    if (!isObject(row)) {
+      problems.push(`${at}: expected an object, got ${describe(row)}`);
+      return;
+    }
+    for (const [key, kind] of CPU_LIMIT_FIELDS) {
+      if (!Object.hasOwn(row, key)) {
+        problems.push(`${at}.${key}: missing`);
+        continue;
+      }
+      const v = row[key];
+      const ok =
+        kind === 'string'
+          ? typeof v === 'string' && v.length > 0
+          : kind === 'count'
+            ? Number.isInteger(v) && v >= 0
+            : isObject(v) && Object.values(v).every((n) => Number.isInteger(n) && n >= 0);
+      const expected = { string: 'a name', count: 'a whole number', counts: 'an object of whole numbers' }[
+        kind
+      ];
+      if (!ok) problems.push(`${at}.${key}: expected ${expected}, got ${describe(v)}`);
     }
   });
   return problems;

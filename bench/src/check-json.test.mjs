@@ -2,7 +2,7 @@
 // mistyped. Run by the package's `test` script (`node --test src/check-json.test.mjs`), before the quick bench.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkBenchJson, FIGURE16_FIELDS, REQUIRED } from './check-json.mjs';
+import { CPU_LIMIT_FIELDS, checkBenchJson, FIGURE16_FIELDS, REQUIRED } from './check-json.mjs';
 
 const latency = { p50: 180.2, p99: 290.5, max: 290.5, n: 3 };
 
@@ -52,6 +52,20 @@ function sample() {
       ],
     },
     core: { msgs_per_s: 1_000_000 },
+    cpu_limit: {
+      skipped: null,
+      idle_ms: 3000,
+      cells: [
+        {
+          millicores: 100,
+          timings: 'default',
+          leadership_changes: 2,
+          lease_losses: 2,
+          lease_losses_by_reason: { 'lease-lapsed': 1, 'event-loop-stall': 1 },
+          nr_throttled: 40,
+        },
+      ],
+    },
   };
 }
 
@@ -98,6 +112,8 @@ test('a mistyped key fails with a message naming it', () => {
     ['cluster.rss_mb.by_node', 120],
     ['sim.figure16', {}],
     ['core.msgs_per_s', null],
+    ['cpu_limit.idle_ms', 'long'],
+    ['cpu_limit.cells', {}],
   ];
   for (const [path, value] of cases) {
     const json = sample();
@@ -145,6 +161,27 @@ test('the RSS of each process: one entry per process, one leader', () => {
   ]);
   json.cluster.rss_mb.by_node[1].leader = false;
   assert.ok(checkBenchJson(json).includes('cluster.rss_mb.by_node: expected exactly one leader, got 0'));
+});
+
+test('cpu-limit rows: every field; no row only when the section says why it was skipped', () => {
+  for (const [key] of CPU_LIMIT_FIELDS) {
+    const json = sample();
+    delete json.cpu_limit.cells[0][key];
+    assert.deepEqual(checkBenchJson(json), [`cpu_limit.cells[0].${key}: missing`]);
+  }
+  const json = sample();
+  json.cpu_limit.cells[0].lease_losses_by_reason = { 'lease-lapsed': -1 };
+  json.cpu_limit.cells[0].timings = '';
+  assert.deepEqual(checkBenchJson(json), [
+    'cpu_limit.cells[0].timings: expected a name, got the string ""',
+    'cpu_limit.cells[0].lease_losses_by_reason: expected an object of whole numbers, got an object',
+  ]);
+  json.cpu_limit.cells = [];
+  assert.deepEqual(checkBenchJson(json), [
+    'cpu_limit.cells: expected at least one row (or cpu_limit.skipped saying why), got an empty list',
+  ]);
+  json.cpu_limit.skipped = 'not root: making a cgroup needs root';
+  assert.deepEqual(checkBenchJson(json), []);
 });
 
 test('anything but an object at the top fails', () => {

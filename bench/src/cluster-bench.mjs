@@ -23,12 +23,9 @@ const NODE_SCRIPT = fileURLToPath(new URL('./cluster-node.mjs', import.meta.url)
 const CLUSTER_ID = 'bench';
 /** Extra node flags for the node processes, e.g. BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-/** The default timings, as every node runs them. */
-const TIMING = resolveElectionOptions({ clusterId: CLUSTER_ID }).options;
-
 const base = process.hrtime.bigint();
 /** Milliseconds since this module loaded, on CLOCK_MONOTONIC. */
-const nowMs = () => Number(process.hrtime.bigint() - base) / 1e6;
+export const nowMs = () => Number(process.hrtime.bigint() - base) / 1e6;
 /** @param {string} mono nanoseconds as a decimal string @returns {number} ms on nowMs's scale */
 const toMs = (mono) => Number(BigInt(mono) - base) / 1e6;
 
@@ -67,14 +64,20 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
  *   a later task, and a leadership can end before it runs: its `lost` time is then the handler's).
  */
 
-class Cluster {
+export class Cluster {
   /**
-   * @param {{ nodes: number, dir: string, log: (line: string) => void }} init
+   * @param {{ nodes: number, dir: string, log: (line: string) => void, timings?: Record<string, number>,
+   *   onSpawn?: (index: number, pid: number) => void }} init
+   *   `timings`: election options every node runs with (`electionTimeoutMin`, ...; default: the defaults).
+   *   `onSpawn`: called synchronously once a node's process exists (cpu-limit.mjs puts it in a cgroup).
    */
-  constructor({ nodes, dir, log }) {
+  constructor({ nodes, dir, log, timings = {}, onSpawn }) {
     this.size = nodes;
     this.dir = dir;
     this.log = log;
+    this.timings = timings;
+    this.timing = resolveElectionOptions({ clusterId: CLUSTER_ID, ...timings }).options;
+    this.onSpawn = onSpawn;
     /** @type {Interval[]} */
     this.intervals = [];
     /** @type {Set<() => void>} */
@@ -103,6 +106,7 @@ class Cluster {
           .filter((other) => other !== node)
           .map((other) => `/ip4/127.0.0.1/tcp/${other.port}/p2p/${other.id}`),
         voters,
+        timings: this.timings,
       };
     }
   }
@@ -116,6 +120,7 @@ class Cluster {
       detached: true, // a process group of its own: killed as a group
     });
     groups.add(child.pid);
+    this.onSpawn?.(i, child.pid);
     const incarnation = ++this.incarnations;
     const stderr = createWriteStream(join(this.dir, `node-${i + 1}.log`), { flags: 'a' });
     const proc = {
@@ -148,7 +153,7 @@ class Cluster {
         const exitAt = nowMs();
         for (const interval of this.intervals) {
           if (interval.incarnation === incarnation && interval.end === null) {
-            interval.end = interval.traced ? interval.leaseEnd : exitAt + TIMING.leaseDuration;
+            interval.end = interval.traced ? interval.leaseEnd : exitAt + this.timing.leaseDuration;
             interval.validEnd = interval.end;
             interval.endedBy = 'process died';
           }
@@ -345,14 +350,23 @@ class Cluster {
     await this.waitFor(() => proc.ready, 20_000, `node ${i + 1} to restart`);
   }
 
-  /** SIGTERM to every node (a leader hands over and logs its end), then SIGKILL to what is left. */
+  /**
+   * SIGTERM to every node (a leader hands over and logs its end), then SIGKILL to what is left of this
+   * cluster's process groups (not another cluster's: cpu-limit.mjs runs clusters side by side).
+   */
   async shutdown() {
     const running = this.running();
     for (const node of running) node.proc.child.kill('SIGTERM');
     await withTimeout(Promise.all(running.map((n) => n.proc.exited)), 8_000, 'the nodes to exit').catch(
       () => undefined,
     );
-    killAllGroups();
+    for (const node of this.running()) {
+      try {
+        process.kill(-node.proc.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   /** {@link describeFailure}, plus each running node's own view (role, term, lease, runtime leadership). */
@@ -423,7 +437,8 @@ export function leaseOverlap(intervals) {
 /**
  * Runs the cluster benchmark.
  * @param {{ nodes?: number, crashTrials?: number, handoverTrials?: number, idleMs?: number,
- *   rttWindowMs?: number, log?: (line: string) => void }} [options]
+ *   rttWindowMs?: number, timings?: Record<string, number>, log?: (line: string) => void }} [options]
+ *   `timings`: election options for every node (default: the defaults).
  */
 export async function runClusterBench(options = {}) {
   const size = options.nodes ?? 5;
@@ -433,7 +448,8 @@ export async function runClusterBench(options = {}) {
   const rttWindowMs = options.rttWindowMs ?? 2_000;
   const log = options.log ?? ((line) => console.error(line));
   const dir = await mkdtemp(join(tmpdir(), 'baton-bench-'));
-  const cluster = new Cluster({ nodes: size, dir, log });
+  const cluster = new Cluster({ nodes: size, dir, log, timings: options.timings });
+  const TIMING = cluster.timing;
   let keep = false;
   const failures = [];
   try {

@@ -1,6 +1,8 @@
 // One node of the benchmark cluster: a LeaderElection over libp2p with a FileStateStore, in a process of its own.
 // Started by cluster-bench.mjs with its configuration as JSON in argv[2]:
-//   { clusterId, dataDir, listen, bootstrap: [multiaddr/p2p/id], voters: [peer id], membership?: true }
+//   { clusterId, dataDir, listen, bootstrap: [multiaddr/p2p/id], voters: [peer id], membership?: true,
+//     timings?: { electionTimeoutMin, electionTimeoutMax, heartbeatInterval, ... } }
+// `timings` are spread into the LeaderElection's options (default: the defaults).
 // The peer key is already in dataDir (written by the orchestrator), so every voter id is known in advance.
 // With `membership` (membership-processes.mjs) the autopilot runs with its defaults, `voters` may be empty (the
 // node joins as an observer), and the node reports each configuration it installs:
@@ -30,7 +32,8 @@ import { libp2pTransport } from '@baton/transport-libp2p';
 /** Node, libp2p and Baton loaded (imports run first), nothing started: the floor under the idle RSS. */
 const rssLoaded = process.memoryUsage().rss;
 const config = JSON.parse(process.argv[2] ?? '{}');
-const LEASE_MS = resolveElectionOptions({ clusterId: config.clusterId }).options.leaseDuration;
+const timings = config.timings ?? {};
+const LEASE_MS = resolveElectionOptions({ clusterId: config.clusterId, ...timings }).options.leaseDuration;
 
 // performance.now() (what the runtime reports) and hrtime both read CLOCK_MONOTONIC; convert once.
 const hrOrigin = process.hrtime.bigint();
@@ -161,6 +164,7 @@ new PerformanceObserver((list) => {
 
 const election = new LeaderElection({
   clusterId: config.clusterId,
+  ...timings,
   voters: config.voters,
   transport,
   store: new FileStateStore(config.dataDir),

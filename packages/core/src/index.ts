@@ -31,6 +31,7 @@ export {
 export { compareConfigurations } from './machine/configuration.js';
 export { ElectionMachine, type ElectionMachineInit } from './machine/machine.js';
 export {
+  CONSTRAINED_TIMINGS,
   ELECTION_DEFAULTS,
   type ElectionOptions,
   type ResolvedElectionOptions,

@@ -1,4 +1,4 @@
-import { InvalidOptionError, type LeaderElection, MemoryStateStore } from '@baton/core';
+import { CONSTRAINED_TIMINGS, InvalidOptionError, type LeaderElection, MemoryStateStore } from '@baton/core';
 import { MemoryNetwork } from '@baton/core/testing';
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
@@ -65,6 +65,14 @@ describe('LeaderModule options', () => {
     expect(state).toEqual({ leader: 'solo', term: state.term, isLeader: true, role: 'leader' });
     expect(leader.inspect().clusterId).toBe('async-cluster');
     await expect(leader.whenLeader()).resolves.toMatchObject({ term: state.term, fencingToken: state.term });
+  });
+
+  it('takes the timing profile for constrained pods spread into its options', async () => {
+    app = await compile({ ...single(), ...CONSTRAINED_TIMINGS });
+    await app.init();
+    const election = app.get<LeaderElection>(LEADER_ELECTION);
+    // The stall bound follows from the timings: the lease (1200 × 0.95 / 1.05) less the heartbeat interval.
+    expect(election.inspect().eventLoop.maxStall).toBeCloseTo((1200 * 0.95) / 1.05 - 200, 6);
   });
 
   it.each([

@@ -114,6 +114,35 @@ export const ELECTION_DEFAULTS = {
   clockDriftBound: 0.05,
 } as const;
 
+/**
+ * Timings for nodes that run under a CPU limit (a Kubernetes `resources.limits.cpu`, a cgroup CPU quota): four
+ * times the default election timeout and four times the default heartbeat interval. Spread it into the options of a
+ * `LeaderElection` (or of the NestJS module); options given after it win.
+ *
+ * Why: the kernel enforces a CPU limit per 100 ms period, and a process that has spent its quota early in a
+ * period is stopped, every thread of it, until the period ends: up to 75 ms at 250 millicores and 90 ms at
+ * 100 millicores, more when several threads spend the quota together. With the default timings the lease
+ * is 135.7 ms and a leader may stall 85.7 ms (`maxEventLoopStall`): one throttled period can end a leadership.
+ * With these timings the lease is 1085.7 ms and the stall bound 885.7 ms, several periods. Measured (5 processes
+ * idle for 10 minutes, each under its own quota): no leadership change at 250 and at 100 millicores, where
+ * 600-1200 ms with a 100 ms heartbeat still lost 5-11 leases at 100 millicores. The cost: a failover
+ * after a leader crashes waits out a longer election timeout (1200-2400 ms instead of 150-300 ms), and
+ * followers notice a dead leader later. A graceful handover (`stop()`, `transferLeadership()`) does not
+ * wait for a timeout and costs about the same. Figures: "Running under a CPU limit" in the package README.
+ *
+ * @example
+ * ```ts
+ * import { CONSTRAINED_TIMINGS, resolveElectionOptions } from '@baton/core';
+ * const { options } = resolveElectionOptions({ clusterId: 'jobs', ...CONSTRAINED_TIMINGS });
+ * console.log(options.electionTimeoutMin, options.heartbeatInterval, options.leaseDuration); // 1200 200 1085.71…
+ * ```
+ */
+export const CONSTRAINED_TIMINGS = {
+  electionTimeoutMin: 1_200,
+  electionTimeoutMax: 2_400,
+  heartbeatInterval: 200,
+} as const satisfies Partial<ElectionOptions>;
+
 function positiveInteger(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new InvalidOptionError(option, value, 'must be an integer number of milliseconds');

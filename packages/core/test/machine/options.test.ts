@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ELECTION_DEFAULTS, InvalidOptionError, resolveElectionOptions } from '../../src/index.js';
+import {
+  CONSTRAINED_TIMINGS,
+  defaultMaxEventLoopStall,
+  ELECTION_DEFAULTS,
+  InvalidOptionError,
+  resolveElectionOptions,
+} from '../../src/index.js';
 
 describe('election options', () => {
   it('mirrors the ergo leader package defaults (150-300 ms, heartbeat 50 ms)', () => {
@@ -12,6 +18,24 @@ describe('election options', () => {
     expect(options.clockDriftBound).toBe(ELECTION_DEFAULTS.clockDriftBound);
     expect(options.leaseDuration).toBeCloseTo((150 * 0.95) / 1.05, 9);
     expect(warnings).toEqual([]);
+  });
+
+  it('has a profile for CPU-limited nodes whose stall bound spans several 100 ms throttling periods', () => {
+    const { options, warnings } = resolveElectionOptions({ clusterId: 'jobs', ...CONSTRAINED_TIMINGS });
+    expect(warnings).toEqual([]);
+    expect(options).toMatchObject({
+      electionTimeoutMin: 1200,
+      electionTimeoutMax: 2400,
+      heartbeatInterval: 200,
+    });
+    expect(defaultMaxEventLoopStall(options)).toBeGreaterThan(800);
+    // Options given after the profile win.
+    const later = resolveElectionOptions({
+      clusterId: 'jobs',
+      ...CONSTRAINED_TIMINGS,
+      heartbeatInterval: 250,
+    });
+    expect(later.options.heartbeatInterval).toBe(250);
   });
 
   it.each([
