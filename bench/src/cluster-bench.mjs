@@ -67,7 +67,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
  *   a later task, and a leadership can end before it runs: its `lost` time is then the handler's).
  */
 
-class Cluster {
+export class Cluster {
   /**
    * @param {{ nodes: number, dir: string, log: (line: string) => void }} init
    */
@@ -133,9 +133,14 @@ class Cluster {
       transfers: /** @type {Map<number, number>} */ (new Map()),
       /** When the first vote request of a campaign went out, by term. */
       campaigns: /** @type {Map<number, number>} */ (new Map()),
+      /** When each pre-vote round's requests went out. */
+      preVotes: /** @type {number[]} */ ([]),
+      /** When each peer connected (the count of connected peers rises by one at each). */
+      peersAt: /** @type {number[]} */ ([]),
       stats: /** @type {any[]} */ ([]),
       stderrTail: /** @type {string[]} */ ([]),
       spawnedAt: nowMs(),
+      loadedAt: Number.NaN,
       readyAt: Number.NaN,
       exitCode: /** @type {number | string | null} */ (null),
     };
@@ -183,6 +188,15 @@ class Cluster {
       return;
     }
     switch (line.ev) {
+      case 'loaded':
+        proc.loadedAt = toMs(line.mono);
+        break;
+      case 'pre-vote':
+        proc.preVotes.push(toMs(line.mono));
+        break;
+      case 'peer':
+        proc.peersAt.push(toMs(line.mono));
+        break;
       case 'ready':
         proc.ready = true;
         proc.readyAt = toMs(line.mono);
@@ -343,6 +357,19 @@ class Cluster {
     await withTimeout(node.proc.exited, 10_000, `node ${i + 1} to exit`);
     const proc = this.spawn(i);
     await this.waitFor(() => proc.ready, 20_000, `node ${i + 1} to restart`);
+  }
+
+  /** SIGKILL to every node of this cluster; resolves once they have exited. */
+  async kill() {
+    const running = this.running();
+    for (const node of running) {
+      try {
+        process.kill(-node.proc.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await withTimeout(Promise.all(running.map((n) => n.proc.exited)), 10_000, 'the nodes to exit');
   }
 
   /** SIGTERM to every node (a leader hands over and logs its end), then SIGKILL to what is left. */
