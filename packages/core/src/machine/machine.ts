@@ -140,6 +140,11 @@ export class ElectionMachine {
   private wonAt = 0;
   /** When this node sent its latest vote requests: the start of the lease its votes confirm. */
   private campaignStartedAt = 0;
+  /**
+   * The timeout drawn for the campaign (pre-vote or vote) in progress, until the runtime reports that its
+   * requests left ({@link ElectionMachine.campaignSent}); `null` once reported, or when none is in progress.
+   */
+  private campaignTimeout: number | null = null;
   private nextHeartbeatAt = 0;
   /** When the leader's heartbeat round next includes the observers. */
   private nextObserverHeartbeatAt = 0;
@@ -479,6 +484,27 @@ export class ElectionMachine {
     this.becomeFollower(this.currentTerm, null, 'step-down');
     this.electionDeadline = this.now + this.options.electionTimeoutMax + this.randomTimeout();
     return true;
+  }
+
+  /**
+   * The requests of this node's campaign in progress (pre-vote or vote) left at `sentAt`, read before they
+   * were handed to the transport. A runtime whose saves take time sends a campaign's requests only once the
+   * candidate's term and vote are on disk (see `Ready`): the campaign's timeout then counts from `sentAt`,
+   * not from when it was decided, or a save longer than the timeout would end every campaign before its
+   * answers came back. The lease the votes start counts from `sentAt` too (lease.ts, step 1: a round starts
+   * no later than its messages are sent). Only the first report of a campaign counts; a report when no
+   * campaign is in progress changes nothing. Optional: without it, both count from the decision, which is
+   * earlier (a shorter lease, an earlier timeout), as a runtime whose saves are instant needs.
+   */
+  campaignSent(sentAt: number): void {
+    this.tick(sentAt);
+    const timeout = this.campaignTimeout;
+    if (timeout === null || (this.currentRole !== 'candidate' && this.currentRole !== 'pre-candidate'))
+      return;
+    this.campaignTimeout = null;
+    const at = Math.min(sentAt, this.now);
+    this.electionDeadline = Math.max(this.electionDeadline, at + timeout);
+    if (this.currentRole === 'candidate') this.campaignStartedAt = Math.max(this.campaignStartedAt, at);
   }
 
   /**
@@ -851,7 +877,8 @@ export class ElectionMachine {
     this.setLeader(null);
     this.counters.preVoteStarted();
     this.votes = new Map([[this.id, true]]);
-    this.electionDeadline = this.now + this.randomTimeout();
+    this.campaignTimeout = this.randomTimeout();
+    this.electionDeadline = this.now + this.campaignTimeout;
     for (const voter of this.otherVoters()) {
       this.send({
         type: 'pre-vote',
@@ -882,7 +909,8 @@ export class ElectionMachine {
     this.setLeader(null);
     this.counters.electionStarted();
     this.votes = new Map([[this.id, true]]);
-    this.electionDeadline = this.now + this.randomTimeout();
+    this.campaignTimeout = this.randomTimeout();
+    this.electionDeadline = this.now + this.campaignTimeout;
     for (const voter of this.otherVoters()) {
       this.send({
         type: 'vote',
@@ -1141,6 +1169,7 @@ export class ElectionMachine {
 
   private setRole(role: Role): void {
     if (role === this.currentRole) return;
+    this.campaignTimeout = null; // a campaign ends with its role (a new one draws its own)
     this.events.push({ type: 'role-changed', from: this.currentRole, to: role, term: this.currentTerm });
     this.currentRole = role;
   }

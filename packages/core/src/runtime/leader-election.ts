@@ -107,6 +107,10 @@ export class LeaderElection {
   private timer: TimerHandle | undefined;
   private timerDueAt = Number.POSITIVE_INFINITY;
   private retryTimer: TimerHandle | undefined;
+  /** Batches holding this node's vote or pre-vote requests that wait behind a save. */
+  private readonly queuedCampaigns = new Set<Ready>();
+  /** The election timer fell while a campaign's requests were waiting: it runs once they left. */
+  private timerDeferred = false;
   private current: Leadership | null = null;
   /** The configuration last passed to the transport's `configurationChanged`. */
   private announcedConfiguration: Configuration | null = null;
@@ -737,8 +741,12 @@ export class LeaderElection {
       this.announcedConfiguration = machine.configuration;
       this.settings.transport.configurationChanged?.(machine.configuration);
     }
-    if (ready.persist !== null || ready.messages.length > 0 || ready.events.length > 0)
+    if (ready.persist !== null || ready.messages.length > 0 || ready.events.length > 0) {
       this.pipeline.submit(ready);
+      // Not delivered at once: it waits behind a save (its own, or an earlier one).
+      if (this.pipeline.pending > 0 && ready.messages.some(isCampaignRequest))
+        this.queuedCampaigns.add(ready);
+    }
     this.arm(machine.nextDeadline(), now);
     this.notify();
   }
@@ -758,7 +766,29 @@ export class LeaderElection {
     if (machine === null || this.halted) return;
     // How late the timer ran is how long the loop was blocked, at least: the stall probe (no timer of its own).
     this.monitor.observe(dueAt, this.settings.time.now(), 'election-timer');
+    if (machine.role !== 'leader' && this.queuedCampaigns.size > 0) {
+      // A campaign whose requests still wait behind a save has not even asked yet: its timeout counts from
+      // when they leave (machine.campaignSent). Only a non-leader waits: safety never rests on its timeouts,
+      // whereas a leader's timer sends heartbeats and ends its lease.
+      this.timerDeferred = true;
+      return;
+    }
     this.input((now) => machine.advance(now));
+  }
+
+  /**
+   * After a batch left (or was dropped): tells the machine when its campaign's requests went out, and runs an
+   * election timer deferred while saves were pending.
+   */
+  private afterDelivery(campaignSentAt: number | null): void {
+    const machine = this.machine;
+    const resume = this.timerDeferred && this.queuedCampaigns.size === 0;
+    if (resume) this.timerDeferred = false;
+    if (machine === null || (campaignSentAt === null && !resume)) return;
+    this.input((now) => {
+      if (campaignSentAt !== null) machine.campaignSent(campaignSentAt);
+      if (resume) machine.advance(now);
+    });
   }
 
   /**
@@ -774,8 +804,12 @@ export class LeaderElection {
 
   /** A batch whose state is durable: send, then publish. */
   private deliver(ready: Ready): void {
+    // Read before the first send: a campaign's lease must not start after its requests left (lease.ts).
+    const sentAt = this.settings.time.now();
+    let campaign = false;
     if (!(this.halted && this.lifecycle === 'stopped')) {
       for (const message of ready.messages) {
+        if (isCampaignRequest(message)) campaign = true;
         this.roundTrips.sent(message);
         try {
           this.settings.transport.send(message);
@@ -786,6 +820,8 @@ export class LeaderElection {
       }
     }
     this.publish(ready.events);
+    this.queuedCampaigns.delete(ready);
+    this.afterDelivery(campaign ? sentAt : null);
   }
 
   private publish(events: readonly ElectionEvent[]): void {
@@ -890,6 +926,8 @@ export class LeaderElection {
       },
     );
     this.publish(ready.events.filter((event) => event.type !== 'became-leader'));
+    this.queuedCampaigns.delete(ready); // its requests are dropped: the campaign times out as decided
+    this.afterDelivery(null);
     this.endLeadership('step-down', 'the state store failed');
     const machine = this.machine;
     if (machine !== null && machine.role === 'leader') this.input((now) => machine.stepDown(now));
@@ -942,6 +980,11 @@ export class LeaderElection {
       throw new NotRunningError(operation, this.lifecycle);
     }
   }
+}
+
+/** A vote or pre-vote request (this node campaigning). */
+function isCampaignRequest(message: ElectionMessage): boolean {
+  return message.type === 'vote' || message.type === 'pre-vote';
 }
 
 function describeError(error: unknown): string {

@@ -123,3 +123,44 @@ describe('a slow state store', () => {
     expect(handle).not.toBe(null);
   });
 });
+
+/**
+ * A memory store whose first save of each term with this node's own vote (a campaign's term and vote) takes
+ * `delayMs` of the node's virtual time: the save that comes before a candidate's vote requests.
+ */
+class SlowCampaignStore extends MemoryStateStore {
+  constructor(
+    private readonly self: string,
+    private readonly delay: (ms: number) => Promise<void>,
+    private readonly delayMs: number,
+  ) {
+    super(null, `slow:${self}`);
+  }
+  override async save(state: PersistentState): Promise<void> {
+    const campaign = state.votedFor === this.self && state.term !== this.current?.term;
+    if (campaign) await this.delay(this.delayMs);
+    return super.save(state);
+  }
+}
+
+describe('a campaign whose save is slower than the election timeout', () => {
+  it('is not given up before its vote requests leave: it wins in the term it asked in', async () => {
+    // 'a' times out every 150-300 ms and saves its campaign in 400 ms. 'b' and 'c' refuse pre-votes for
+    // 2 s after they start (stickiness) and time out 3 s after their last vote: 'a' campaigns first, and
+    // 'b' or 'c' campaigns only if 'a' gives its campaign up.
+    const c = new VirtualCluster(['a', 'b', 'c'], {}, 1);
+    cluster = c;
+    const time = c.time('a');
+    const delay = (ms: number) => new Promise<void>((resolve) => time.setTimeout(resolve, ms));
+    c.nodes.set('a', c.create('a', { store: new SlowCampaignStore('a', delay, 400) }));
+    for (const id of ['b', 'c'])
+      c.nodes.set(
+        id,
+        c.create(id, { electionTimeoutMin: 2_000, electionTimeoutMax: 3_000, random: () => 0.999 }),
+      );
+    await c.startAll();
+    expect(await c.stableLeader(20_000)).toBe('a');
+    const elections = ['a', 'b', 'c'].map((id) => c.node(id).inspect().counters.electionsStarted);
+    expect(elections).toEqual([1, 0, 0]);
+  });
+});
