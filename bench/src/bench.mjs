@@ -226,6 +226,8 @@ if (only.has('cluster')) {
         gc_max_ms: round(p.gcMaxMs),
       })),
       cold_starts: coldStartFigures(cold?.starts ?? []),
+      // Only with BENCH_TRACE_ELECTION=1: each stage of the handovers, from the nodes' traces.
+      handover_stages_ms: stageFigures(r.handoverStagesDetail),
       ratios: {
         crash_failover_p50_over_min_election_timeout: round(crash.p50 / r.timing.electionTimeoutMin, 2),
         handover_p50_over_election_round_trip_p50: rtt.p50 ? round(handover.p50 / rtt.p50, 1) : null,
@@ -290,6 +292,7 @@ if (only.has('cluster')) {
         `   crash failover: ${c.crash_failover_more_than_one_term} of ${crash.n} took more than one term (a split vote or a failed ` +
           `campaign); slowest: ${c.crash_failover_slowest.map((t) => `${t.ms} ms (${t.terms} term${t.terms === 1 ? '' : 's'}, crash ${t.after_heartbeat_ms} ms after a heartbeat)`).join(', ')}`,
         coldStartLines(c.cold_starts, r.timing),
+        ...(c.handover_stages_ms === null ? [] : [stageLines(c.handover_stages_ms)]),
         `   nodes ready ${c.cold_start_nodes_ready_ms.first}-${c.cold_start_nodes_ready_ms.last} ms after spawn (importing libp2p, opening the store).`,
         `   lease overlap between processes: ${c.overlap_ms_max} ms (max over ${r.leaderships} leaderships; smallest gap ` +
           `between one lease's end and the next one's start: ${c.lease_gap_min_ms} ms). Counting until each process ` +
@@ -351,6 +354,24 @@ if (args.json || args.check) {
 if (problems.length > 0) {
   console.error(`\nbench: ${problems.length} problem(s):\n${problems.map((p) => `- ${p}`).join('\n')}`);
   process.exitCode = 1;
+}
+
+/** p50/p99/max of each handover stage (null without traces). */
+function stageFigures(details) {
+  if (details.length === 0) return null;
+  return Object.fromEntries(Object.keys(details[0]).map((k) => [k, summary(details.map((d) => d[k]))]));
+}
+
+/** The table of the handover stages (BENCH_TRACE_ELECTION=1). */
+function stageLines(stages) {
+  const rows = table(
+    ['handover stage (traced)', 'n', 'p50', 'p99', 'max'],
+    Object.entries(stages).map(([k, x]) => [k, x.n, ms(x.p50), ms(x.p99), ms(x.max)]),
+  );
+  return rows
+    .split('\n')
+    .map((line) => `   ${line}`)
+    .join('\n');
 }
 
 /** The figures of the cold starts (cold-starts.mjs), as the JSON holds them. */

@@ -137,6 +137,8 @@ export class Cluster {
       preVotes: /** @type {number[]} */ ([]),
       /** When each peer connected (the count of connected peers rises by one at each). */
       peersAt: /** @type {number[]} */ ([]),
+      /** Election messages and saves (BENCH_TRACE_ELECTION=1 only), times on nowMs's scale. */
+      trace: /** @type {any[]} */ ([]),
       stats: /** @type {any[]} */ ([]),
       stderrTail: /** @type {string[]} */ ([]),
       spawnedAt: nowMs(),
@@ -196,6 +198,13 @@ export class Cluster {
         break;
       case 'peer':
         proc.peersAt.push(toMs(line.mono));
+        break;
+      case 'tx':
+      case 'rx':
+        proc.trace.push({ ...line, at: toMs(line.mono) });
+        break;
+      case 'saved':
+        proc.trace.push({ ...line, begun: toMs(line.startMono), at: toMs(line.mono) });
         break;
       case 'ready':
         proc.ready = true;
@@ -561,6 +570,8 @@ export async function runClusterBench(options = {}) {
     const handoverToCampaign = [];
     /** The successor's vote requests out → its lease (votes saved and sent back, a heartbeat acknowledged). */
     const handoverCampaignToLease = [];
+    /** Each stage of each handover, from the nodes' traces (BENCH_TRACE_ELECTION=1 only). */
+    const handoverStagesDetail = [];
     for (let trial = 0; trial < handoverTrials; trial++) {
       try {
         const victim = await cluster.stable();
@@ -585,6 +596,8 @@ export async function runClusterBench(options = {}) {
             handoverToCampaign.push(campaign - interval.transferAt);
             handoverCampaignToLease.push(next.start - campaign);
           }
+          const stages = handoverStages(cluster, victim, interval.transferAt, next);
+          if (stages !== null) handoverStagesDetail.push(stages);
         }
       } catch (error) {
         failures.push(
@@ -625,6 +638,7 @@ export async function runClusterBench(options = {}) {
       handoverAfterTimeoutNow,
       handoverToCampaign,
       handoverCampaignToLease,
+      handoverStagesDetail,
       overlap,
       leaderships: cluster.intervals.length,
       endedBy: cluster.intervals.map((i) => i.endedBy),
@@ -643,6 +657,55 @@ export async function runClusterBench(options = {}) {
     if (keep) log(`kept the nodes' lines and logs for a post-mortem: ${dir}`);
     else await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * The stages of one handover from the nodes' traces (BENCH_TRACE_ELECTION=1), in ms, or null without them:
+ * timeout-now sent → received by the successor → its save (term and own vote) begun → done (its vote requests
+ * leave then) → the vote requests received by the voters whose grants made the majority → their saves done →
+ * their grants received → the successor's lease. The voters' figures are those of the grant that completed
+ * the majority.
+ */
+function handoverStages(cluster, victim, transferAt, next) {
+  const successor = cluster.nodes[next.node].proc;
+  const old = victim.id.slice(-6);
+  const self = cluster.nodes[next.node].id.slice(-6);
+  const rxTimeoutNow = successor?.trace.find(
+    (e) => e.ev === 'rx' && e.type === 'timeout-now' && e.from === old && e.at >= transferAt,
+  );
+  const save = successor?.trace.find(
+    (e) => e.ev === 'saved' && e.term === next.term && e.votedFor === self && e.at >= transferAt,
+  );
+  const requested = successor?.campaigns.get(next.term);
+  if (!rxTimeoutNow || !save || requested === undefined) return null;
+  const grants = successor.trace
+    .filter((e) => e.ev === 'rx' && e.type === 'vote-response' && e.term === next.term && e.granted)
+    .sort((a, b) => a.at - b.at);
+  const majority = Math.floor(cluster.size / 2); // grants from others that, with its own, make a majority
+  const deciding = grants[majority - 1];
+  if (!deciding) return null;
+  const voter = cluster.nodes.find((n) => n.id.slice(-6) === deciding.from)?.proc;
+  const voterRx = voter?.trace.find((e) => e.ev === 'rx' && e.type === 'vote' && e.term === next.term);
+  const voterSave = voter?.trace.find(
+    (e) => e.ev === 'saved' && e.term === next.term && e.votedFor === self && e.at >= (voterRx?.at ?? 0),
+  );
+  const voterTx = voter?.trace.find(
+    (e) => e.ev === 'tx' && e.type === 'vote-response' && e.term === next.term && e.granted,
+  );
+  if (!voterRx || !voterSave || !voterTx) return null;
+  return {
+    timeoutNowOneWay: rxTimeoutNow.at - transferAt,
+    successorSaveQueued: save.begun - rxTimeoutNow.at,
+    successorSave: save.at - save.begun,
+    successorSavedToRequests: requested - save.at,
+    voteRequestOneWay: voterRx.at - requested,
+    voterSaveQueued: voterSave.begun - voterRx.at,
+    voterSave: voterSave.at - voterSave.begun,
+    voterSavedToGrant: voterTx.at - voterSave.at,
+    grantOneWay: deciding.at - voterTx.at,
+    majorityToLease: next.start - deciding.at,
+    total: next.start - transferAt,
+  };
 }
 
 /** After a failed trial: start every node that is down again and wait for a stable leader. */
