@@ -151,6 +151,8 @@ export class ElectionMachine {
 
   private persistPending = false;
   private outbox: ElectionMessage[] = [];
+  /** The part of `outbox` that may leave before its batch's state is on disk (`Ready.early`). */
+  private early: ElectionMessage[] = [];
   private events: ElectionEvent[] = [];
 
   constructor(init: ElectionMachineInit) {
@@ -291,17 +293,19 @@ export class ElectionMachine {
 
   /**
    * Takes the output accumulated since the last call. Persist `persist` first, then send `messages`, then
-   * publish `events`.
+   * publish `events`; the messages also listed in `early` (a campaign's vote requests) may be sent at once.
    */
   ready(): Ready {
     const ready: Ready = {
       persist: this.persistPending ? this.persistentState : null,
       messages: this.outbox,
       events: this.events,
+      ...(this.early.length > 0 ? { early: this.early } : {}),
     };
     this.persistPending = false;
     this.outbox = [];
     this.events = [];
+    this.early = [];
     return ready;
   }
 
@@ -911,8 +915,10 @@ export class ElectionMachine {
     this.votes = new Map([[this.id, true]]);
     this.campaignTimeout = this.randomTimeout();
     this.electionDeadline = this.now + this.campaignTimeout;
+    // The requests may leave before this term and vote are on disk (`Ready.early` says why that is safe);
+    // what this node does once it wins leaves only after they are.
     for (const voter of this.otherVoters()) {
-      this.send({
+      const request: ElectionMessage = {
         type: 'vote',
         cluster: this.options.clusterId,
         from: this.id,
@@ -920,7 +926,9 @@ export class ElectionMachine {
         term: this.currentTerm,
         configuration: configurationId(this.config),
         transfer,
-      });
+      };
+      this.send(request);
+      this.early.push(request);
     }
     this.tallyVote(voteResult(this.config.voters, this.votes));
   }

@@ -60,8 +60,8 @@ export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
  * state store, and tells the application when it leads.
  *
  * The loop: an input (a message, the timer, an API call) steps the machine; the machine's output is
- * persisted, then its messages are sent, then its events are published to handlers, which always run later,
- * outside the step (see {@link PersistPipeline}). One timer is armed at the machine's next deadline.
+ * persisted, then its messages are sent (a campaign's vote requests at once: `Ready.early`), then its events
+ * are published to handlers, which always run later, outside the step (see {@link PersistPipeline}). One timer is armed at the machine's next deadline.
  *
  * @example
  * ```ts
@@ -111,6 +111,8 @@ export class LeaderElection {
   private readonly queuedCampaigns = new Set<Ready>();
   /** The election timer fell while a campaign's requests were waiting: it runs once they left. */
   private timerDeferred = false;
+  /** When the latest messages were handed to the transport (read before the first of them). */
+  private lastSentAt = 0;
   private current: Leadership | null = null;
   /** The configuration last passed to the transport's `configurationChanged`. */
   private announcedConfiguration: Configuration | null = null;
@@ -742,10 +744,13 @@ export class LeaderElection {
       this.settings.transport.configurationChanged?.(machine.configuration);
     }
     if (ready.persist !== null || ready.messages.length > 0 || ready.events.length > 0) {
+      // Vote requests go at once, before the candidate's save (Ready.early says why that is safe).
+      const early = ready.early ?? [];
+      if (early.length > 0) this.afterDelivery(this.send(early) ? this.lastSentAt : null);
       this.pipeline.submit(ready);
       // Not delivered at once: it waits behind a save (its own, or an earlier one).
-      if (this.pipeline.pending > 0 && ready.messages.some(isCampaignRequest))
-        this.queuedCampaigns.add(ready);
+      const waiting = ready.messages.some((m) => isCampaignRequest(m) && !early.includes(m));
+      if (this.pipeline.pending > 0 && waiting) this.queuedCampaigns.add(ready);
     }
     this.arm(machine.nextDeadline(), now);
     this.notify();
@@ -804,24 +809,34 @@ export class LeaderElection {
 
   /** A batch whose state is durable: send, then publish. */
   private deliver(ready: Ready): void {
-    // Read before the first send: a campaign's lease must not start after its requests left (lease.ts).
-    const sentAt = this.settings.time.now();
-    let campaign = false;
-    if (!(this.halted && this.lifecycle === 'stopped')) {
-      for (const message of ready.messages) {
-        if (isCampaignRequest(message)) campaign = true;
-        this.roundTrips.sent(message);
-        try {
-          this.settings.transport.send(message);
-        } catch (error) {
-          // The contract says send never throws; a transport that does must not break the loop.
-          this.settings.logger.error('transport.send threw', { to: message.to, error: describeError(error) });
-        }
-      }
-    }
+    const early = ready.early ?? [];
+    const campaign = this.send(
+      early.length === 0 ? ready.messages : ready.messages.filter((m) => !early.includes(m)),
+    );
     this.publish(ready.events);
     this.queuedCampaigns.delete(ready);
-    this.afterDelivery(campaign ? sentAt : null);
+    this.afterDelivery(campaign ? this.lastSentAt : null);
+  }
+
+  /**
+   * Hands messages to the transport; returns whether a vote or pre-vote request was among them, and notes in
+   * `lastSentAt` the time read before the first one left (a campaign's lease must not start later: lease.ts).
+   */
+  private send(messages: readonly ElectionMessage[]): boolean {
+    this.lastSentAt = this.settings.time.now();
+    if (this.halted && this.lifecycle === 'stopped') return false;
+    let campaign = false;
+    for (const message of messages) {
+      if (isCampaignRequest(message)) campaign = true;
+      this.roundTrips.sent(message);
+      try {
+        this.settings.transport.send(message);
+      } catch (error) {
+        // The contract says send never throws; a transport that does must not break the loop.
+        this.settings.logger.error('transport.send threw', { to: message.to, error: describeError(error) });
+      }
+    }
+    return campaign;
   }
 
   private publish(events: readonly ElectionEvent[]): void {
