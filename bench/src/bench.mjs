@@ -1,11 +1,12 @@
 // `pnpm bench`: Baton's benchmarks in one command.
 //
 //   node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N]
-//                      [--idle-ms N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained]
+//                      [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained]
 //                      [--only cluster,sim,core,cpu-limit]
 //
 // 1. a real cluster of N processes over libp2p on loopback (cluster-bench.mjs), at the default timings or,
-//    with --timings constrained, at CONSTRAINED_TIMINGS;
+//    with --timings constrained, at CONSTRAINED_TIMINGS, and cold starts of such a cluster on fresh data
+//    directories (cold-starts.mjs);
 // 2. figure 16 of the Raft paper in the simulator (sim-figure16.mjs);
 // 3. messages per second through one node's state machine (core-throughput.mjs);
 // 4. N processes each under a CPU quota (a cgroup of its own), idle for --cpu-limit-ms (default 10 minutes,
@@ -24,6 +25,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkBenchJson } from './check-json.mjs';
 import { runClusterBench } from './cluster-bench.mjs';
+import { runColdStarts } from './cold-starts.mjs';
 import { runCoreThroughput } from './core-throughput.mjs';
 import { parseProfile, runCpuLimitBench } from './cpu-limit.mjs';
 import { PAPER, runFigure16 } from './sim-figure16.mjs';
@@ -37,6 +39,7 @@ const settings = {
   trials: args.trials ?? (quick ? 3 : 30),
   simTrials: args.simTrials ?? (quick ? 50 : 1000),
   idleMs: args.idleMs ?? (quick ? 3_000 : 30_000),
+  coldStarts: args.coldStarts ?? (quick ? 3 : 20),
   coreMs: quick ? 200 : 1_000,
   cpuLimitMs: args.cpuLimitMs ?? (quick ? 3_000 : 600_000),
   cpuLimits: args.cpuLimits ?? [250, 100],
@@ -149,6 +152,17 @@ if (only.has('cluster')) {
   progress(
     `cluster: ${settings.nodes} processes, ${settings.trials} crash and ${settings.trials} handover trials, ${settings.idleMs / 1000} s idle`,
   );
+  progress(
+    `cluster: ${settings.coldStarts} cold starts of ${settings.nodes} processes on fresh data directories`,
+  );
+  let cold;
+  try {
+    cold = await runColdStarts({ nodes: settings.nodes, starts: settings.coldStarts, log: progress });
+    for (const failure of cold.failures) problems.push(`cluster: ${failure}`);
+    if (cold.starts.length === 0) problems.push('cluster: no cold start got a leader');
+  } catch (error) {
+    problems.push(`cluster: cold starts: ${error.message}`);
+  }
   let r;
   try {
     r = await runClusterBench({
@@ -223,6 +237,9 @@ if (only.has('cluster')) {
         gc_pauses_over_stall_bound: p.gcPausesOverStallBound,
         gc_max_ms: round(p.gcMaxMs),
       })),
+      cold_starts: coldStartFigures(cold?.starts ?? []),
+      // Only with BENCH_TRACE_ELECTION=1: each stage of the handovers, from the nodes' traces.
+      handover_stages_ms: stageFigures(r.handoverStagesDetail),
       ratios: {
         crash_failover_p50_over_min_election_timeout: round(crash.p50 / r.timing.electionTimeoutMin, 2),
         handover_p50_over_election_round_trip_p50: rtt.p50 ? round(handover.p50 / rtt.p50, 1) : null,
@@ -286,6 +303,8 @@ if (only.has('cluster')) {
         ),
         `   crash failover: ${c.crash_failover_more_than_one_term} of ${crash.n} took more than one term (a split vote or a failed ` +
           `campaign); slowest: ${c.crash_failover_slowest.map((t) => `${t.ms} ms (${t.terms} term${t.terms === 1 ? '' : 's'}, crash ${t.after_heartbeat_ms} ms after a heartbeat)`).join(', ')}`,
+        coldStartLines(c.cold_starts, r.timing),
+        ...(c.handover_stages_ms === null ? [] : [stageLines(c.handover_stages_ms)]),
         `   nodes ready ${c.cold_start_nodes_ready_ms.first}-${c.cold_start_nodes_ready_ms.last} ms after spawn (importing libp2p, opening the store).`,
         `   lease overlap between processes: ${c.overlap_ms_max} ms (max over ${r.leaderships} leaderships; smallest gap ` +
           `between one lease's end and the next one's start: ${c.lease_gap_min_ms} ms). Counting until each process ` +
@@ -415,6 +434,66 @@ if (problems.length > 0) {
   process.exitCode = 1;
 }
 
+/** p50/p99/max of each handover stage (null without traces). */
+function stageFigures(details) {
+  if (details.length === 0) return null;
+  return Object.fromEntries(Object.keys(details[0]).map((k) => [k, summary(details.map((d) => d[k]))]));
+}
+
+/** The table of the handover stages (BENCH_TRACE_ELECTION=1). */
+function stageLines(stages) {
+  const rows = table(
+    ['handover stage (traced)', 'n', 'p50', 'p99', 'max'],
+    Object.entries(stages).map(([k, x]) => [k, x.n, ms(x.p50), ms(x.p99), ms(x.max)]),
+  );
+  return rows
+    .split('\n')
+    .map((line) => `   ${line}`)
+    .join('\n');
+}
+
+/** The figures of the cold starts (cold-starts.mjs), as the JSON holds them. */
+function coldStartFigures(starts) {
+  const terms = starts.map((s) => s.terms);
+  return {
+    n: starts.length,
+    last_ready_to_lease_ms: summary(starts.map((s) => s.lastReadyToLeaseMs)),
+    ready_ms: summary(starts.flatMap((s) => s.readyMs)),
+    last_ready_ms: summary(starts.map((s) => Math.max(...s.readyMs))),
+    loaded_ms: summary(starts.flatMap((s) => s.loadedMs)),
+    spawn_to_lease_ms: summary(starts.map((s) => s.spawnToLeaseMs)),
+    terms: summary(terms),
+    more_than_one_term: terms.filter((t) => t > 1).length,
+    pre_vote_rounds: summary(starts.map((s) => s.preVoteRounds)),
+  };
+}
+
+/** The table of the cold starts, with the bound issue 13 sets (electionTimeoutMax + 150 ms). */
+function coldStartLines(c, timing) {
+  const row = (name, x) => [name, x.n, ms(x.p50), ms(x.p99), ms(x.max)];
+  const plain = (name, x) => [name, x.n, x.p50 ?? '-', x.p99 ?? '-', x.max ?? '-'];
+  const rows = table(
+    ['cold start', 'n', 'p50', 'p99', 'max'],
+    [
+      row(
+        `last node ready -> first lease (bound ${timing.electionTimeoutMax + 150} ms)`,
+        c.last_ready_to_lease_ms,
+      ),
+      plain('terms campaigned in until the first lease', c.terms),
+      plain('pre-vote rounds until the first lease (all nodes)', c.pre_vote_rounds),
+      row('spawn -> ready, each process', c.ready_ms),
+      row('  of which spawn -> imports done', c.loaded_ms),
+      row('spawn -> last node ready', c.last_ready_ms),
+      row('spawn -> first lease', c.spawn_to_lease_ms),
+    ],
+  );
+  return [
+    `   ${c.n} cold starts (the processes spawned together on fresh data directories):`,
+    ...rows.split('\n').map((line) => `   ${line}`),
+    `   cold starts that needed more than one term: ${c.more_than_one_term} of ${c.n}`,
+  ].join('\n');
+}
+
 function countBy(values) {
   const counts = {};
   for (const v of values) counts[v ?? 'open'] = (counts[v ?? 'open'] ?? 0) + 1;
@@ -429,6 +508,7 @@ function parseArgs(argv) {
     '--sim-trials': 'simTrials',
     '--idle-ms': 'idleMs',
     '--cpu-limit-ms': 'cpuLimitMs',
+    '--cold-starts': 'coldStarts',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -473,7 +553,7 @@ function parseArgs(argv) {
 
 function usage(message) {
   console.error(
-    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--only cluster,sim,core,cpu-limit]`,
+    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--only cluster,sim,core,cpu-limit]`,
   );
   process.exit(2);
 }

@@ -1,4 +1,5 @@
-// Checks the shape of the figures `bench.mjs --json` writes: every key issue 7 lists, with the right type.
+// Checks the shape of the figures `bench.mjs --json` writes: every key issue 7 lists (and the cold starts of
+// issue 13), with the right type.
 // It checks shape, never speed: a slow figure passes, a missing or mistyped one fails with a message naming it.
 //
 // `node src/bench.mjs --quick --check` (the package's `test` script) writes the JSON to a temporary file, reads
@@ -42,6 +43,12 @@ export const REQUIRED = {
   cluster: [
     ['cluster.nodes', 'count'],
     ['cluster.cold_start_ms', 'number'],
+    // Issue 13: cold starts on fresh data directories.
+    ['cluster.cold_starts.n', 'count'],
+    ...latency('cluster.cold_starts.last_ready_to_lease_ms'),
+    ...latency('cluster.cold_starts.ready_ms'),
+    ...latency('cluster.cold_starts.terms'),
+    ['cluster.cold_starts.more_than_one_term', 'count'],
     ...latency('cluster.crash_failover_ms'),
     ...latency('cluster.handover_ms'),
     ['cluster.overlap_ms_max', 'number'],

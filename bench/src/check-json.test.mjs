@@ -13,6 +13,13 @@ function sample() {
     cluster: {
       nodes: 3,
       cold_start_ms: 1500.3,
+      cold_starts: {
+        n: 3,
+        last_ready_to_lease_ms: { ...latency },
+        ready_ms: { ...latency, n: 15 },
+        terms: { p50: 1, p99: 2, max: 2, n: 3 },
+        more_than_one_term: 1,
+      },
       crash_failover_ms: { ...latency },
       handover_ms: { ...latency },
       overlap_ms_max: 0,
@@ -106,6 +113,8 @@ test('a mistyped key fails with a message naming it', () => {
     ['machine.node', 20],
     ['cluster.crash_failover_ms.p99', null],
     ['cluster.handover_ms.n', 2.5],
+    ['cluster.cold_starts.last_ready_to_lease_ms.p99', '450'],
+    ['cluster.cold_starts.more_than_one_term', -1],
     ['cluster.overlap_ms_max', '0'],
     ['cluster.idle_cpu_pct.follower', undefined],
     ['cluster.rss_mb.max', [120]],

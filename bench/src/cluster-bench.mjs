@@ -138,9 +138,16 @@ export class Cluster {
       transfers: /** @type {Map<number, number>} */ (new Map()),
       /** When the first vote request of a campaign went out, by term. */
       campaigns: /** @type {Map<number, number>} */ (new Map()),
+      /** When each pre-vote round's requests went out. */
+      preVotes: /** @type {number[]} */ ([]),
+      /** When each peer connected (the count of connected peers rises by one at each). */
+      peersAt: /** @type {number[]} */ ([]),
+      /** Election messages and saves (BENCH_TRACE_ELECTION=1 only), times on nowMs's scale. */
+      trace: /** @type {any[]} */ ([]),
       stats: /** @type {any[]} */ ([]),
       stderrTail: /** @type {string[]} */ ([]),
       spawnedAt: nowMs(),
+      loadedAt: Number.NaN,
       readyAt: Number.NaN,
       exitCode: /** @type {number | string | null} */ (null),
     };
@@ -188,6 +195,22 @@ export class Cluster {
       return;
     }
     switch (line.ev) {
+      case 'loaded':
+        proc.loadedAt = toMs(line.mono);
+        break;
+      case 'pre-vote':
+        proc.preVotes.push(toMs(line.mono));
+        break;
+      case 'peer':
+        proc.peersAt.push(toMs(line.mono));
+        break;
+      case 'tx':
+      case 'rx':
+        proc.trace.push({ ...line, at: toMs(line.mono) });
+        break;
+      case 'saved':
+        proc.trace.push({ ...line, begun: toMs(line.startMono), at: toMs(line.mono) });
+        break;
       case 'ready':
         proc.ready = true;
         proc.readyAt = toMs(line.mono);
@@ -348,6 +371,19 @@ export class Cluster {
     await withTimeout(node.proc.exited, 10_000, `node ${i + 1} to exit`);
     const proc = this.spawn(i);
     await this.waitFor(() => proc.ready, 20_000, `node ${i + 1} to restart`);
+  }
+
+  /** SIGKILL to every node of this cluster; resolves once they have exited. */
+  async kill() {
+    const running = this.running();
+    for (const node of running) {
+      try {
+        process.kill(-node.proc.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await withTimeout(Promise.all(running.map((n) => n.proc.exited)), 10_000, 'the nodes to exit');
   }
 
   /**
@@ -550,6 +586,8 @@ export async function runClusterBench(options = {}) {
     const handoverToCampaign = [];
     /** The successor's vote requests out → its lease (votes saved and sent back, a heartbeat acknowledged). */
     const handoverCampaignToLease = [];
+    /** Each stage of each handover, from the nodes' traces (BENCH_TRACE_ELECTION=1 only). */
+    const handoverStagesDetail = [];
     for (let trial = 0; trial < handoverTrials; trial++) {
       try {
         const victim = await cluster.stable();
@@ -574,6 +612,8 @@ export async function runClusterBench(options = {}) {
             handoverToCampaign.push(campaign - interval.transferAt);
             handoverCampaignToLease.push(next.start - campaign);
           }
+          const stages = handoverStages(cluster, victim, interval.transferAt, next);
+          if (stages !== null) handoverStagesDetail.push(stages);
         }
       } catch (error) {
         failures.push(
@@ -614,6 +654,7 @@ export async function runClusterBench(options = {}) {
       handoverAfterTimeoutNow,
       handoverToCampaign,
       handoverCampaignToLease,
+      handoverStagesDetail,
       overlap,
       leaderships: cluster.intervals.length,
       endedBy: cluster.intervals.map((i) => i.endedBy),
@@ -632,6 +673,55 @@ export async function runClusterBench(options = {}) {
     if (keep) log(`kept the nodes' lines and logs for a post-mortem: ${dir}`);
     else await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * The stages of one handover from the nodes' traces (BENCH_TRACE_ELECTION=1), in ms, or null without them:
+ * timeout-now sent → received by the successor → its save (term and own vote) begun → done (its vote requests
+ * leave then) → the vote requests received by the voters whose grants made the majority → their saves done →
+ * their grants received → the successor's lease. The voters' figures are those of the grant that completed
+ * the majority.
+ */
+function handoverStages(cluster, victim, transferAt, next) {
+  const successor = cluster.nodes[next.node].proc;
+  const old = victim.id.slice(-6);
+  const self = cluster.nodes[next.node].id.slice(-6);
+  const rxTimeoutNow = successor?.trace.find(
+    (e) => e.ev === 'rx' && e.type === 'timeout-now' && e.from === old && e.at >= transferAt,
+  );
+  const save = successor?.trace.find(
+    (e) => e.ev === 'saved' && e.term === next.term && e.votedFor === self && e.at >= transferAt,
+  );
+  const requested = successor?.campaigns.get(next.term);
+  if (!rxTimeoutNow || !save || requested === undefined) return null;
+  const grants = successor.trace
+    .filter((e) => e.ev === 'rx' && e.type === 'vote-response' && e.term === next.term && e.granted)
+    .sort((a, b) => a.at - b.at);
+  const majority = Math.floor(cluster.size / 2); // grants from others that, with its own, make a majority
+  const deciding = grants[majority - 1];
+  if (!deciding) return null;
+  const voter = cluster.nodes.find((n) => n.id.slice(-6) === deciding.from)?.proc;
+  const voterRx = voter?.trace.find((e) => e.ev === 'rx' && e.type === 'vote' && e.term === next.term);
+  const voterSave = voter?.trace.find(
+    (e) => e.ev === 'saved' && e.term === next.term && e.votedFor === self && e.at >= (voterRx?.at ?? 0),
+  );
+  const voterTx = voter?.trace.find(
+    (e) => e.ev === 'tx' && e.type === 'vote-response' && e.term === next.term && e.granted,
+  );
+  if (!voterRx || !voterSave || !voterTx) return null;
+  return {
+    timeoutNowOneWay: rxTimeoutNow.at - transferAt,
+    successorSaveQueued: save.begun - rxTimeoutNow.at,
+    successorSave: save.at - save.begun,
+    successorSavedToRequests: requested - save.at,
+    voteRequestOneWay: voterRx.at - requested,
+    voterSaveQueued: voterSave.begun - voterRx.at,
+    voterSave: voterSave.at - voterSave.begun,
+    voterSavedToGrant: voterTx.at - voterSave.at,
+    grantOneWay: deciding.at - voterTx.at,
+    majorityToLease: next.start - deciding.at,
+    total: next.start - transferAt,
+  };
 }
 
 /** After a failed trial: start every node that is down again and wait for a stable leader. */

@@ -10,6 +10,7 @@
 //
 // It writes one JSON line to stdout per fact the orchestrator needs. Every timestamp is `mono`: nanoseconds of
 // CLOCK_MONOTONIC as a decimal string (process.hrtime.bigint()), which every process on the machine shares.
+//   {"ev":"loaded","mono"}                       the imports ran (Node, libp2p and Baton loaded), nothing started
 //   {"ev":"ready","rssLoaded"}                   the election started (store open, transport listening)
 //   {"ev":"leader","term","mono","leaseEnd","traced"}  holds a lease: mono = when the lease became valid;
 //                                                leaseEnd = its end then; traced = lease extensions are reported
@@ -19,8 +20,13 @@
 //   {"ev":"lease","term","end"}                  the lease was extended to `end` (always: the overlap needs it)
 //   {"ev":"transfer","term","mono"}              timeout-now sent: the lease of `term` was given up before
 //   {"ev":"campaign","term","mono"}              the first vote request of a campaign in `term` went out
+//   {"ev":"pre-vote","term","mono"}              the first pre-vote request of a pre-vote round went out
+//   {"ev":"peer","peers","mono"}                 a peer connected; `peers`: how many are connected now
 //   {"ev":"trace","on"}                          a trace command took effect
 //   {"ev":"stats",...}                           answer to the `stats` command: cpuUsage, memory, round trips
+// With BENCH_TRACE_ELECTION=1 (a post-mortem of elections, off in the benchmark's figures):
+//   {"ev":"tx"|"rx","type","to"|"from","term","granted"?,"mono"}  every election message but heartbeats
+//   {"ev":"saved","term","votedFor","startMono","mono"}           a save of the state store, begun and done
 // Commands on stdin, one per line: `trace on`, `trace off` (heartbeat lines and round trips; on from the
 // start), `stats`. When stdin closes (the orchestrator is gone),
 // the node exits at once. SIGTERM: `election.stop()` (a leader hands over), then exit.
@@ -31,6 +37,7 @@ import { libp2pTransport } from '@baton/transport-libp2p';
 
 /** Node, libp2p and Baton loaded (imports run first), nothing started: the floor under the idle RSS. */
 const rssLoaded = process.memoryUsage().rss;
+process.stdout.write(`${JSON.stringify({ ev: 'loaded', mono: process.hrtime.bigint().toString() })}\n`);
 const config = JSON.parse(process.argv[2] ?? '{}');
 const timings = config.timings ?? {};
 const LEASE_MS = resolveElectionOptions({ clusterId: config.clusterId, ...timings }).options.leaseDuration;
@@ -53,6 +60,15 @@ const logger = {
   warn: (message, context) => process.stderr.write(`[warn] ${message} ${safeJson(context)}\n`),
   error: (message, context) => process.stderr.write(`[error] ${message} ${safeJson(context)}\n`),
 };
+
+/** Election messages and saves, one line each (BENCH_TRACE_ELECTION=1). */
+const traceElection = process.env.BENCH_TRACE_ELECTION === '1';
+/** @param {'tx' | 'rx'} ev @param {any} message */
+function traceMessage(ev, message) {
+  if (!traceElection || message.type === 'heartbeat' || message.type === 'heartbeat-response') return;
+  const peer = ev === 'tx' ? { to: message.to.slice(-6) } : { from: message.from.slice(-6) };
+  emit({ ev, type: message.type, ...peer, term: message.term, granted: message.granted, mono: nowMono() });
+}
 
 /** Heartbeat lines and round-trip samples. Lease extensions are always reported. */
 let tracing = true;
@@ -78,7 +94,10 @@ const transport = libp2pTransport({
 // tracing), and the acknowledgements that extend its lease (always).
 const send = transport.send.bind(transport);
 let lastCampaign = 0;
+/** The pre-vote round in progress: its requests go out together, in one step. */
+let preVoteRound = null;
 transport.send = (message) => {
+  traceMessage('tx', message);
   // A leader hands over by giving its lease up and then telling the successor to campaign: the moment it
   // sends timeout-now bounds its lease's end, even when the became-leader handler has not run yet.
   if (message.type === 'timeout-now') emit({ ev: 'transfer', term: message.term, mono: nowMono() });
@@ -86,6 +105,13 @@ transport.send = (message) => {
   if (message.type === 'vote' && message.term !== lastCampaign) {
     lastCampaign = message.term;
     emit({ ev: 'campaign', term: message.term, mono: nowMono() });
+  }
+  if (message.type === 'pre-vote' && preVoteRound === null) {
+    preVoteRound = message.term;
+    emit({ ev: 'pre-vote', term: message.term, mono: nowMono() });
+    queueMicrotask(() => {
+      preVoteRound = null;
+    });
   }
   if (tracing && message.type === 'heartbeat') {
     const at = performance.now();
@@ -105,6 +131,7 @@ transport.start = (handlers, options) =>
     {
       ...handlers,
       onMessage: (message) => {
+        traceMessage('rx', message);
         handlers.onMessage(message);
         if (message.type === 'heartbeat-response') {
           const t0 = performance.now();
@@ -162,12 +189,27 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+const store = new FileStateStore(config.dataDir);
+if (traceElection) {
+  const save = store.save.bind(store);
+  store.save = async (state) => {
+    const startMono = nowMono();
+    await save(state);
+    emit({
+      ev: 'saved',
+      term: state.term,
+      votedFor: state.votedFor?.slice(-6) ?? null,
+      startMono,
+      mono: nowMono(),
+    });
+  };
+}
 const election = new LeaderElection({
   clusterId: config.clusterId,
   ...timings,
   voters: config.voters,
   transport,
-  store: new FileStateStore(config.dataDir),
+  store,
   logger,
   // A fixed set of five voters that restart on their disks between trials, as the figures are defined; with
   // the autopilot on, a stopped voter would be removed and promoted again after its restart.
@@ -204,6 +246,7 @@ if (config.membership) {
     emit({ ev: 'voters', voters: configuration.voters, version: configuration.version, mono: nowMono() }),
   );
 }
+election.on('peer-joined', () => emit({ ev: 'peer', peers: election.peerCount(), mono: nowMono() }));
 election.on('leader-changed', ({ leader, term }) =>
   emit({ ev: 'leader-changed', leader, term, mono: nowMono() }),
 );

@@ -11,8 +11,10 @@ import type { NodeId } from './types.js';
  *    election timer to at least that. Until then it refuses every vote and pre-vote request that is not a
  *    leadership transfer, and it does not campaign. A node that restarts is sticky for `electionTimeoutMin`
  *    after it starts, so a crash cannot make it forget that promise. The election itself is the first
- *    round: it starts when the candidate sends its vote requests, and a voter that grants its vote makes the
- *    same promise as one that accepts a heartbeat, so the votes that elect a leader start its lease.
+ *    round: it starts when the candidate sends its vote requests (the time the runtime reports with
+ *    `ElectionMachine.campaignSent`, read before the first request is handed to the transport; without a
+ *    report, the moment the campaign was decided, which is earlier), and a voter that grants its vote makes
+ *    the same promise as one that accepts a heartbeat, so the votes that elect a leader start its lease.
  * 2. When a strict majority M of the voters (the leader included) has acknowledged round r, every member of
  *    M made that promise at some real instant after s_r. Any election in a later term needs a vote from a
  *    member of M (two majorities of one voter set intersect), so no election can complete before every

@@ -140,12 +140,19 @@ export class ElectionMachine {
   private wonAt = 0;
   /** When this node sent its latest vote requests: the start of the lease its votes confirm. */
   private campaignStartedAt = 0;
+  /**
+   * The timeout drawn for the campaign (pre-vote or vote) in progress, until the runtime reports that its
+   * requests left ({@link ElectionMachine.campaignSent}); `null` once reported, or when none is in progress.
+   */
+  private campaignTimeout: number | null = null;
   private nextHeartbeatAt = 0;
   /** When the leader's heartbeat round next includes the observers. */
   private nextObserverHeartbeatAt = 0;
 
   private persistPending = false;
   private outbox: ElectionMessage[] = [];
+  /** The part of `outbox` that may leave before its batch's state is on disk (`Ready.early`). */
+  private early: ElectionMessage[] = [];
   private events: ElectionEvent[] = [];
 
   constructor(init: ElectionMachineInit) {
@@ -286,17 +293,19 @@ export class ElectionMachine {
 
   /**
    * Takes the output accumulated since the last call. Persist `persist` first, then send `messages`, then
-   * publish `events`.
+   * publish `events`; the messages also listed in `early` (a campaign's vote requests) may be sent at once.
    */
   ready(): Ready {
     const ready: Ready = {
       persist: this.persistPending ? this.persistentState : null,
       messages: this.outbox,
       events: this.events,
+      ...(this.early.length > 0 ? { early: this.early } : {}),
     };
     this.persistPending = false;
     this.outbox = [];
     this.events = [];
+    this.early = [];
     return ready;
   }
 
@@ -479,6 +488,27 @@ export class ElectionMachine {
     this.becomeFollower(this.currentTerm, null, 'step-down');
     this.electionDeadline = this.now + this.options.electionTimeoutMax + this.randomTimeout();
     return true;
+  }
+
+  /**
+   * The requests of this node's campaign in progress (pre-vote or vote) left at `sentAt`, read before they
+   * were handed to the transport. A runtime whose saves take time sends a campaign's requests only once the
+   * candidate's term and vote are on disk (see `Ready`): the campaign's timeout then counts from `sentAt`,
+   * not from when it was decided, or a save longer than the timeout would end every campaign before its
+   * answers came back. The lease the votes start counts from `sentAt` too (lease.ts, step 1: a round starts
+   * no later than its messages are sent). Only the first report of a campaign counts; a report when no
+   * campaign is in progress changes nothing. Optional: without it, both count from the decision, which is
+   * earlier (a shorter lease, an earlier timeout), as a runtime whose saves are instant needs.
+   */
+  campaignSent(sentAt: number): void {
+    this.tick(sentAt);
+    const timeout = this.campaignTimeout;
+    if (timeout === null || (this.currentRole !== 'candidate' && this.currentRole !== 'pre-candidate'))
+      return;
+    this.campaignTimeout = null;
+    const at = Math.min(sentAt, this.now);
+    this.electionDeadline = Math.max(this.electionDeadline, at + timeout);
+    if (this.currentRole === 'candidate') this.campaignStartedAt = Math.max(this.campaignStartedAt, at);
   }
 
   /**
@@ -851,7 +881,8 @@ export class ElectionMachine {
     this.setLeader(null);
     this.counters.preVoteStarted();
     this.votes = new Map([[this.id, true]]);
-    this.electionDeadline = this.now + this.randomTimeout();
+    this.campaignTimeout = this.randomTimeout();
+    this.electionDeadline = this.now + this.campaignTimeout;
     for (const voter of this.otherVoters()) {
       this.send({
         type: 'pre-vote',
@@ -882,9 +913,12 @@ export class ElectionMachine {
     this.setLeader(null);
     this.counters.electionStarted();
     this.votes = new Map([[this.id, true]]);
-    this.electionDeadline = this.now + this.randomTimeout();
+    this.campaignTimeout = this.randomTimeout();
+    this.electionDeadline = this.now + this.campaignTimeout;
+    // The requests may leave before this term and vote are on disk (`Ready.early` says why that is safe);
+    // what this node does once it wins leaves only after they are.
     for (const voter of this.otherVoters()) {
-      this.send({
+      const request: ElectionMessage = {
         type: 'vote',
         cluster: this.options.clusterId,
         from: this.id,
@@ -892,7 +926,9 @@ export class ElectionMachine {
         term: this.currentTerm,
         configuration: configurationId(this.config),
         transfer,
-      });
+      };
+      this.send(request);
+      this.early.push(request);
     }
     this.tallyVote(voteResult(this.config.voters, this.votes));
   }
@@ -1141,6 +1177,7 @@ export class ElectionMachine {
 
   private setRole(role: Role): void {
     if (role === this.currentRole) return;
+    this.campaignTimeout = null; // a campaign ends with its role (a new one draws its own)
     this.events.push({ type: 'role-changed', from: this.currentRole, to: role, term: this.currentTerm });
     this.currentRole = role;
   }

@@ -403,7 +403,7 @@ export type ElectionEventType = ElectionEvent['type'];
  * The output of the machine since the last call to `ready()`.
  *
  * The order is a contract: write `persist` (when not null) to stable storage and wait for it, then send
- * `messages`, then publish `events`. "It would be incorrect to publish a vote in an election before that
+ * `messages` (those listed in `early` may go before: see there), then publish `events`. "It would be incorrect to publish a vote in an election before that
  * vote has been synced to stable storage locally" (etcd raft).
  *
  * @example
@@ -423,6 +423,22 @@ export interface Ready {
   readonly persist: PersistentState | null;
   readonly messages: readonly ElectionMessage[];
   readonly events: readonly ElectionEvent[];
+  /**
+   * Some of `messages` (the same objects) that may be sent before `persist` is on disk, at once: the vote
+   * requests of this node's own campaign. A driver that ignores it sends them with the others, after
+   * `persist`, which is also correct, one save later. Absent: none.
+   *
+   * Why a candidate need not wait for its own term and vote to be durable before asking (as etcd raft, whose
+   * candidate sends its vote requests at once and counts its own vote only once it is synced): a vote request
+   * promises nothing on the candidate's part, and voters persist their own grants before they answer. Only
+   * what the candidate does as the winner depends on its own vote, and all of it (its heartbeats, its
+   * `became-leader`) is output of a later `ready()`, which a driver sends only after this batch's `persist`.
+   * Should the candidate crash before its save, it comes back in its old term with its old vote and may vote
+   * for another candidate of the new term: its own vote for itself was never acted upon, so no term gets two
+   * leaders. A save that fails drops the batch's other messages as always; the requests are out, and a win
+   * that follows is held back until a save of the current state succeeds (`PersistPipeline`).
+   */
+  readonly early?: readonly ElectionMessage[];
 }
 
 /**

@@ -60,8 +60,8 @@ export const LEADER_ELECTION_EVENTS: readonly (keyof LeaderElectionEvents)[] = [
  * state store, and tells the application when it leads.
  *
  * The loop: an input (a message, the timer, an API call) steps the machine; the machine's output is
- * persisted, then its messages are sent, then its events are published to handlers, which always run later,
- * outside the step (see {@link PersistPipeline}). One timer is armed at the machine's next deadline.
+ * persisted, then its messages are sent (a campaign's vote requests at once: `Ready.early`), then its events
+ * are published to handlers, which always run later, outside the step (see {@link PersistPipeline}). One timer is armed at the machine's next deadline.
  *
  * @example
  * ```ts
@@ -107,6 +107,12 @@ export class LeaderElection {
   private timer: TimerHandle | undefined;
   private timerDueAt = Number.POSITIVE_INFINITY;
   private retryTimer: TimerHandle | undefined;
+  /** Batches holding this node's vote or pre-vote requests that wait behind a save. */
+  private readonly queuedCampaigns = new Set<Ready>();
+  /** The election timer fell while a campaign's requests were waiting: it runs once they left. */
+  private timerDeferred = false;
+  /** When the latest messages were handed to the transport (read before the first of them). */
+  private lastSentAt = 0;
   private current: Leadership | null = null;
   /** The configuration last passed to the transport's `configurationChanged`. */
   private announcedConfiguration: Configuration | null = null;
@@ -737,8 +743,15 @@ export class LeaderElection {
       this.announcedConfiguration = machine.configuration;
       this.settings.transport.configurationChanged?.(machine.configuration);
     }
-    if (ready.persist !== null || ready.messages.length > 0 || ready.events.length > 0)
+    if (ready.persist !== null || ready.messages.length > 0 || ready.events.length > 0) {
+      // Vote requests go at once, before the candidate's save (Ready.early says why that is safe).
+      const early = ready.early ?? [];
+      if (early.length > 0) this.afterDelivery(this.send(early) ? this.lastSentAt : null);
       this.pipeline.submit(ready);
+      // Not delivered at once: it waits behind a save (its own, or an earlier one).
+      const waiting = ready.messages.some((m) => isCampaignRequest(m) && !early.includes(m));
+      if (this.pipeline.pending > 0 && waiting) this.queuedCampaigns.add(ready);
+    }
     this.arm(machine.nextDeadline(), now);
     this.notify();
   }
@@ -758,7 +771,29 @@ export class LeaderElection {
     if (machine === null || this.halted) return;
     // How late the timer ran is how long the loop was blocked, at least: the stall probe (no timer of its own).
     this.monitor.observe(dueAt, this.settings.time.now(), 'election-timer');
+    if (machine.role !== 'leader' && this.queuedCampaigns.size > 0) {
+      // A campaign whose requests still wait behind a save has not even asked yet: its timeout counts from
+      // when they leave (machine.campaignSent). Only a non-leader waits: safety never rests on its timeouts,
+      // whereas a leader's timer sends heartbeats and ends its lease.
+      this.timerDeferred = true;
+      return;
+    }
     this.input((now) => machine.advance(now));
+  }
+
+  /**
+   * After a batch left (or was dropped): tells the machine when its campaign's requests went out, and runs an
+   * election timer deferred while saves were pending.
+   */
+  private afterDelivery(campaignSentAt: number | null): void {
+    const machine = this.machine;
+    const resume = this.timerDeferred && this.queuedCampaigns.size === 0;
+    if (resume) this.timerDeferred = false;
+    if (machine === null || (campaignSentAt === null && !resume)) return;
+    this.input((now) => {
+      if (campaignSentAt !== null) machine.campaignSent(campaignSentAt);
+      if (resume) machine.advance(now);
+    });
   }
 
   /**
@@ -774,18 +809,34 @@ export class LeaderElection {
 
   /** A batch whose state is durable: send, then publish. */
   private deliver(ready: Ready): void {
-    if (!(this.halted && this.lifecycle === 'stopped')) {
-      for (const message of ready.messages) {
-        this.roundTrips.sent(message);
-        try {
-          this.settings.transport.send(message);
-        } catch (error) {
-          // The contract says send never throws; a transport that does must not break the loop.
-          this.settings.logger.error('transport.send threw', { to: message.to, error: describeError(error) });
-        }
+    const early = ready.early ?? [];
+    const campaign = this.send(
+      early.length === 0 ? ready.messages : ready.messages.filter((m) => !early.includes(m)),
+    );
+    this.publish(ready.events);
+    this.queuedCampaigns.delete(ready);
+    this.afterDelivery(campaign ? this.lastSentAt : null);
+  }
+
+  /**
+   * Hands messages to the transport; returns whether a vote or pre-vote request was among them, and notes in
+   * `lastSentAt` the time read before the first one left (a campaign's lease must not start later: lease.ts).
+   */
+  private send(messages: readonly ElectionMessage[]): boolean {
+    this.lastSentAt = this.settings.time.now();
+    if (this.halted && this.lifecycle === 'stopped') return false;
+    let campaign = false;
+    for (const message of messages) {
+      if (isCampaignRequest(message)) campaign = true;
+      this.roundTrips.sent(message);
+      try {
+        this.settings.transport.send(message);
+      } catch (error) {
+        // The contract says send never throws; a transport that does must not break the loop.
+        this.settings.logger.error('transport.send threw', { to: message.to, error: describeError(error) });
       }
     }
-    this.publish(ready.events);
+    return campaign;
   }
 
   private publish(events: readonly ElectionEvent[]): void {
@@ -890,6 +941,8 @@ export class LeaderElection {
       },
     );
     this.publish(ready.events.filter((event) => event.type !== 'became-leader'));
+    this.queuedCampaigns.delete(ready); // its requests are dropped: the campaign times out as decided
+    this.afterDelivery(null);
     this.endLeadership('step-down', 'the state store failed');
     const machine = this.machine;
     if (machine !== null && machine.role === 'leader') this.input((now) => machine.stepDown(now));
@@ -942,6 +995,11 @@ export class LeaderElection {
       throw new NotRunningError(operation, this.lifecycle);
     }
   }
+}
+
+/** A vote or pre-vote request (this node campaigning). */
+function isCampaignRequest(message: ElectionMessage): boolean {
+  return message.type === 'vote' || message.type === 'pre-vote';
 }
 
 function describeError(error: unknown): string {

@@ -26,7 +26,10 @@ export type InvariantName =
   | 'term-and-vote-monotonic'
   /** A node grants its vote to at most one candidate per term (Raft §5.2), whatever crashes happen in between. */
   | 'one-vote-per-term'
-  /** A vote or a campaign is on stable storage before the message that depends on it leaves (Raft §5.2, fig. 2). */
+  /**
+   * A vote is on stable storage before the grant leaves, and a leader's own vote before its heartbeats do
+   * (Raft §5.2, fig. 2; a candidate's requests may leave before its vote is durable, as in etcd raft).
+   */
   | 'persist-before-send'
   /** Once every fault is healed, some node holds a lease within the liveness bound. */
   | 'liveness'
@@ -302,17 +305,17 @@ export class InvariantChecker {
     }
   }
 
-  /** `candidate` asked for votes in `term`; `persisted` is what its stable storage held when the request left. */
-  campaignSent(candidate: NodeId, term: number, at: number, persisted: TermAndVote | null): void {
-    if (
-      persisted === null ||
-      persisted.term < term ||
-      (persisted.term === term && persisted.votedFor !== candidate)
-    ) {
+  /**
+   * `leader` sent a heartbeat of `term`; `persisted` is what its stable storage held when it left. A candidate
+   * may ask for votes before its own term and vote are on disk (`Ready.early`), but anything it sends as the
+   * winner must wait for them: its vote for itself counts only once it is durable.
+   */
+  leaderSent(leader: NodeId, term: number, at: number, persisted: TermAndVote | null): void {
+    if (persisted === null || persisted.term !== term || persisted.votedFor !== leader) {
       this.fail(
         'persist-before-send',
         at,
-        `${candidate} asked for votes in term ${term} before persisting its own vote ` +
+        `${leader} led term ${term} before persisting its own vote ` +
           `(storage holds ${persisted === null ? 'nothing' : `term ${persisted.term}, vote ${persisted.votedFor ?? 'none'}`})`,
       );
     }

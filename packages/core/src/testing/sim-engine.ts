@@ -365,12 +365,18 @@ export abstract class SimEngine {
     });
   }
 
-  /** Persist, then send, then publish: the order `Ready` requires, with the checks that depend on it. */
+  /**
+   * A campaign's vote requests, then persist, then publish, then send the rest: the order `Ready` requires,
+   * with the checks that depend on it.
+   */
   protected afterInput(node: SimNode): void {
     const machine = node.machine as ElectionMachine;
     const now = this.virtualNow;
     if (machine.hasReady()) {
       const ready = machine.ready();
+      // A campaign's vote requests leave before its save, as the runtime sends them (`Ready.early`).
+      const early = ready.early ?? [];
+      for (const message of early) this.send(node, message);
       if (ready.persist !== null) {
         node.disk = ready.persist;
         this.checker.stateObserved(node.id, ready.persist.term, ready.persist.votedFor, now, 'disk');
@@ -381,7 +387,7 @@ export abstract class SimEngine {
         }
       }
       for (const event of ready.events) this.publish(node, event);
-      for (const message of ready.messages) this.send(node, message);
+      for (const message of ready.messages) if (!early.includes(message)) this.send(node, message);
     }
     this.checker.stateObserved(node.id, machine.term, machine.votedFor, now, 'memory');
     if (node.checkedConfiguration !== machine.configuration) {
@@ -417,8 +423,8 @@ export abstract class SimEngine {
     const now = this.virtualNow;
     if (message.type === 'vote-response' && message.granted) {
       this.checker.voteGranted(node.id, message.to, message.term, now, node.disk);
-    } else if (message.type === 'vote') {
-      this.checker.campaignSent(node.id, message.term, now, node.disk);
+    } else if (message.type === 'heartbeat') {
+      this.checker.leaderSent(node.id, message.term, now, node.disk);
     }
     this.messagesSent++;
     const target = this.byId.get(message.to);

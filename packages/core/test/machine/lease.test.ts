@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ElectionMachine, ElectionMessage } from '../../src/index.js';
+import {
+  type ElectionMachine,
+  ElectionMachine as ElectionMachineClass,
+  type ElectionMessage,
+} from '../../src/index.js';
 import { elect, Net } from './harness.js';
 
 describe('check-quorum and the leader lease', () => {
@@ -218,3 +222,47 @@ function collectSent(net: Net, senders: readonly string[], type: string) {
     .flatMap((id) => net.nodes.get(id)?.readies.flatMap((r) => r.messages) ?? [])
     .filter((m) => m.type === type);
 }
+
+describe('a campaign reported sent later than decided (campaignSent)', () => {
+  const options = { clusterId: 'jobs', voters: ['a', 'b', 'c'] };
+  /** 'a' campaigns at 1000 (its requests are then saved for 400 ms before they leave). */
+  function candidate(): ElectionMachine {
+    const a = new ElectionMachineClass({ id: 'a', options, random: () => 0, now: 0 });
+    a.advance(a.nextDeadline()); // pre-vote
+    a.ready();
+    for (const from of ['b', 'c']) {
+      a.receive(
+        { type: 'pre-vote-response', cluster: 'jobs', from, to: 'a', term: 1, granted: true },
+        a.nextDeadline() - 1,
+      );
+    }
+    expect(a.role).toBe('candidate');
+    a.ready();
+    return a;
+  }
+
+  it('counts the timeout and the lease of the votes from when the requests left', () => {
+    const a = candidate();
+    const sentAt = a.nextDeadline() + 250; // after the timeout drawn at the decision
+    a.campaignSent(sentAt);
+    expect(a.role).toBe('candidate');
+    expect(a.nextDeadline()).toBeGreaterThan(sentAt);
+    a.campaignSent(sentAt + 1); // only the first report counts
+    const deadline = a.nextDeadline();
+    expect(deadline - sentAt).toBe(a.options.electionTimeoutMin);
+    a.receive(
+      { type: 'vote-response', cluster: 'jobs', from: 'b', to: 'a', term: a.term, granted: true },
+      sentAt + 2,
+    );
+    expect(a.role).toBe('leader');
+    expect(a.leaseEnd(sentAt + 2)).toBeCloseTo(sentAt + a.options.leaseDuration, 9);
+  });
+
+  it('changes nothing when no campaign is in progress', () => {
+    const b = new ElectionMachineClass({ id: 'b', options, random: () => 0, now: 0 });
+    const deadline = b.nextDeadline();
+    b.campaignSent(10);
+    expect(b.nextDeadline()).toBe(deadline);
+    expect(b.role).toBe('follower');
+  });
+});

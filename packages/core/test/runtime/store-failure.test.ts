@@ -123,3 +123,50 @@ describe('a slow state store', () => {
     expect(handle).not.toBe(null);
   });
 });
+
+describe('a campaign and a slow save', () => {
+  it('the vote requests leave before the candidate has saved its vote; it leads only once it has', async () => {
+    const store = new HeldStore(null, 'held:a');
+    const c = new VirtualCluster(['a', 'b', 'c'], {}, 1);
+    cluster = c;
+    // 'a' times out first (the others wait 2-3 s, and refuse pre-votes for 2 s after they start).
+    const transport = c.network.transport('a');
+    const sent = spy(transport);
+    c.nodes.set('a', c.create('a', { store, transport }));
+    for (const id of ['b', 'c'])
+      c.nodes.set(id, c.create(id, { electionTimeoutMin: 2_000, electionTimeoutMax: 3_000 }));
+    await c.startAll();
+    store.releaseAll(); // the initial state
+    await c.clock.runUntil(() => c.node('a').inspect().role === 'candidate', { within: 5_000 });
+    const term = c.node('a').term();
+    expect(sent.filter((m) => m.type === 'vote' && m.term === term).map((m) => m.to)).toEqual(['b', 'c']);
+    expect(store.current?.term).not.toBe(term); // its own term and vote are not on disk yet...
+    await c.clock.advanceBy(20); // ...the votes are back...
+    expect(c.node('a').isLeader()).toBe(false); // ...and it does not lead
+    expect(sent.some((m) => m.type === 'heartbeat')).toBe(false);
+    for (let i = 0; i < 5 && !c.node('a').isLeader(); i++) {
+      store.releaseAll(); // its term and vote, then its configuration in its term (rule R3)
+      await c.clock.flush();
+    }
+    expect(c.node('a').isLeader()).toBe(true);
+    expect(c.node('a').term()).toBe(term);
+    expect(store.current).toMatchObject({ term, votedFor: 'a' });
+  });
+
+  it('a campaign is not given up while its requests wait behind a save', async () => {
+    const store = new HeldStore(null, 'held:a');
+    const c = new VirtualCluster(['a', 'b', 'c']);
+    cluster = c;
+    const transport = c.network.transport('a');
+    const sent = spy(transport);
+    c.nodes.set('a', c.create('a', { store, transport }));
+    await c.node('a').start(); // its initial state is held: what it decides waits behind that save
+    await c.clock.advanceBy(2_000); // 7 election timeouts or more
+    // One pre-vote round, whose requests have not left: its timeout has not started.
+    expect(c.node('a').inspect().counters.preVotesStarted).toBe(1);
+    expect(sent).toEqual([]);
+    store.releaseAll();
+    await c.clock.flush();
+    expect(sent.filter((m) => m.type === 'pre-vote').map((m) => m.to)).toEqual(['b', 'c']);
+  });
+});

@@ -23,11 +23,11 @@ describe('InvariantChecker on hand-made histories', () => {
   it('accepts a correct history', () => {
     const c = checker();
     c.stateObserved('a', 1, 'a', 10, 'disk');
-    c.campaignSent('a', 1, 10, persisted(1, 'a'));
     c.stateObserved('b', 1, 'a', 11, 'disk');
     c.voteGranted('b', 'a', 1, 11, persisted(1, 'a'));
     c.voteGranted('b', 'a', 1, 12, persisted(1, 'a')); // a duplicated request answered again: same candidate
     c.leaderElected('a', 1, 12);
+    c.leaderSent('a', 1, 12, persisted(1, 'a'));
     c.leaseHolders(13, ['a']);
     c.liveness(14, true, true, 150);
     c.stateObserved('b', 2, null, 300, 'memory');
@@ -106,12 +106,12 @@ describe('InvariantChecker on hand-made histories', () => {
     expect(c.violations).toHaveLength(2);
   });
 
-  it('catches a double vote in a term and a vote sent before it was persisted', () => {
+  it('catches a double vote in a term, and a vote or a leadership acted on before it was persisted', () => {
     const c = checker();
     c.voteGranted('a', 'b', 7, 1, persisted(7, 'b'));
     c.voteGranted('a', 'c', 7, 2, persisted(7, 'c'));
     c.voteGranted('d', 'b', 8, 3, persisted(7, null));
-    c.campaignSent('e', 9, 4, persisted(8, 'e'));
+    c.leaderSent('e', 9, 4, persisted(8, 'e'));
     expect(c.violations.map((v) => v.invariant)).toEqual([
       'one-vote-per-term',
       'persist-before-send',
