@@ -46,11 +46,14 @@ async function round(label, extra) {
     follower: mean(followers.map((r) => r.cpuPct)),
     rss: Math.max(...results.map((r) => r.rssMb)),
     connections: mean(results.map((r) => r.connections)),
+    leaderWrites: leader.length === 1 ? leader[0].writesPerS : Number.NaN,
+    followerWrites: mean(followers.map((r) => r.writesPerS)),
     load: loadavg()[0],
   };
   console.log(
     `${label}: leader ${figures.leader.toFixed(2)} %, followers ${figures.follower.toFixed(2)} %, ` +
-      `RSS max ${figures.rss.toFixed(1)} MB, ${figures.connections.toFixed(1)} connections per node, load ${figures.load.toFixed(2)}`,
+      `RSS max ${figures.rss.toFixed(1)} MB, ${figures.connections.toFixed(1)} connections per node, ` +
+      `writes/s leader ${figures.leaderWrites.toFixed(0)} followers ${figures.followerWrites.toFixed(0)}, load ${figures.load.toFixed(2)}`,
   );
   return figures;
 }
@@ -77,7 +80,7 @@ console.log(
     .join(' ')}`,
 );
 const [a] = builds;
-for (const key of ['leader', 'follower', 'rss', 'connections']) {
+for (const key of ['leader', 'follower', 'rss', 'connections', 'leaderWrites', 'followerWrites']) {
   const ma = median(a.figures.map((f) => f[key]));
   const cells = builds.map((build) => {
     const m = median(build.figures.map((f) => f[key]));

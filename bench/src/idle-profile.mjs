@@ -6,6 +6,7 @@
 // --transport runs another build of the transport (a copy of the package, to compare; see idle-ab.mjs);
 // --json prints one line {results:[{role,cpuPct,rssMb,...}]} instead of the table.
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:net';
@@ -18,6 +19,17 @@ import { FileStateStore, LeaderElection } from '@baton/core';
 /** @param {string | undefined} dir a package directory, or undefined for the workspace's build */
 const loadTransport = (dir) =>
   dir ? import(pathToFileURL(join(dir, 'dist', 'index.js')).href) : import('@baton/transport-libp2p');
+
+/** This process's counts of read and write system calls, or null where /proc/self/io does not exist. */
+function readIo() {
+  try {
+    const text = readFileSync('/proc/self/io', 'utf8');
+    const field = (name) => Number(new RegExp(`${name}: (\\d+)`).exec(text)?.[1]);
+    return { syscr: field('syscr'), syscw: field('syscw') };
+  } catch {
+    return null;
+  }
+}
 
 const quiet = { debug() {}, info() {}, warn() {}, error: (m, c) => console.error(m, c ?? '') };
 
@@ -54,10 +66,12 @@ if (process.argv[2] === '--child') {
   session?.connect();
   await session?.post('Profiler.enable');
   await session?.post('Profiler.start');
+  const io = readIo();
   const cpu = process.cpuUsage();
   const wallStart = performance.now();
   await new Promise((resolve) => setTimeout(resolve, config.idleMs));
   const used = process.cpuUsage(cpu);
+  const ioAfter = readIo();
   const wall = performance.now() - wallStart;
   const role = election.isLeader() ? 'leader' : 'follower';
   const file = join(config.out, `${role}-${process.pid}.cpuprofile`);
@@ -75,6 +89,9 @@ if (process.argv[2] === '--child') {
     gossipPerS: ((after.gossipPublished - before.gossipPublished) * 1000) / wall,
     stalls: election.inspect().eventLoop.stalls,
     cpuPct: ((used.user + used.system) / 1000 / wall) * 100,
+    // System calls that write and read (Linux, /proc/self/io): they do not depend on the machine's load.
+    writesPerS: io && ioAfter ? ((ioAfter.syscw - io.syscw) * 1000) / wall : Number.NaN,
+    readsPerS: io && ioAfter ? ((ioAfter.syscr - io.syscr) * 1000) / wall : Number.NaN,
     rssMb: process.memoryUsage().rss / 2 ** 20,
   });
   await stop;
@@ -160,7 +177,8 @@ for (const r of values.json ? [] : sorted)
   console.log(
     `${r.role.padEnd(8)} ${r.cpuPct.toFixed(2).padStart(6)} % of a core, RSS ${r.rssMb.toFixed(1)} MB, ` +
       `${r.connections} connections (${r.churn.opened} opened, ${r.churn.closed} closed in the window), ` +
-      `${r.framesPerS.toFixed(1)} frames/s sent, ${r.gossipPerS.toFixed(1)} gossip/s, stalls ${r.stalls}  ${r.file}`,
+      `${r.framesPerS.toFixed(1)} frames/s sent, ${r.gossipPerS.toFixed(1)} gossip/s, ` +
+      `${r.writesPerS.toFixed(0)} writes/s, ${r.readsPerS.toFixed(0)} reads/s, stalls ${r.stalls}  ${r.file}`,
   );
 await Promise.all(children.map((c) => c.exited));
 await Promise.all(nodes.map((n) => rm(n.dataDir, { recursive: true, force: true })));
