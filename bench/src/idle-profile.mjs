@@ -1,21 +1,41 @@
 // Where an idle cluster's CPU goes: K node processes (default 5) over libp2p on loopback with default timings;
 // after they settle, each records a CPU profile of the idle window (node:inspector) and reports its CPU time.
 //   node bench/src/idle-profile.mjs [--nodes 5] [--settle-ms 8000] [--idle-ms 20000] [--out /tmp/baton-idle]
+//     [--no-profile] [--transport <dir of a built @baton/transport-libp2p>] [--json]
 // Then read a profile with Chrome DevTools, or: node bench/src/profile-top.mjs <file.cpuprofile>
+// --transport runs another build of the transport (a copy of the package, to compare; see idle-ab.mjs);
+// --json prints one line {results:[{role,cpuPct,rssMb,...}]} instead of the table.
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FileStateStore, LeaderElection } from '@baton/core';
-import { libp2pTransport, loadOrCreatePeerKey } from '@baton/transport-libp2p';
+
+/** @param {string | undefined} dir a package directory, or undefined for the workspace's build */
+const loadTransport = (dir) =>
+  dir ? import(pathToFileURL(join(dir, 'dist', 'index.js')).href) : import('@baton/transport-libp2p');
+
+/** This process's counts of read and write system calls, or null where /proc/self/io does not exist. */
+function readIo() {
+  try {
+    const text = readFileSync('/proc/self/io', 'utf8');
+    const field = (name) => Number(new RegExp(`${name}: (\\d+)`).exec(text)?.[1]);
+    return { syscr: field('syscr'), syscw: field('syscw') };
+  } catch {
+    return null;
+  }
+}
 
 const quiet = { debug() {}, info() {}, warn() {}, error: (m, c) => console.error(m, c ?? '') };
 
 if (process.argv[2] === '--child') {
   const config = JSON.parse(process.argv[3]);
+  const { libp2pTransport } = await loadTransport(config.transport);
   const transport = libp2pTransport({
     clusterId: 'idle',
     listen: [config.listen],
@@ -46,10 +66,12 @@ if (process.argv[2] === '--child') {
   session?.connect();
   await session?.post('Profiler.enable');
   await session?.post('Profiler.start');
+  const io = readIo();
   const cpu = process.cpuUsage();
   const wallStart = performance.now();
   await new Promise((resolve) => setTimeout(resolve, config.idleMs));
   const used = process.cpuUsage(cpu);
+  const ioAfter = readIo();
   const wall = performance.now() - wallStart;
   const role = election.isLeader() ? 'leader' : 'follower';
   const file = join(config.out, `${role}-${process.pid}.cpuprofile`);
@@ -67,6 +89,9 @@ if (process.argv[2] === '--child') {
     gossipPerS: ((after.gossipPublished - before.gossipPublished) * 1000) / wall,
     stalls: election.inspect().eventLoop.stalls,
     cpuPct: ((used.user + used.system) / 1000 / wall) * 100,
+    // System calls that write and read (Linux, /proc/self/io): they do not depend on the machine's load.
+    writesPerS: io && ioAfter ? ((ioAfter.syscw - io.syscw) * 1000) / wall : Number.NaN,
+    readsPerS: io && ioAfter ? ((ioAfter.syscr - io.syscr) * 1000) / wall : Number.NaN,
     rssMb: process.memoryUsage().rss / 2 ** 20,
   });
   await stop;
@@ -81,8 +106,11 @@ const { values } = parseArgs({
     'idle-ms': { type: 'string', default: '20000' },
     out: { type: 'string', default: join(tmpdir(), 'baton-idle') },
     'no-profile': { type: 'boolean', default: false },
+    transport: { type: 'string' },
+    json: { type: 'boolean', default: false },
   },
 });
+const { loadOrCreatePeerKey } = await loadTransport(values.transport);
 const count = Number(values.nodes);
 await mkdir(values.out, { recursive: true });
 const ports = await Promise.all(
@@ -124,12 +152,14 @@ const results = Promise.all(
             idleMs: Number(values['idle-ms']),
             out: values.out,
             profile: !values['no-profile'],
+            transport: values.transport,
           }),
         ]);
         const ready = new Promise((r) =>
           child.on('message', (m) => (m === 'ready' ? r(undefined) : resolve(m))),
         );
-        children.push({ child, ready });
+        const exited = new Promise((r) => child.once('exit', r));
+        children.push({ child, ready, exited });
         child.once('exit', (code) =>
           code === 0 ? undefined : reject(new Error(`node exited with ${code}`)),
         );
@@ -141,10 +171,14 @@ await new Promise((resolve) => setTimeout(resolve, Number(values['settle-ms'])))
 for (const { child } of children) child.send('go');
 for (const r of await results) void r;
 for (const { child } of children) child.send('stop');
-for (const r of (await results).sort((a, b) => a.role.localeCompare(b.role)))
+const sorted = (await results).sort((a, b) => a.role.localeCompare(b.role));
+if (values.json) console.log(JSON.stringify({ results: sorted }));
+for (const r of values.json ? [] : sorted)
   console.log(
     `${r.role.padEnd(8)} ${r.cpuPct.toFixed(2).padStart(6)} % of a core, RSS ${r.rssMb.toFixed(1)} MB, ` +
       `${r.connections} connections (${r.churn.opened} opened, ${r.churn.closed} closed in the window), ` +
-      `${r.framesPerS.toFixed(1)} frames/s sent, ${r.gossipPerS.toFixed(1)} gossip/s, stalls ${r.stalls}  ${r.file}`,
+      `${r.framesPerS.toFixed(1)} frames/s sent, ${r.gossipPerS.toFixed(1)} gossip/s, ` +
+      `${r.writesPerS.toFixed(0)} writes/s, ${r.readsPerS.toFixed(0)} reads/s, stalls ${r.stalls}  ${r.file}`,
   );
+await Promise.all(children.map((c) => c.exited));
 await Promise.all(nodes.map((n) => rm(n.dataDir, { recursive: true, force: true })));

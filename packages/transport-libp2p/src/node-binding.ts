@@ -1,10 +1,11 @@
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { GossipSub } from '@libp2p/gossipsub';
-import type { Libp2p, PeerId, PeerInfo, PeerUpdate, PrivateKey } from '@libp2p/interface';
+import type { Connection, Libp2p, PeerId, PeerInfo, PeerUpdate, PrivateKey } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { LeaderAnnouncements } from './announcements.js';
 import type { BootstrapAddresses } from './bootstrap-addresses.js';
 import type { Broadcasts } from './broadcasts.js';
+import { isDuplicate } from './connection-order.js';
 import type { TransportContext } from './context.js';
 import type { DialStatus } from './dial-status.js';
 import { GossipChannel } from './gossip.js';
@@ -61,6 +62,8 @@ export class NodeBinding {
       onConnect: (peer) => parts.membership.joined(peer.toString()),
       onDisconnect: (peer) => parts.membership.left(peer.toString()),
     });
+    // Before node.start(): this listener runs before identify's, so a duplicate is closed before any stream.
+    if (this.ownsNode) node.addEventListener('connection:open', this.onConnectionOpen);
     node.addEventListener('peer:disconnect', this.onPeerDisconnect);
     node.addEventListener('peer:update', this.onPeerUpdate);
     if (this.ownsNode && options.mdns) node.addEventListener('peer:discovery', this.onPeerDiscovery);
@@ -117,6 +120,7 @@ export class NodeBinding {
     context.gossip = null;
     const node = context.node;
     if (node) {
+      node.removeEventListener('connection:open', this.onConnectionOpen);
       node.removeEventListener('peer:disconnect', this.onPeerDisconnect);
       node.removeEventListener('peer:update', this.onPeerUpdate);
       node.removeEventListener('peer:discovery', this.onPeerDiscovery);
@@ -162,6 +166,21 @@ export class NodeBinding {
     );
     return null;
   }
+
+  /**
+   * Two nodes dialled each other at once: the connection dialled by the larger peer id is closed as it opens
+   * when one dialled by the smaller is open (both sides decide alike; see `connection-order.ts`).
+   */
+  private readonly onConnectionOpen = (event: CustomEvent<Connection>): void => {
+    const connection = event.detail;
+    const { node, id } = this.context;
+    if (node === null || id === null) return;
+    if (!isDuplicate(id, connection, node.getConnections(connection.remotePeer))) return;
+    this.context.log.debug('closing a second connection to a peer', {
+      peer: connection.remotePeer.toString(),
+    });
+    connection.abort(new Error('duplicate connection'));
+  };
 
   /** The last connection to a peer closed: it left, and if it is one to keep, it is redialled. */
   private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {

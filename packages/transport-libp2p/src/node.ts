@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
 import { identify, identifyPush } from '@libp2p/identify';
 import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface';
-import { mdns } from '@libp2p/mdns';
 import { noise } from '@libp2p/noise';
 import { ping } from '@libp2p/ping';
-import { preSharedKey } from '@libp2p/pnet';
 import { tcp } from '@libp2p/tcp';
 import { yamux } from '@libp2p/yamux';
 import type { Multiaddr } from '@multiformats/multiaddr';
@@ -62,7 +60,8 @@ export function mdnsServiceTag(clusterId: string): string {
 
 /**
  * Creates (but does not start) the libp2p node Baton owns: TCP, noise, yamux, identify, ping, gossipsub,
- * optionally mDNS, a private network and an allowlist gater.
+ * optionally mDNS, a private network and an allowlist gater. `@libp2p/mdns` and `@libp2p/pnet` are imported
+ * only when used: a node without them does not load or hold them.
  *
  * Connections are pinged every 10 s (libp2p's default) and closed when a ping goes unanswered.
  *
@@ -87,7 +86,9 @@ export async function createBatonNode(init: BatonNodeInit): Promise<Libp2p<Baton
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionProtector: init.preSharedKey ? preSharedKey({ psk: init.preSharedKey }) : undefined,
+    connectionProtector: init.preSharedKey
+      ? (await import('@libp2p/pnet')).preSharedKey({ psk: init.preSharedKey })
+      : undefined,
     connectionGater: gater,
     connectionManager: { dialTimeout: init.dialTimeout },
     metrics: init.metrics,
@@ -96,7 +97,9 @@ export async function createBatonNode(init: BatonNodeInit): Promise<Libp2p<Baton
     // cost about 2 % of a core per node in an idle 5-node cluster. A closed connection (a crash, kill -9) is
     // reported left at once either way; the election itself never waits for this (heartbeats decide).
     connectionMonitor: { pingInterval: 10_000, pingTimeout: { minTimeout: 2000, maxTimeout: 10_000 } },
-    peerDiscovery: init.mdns ? [mdns({ serviceTag: mdnsServiceTag(init.clusterId) })] : [],
+    peerDiscovery: init.mdns
+      ? [(await import('@libp2p/mdns')).mdns({ serviceTag: mdnsServiceTag(init.clusterId) })]
+      : [],
     services: {
       identify: identify(),
       // Tells peers at once when this node's protocols change, and lets it hear when theirs do: a peer whose

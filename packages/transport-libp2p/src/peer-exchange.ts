@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeId } from '@baton/core';
 import type { Connection, PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { Channels } from './channels.js';
 import { encodePeersFrame, type PeerAddresses } from './codec.js';
+import { dialsFirst, yieldDelay } from './connection-order.js';
 import type { TransportContext } from './context.js';
 import type { DialStatus } from './dial-status.js';
 import { lengthPrefixed } from './framing.js';
@@ -22,7 +24,16 @@ export class PeerExchange {
   constructor(
     private readonly context: Pick<
       TransportContext,
-      'clusterId' | 'log' | 'delivery' | 'state' | 'node' | 'id' | 'localId' | 'dialSignal' | 'ended'
+      | 'clusterId'
+      | 'options'
+      | 'log'
+      | 'delivery'
+      | 'state'
+      | 'node'
+      | 'id'
+      | 'localId'
+      | 'dialSignal'
+      | 'ended'
     >,
     private readonly membership: Pick<Membership, 'connected'>,
     private readonly channels: Pick<Channels, 'enqueue'>,
@@ -91,19 +102,30 @@ export class PeerExchange {
         }
       }
       if (addresses.length === 0) continue;
-      const key = `/p2p/${id}`;
-      this.status.attempt(key, 'member', id);
+      // The listed peer may be dialling this node at once (it got a list too): the smaller id goes first.
+      const self = this.context.id;
+      const wait =
+        self !== null && !dialsFirst(self, id) ? yieldDelay(this.context.options.maxRedialDelay) : 0;
       node.peerStore
         .merge(peerId, { multiaddrs: addresses })
-        .then(() => node.dial(peerId, { signal: this.context.dialSignal() }))
-        .then(
-          () => this.status.succeeded(key, id),
-          (error: unknown) => {
-            if (this.context.ended) return;
-            this.status.failed(key, error);
-            this.context.log.debug('dialling a listed peer failed', { peer: id, error });
-          },
-        );
+        .then(() => (wait > 0 ? sleep(wait, undefined, { ref: false }) : undefined))
+        .then(() => this.dial(peerId, id));
+    }
+  }
+
+  /** One dial of a listed peer, unless it connected meanwhile or the transport stopped. */
+  private async dial(peerId: PeerId, id: NodeId): Promise<void> {
+    const { node } = this.context;
+    if (node === null || this.context.state !== 'open' || node.getConnections(peerId).length > 0) return;
+    const key = `/p2p/${id}`;
+    this.status.attempt(key, 'member', id);
+    try {
+      await node.dial(peerId, { signal: this.context.dialSignal() });
+      this.status.succeeded(key, id);
+    } catch (error) {
+      if (this.context.ended) return;
+      this.status.failed(key, error);
+      this.context.log.debug('dialling a listed peer failed', { peer: id, error });
     }
   }
 }

@@ -1,6 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidOptionError } from '@baton/core';
-import { generateKey, preSharedKey } from '@libp2p/pnet';
+
+/**
+ * The swarm key format of `@libp2p/pnet` (read the way its `decodeV1PSK` reads it): a first line (the tag,
+ * `/key/swarm/psk/1.0.0/`), a second (the codec, `/base16/`), and 32 bytes as 64 hex digits (either case) on the
+ * third. Checked here, so that `@libp2p/pnet` is imported only by a node that uses a key.
+ */
+const KEY_LINE = /^[0-9a-f]{64}$/i;
+
+function checkSwarmKey(bytes: Uint8Array): void {
+  const lines = new TextDecoder().decode(bytes).split(/(?:\r\n|\r|\n)/g);
+  if (!KEY_LINE.test(lines[2] ?? '')) throw new Error('the third line is not 32 bytes in base16');
+}
 
 /**
  * Reads and checks a libp2p swarm key (the `/key/swarm/psk/1.0.0/` format of `@libp2p/pnet` and go-ipfs),
@@ -32,8 +44,8 @@ export function loadPreSharedKey(value: string | Uint8Array): Uint8Array {
     throw new InvalidOptionError('preSharedKey', value, 'must be a path to a swarm key file or its bytes');
   }
   try {
-    // Constructing the protector decodes the key: a malformed key fails here, not at the first connection.
-    preSharedKey({ psk: bytes })();
+    // A malformed key fails here, not at the first connection.
+    checkSwarmKey(bytes);
   } catch (error) {
     throw new InvalidOptionError(
       'preSharedKey',
@@ -56,7 +68,5 @@ export function loadPreSharedKey(value: string | Uint8Array): Uint8Array {
  * ```
  */
 export function createSwarmKey(): Uint8Array {
-  const key = new Uint8Array(95);
-  generateKey(key);
-  return key;
+  return new TextEncoder().encode(`/key/swarm/psk/1.0.0/\n/base16/\n${randomBytes(32).toString('hex')}`);
 }

@@ -1,6 +1,7 @@
 import type { NodeId } from '@baton/core';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Multiaddr } from '@multiformats/multiaddr';
+import { dialsFirst, YIELD_LEVEL } from './connection-order.js';
 import type { TransportContext } from './context.js';
 import type { DialStatus } from './dial-status.js';
 import type { Membership } from './membership.js';
@@ -23,7 +24,7 @@ export class Redials {
   constructor(
     private readonly context: Pick<
       TransportContext,
-      'options' | 'log' | 'counters' | 'state' | 'running' | 'node' | 'ended' | 'dialSignal'
+      'options' | 'log' | 'counters' | 'state' | 'running' | 'node' | 'id' | 'ended' | 'dialSignal'
     >,
     private readonly membership: Pick<Membership, 'connected' | 'isVoter'>,
     private readonly status: Pick<DialStatus, 'attempt' | 'succeeded' | 'failed' | 'remove'>,
@@ -67,11 +68,14 @@ export class Redials {
 
   /**
    * Redials `peer` with backoff while it is not connected, `level` failures deep in the backoff (0: at
-   * once): for ever for a bootstrap peer or a voter, up to `maxRedialAttempts` dials for any other.
+   * once): for ever for a bootstrap peer or a voter, up to `maxRedialAttempts` dials for any other. A peer
+   * with a smaller id is given time to dial first (see `connection-order.ts`).
    */
   keep(peer: NodeId, level: number): void {
     this.targets.add(peer);
-    this.redialer.schedule(peer, level);
+    const { id } = this.context;
+    const yields = id !== null && !dialsFirst(id, peer);
+    this.redialer.schedule(peer, yields ? Math.max(level, YIELD_LEVEL) : level);
   }
 
   /** The last connection to `peer` closed: if it is one to keep, redial it. */

@@ -138,6 +138,35 @@ describe('options', () => {
     expect(() => libp2pTransport({ clusterId: 'c', preSharedKey: key })).not.toThrow();
     expect(() => libp2pTransport({ clusterId: 'c', preSharedKey: path })).not.toThrow();
   });
+
+  it('accepts the swarm keys @libp2p/pnet accepts, and only those (it is imported only when a key is used)', async () => {
+    const { generateKey, preSharedKey } = await import('@libp2p/pnet');
+    const pnetKey = new Uint8Array(95);
+    generateKey(pnetKey);
+    const hex = 'ab'.repeat(32);
+    const keys = [
+      pnetKey,
+      createSwarmKey(),
+      `/key/swarm/psk/1.0.0/\r\n/base16/\r\n${hex}`,
+      `/key/swarm/psk/1.0.0/\n/base16/\n${hex}\n`,
+      `/key/swarm/psk/1.0.0/\n/base16/\n${hex.toUpperCase()}`,
+      `/key/swarm/psk/1.0.0/\n/base16/\n${hex.slice(2)}`,
+      `/key/swarm/psk/1.0.0/\n/base16/\n${hex} `,
+      `/key/swarm/psk/1.0.0/\n${hex}`,
+      '',
+    ].map((key) => (typeof key === 'string' ? new TextEncoder().encode(key) : key));
+    for (const key of keys) {
+      let pnetAccepts = true;
+      try {
+        preSharedKey({ psk: key })();
+      } catch {
+        pnetAccepts = false;
+      }
+      const accepts = () => libp2pTransport({ clusterId: 'c', preSharedKey: key });
+      if (pnetAccepts) expect(accepts).not.toThrow();
+      else expect(accepts).toThrow(InvalidOptionError);
+    }
+  });
 });
 
 describe('resolveVoters', () => {
