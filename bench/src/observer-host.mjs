@@ -1,0 +1,75 @@
+// Several observers in one process, for many-replicas.mjs: each a LeaderElection over a libp2p node of its own
+// (its own port, peer key and data directory), started with no voter list, so it joins the cluster as an
+// observer and stays one while the voters are at maxVoters. Started with its configuration as JSON in argv[2]:
+//   { clusterId, bootstrap: [multiaddr/p2p/id], nodes: [{ dataDir, listen }], stagger: ms }
+// The observers start `stagger` ms apart (replicas of a Deployment start a few at a time, not fifty at once).
+//
+// One JSON line to stdout per fact the orchestrator needs (`mono`: CLOCK_MONOTONIC in ns, a decimal string):
+//   {"ev":"ready","index","id","mono"}                 observer `index` started
+//   {"ev":"leader-changed","index","leader","term","mono"}  the leader it follows
+//   {"ev":"role","index","role","mono"}                its role changed (an observer promoted to voter)
+//   {"ev":"stats","mono","cpu","rss"}                  answer to the `stats` command
+// When stdin closes (the orchestrator is gone), the process exits at once.
+import { createInterface } from 'node:readline';
+import { FileStateStore, LeaderElection } from '@baton/core';
+import { libp2pTransport } from '@baton/transport-libp2p';
+
+const config = JSON.parse(process.argv[2] ?? '{}');
+const nowMono = () => process.hrtime.bigint().toString();
+
+/** @param {Record<string, unknown>} line */
+function emit(line) {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+const logger = {
+  debug() {},
+  info() {},
+  warn: (message, context) => process.stderr.write(`[warn] ${message} ${JSON.stringify(context ?? {})}\n`),
+  error: (message, context) => process.stderr.write(`[error] ${message} ${JSON.stringify(context ?? {})}\n`),
+};
+
+const elections = config.nodes.map(({ dataDir, listen }, index) => {
+  const election = new LeaderElection({
+    clusterId: config.clusterId,
+    voters: [],
+    transport: libp2pTransport({
+      clusterId: config.clusterId,
+      listen: [listen],
+      bootstrap: config.bootstrap,
+      dataDir,
+      logger,
+    }),
+    store: new FileStateStore(dataDir),
+    logger,
+  });
+  election.on('leader-changed', ({ leader, term }) =>
+    emit({ ev: 'leader-changed', index, leader, term, mono: nowMono() }),
+  );
+  let role = null;
+  election.on('voters-changed', () => {
+    const now = election.inspect().role;
+    if (now === role) return;
+    role = now;
+    emit({ ev: 'role', index, role, mono: nowMono() });
+  });
+  return election;
+});
+
+const commands = createInterface({ input: process.stdin });
+commands.on('line', (line) => {
+  if (line.trim() === 'stats')
+    emit({ ev: 'stats', mono: nowMono(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+});
+commands.on('close', () => process.exit(0));
+
+try {
+  for (const [index, election] of elections.entries()) {
+    await election.start();
+    emit({ ev: 'ready', index, id: election.id, mono: nowMono() });
+    await new Promise((resolve) => setTimeout(resolve, config.stagger ?? 0));
+  }
+} catch (error) {
+  emit({ ev: 'error', message: String(error?.stack ?? error) });
+  process.exit(2);
+}
