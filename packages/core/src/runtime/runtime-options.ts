@@ -86,6 +86,7 @@ export function resolveRuntimeOptions(input: LeaderElectionOptions): RuntimeSett
     electionTimeoutMin: input.electionTimeoutMin,
     electionTimeoutMax: input.electionTimeoutMax,
     heartbeatInterval: input.heartbeatInterval,
+    observerHeartbeatInterval: input.observerHeartbeatInterval,
     voters: input.voters,
     autopilot: input.autopilot,
     clockDriftBound: input.clockDriftBound,

@@ -39,6 +39,7 @@ describe('LeaderElection options', () => {
     [{ clusterId: '' }, 'clusterId'],
     [{ electionTimeoutMin: 300, electionTimeoutMax: 200 }, 'electionTimeoutMax'],
     [{ heartbeatInterval: -1 }, 'heartbeatInterval'],
+    [{ observerHeartbeatInterval: 10 }, 'observerHeartbeatInterval'], // below heartbeatInterval
     [{ voters: ['a', 'a'] }, 'voters[1]'],
     [{ transport: undefined }, 'transport'],
     [{ transport: { start() {} } }, 'transport'],
