@@ -218,7 +218,7 @@ async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
     };
     keep = changes.length > 0;
     log(
-      `${name}: ${row.leadership_changes} leadership changes, ${row.lease_losses} lease losses ${JSON.stringify(endedBy)}, nr_throttled ${row.nr_throttled} in ${row.idle_ms / 1000} s`,
+      `${name}: ${row.leadership_changes} leadership changes, ${row.lease_losses} lease losses ${JSON.stringify(endedBy)}, nr_throttled ${row.nr_throttled} in ${(row.idle_ms / 1000).toFixed(1)} s`,
     );
     return row;
   } catch (error) {
