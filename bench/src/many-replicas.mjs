@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadOrCreatePeerKey } from '@baton/transport-libp2p';
 import { freePorts, leaseOverlap } from './cluster-bench.mjs';
+import { conditions } from './conditions.mjs';
 import { numberArg, round, sleep, summary } from './stats.mjs';
 
 const VOTER_SCRIPT = fileURLToPath(new URL('./cluster-node.mjs', import.meta.url));
@@ -41,30 +42,7 @@ const events = createWriteStream(join(dir, 'events.jsonl'));
 const toMs = (mono) => Number(BigInt(mono)) / 1e6;
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-let waiters = [];
-const notify = () => {
-  for (const check of waiters) check();
-};
-
-/** Resolves with nowMs() once `condition()` holds (checked on every line and every 20 ms); rejects after `within`. */
-function until(condition, what, within = 60_000) {
-  return new Promise((resolve, reject) => {
-    const deadline = nowMs() + within;
-    const timer = setInterval(() => check(), 20);
-    const check = () => {
-      if (condition()) done(() => resolve(nowMs()));
-      else if (nowMs() > deadline)
-        done(() => reject(new Error(`timed out after ${within} ms waiting for ${what}`)));
-    };
-    const done = (settle) => {
-      clearInterval(timer);
-      waiters = waiters.filter((w) => w !== check);
-      settle();
-    };
-    waiters.push(check);
-    check();
-  });
-}
+const { until, notify } = conditions(60_000);
 
 /** Spawns a child that speaks JSON lines; `onLine` gets each parsed line. */
 function spawnChild(script, config, name, onLine) {

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { AUTOPILOT_DEFAULTS } from '@baton/core';
 import { loadOrCreatePeerKey } from '@baton/transport-libp2p';
 import { freePorts, leaseOverlap } from './cluster-bench.mjs';
+import { conditions } from './conditions.mjs';
 import { numberArg, summary } from './stats.mjs';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./cluster-node.mjs', import.meta.url));
@@ -42,31 +43,7 @@ const nodes = [];
 const intervals = [];
 /** Configurations by version: the voters and when a node first reported installing it. */
 const configurations = new Map();
-let waiters = [];
-
-function notify() {
-  for (const check of waiters) check();
-}
-
-/** Resolves with nowMs() once `condition()` holds (checked on every line and every 20 ms); rejects after `within`. */
-function until(condition, what, within = 120_000) {
-  return new Promise((resolve, reject) => {
-    const deadline = nowMs() + within;
-    const timer = setInterval(() => check(), 20);
-    const check = () => {
-      if (condition()) done(() => resolve(nowMs()));
-      else if (nowMs() > deadline)
-        done(() => reject(new Error(`timed out after ${within} ms waiting for ${what}`)));
-    };
-    const done = (settle) => {
-      clearInterval(timer);
-      waiters = waiters.filter((w) => w !== check);
-      settle();
-    };
-    waiters.push(check);
-    check();
-  });
-}
+const { until, notify } = conditions();
 
 /** The latest configuration reported: { version, voters, at }. */
 function latest() {
