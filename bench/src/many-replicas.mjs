@@ -272,7 +272,8 @@ try {
     });
     const learnt = observers.map((o) => {
       const first = o.history.find((h) => h.at > killedAt && h.leader !== null && h.leader !== old.voter.id);
-      return first.at - killedAt;
+      // Followed the new leader before the kill: the leadership had moved away from `old` already.
+      return first === undefined ? 0 : first.at - killedAt;
     });
     trials.push({
       leaseBegan: next.start - killedAt,
