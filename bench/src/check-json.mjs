@@ -170,6 +170,15 @@ function checkRssByNode(value, path, nodes) {
   return problems;
 }
 
+/** Calls `check(row, at)` for each row of `rows` that is an object; a row that is not is a problem. */
+function eachRow(rows, path, problems, check) {
+  rows.forEach((row, i) => {
+    const at = `${path}[${i}]`;
+    if (isObject(row)) check(row, at);
+    else problems.push(`${at}: expected an object, got ${describe(row)}`);
+  });
+}
+
 /**
  * A non-empty list of `{ range, network, median_ms, p99_ms, max_ms, split_vote_rate }`. The figures may be null
  * only in a row that ran no trial and says why in `note` (12-24 ms on the slow networks never gives a lease).
@@ -178,12 +187,7 @@ function checkFigure16(value, path) {
   if (!Array.isArray(value)) return [`${path}: expected a list, got ${describe(value)}`];
   if (value.length === 0) return [`${path}: expected at least one row, got an empty list`];
   const problems = [];
-  value.forEach((row, i) => {
-    const at = `${path}[${i}]`;
-    if (!isObject(row)) {
-      problems.push(`${at}: expected an object, got ${describe(row)}`);
-      return;
-    }
+  eachRow(value, path, problems, (row, at) => {
     const nullAllowed = row.trials === 0 && typeof row.note === 'string' && row.note.length > 0;
     for (const key of FIGURE16_FIELDS) {
       if (!Object.hasOwn(row, key)) {
@@ -221,12 +225,7 @@ function checkCpuLimitCells(value, path, skipped) {
   if (value.length === 0 && !why)
     return [`${path}: expected at least one row (or cpu_limit.skipped saying why), got an empty list`];
   const problems = [];
-  value.forEach((row, i) => {
-    const at = `${path}[${i}]`;
-    if (!isObject(row)) {
-      problems.push(`${at}: expected an object, got ${describe(row)}`);
-      return;
-    }
+  eachRow(value, path, problems, (row, at) => {
     for (const [key, kind] of CPU_LIMIT_FIELDS) {
       if (!Object.hasOwn(row, key)) {
         problems.push(`${at}.${key}: missing`);
