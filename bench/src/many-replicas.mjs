@@ -4,6 +4,7 @@
 //
 //   pnpm --filter @baton/core --filter @baton/transport-libp2p build
 //   node bench/src/many-replicas.mjs [--observers 45] [--hosts 5] [--idle-ms 20000] [--trials 10] [--stagger 500]
+//                                    [--observer-heartbeat-interval 1000]
 //
 // Each voter is a process of its own (cluster-node.mjs), so that the leader's CPU is its process's; the
 // observers run several to a process (observer-host.mjs, one libp2p node each), `--hosts` processes.
@@ -36,6 +37,8 @@ const IDLE_MS = numberArg('idle-ms', 20_000);
 const TRIALS = numberArg('trials', 10);
 /** ms between two observers starting (the hosts start one after the other, each once its observers follow). */
 const STAGGER = numberArg('stagger', 500);
+/** The voters' observerHeartbeatInterval (ms): how often the leader heartbeats each observer. */
+const OBSERVER_HEARTBEAT = numberArg('observer-heartbeat-interval', 1_000);
 const CLUSTER_ID = 'many-replicas';
 const dir = await mkdtemp(join(tmpdir(), 'baton-many-replicas-'));
 const events = createWriteStream(join(dir, 'events.jsonl'));
@@ -112,6 +115,7 @@ function startVoter(voter) {
     bootstrap: voters.filter((other) => other !== voter).map(addressOf),
     voters: voters.map((v) => v.id),
     membership: true,
+    timings: { observerHeartbeatInterval: OBSERVER_HEARTBEAT },
   };
   let incarnation;
   const find = (term) => intervals.find((i) => i.incarnation === incarnation && i.term === term);
@@ -143,6 +147,7 @@ function startVoter(voter) {
     } else if (line.ev === 'lost') {
       const interval = find(line.term);
       if (interval) {
+        interval.reason = line.reason;
         interval.end = toMs(line.mono);
         interval.validEnd = Math.min(interval.validEnd, interval.end);
       }
@@ -259,6 +264,7 @@ try {
   if (promoted > 0) console.log(`(${promoted} observers were promoted to voters)`);
 
   for (let t = 0; t < TRIALS; t++) {
+    await until(() => leaderNow() !== null, 'a leader before the kill');
     const old = leaderNow();
     const killedAt = nowMs();
     old.voter.proc.child.kill('SIGKILL');
@@ -312,6 +318,9 @@ try {
     console.log(`  each observer: ${fmt(summary(trials.flatMap((t) => t.observers)))}`);
     console.log(`  new lease -> the last observer knows: ${fmt(summary(trials.map((t) => t.afterLease)))}`);
   }
+  const endings = {};
+  for (const i of intervals) if (i.reason) endings[i.reason] = (endings[i.reason] ?? 0) + 1;
+  console.log(`leaderships: ${intervals.length}, ended by ${JSON.stringify(endings)} (kills not counted)`);
   console.log(`overlap of valid leases: ${overlap.overlapMax.toFixed(3)} ms (must be 0)`);
   console.log(
     `load average at the end: ${loadavg()
