@@ -1,4 +1,5 @@
 import type { Connection } from '@libp2p/interface';
+import { backoffDelay } from './redialer.js';
 
 /**
  * One connection per pair of peers. When two nodes dial each other at once (both start with the other as a
@@ -40,6 +41,5 @@ export const YIELD_LEVEL = 5;
  * more than `maxRedialDelay` (the redial backoff at depth {@link YIELD_LEVEL}).
  */
 export function yieldDelay(maxRedialDelay: number): number {
-  const ceiling = Math.min(maxRedialDelay, 25 * 2 ** (YIELD_LEVEL - 1));
-  return ceiling / 2 + (Math.random() * ceiling) / 2;
+  return backoffDelay(YIELD_LEVEL, maxRedialDelay);
 }

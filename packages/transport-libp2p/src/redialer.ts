@@ -15,6 +15,21 @@ export interface RedialerHost {
   readonly maxDelay: number;
 }
 
+/**
+ * The redial backoff's delay `level` failures deep, in ms: 0 at level 0, else jittered in the upper half of
+ * 25 ms doubling per level, capped at `maxDelay`.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay } from './redialer.js';
+ * backoffDelay(5, 30_000); // 200-400
+ * ```
+ */
+export function backoffDelay(level: number, maxDelay: number): number {
+  const ceiling = level === 0 ? 0 : Math.min(maxDelay, 25 * 2 ** (level - 1));
+  return ceiling / 2 + (Math.random() * ceiling) / 2;
+}
+
 interface Pending {
   /** Depth of the backoff (0: at once). */
   level: number;
@@ -44,13 +59,12 @@ export class Redialer {
     const entry = existing ?? { level, tries: 0, timer: null };
     entry.level = Math.max(entry.level, level);
     this.pending.set(peer, entry);
-    const ceiling = entry.level === 0 ? 0 : Math.min(this.host.maxDelay, 25 * 2 ** (entry.level - 1));
     entry.timer = setTimeout(
       () => {
         entry.timer = null;
         void this.attempt(peer, entry);
       },
-      ceiling / 2 + (Math.random() * ceiling) / 2,
+      backoffDelay(entry.level, this.host.maxDelay),
     );
     entry.timer.unref?.();
   }
