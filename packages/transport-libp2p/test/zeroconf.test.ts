@@ -268,8 +268,15 @@ describe('discoverVoters with a cluster already there', () => {
       'the late node to be promoted to voter on every node',
       () => [...elections, joiner].map((e) => e.membership()),
     );
-    // Every founder told the late node (HELLO, then the leader's heartbeats) that it holds a configuration.
-    expect(late.peerConfigurations().size).toBe(3);
+    // Every founder tells the late node (HELLO, then the leader's heartbeats) that it holds a configuration.
+    // The promotion needs the leader only: the connection to another founder may still be on its way (the
+    // larger id of a pair waits before it dials), so wait for all three rather than read them at once.
+    await eventually(
+      () => late.peerConfigurations().size === 3,
+      20_000,
+      'the late node to hear a configuration from every founder',
+      () => [...late.peerConfigurations()],
+    );
     for (const configuration of late.peerConfigurations().values()) {
       expect(configuration.version).toBeGreaterThanOrEqual(1);
     }
