@@ -92,6 +92,20 @@ export function sameSet(a: readonly NodeId[], b: readonly NodeId[]): boolean {
 }
 
 /**
+ * The lock a refusal takes: this node and the first `expect` others it found, sorted. More than `expect`
+ * members, so never formed; it only has to differ from every set that names this node.
+ *
+ * @example
+ * ```ts
+ * import { refusalLock } from './formation.js';
+ * console.log(refusalLock('c', ['a', 'b', 'c', 'd', 'e'], 2)); // ['a', 'b', 'c']
+ * ```
+ */
+export function refusalLock(self: NodeId, found: readonly NodeId[], expect: number): NodeId[] {
+  return [self, ...found.filter((id) => id !== self).slice(0, expect)].sort();
+}
+
+/**
  * The next step of a fresh node with `expect` ≥ 2 (see the comment at the top of formation.ts). Pure: the same
  * view gives the same step.
  *

@@ -125,6 +125,7 @@ export class Libp2pTransport implements Transport {
         this.channels.connect(peer);
         void this.exchange.share(peer);
       },
+      hello: (peer) => this.channels.hello(peer),
       closeChannel: (peer) => this.channels.reset(peer),
       finish: (peer, frame, signal) => this.channels.finish(peer, frame, signal),
       connectedChanged: (peer, connected, count) => {
@@ -145,6 +146,7 @@ export class Libp2pTransport implements Transport {
     this.inbound = new InboundStreams(context, {
       joined: (peer) => this.membership.joined(peer),
       configurationHeard: (peer, configuration) => this.membership.configurationHeard(peer, configuration),
+      lockHeard: (peer, locked) => this.membership.lockHeard(peer, locked),
       leaving: (peer) => {
         this.membership.left(peer);
         this.redials.forget(peer);

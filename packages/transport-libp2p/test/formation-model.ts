@@ -1,6 +1,12 @@
 import type { NodeId } from '@baton/core';
 import { Prng } from '@baton/core/testing';
-import { type FormationStep, type FormationView, type PeerFormation, sameSet } from '../src/formation.js';
+import {
+  type FormationStep,
+  type FormationView,
+  type PeerFormation,
+  refusalLock,
+  sameSet,
+} from '../src/formation.js';
 
 /*
  * A model of the first formation, no sockets: N fresh nodes run a decision rule (the transport's
@@ -101,7 +107,7 @@ export function runModel(
         node.outcome = { kind: 'conflict' };
         return true;
       case 'refuse':
-        node.lock = step.found;
+        node.lock = refusalLock(node.id, step.found, expect);
         node.outcome = { kind: 'refused' };
         tell(node);
         return true;
