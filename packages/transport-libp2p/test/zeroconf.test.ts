@@ -1,14 +1,17 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LeaderElection, MemoryStateStore } from '@baton/core';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { describe, expect, it } from 'vitest';
 import {
   createSwarmKey,
   ExpectMismatchError,
   FormationConflictError,
   type Libp2pTransport,
+  loadOrCreatePeerKey,
   type VoterDiscovery,
 } from '../src/index.js';
+import { PEER_IDS } from './arbitraries.js';
 import { cleanupAfterEach, eventually, freePorts, quietLogger, Recorder, testTransport } from './helpers.js';
 
 /*
@@ -358,6 +361,41 @@ describe('discoverVoters with more fresh nodes than expect', () => {
       }
       console.log(`4 fresh nodes, expect 3, round ${round}: ${outcomes.map((o) => o.outcome).join(', ')}`);
     }
+  });
+});
+
+describe('a formation lock saved in dataDir', () => {
+  it('is told again after a restart, and never replaced: the node forms no other set, nor do the peers with it', async () => {
+    const [port] = await freePorts(1);
+    const seedAddress = `/ip4/127.0.0.1/tcp/${port}`;
+    const lockedDir = await dir();
+    const id = peerIdFromPrivateKey(await loadOrCreatePeerKey(lockedDir)).toString();
+    // Before its restart, this node locked a set with two nodes that are not here now.
+    const saved = [id, PEER_IDS[0], PEER_IDS[1]].sort();
+    const path = join(lockedDir, 'formation-lock-test.json');
+    await writeFile(path, JSON.stringify({ clusterId: 'test', locked: saved }));
+    const transports = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const transport = later(
+          testTransport({
+            bootstrap: [seedAddress],
+            listen: [i === 0 ? seedAddress : '/ip4/127.0.0.1/tcp/0'],
+            dataDir: i === 0 ? lockedDir : await dir(),
+          }),
+        );
+        await transport.open();
+        return transport;
+      }),
+    );
+    expect(transports[0]!.localId).toBe(id);
+    // Without the saved lock the three would form a set of the three at once. With it, nobody can: the
+    // locked node waits for the two absent members, the others for a set they can lock.
+    const signal = AbortSignal.timeout(3000);
+    const results = await Promise.allSettled(transports.map((t) => t.discoverVoters({ expect: 3, signal })));
+    for (const result of results) {
+      expect(result).toMatchObject({ status: 'rejected', reason: { name: 'TimeoutError' } });
+    }
+    expect(JSON.parse(await readFile(path, 'utf8')).locked).toEqual(saved);
   });
 });
 
