@@ -77,7 +77,8 @@ export class ExpectMismatchError extends Error {
   ) {
     super(
       `expect=${expect}, but this node found ${found.length} fresh members and no cluster (${found.join(', ')}), ` +
-        'so it formed no voter set: more fresh nodes started than `expect`. Start it again once the others ' +
+        'and no set it could lock or join, so it formed no voter set (and told its peers, so that sets naming ' +
+        'it fail too): more fresh nodes started than `expect`. Start it again once the others ' +
         'have formed the cluster (it then joins as an observer); for the first formation start exactly ' +
         '`expect` fresh nodes, or name the voters',
     );
