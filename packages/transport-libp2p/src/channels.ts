@@ -24,6 +24,7 @@ export class Channels {
       TransportContext,
       | 'clusterId'
       | 'configuration'
+      | 'formationLock'
       | 'protocol'
       | 'options'
       | 'log'
@@ -46,6 +47,12 @@ export class Channels {
     }
     this.context.counters.frameSent();
     channel.enqueue(frame);
+  }
+
+  /** Sends `peer` this node's HELLO again (what it holds or locked changed); it opens the stream if needed. */
+  hello(peer: NodeId): void {
+    if (this.context.node === null) return;
+    this.enqueue(peer, this.greeting(peer));
   }
 
   /** Opens the stream to `peer` now, if it is not open: a peer that joined learns about this node at once. */
@@ -82,15 +89,7 @@ export class Channels {
     const { counters, options } = context;
     channel = new PeerChannel(peer, {
       openStream: (to) => this.openStream(to),
-      greeting: (to) =>
-        lengthPrefixed(
-          encodeHelloFrame({
-            cluster: context.clusterId,
-            from: context.localId,
-            to,
-            configuration: context.configuration,
-          }),
-        ),
+      greeting: (to) => this.greeting(to),
       streamOpened: (to) => {
         counters.streamOpened();
         this.host.streamOpened(to);
@@ -118,6 +117,20 @@ export class Channels {
     });
     this.channels.set(peer, channel);
     return channel;
+  }
+
+  /** The HELLO to `peer`, length-prefixed: the configuration this node holds, and the set it locked. */
+  private greeting(peer: NodeId): Uint8Array {
+    const { context } = this;
+    return lengthPrefixed(
+      encodeHelloFrame({
+        cluster: context.clusterId,
+        from: context.localId,
+        to: peer,
+        configuration: context.configuration,
+        locked: context.formationLock,
+      }),
+    );
   }
 
   private async openStream(peer: NodeId): Promise<Stream> {

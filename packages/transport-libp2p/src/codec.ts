@@ -1,4 +1,5 @@
 import type { ConfigurationId, DropReason, ElectionMessage, ElectionMessageType, NodeId } from '@baton/core';
+import { peerIdFromString } from '@libp2p/peer-id';
 import { ElectionFrame } from './protocol/frames.js';
 
 /*
@@ -76,7 +77,13 @@ export type FrameVerdict =
       readonly seq: number;
     }
   | { readonly kind: 'leave'; readonly from: NodeId }
-  | { readonly kind: 'hello'; readonly from: NodeId; readonly configuration: ConfigurationId }
+  | {
+      readonly kind: 'hello';
+      readonly from: NodeId;
+      readonly configuration: ConfigurationId;
+      /** The first voter set the sender locked (see formation.ts); absent when it locked none. */
+      readonly locked?: readonly NodeId[];
+    }
   | { readonly kind: 'peers'; readonly from: NodeId; readonly peers: readonly PeerAddresses[] }
   | DroppedFrame;
 
@@ -206,8 +213,9 @@ export function isCount(value: number): boolean {
  * Decodes one frame of the election stream and checks it against the stream it came on. Never throws.
  *
  * Dropped, with the reason: `invalid` for bytes that do not decode, an unknown or missing message type,
- * a number out of range, a `from` that is not the remote peer, voters anywhere but on a heartbeat, or a held
- * configuration anywhere but on a HELLO; `wrong-cluster` for another cluster;
+ * a number out of range, a `from` that is not the remote peer, voters anywhere but on a heartbeat, a held
+ * configuration or a locked set anywhere but on a HELLO, or a locked set that is not 2 to 1001 sorted, distinct
+ * peer ids naming the sender (see {@link checkLocked}); `wrong-cluster` for another cluster;
  * `misaddressed` for a `to` that is not this node.
  *
  * @example
@@ -253,6 +261,13 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
   }
   if (held !== undefined && frame.kind !== ElectionFrame.Kind.HELLO) {
     return dropped('invalid', "the sender's held configuration travels only on a HELLO");
+  }
+  if (frame.locked.length > 0) {
+    if (frame.kind !== ElectionFrame.Kind.HELLO) {
+      return dropped('invalid', 'a locked voter set travels only on a HELLO');
+    }
+    const problem = checkLocked(frame.locked, frame.from);
+    if (problem !== null) return dropped('invalid', `the locked voter set ${problem}`);
   }
   const envelope = { cluster: frame.cluster, from: frame.from, to: frame.to, term: frame.term };
   const configuration: ConfigurationId = { term: frame.configTerm, version: frame.configVersion };
@@ -316,12 +331,49 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
         kind: 'hello',
         from: frame.from,
         configuration: { term: held?.term ?? 0, version: held?.version ?? 0 },
+        ...(frame.locked.length > 0 ? { locked: frame.locked } : {}),
       };
     case ElectionFrame.Kind.PEERS:
       return { kind: 'peers', from: frame.from, peers: frame.peers };
     default:
       return dropped('invalid', 'unknown message type');
   }
+}
+
+/**
+ * The most members a locked voter set may have: `discoverVoters`' largest `expect` (1000), plus one for a
+ * refusal (a node that found more fresh members than `expect` locks `expect` + 1 of them, see formation.ts).
+ */
+export const MAX_LOCKED = 1001;
+
+/**
+ * Why a locked voter set from a HELLO is not one, or null when it is: 2 to {@link MAX_LOCKED} peer ids, sorted
+ * and distinct (so every node compares them as they are), `from` among them (a node locks only a set it
+ * belongs to). `from` itself is the stream's authenticated peer, so only the others are parsed.
+ *
+ * @example
+ * ```ts
+ * import { checkLocked } from './codec.js';
+ * console.log(checkLocked(['a'], 'a')); // 'must have 2 to 1001 members, not 1'
+ * ```
+ */
+export function checkLocked(locked: readonly string[], from: NodeId): string | null {
+  if (locked.length < 2 || locked.length > MAX_LOCKED) {
+    return `must have 2 to ${MAX_LOCKED} members, not ${locked.length}`;
+  }
+  for (let i = 1; i < locked.length; i++) {
+    if ((locked[i - 1] as string) >= (locked[i] as string)) return 'must be sorted, distinct peer ids';
+  }
+  if (!locked.includes(from)) return 'must name its sender';
+  for (const member of locked) {
+    if (member === from) continue;
+    try {
+      peerIdFromString(member);
+    } catch {
+      return `holds ${JSON.stringify(member.slice(0, 80))}, not a peer id`;
+    }
+  }
+  return null;
 }
 
 /**
@@ -343,8 +395,9 @@ export function encodeLeaveFrame(fields: { cluster: string; from: NodeId; to: No
 }
 
 /**
- * Encodes the greeting that opens every election stream: the receiver reports the sender joined, and learns
- * which voter configuration the sender holds (version 0: none yet).
+ * Encodes the greeting that opens every election stream (and is sent again when the sender locks a set): the
+ * receiver reports the sender joined, and learns which voter configuration the sender holds (version 0: none
+ * yet) and which first voter set it locked, if any (`locked`, sorted).
  *
  * @example
  * ```ts
@@ -357,6 +410,7 @@ export function encodeHelloFrame(fields: {
   from: NodeId;
   to: NodeId;
   configuration: ConfigurationId;
+  locked?: readonly NodeId[] | null;
 }): Uint8Array {
   return ElectionFrame.encode({
     kind: ElectionFrame.Kind.HELLO,
@@ -364,6 +418,7 @@ export function encodeHelloFrame(fields: {
     from: fields.from,
     to: fields.to,
     configuration: { term: fields.configuration.term, version: fields.configuration.version },
+    locked: fields.locked ? [...fields.locked] : [],
   });
 }
 

@@ -38,6 +38,11 @@ export class TransportContext {
    * tell it: every HELLO says it, so a new node can tell that a cluster exists.
    */
   configuration: ConfigurationId = { term: 0, version: 0 };
+  /**
+   * The first voter set this node locked for its first formation (sorted; null: none), as `discoverVoters`
+   * records it (saved in `dataDir` first): every HELLO says it (see formation.ts).
+   */
+  formationLock: readonly NodeId[] | null = null;
   private lifetime = new AbortController();
 
   constructor(readonly options: ResolvedTransportOptions) {

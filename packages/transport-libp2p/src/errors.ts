@@ -26,8 +26,8 @@ export class PeerKeyError extends Error {
 }
 
 /**
- * The voter set that `discoverVoters` saved (`voters-<clusterId>.json` in `dataDir`) cannot be read or is
- * not a voter set. Baton never replaces it: forming a new set while the old one may be in use could make
+ * The voter set that `discoverVoters` saved (`voters-<clusterId>.json` in `dataDir`), or the set it locked for
+ * the first formation (`formation-lock-<clusterId>.json`), cannot be read or is not a set of peer ids. Baton never replaces it: forming a new set while the old one may be in use could make
  * two majorities. Code `'ERR_VOTERS_FILE'`.
  *
  * @example
@@ -77,9 +77,50 @@ export class ExpectMismatchError extends Error {
   ) {
     super(
       `expect=${expect}, but this node found ${found.length} fresh members and no cluster (${found.join(', ')}), ` +
-        'so it formed no voter set: more fresh nodes started than `expect`. Start it again once the others ' +
+        'and no set it could lock or join, so it formed no voter set (and told its peers, so that sets naming ' +
+        'it fail too): more fresh nodes started than `expect`. Start it again once the others ' +
         'have formed the cluster (it then joins as an observer); for the first formation start exactly ' +
         '`expect` fresh nodes, or name the voters',
+    );
+  }
+}
+
+/**
+ * `discoverVoters({ expect })`: this node locked a first voter set (`locked`), and `peer`, a member of it, locked
+ * another one (`other`), so that set can never form: every member of a set must lock it, and a node locks one
+ * set only. It happens when more fresh nodes than `expect` started (or nodes started with different `expect`):
+ * different nodes saw different groups. This node formed nothing. Code `'ERR_FORMATION_CONFLICT'`.
+ *
+ * To recover: when the other nodes formed a cluster, start this node again, it joins it as an observer; when
+ * none did, stop the extra nodes, delete `formation-lock-<clusterId>.json` from the `dataDir` of every node
+ * that formed nothing (no `voters-<clusterId>.json`), and start exactly `expect` of them.
+ *
+ * @example
+ * ```ts
+ * import { FormationConflictError } from '@baton/transport-libp2p';
+ * const error = new FormationConflictError(3, ['a', 'b', 'c'], 'b', ['b', 'c', 'd']);
+ * console.log(error.code, error.other); // 'ERR_FORMATION_CONFLICT' ['b', 'c', 'd']
+ * ```
+ */
+export class FormationConflictError extends Error {
+  override readonly name = 'FormationConflictError';
+  readonly code = 'ERR_FORMATION_CONFLICT';
+  constructor(
+    readonly expect: number,
+    /** The set this node locked, sorted. */
+    readonly locked: readonly string[],
+    /** The member of `locked` that locked another set. */
+    readonly peer: string,
+    /** The set `peer` locked, sorted. */
+    readonly other: readonly string[],
+  ) {
+    super(
+      `expect=${expect}: this node locked the first voter set [${locked.join(', ')}], but ${peer}, a member of ` +
+        `it, locked [${other.join(', ')}], so that set can never form and this node formed none. More fresh ` +
+        'nodes than `expect` were started (or with different `expect`), and they saw different groups. If the ' +
+        'others formed a cluster, start this node again: it joins it. Otherwise stop the extra nodes, delete ' +
+        'formation-lock-<clusterId>.json from the dataDir of every node that formed nothing, and start exactly ' +
+        '`expect` of them',
     );
   }
 }

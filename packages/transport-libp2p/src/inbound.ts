@@ -10,6 +10,8 @@ export interface InboundHost {
   joined(peer: NodeId): void;
   /** `peer` said which voter configuration it holds (in its HELLO, or in an election message). */
   configurationHeard(peer: NodeId, configuration: ConfigurationId): void;
+  /** `peer` said (in its HELLO) which first voter set it locked for the formation (see formation.ts). */
+  lockHeard(peer: NodeId, locked: readonly NodeId[]): void;
   /** `peer` sent LEAVE: its transport stops. */
   leaving(peer: NodeId): void;
   /** `peer` listed its other peers (a PEERS frame) on `connection`. */
@@ -90,6 +92,8 @@ export class InboundStreams {
         return;
       case 'hello':
         this.host.joined(peer);
+        // The lock first: the formation reads a peer as heard once its configuration is, lock included.
+        if (verdict.locked !== undefined) this.host.lockHeard(peer, verdict.locked);
         this.host.configurationHeard(peer, verdict.configuration);
         return;
       case 'broadcast':

@@ -9,7 +9,13 @@
  * @packageDocumentation
  */
 export type { DialErrorKind } from './dial-errors.js';
-export { ExpectMismatchError, PeerKeyError, TransportNotOpenError, VotersFileError } from './errors.js';
+export {
+  ExpectMismatchError,
+  FormationConflictError,
+  PeerKeyError,
+  TransportNotOpenError,
+  VotersFileError,
+} from './errors.js';
 export { loadOrCreatePeerKey, PEER_KEY_FILE } from './identity.js';
 export { GOSSIP_ENVELOPE_MARGIN } from './node.js';
 export { type DnsResolver, type Libp2pTransportOptions, TRANSPORT_DEFAULTS } from './options.js';

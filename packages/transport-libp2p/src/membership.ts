@@ -14,6 +14,8 @@ export interface MembershipHost {
   keep(peer: NodeId): void;
   /** Greets a peer that joined while the transport is open: opens its stream, tells it who else is here. */
   greet(peer: NodeId): void;
+  /** Sends a connected peer this node's HELLO again: the set it locked for the formation changed. */
+  hello(peer: NodeId): void;
   /** `peer` left: close its outbound stream. */
   closeChannel(peer: NodeId): void;
   /** Sends `peer` a last frame and closes its channel; never throws. */
@@ -40,6 +42,8 @@ export class Membership {
   private voters: ReadonlySet<NodeId> | null = null;
   /** The newest configuration each connected peer said it holds (unknown until its HELLO arrives). */
   private readonly configurations = new Map<NodeId, ConfigurationId>();
+  /** The first voter set each connected peer said it locked for the formation (see formation.ts). */
+  private readonly locks = new Map<NodeId, readonly NodeId[]>();
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -91,6 +95,23 @@ export class Membership {
     return this.configurations.get(peer);
   }
 
+  /** `peer` said (HELLO) it locked `locked` for the first formation: kept while it is connected. */
+  lockHeard(peer: NodeId, locked: readonly NodeId[]): void {
+    if (!this.connectedPeers.has(peer)) return;
+    this.locks.set(peer, locked);
+    this.wake();
+  }
+
+  /** The set a connected peer said it locked for the first formation; undefined when it said none. */
+  lockOf(peer: NodeId): readonly NodeId[] | undefined {
+    return this.locks.get(peer);
+  }
+
+  /** Tells every connected peer this node's HELLO again (it locked a set for the formation). */
+  helloAll(): void {
+    for (const peer of this.connectedPeers) this.host.hello(peer);
+  }
+
   /** Checks every wait again (something they wait for may have happened). */
   wake(): void {
     for (const wake of this.waiters) wake();
@@ -105,6 +126,7 @@ export class Membership {
   left(peer: NodeId): void {
     if (!this.connectedPeers.delete(peer)) return;
     this.configurations.delete(peer);
+    this.locks.delete(peer);
     this.context.log.debug('peer left', { peer });
     this.host.closeChannel(peer);
     this.context.delivery.peerDisconnected(peer);
@@ -204,5 +226,6 @@ export class Membership {
   clear(): void {
     this.connectedPeers.clear();
     this.configurations.clear();
+    this.locks.clear();
   }
 }

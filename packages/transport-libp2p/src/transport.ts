@@ -16,7 +16,12 @@ import { Channels } from './channels.js';
 import { encodeElectionMessage } from './codec.js';
 import { TransportContext } from './context.js';
 import { DialStatus } from './dial-status.js';
-import type { ExpectMismatchError, TransportNotOpenError, VotersFileError } from './errors.js';
+import type {
+  ExpectMismatchError,
+  FormationConflictError,
+  TransportNotOpenError,
+  VotersFileError,
+} from './errors.js';
 import { lengthPrefixed } from './framing.js';
 import { InboundStreams } from './inbound.js';
 import { LeaderAnnouncer, termLedBy } from './leader-announcer.js';
@@ -125,6 +130,7 @@ export class Libp2pTransport implements Transport {
         this.channels.connect(peer);
         void this.exchange.share(peer);
       },
+      hello: (peer) => this.channels.hello(peer),
       closeChannel: (peer) => this.channels.reset(peer),
       finish: (peer, frame, signal) => this.channels.finish(peer, frame, signal),
       connectedChanged: (peer, connected, count) => {
@@ -145,6 +151,7 @@ export class Libp2pTransport implements Transport {
     this.inbound = new InboundStreams(context, {
       joined: (peer) => this.membership.joined(peer),
       configurationHeard: (peer, configuration) => this.membership.configurationHeard(peer, configuration),
+      lockHeard: (peer, locked) => this.membership.lockHeard(peer, locked),
       leaving: (peer) => {
         this.membership.left(peer);
         this.redials.forget(peer);
@@ -363,20 +370,24 @@ export class Libp2pTransport implements Transport {
    *   voter configuration (version > 0). Resolves `{ outcome: 'join', voters: [] }` at once, with the `reason`
    *   and the `peer`: start `LeaderElection` without voters, this node joins as an observer and the leader's
    *   autopilot promotes it. It never forms a set beside an existing cluster;
-   * - or `expect` members (this node included) have found each other and each said it holds no
-   *   configuration: `{ outcome: 'formed', voters }`, their peer ids sorted, so that every member computes the
-   *   same set. With `dataDir` it is saved (`voters-<clusterId>.json`), and later calls resolve
-   *   `{ outcome: 'saved', voters }` at once, so a restarted node neither waits nor forms another set.
+   * - or `expect` fresh members (this node included) have found each other and each locked this very set:
+   *   `{ outcome: 'formed', voters }`, their peer ids sorted, the same on every member. With `expect` ≥ 2 a
+   *   node locks one set once in its life (saved in `dataDir` as `formation-lock-<clusterId>.json` before
+   *   any peer hears of it, and told on every HELLO) and forms only a set every member of which said it
+   *   locked it, so two formed sets that share a member are equal (see formation.ts). With `dataDir` the
+   *   formed set is saved (`voters-<clusterId>.json`), and later calls resolve `{ outcome: 'saved', voters }`
+   *   at once, so a restarted node neither waits nor forms another set.
    *
    * The caller checks first whether this node holds a configuration already (`FileStateStore.read(dataDir)`
    * of `@baton/core` shows one with `version > 0`, or the `voters` are configured): then it must not call
    * this at all, but start `LeaderElection` as it is. A node that holds a configuration never forms again.
    *
-   * Caveat (as Consul's `bootstrap_expect`): never start more than `expect` fresh nodes before the first
-   * formation. Until a cluster exists there is nothing to join, and more fresh nodes than `expect` could form
-   * two different first sets; a node that sees more than `expect` fresh members throws
-   * {@link ExpectMismatchError} instead of guessing. A saved set that cannot be read is a
-   * {@link VotersFileError}; a `stop()` while waiting rejects with {@link TransportNotOpenError}.
+   * Caveat (as Consul's `bootstrap_expect`): start exactly `expect` fresh nodes for the first formation. With
+   * more, different nodes may lock different sets: then no two different sets that share a member form, but
+   * a node whose locked set can never form throws {@link FormationConflictError}, and one that sees more
+   * fresh members than `expect` and nothing to lock or join (for 2 × `dialTimeout`) throws
+   * {@link ExpectMismatchError}. A saved set or lock that cannot be read is a {@link VotersFileError}; a
+   * `stop()` while waiting rejects with {@link TransportNotOpenError}.
    *
    * @example
    * ```ts

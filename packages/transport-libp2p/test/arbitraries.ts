@@ -5,6 +5,20 @@ import fc from 'fast-check';
 export const FROM = 'a';
 export const TO = 'b';
 
+/** Peer ids to lock sets of (the sender, FROM, is the stream's peer: it is not parsed). */
+export const PEER_IDS = [
+  '12D3KooWMPMattKf9oJvUPDeDLBuk77z7c3LfpGwSSiPH1bGn1ca',
+  '12D3KooWMcHyiT8oV8F7QWMQgNU87mcNUacxCwQPBdsLvi9gXPxF',
+  '12D3KooWMmnLQ15XjwCXhbPoq6iY7midNp4D8T4yLbQB13GfPadZ',
+  '12D3KooWDxfHUAjdzj12R64oK4DKZ1WsXsLo3Q55brD5AMw3YTwo',
+  '12D3KooWPCPnJkwEqwicnFmZgTqADKJPt3yLL5DzgBkGfBCXPvo1',
+] as const;
+
+/** A formation lock as a HELLO carries it: FROM and 1-4 other peer ids, sorted. */
+export const lockedSet = fc
+  .subarray([...PEER_IDS], { minLength: 1, maxLength: 4 })
+  .map((ids) => [...ids, FROM].sort());
+
 export const count = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const envelope = { cluster: fc.constant('jobs'), from: fc.constant(FROM), to: fc.constant(TO), term: count };
 /** A configuration's id, with any values (version 0: none). */

@@ -11,7 +11,7 @@ import {
 import { FrameReader, lengthPrefixed } from '../src/framing.js';
 import { decodeGossip, encodeGossipBroadcast, encodeLeaderAnnouncement } from '../src/gossip-codec.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
-import { configurationId, electionMessage } from './arbitraries.js';
+import { configurationId, electionMessage, lockedSet, PEER_IDS } from './arbitraries.js';
 
 const context = { clusterId: 'jobs', localId: 'b', remoteId: 'a' };
 
@@ -68,6 +68,54 @@ describe('election frame codec', () => {
       from: 'a',
       configuration: { term: 0, version: 0 },
     });
+  });
+
+  it('round-trips the set a HELLO says its sender locked for the formation', () => {
+    fc.assert(
+      fc.property(configurationId, lockedSet, (configuration, locked) => {
+        const verdict = decodeFrame(
+          encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b', configuration, locked }),
+          context,
+        );
+        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration, locked });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('drops a locked set that is not 2 to 1001 sorted, distinct peer ids naming the sender, or not on a HELLO', () => {
+    const [p, q] = PEER_IDS;
+    const hello = (locked: string[]) =>
+      ElectionFrame.encode({ kind: ElectionFrame.Kind.HELLO, cluster: 'jobs', from: 'a', to: 'b', locked });
+    const cases: [string[], RegExp][] = [
+      [['a'], /must have 2 to 1001 members, not 1/],
+      [['a', p, q].reverse(), /sorted, distinct/],
+      [[p, p, 'a'], /sorted, distinct/],
+      [[p, q], /must name its sender/],
+      [[p, 'a', 'zz'], /"zz", not a peer id/],
+      [[p, 'a', 'b'], /"b", not a peer id/],
+    ];
+    for (const [locked, reason] of cases) {
+      const verdict = decodeFrame(hello(locked), context);
+      expect(verdict).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+      if (verdict.kind === 'dropped') expect(verdict.detail).toMatch(reason);
+    }
+    // More than 1001 (the largest expect, and one more for a refusal): the decoder refuses it.
+    const tooMany = Array.from({ length: 1002 }, (_, i) => `${String(i).padStart(4, '0')}`);
+    expect(decodeFrame(hello(tooMany), context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+    const heartbeat = ElectionFrame.decode(
+      encodeElectionMessage({
+        type: 'heartbeat',
+        cluster: 'jobs',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        round: 1,
+        configuration: { term: 1, version: 1 },
+      }),
+    );
+    const misplaced = decodeFrame(ElectionFrame.encode({ ...heartbeat, locked: ['a', p] }), context);
+    expect(misplaced).toMatchObject({ kind: 'dropped', reason: 'invalid' });
   });
 
   it('drops a held configuration on anything but a HELLO, and one beyond 2^53', () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeElectionMessage, encodeHelloFrame } from '../src/codec.js';
 import { lengthPrefixed } from '../src/framing.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
-import { configurationId, electionMessage, FROM, TO } from './arbitraries.js';
+import { configurationId, electionMessage, FROM, lockedSet, TO } from './arbitraries.js';
 import { type InboundOutcome, inboundHarness } from './inbound-harness.js';
 
 /*
@@ -24,6 +24,8 @@ const harnessOptions = { clusterId: 'jobs', localId: TO, remoteId: FROM, maxFram
 const totals = {
   frames: 0,
   delivered: { election: 0, hello: 0, broadcast: 0, peers: 0, leave: 0 },
+  /** HELLOs delivered with a formation lock. */
+  locked: 0,
   dropped: {} as Partial<Record<DropReason, number>>,
   streamsClosed: 0,
   failures: 0,
@@ -33,7 +35,7 @@ afterAll(() => {
   const dropped = Object.values(totals.dropped).reduce((sum, n) => sum + (n ?? 0), 0);
   console.log(
     `fuzz: ${totals.frames} frames through the inbound path; delivered ${JSON.stringify(totals.delivered)}; ` +
-      `dropped ${dropped} ${JSON.stringify(totals.dropped)}; streams closed (unreadable prefix) ${totals.streamsClosed}`,
+      `dropped ${dropped} ${JSON.stringify(totals.dropped)}; HELLOs with a lock ${totals.locked}; streams closed (unreadable prefix) ${totals.streamsClosed}`,
   );
   if (process.env.BATON_FUZZ_REPORT) {
     writeFileSync(process.env.BATON_FUZZ_REPORT, `${JSON.stringify(totals, null, 2)}\n`);
@@ -45,6 +47,7 @@ function tally(outcomes: readonly InboundOutcome[]): void {
     if (outcome.kind === 'dropped')
       totals.dropped[outcome.reason] = (totals.dropped[outcome.reason] ?? 0) + 1;
     else totals.delivered[outcome.kind]++;
+    if (outcome.kind === 'hello' && outcome.locked !== undefined) totals.locked++;
   }
 }
 
@@ -53,7 +56,7 @@ type Expected =
   | { readonly expect: 'invalid' | 'either' };
 type FuzzFrame = { readonly bytes: Uint8Array } & Expected;
 
-/** Well-formed frames of the two kinds that carry a configuration: election messages, and HELLOs. */
+/** Well-formed frames of the two kinds that carry a configuration: election messages, and HELLOs (locked too). */
 const wellFormed: fc.Arbitrary<{ bytes: Uint8Array; outcome: InboundOutcome }> = fc.oneof(
   electionMessage.map((message) => ({
     bytes: encodeElectionMessage(message),
@@ -62,6 +65,10 @@ const wellFormed: fc.Arbitrary<{ bytes: Uint8Array; outcome: InboundOutcome }> =
   configurationId.map((configuration) => ({
     bytes: encodeHelloFrame({ cluster: 'jobs', from: FROM, to: TO, configuration }),
     outcome: { kind: 'hello' as const, configuration },
+  })),
+  fc.tuple(configurationId, lockedSet).map(([configuration, locked]) => ({
+    bytes: encodeHelloFrame({ cluster: 'jobs', from: FROM, to: TO, configuration, locked }),
+    outcome: { kind: 'hello' as const, configuration, locked },
   })),
 );
 
@@ -79,6 +86,41 @@ const wrongField = fc
 const misplacedConfiguration = fc.tuple(electionMessage, configurationId).map(
   ([message, configuration]): FuzzFrame => ({
     bytes: ElectionFrame.encode({ ...ElectionFrame.decode(encodeElectionMessage(message)), configuration }),
+    expect: 'invalid',
+  }),
+);
+/** A locked set that is not one (see checkLocked), on a HELLO, or a good one on anything but a HELLO. */
+const badLock = fc
+  .tuple(
+    configurationId,
+    lockedSet,
+    fc.constantFrom('alone', 'unsorted', 'twice', 'no-sender', 'not-a-peer-id'),
+  )
+  .map(([configuration, locked, flaw]): FuzzFrame => {
+    const others = locked.filter((id) => id !== FROM);
+    const bad =
+      flaw === 'alone'
+        ? [FROM]
+        : flaw === 'unsorted'
+          ? [...locked].reverse()
+          : flaw === 'twice'
+            ? [...locked, FROM].sort()
+            : flaw === 'no-sender'
+              ? others.length > 1
+                ? others
+                : [...others, 'z'].sort()
+              : [...locked, 'zz-not-a-peer-id'].sort();
+    return {
+      bytes: ElectionFrame.encode({
+        ...ElectionFrame.decode(encodeHelloFrame({ cluster: 'jobs', from: FROM, to: TO, configuration })),
+        locked: bad,
+      }),
+      expect: 'invalid',
+    };
+  });
+const misplacedLock = fc.tuple(electionMessage, lockedSet).map(
+  ([message, locked]): FuzzFrame => ({
+    bytes: ElectionFrame.encode({ ...ElectionFrame.decode(encodeElectionMessage(message)), locked }),
     expect: 'invalid',
   }),
 );
@@ -140,6 +182,8 @@ const anyFrame = fc.oneof(
   valid,
   wrongField,
   misplacedConfiguration,
+  badLock,
+  misplacedLock,
   unknownType,
   missingType,
   garbage,
@@ -234,9 +278,10 @@ describe('fuzz: inbound frames', () => {
     );
   });
 
-  it(`ran at least ${Math.min(TARGET_FRAMES, 100_000)} frames, HELLOs with configurations among them`, () => {
+  it(`ran at least ${Math.min(TARGET_FRAMES, 100_000)} frames, HELLOs with configurations and locks among them`, () => {
     expect(totals.frames).toBeGreaterThanOrEqual(Math.min(TARGET_FRAMES, 100_000));
     expect(totals.delivered.hello).toBeGreaterThan(0);
+    expect(totals.locked).toBeGreaterThan(0);
     expect(totals.dropped.invalid ?? 0).toBeGreaterThan(0);
   });
 });

@@ -9,7 +9,12 @@ import { quietLogger } from './helpers.js';
 /** What became of one frame on the inbound path. */
 export type InboundOutcome =
   | { readonly kind: 'election'; readonly message: ElectionMessage }
-  | { readonly kind: 'hello'; readonly configuration: ConfigurationId }
+  | {
+      readonly kind: 'hello';
+      readonly configuration: ConfigurationId;
+      /** The set the sender locked for the formation, when its HELLO carried one. */
+      readonly locked?: readonly string[];
+    }
   | { readonly kind: 'broadcast' | 'peers' | 'leave' }
   | { readonly kind: 'dropped'; readonly reason: DropReason };
 
@@ -36,7 +41,10 @@ export function inboundHarness(options: {
 }): InboundHarness {
   const counters = new TransportCounters();
   const delivery = new Delivery(quietLogger, counters);
-  const outcomes: (InboundOutcome | { kind: 'joined'; configuration?: ConfigurationId })[] = [];
+  const outcomes: (
+    | InboundOutcome
+    | { kind: 'joined'; configuration?: ConfigurationId; locked?: readonly string[] }
+  )[] = [];
   const last = () => outcomes[outcomes.length - 1];
   // Every valid frame but LEAVE reports the peer joined first; what follows (synchronously) says which it was.
   delivery.attach({
@@ -61,6 +69,10 @@ export function inboundHarness(options: {
         const frame = last();
         if (frame?.kind === 'joined') frame.configuration = configuration;
       },
+      lockHeard: (_peer, locked) => {
+        const frame = last();
+        if (frame?.kind === 'joined') frame.locked = locked;
+      },
       leaving: () => outcomes.push({ kind: 'leave' }),
       peersListed: () => outcomes.splice(outcomes.length - 1, 1, { kind: 'peers' }),
       broadcastReceived: () => outcomes.splice(outcomes.length - 1, 1, { kind: 'broadcast' }),
@@ -83,7 +95,11 @@ export function inboundHarness(options: {
     get outcomes() {
       return outcomes.map((outcome) =>
         outcome.kind === 'joined'
-          ? { kind: 'hello' as const, configuration: outcome.configuration ?? { term: -1, version: -1 } }
+          ? {
+              kind: 'hello' as const,
+              configuration: outcome.configuration ?? { term: -1, version: -1 },
+              ...(outcome.locked === undefined ? {} : { locked: outcome.locked }),
+            }
           : outcome,
       );
     },

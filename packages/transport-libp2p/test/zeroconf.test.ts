@@ -1,6 +1,17 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LeaderElection, MemoryStateStore } from '@baton/core';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { describe, expect, it } from 'vitest';
-import { createSwarmKey, type Libp2pTransport } from '../src/index.js';
+import {
+  createSwarmKey,
+  ExpectMismatchError,
+  FormationConflictError,
+  type Libp2pTransport,
+  loadOrCreatePeerKey,
+  type VoterDiscovery,
+} from '../src/index.js';
+import { PEER_IDS } from './arbitraries.js';
 import { cleanupAfterEach, eventually, freePorts, quietLogger, Recorder, testTransport } from './helpers.js';
 
 /*
@@ -280,6 +291,111 @@ describe('discoverVoters with a cluster already there', () => {
     for (const configuration of late.peerConfigurations().values()) {
       expect(configuration.version).toBeGreaterThanOrEqual(1);
     }
+  });
+});
+
+describe('discoverVoters with more fresh nodes than expect', () => {
+  it('4 fresh nodes with expect 3 started together: no two different sets that share a member; each forms the one set, joins it, or fails', async () => {
+    // Two rounds: which node locks which set depends on the order connections come up in.
+    for (let round = 0; round < 2; round++) {
+      const [port] = await freePorts(1);
+      const seedAddress = `/ip4/127.0.0.1/tcp/${port}`;
+      const dirs = await Promise.all([0, 1, 2, 3].map(() => dir()));
+      const transports = await Promise.all(
+        [0, 1, 2, 3].map(async (i) => {
+          const transport = later(
+            testTransport({
+              bootstrap: [seedAddress],
+              listen: [i === 0 ? seedAddress : '/ip4/127.0.0.1/tcp/0'],
+              dataDir: dirs[i],
+              dialTimeout: 1000,
+            }),
+          );
+          await transport.open();
+          return transport;
+        }),
+      );
+      const outcomes = await Promise.all(
+        transports.map(
+          async (transport): Promise<{ id: string; outcome: string; voters?: readonly string[] }> => {
+            let found: VoterDiscovery;
+            try {
+              found = await transport.discoverVoters({ expect: 3, signal: AbortSignal.timeout(30_000) });
+            } catch (error) {
+              if (error instanceof FormationConflictError || error instanceof ExpectMismatchError) {
+                return { id: transport.localId, outcome: error.name };
+              }
+              throw error;
+            }
+            if (found.outcome === 'formed') {
+              // The formed members start their election, so that the others can see the cluster and join it.
+              await later(
+                new LeaderElection({
+                  clusterId: 'test',
+                  transport,
+                  voters: found.voters,
+                  store: new MemoryStateStore(),
+                  logger: quietLogger,
+                }),
+              ).start();
+            }
+            return { id: transport.localId, outcome: found.outcome, voters: found.voters };
+          },
+        ),
+      );
+      const formed = outcomes.flatMap((o) => (o.outcome === 'formed' && o.voters ? [o.voters] : []));
+      for (const a of formed) {
+        for (const b of formed) {
+          if (a.some((id) => b.includes(id))) expect(a, JSON.stringify(outcomes)).toEqual(b);
+        }
+      }
+      for (const o of outcomes) {
+        expect(['formed', 'join', 'FormationConflictError', 'ExpectMismatchError']).toContain(o.outcome);
+        if (o.outcome === 'formed') expect(o.voters).toContain(o.id);
+      }
+      // Every node that formed locked its set first, in its dataDir.
+      for (const [i, o] of outcomes.entries()) {
+        if (o.outcome !== 'formed') continue;
+        const lock = JSON.parse(await readFile(join(dirs[i]!, 'formation-lock-test.json'), 'utf8'));
+        expect(lock.locked).toEqual(o.voters);
+      }
+      console.log(`4 fresh nodes, expect 3, round ${round}: ${outcomes.map((o) => o.outcome).join(', ')}`);
+    }
+  });
+});
+
+describe('a formation lock saved in dataDir', () => {
+  it('is told again after a restart, and never replaced: the node forms no other set, nor do the peers with it', async () => {
+    const [port] = await freePorts(1);
+    const seedAddress = `/ip4/127.0.0.1/tcp/${port}`;
+    const lockedDir = await dir();
+    const id = peerIdFromPrivateKey(await loadOrCreatePeerKey(lockedDir)).toString();
+    // Before its restart, this node locked a set with two nodes that are not here now.
+    const saved = [id, PEER_IDS[0], PEER_IDS[1]].sort();
+    const path = join(lockedDir, 'formation-lock-test.json');
+    await writeFile(path, JSON.stringify({ clusterId: 'test', locked: saved }));
+    const transports = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const transport = later(
+          testTransport({
+            bootstrap: [seedAddress],
+            listen: [i === 0 ? seedAddress : '/ip4/127.0.0.1/tcp/0'],
+            dataDir: i === 0 ? lockedDir : await dir(),
+          }),
+        );
+        await transport.open();
+        return transport;
+      }),
+    );
+    expect(transports[0]!.localId).toBe(id);
+    // Without the saved lock the three would form a set of the three at once. With it, nobody can: the
+    // locked node waits for the two absent members, the others for a set they can lock.
+    const signal = AbortSignal.timeout(3000);
+    const results = await Promise.allSettled(transports.map((t) => t.discoverVoters({ expect: 3, signal })));
+    for (const result of results) {
+      expect(result).toMatchObject({ status: 'rejected', reason: { name: 'TimeoutError' } });
+    }
+    expect(JSON.parse(await readFile(path, 'utf8')).locked).toEqual(saved);
   });
 });
 

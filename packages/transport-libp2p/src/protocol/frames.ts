@@ -22,6 +22,7 @@ export interface ElectionFrame {
   leaving: boolean
   steady: number
   configuration?: ElectionFrame.ConfigurationId
+  locked: string[]
 }
 
 export namespace ElectionFrame {
@@ -415,6 +416,13 @@ export namespace ElectionFrame {
           ElectionFrame.ConfigurationId.codec().encode(obj.configuration, w)
         }
 
+        if (obj.locked != null && obj.locked.length > 0) {
+          for (const value of obj.locked) {
+            w.uint32(154)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -436,7 +444,8 @@ export namespace ElectionFrame {
           peers: [],
           voters: [],
           leaving: false,
-          steady: 0
+          steady: 0,
+          locked: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -537,6 +546,18 @@ export namespace ElectionFrame {
               })
               break
             }
+            case 19: {
+              if (opts.limits?.locked != null && obj.locked.length === opts.limits.locked) {
+                throw new MaxLengthError('Decode error - repeated field "locked" had too many elements')
+              }
+
+              if (obj.locked.length === 1001) {
+                throw new MaxLengthError('Decode error - repeated field "locked" had too many elements')
+              }
+
+              obj.locked.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -548,7 +569,8 @@ export namespace ElectionFrame {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           peers: 64,
-          voters: 64
+          voters: 64,
+          locked: 1001
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -710,6 +732,25 @@ export namespace ElectionFrame {
 
               break
             }
+            case 19: {
+              if (opts.limits?.locked != null && obj.locked === opts.limits.locked) {
+                throw new MaxLengthError('Streaming decode error - repeated field "locked" had too many elements')
+              }
+
+              if (obj.locked === 1001) {
+                throw new MaxLengthError('Streaming decode error - repeated field "locked" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.locked[]`,
+                index: obj.locked,
+                value: reader.string()
+              }
+
+              obj.locked++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -825,6 +866,12 @@ export namespace ElectionFrame {
     value: number
   }
 
+  export interface ElectionFrameLockedFieldEvent {
+    field: '$.locked[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -833,7 +880,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
