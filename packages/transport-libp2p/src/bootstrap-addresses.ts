@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { TransportContext } from './context.js';
 import type { DialStatus } from './dial-status.js';
+import type { Links } from './links.js';
 import type { Membership } from './membership.js';
 import { Redialer } from './redialer.js';
 
@@ -55,6 +56,7 @@ export class BootstrapAddresses {
     >,
     private readonly membership: Pick<Membership, 'addMember'>,
     private readonly status: Pick<DialStatus, 'attempt' | 'succeeded' | 'failed' | 'remove'>,
+    private readonly links: Pick<Links, 'wants'>,
   ) {
     const { options, log } = context;
     this.names = options.bootstrapAddresses.flatMap((address) => {
@@ -116,7 +118,7 @@ export class BootstrapAddresses {
   disconnected(peer: NodeId): void {
     if (!this.context.running) return;
     for (const target of this.targets.values()) {
-      if (target.peer === peer && !target.self) this.dials.schedule(target.key, 1);
+      if (target.peer === peer && !target.self && this.links.wants(peer)) this.dials.schedule(target.key, 1);
     }
   }
 
@@ -216,6 +218,9 @@ export class BootstrapAddresses {
     const { node } = this.context;
     if (target === undefined || target.self || node === null || this.context.ended) return 'done';
     if (target.peer !== null && node.getConnections(peerIdFromString(target.peer)).length > 0) return 'done';
+    // The address belongs to another observer, which an observer does not need (see links.ts): an address
+    // not dialled yet, or one whose holder may have changed, is dialled.
+    if (target.peer !== null && !this.links.wants(target.peer)) return 'done';
     const own = node.getMultiaddrs().some((mine) => mine.decapsulateCode(P2P_CODE).equals(target.address));
     if (own) {
       this.learnt(target, node.peerId.toString());

@@ -104,6 +104,8 @@ export type FrameVerdict =
 export interface PeerAddresses {
   readonly id: string;
   readonly addrs: readonly Uint8Array[];
+  /** The sender knows this peer to be a voter (a new node dials those first; observers need only them). */
+  readonly voter?: boolean;
 }
 
 /** A drop verdict. */
@@ -446,6 +448,7 @@ export function encodePeersFrame(fields: {
     peers: fields.peers.slice(0, 64).map((peer) => ({
       id: peer.id,
       addrs: peer.addrs.slice(0, 16) as Uint8Array<ArrayBuffer>[],
+      voter: peer.voter === true,
     })),
   });
 }

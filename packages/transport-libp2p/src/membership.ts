@@ -22,6 +22,8 @@ export interface MembershipHost {
   finish(peer: NodeId, frame: Uint8Array, signal: AbortSignal): Promise<void>;
   /** `peer` was reported connected (`true`) or disconnected (`false`); `count` peers are connected now. */
   connectedChanged(peer: NodeId, connected: boolean, count: number): void;
+  /** `peer` said it holds a newer configuration than it did before. */
+  configurationHeard(peer: NodeId): void;
 }
 
 /**
@@ -87,6 +89,7 @@ export class Membership {
     const known = this.configurations.get(peer);
     if (known !== undefined && compareConfigurations(known, configuration) >= 0) return;
     this.configurations.set(peer, { term: configuration.term, version: configuration.version });
+    this.host.configurationHeard(peer);
     this.wake();
   }
 
@@ -145,6 +148,16 @@ export class Membership {
   knowVoters(voters: readonly NodeId[]): void {
     this.voters = new Set(voters);
     for (const voter of voters) this.members.add(voter);
+  }
+
+  /** Whether the voters are known (from the options, `discoverVoters()` or a configuration). */
+  get votersKnown(): boolean {
+    return this.voters !== null;
+  }
+
+  /** Every member known: connected now or before, bootstrap peers, peers learnt at a bootstrap address, voters. */
+  get knownMembers(): ReadonlySet<NodeId> {
+    return this.members;
   }
 
   isVoter(peer: NodeId): boolean {

@@ -11,6 +11,7 @@ import type { DialStatus } from './dial-status.js';
 import { GossipChannel } from './gossip.js';
 import { loadOrCreatePeerKey } from './identity.js';
 import type { InboundStreams } from './inbound.js';
+import type { Links } from './links.js';
 import type { Membership } from './membership.js';
 import { createBatonNode } from './node.js';
 import type { Redials } from './redials.js';
@@ -27,6 +28,7 @@ export interface NodeBindingParts {
   readonly inbound: Pick<InboundStreams, 'handle'>;
   readonly broadcasts: Pick<Broadcasts, 'received'>;
   readonly announcements: Pick<LeaderAnnouncements, 'heard'>;
+  readonly links: Pick<Links, 'wants'>;
 }
 
 /**
@@ -41,6 +43,11 @@ export class NodeBinding {
   private ownsNode = false;
   private handling = false;
   private topologyId: string | null = null;
+
+  /** Whether Baton created the libp2p node (it stops it, and may close its connections). */
+  get owns(): boolean {
+    return this.ownsNode;
+  }
 
   constructor(
     private readonly context: TransportContext,
@@ -203,8 +210,9 @@ export class NodeBinding {
     const { id, multiaddrs } = event.detail;
     const { node, log } = this.context;
     if (node === null || id.equals(node.peerId) || node.getConnections(id).length > 0) return;
-    const { status } = this.parts;
+    const { status, links } = this.parts;
     const peer = id.toString();
+    if (!links.wants(peer)) return;
     const key = `/p2p/${peer}`;
     status.attempt(key, 'mdns', peer);
     node.dial(multiaddrs.length > 0 ? multiaddrs : id, { signal: this.context.dialSignal() }).then(

@@ -9,12 +9,14 @@ import { dialsFirst, yieldDelay } from './connection-order.js';
 import type { TransportContext } from './context.js';
 import type { DialStatus } from './dial-status.js';
 import { lengthPrefixed } from './framing.js';
+import type { Links } from './links.js';
 import type { Membership } from './membership.js';
 
 /**
  * PEERS frames, so that a cluster bootstrapped through one seed becomes fully connected: a peer that joins
- * is sent the addresses of this node's other peers (at most 64, of 16 addresses each), and a list received
- * is dialled once, with the dial timeout. Only the first list of each libp2p connection is used: a peer
+ * is sent the addresses of this node's other peers (at most 64, of 16 addresses each; the voters marked),
+ * and the peers of a list received are remembered with their addresses and dialled once, with the dial
+ * timeout, as far as this node wants them (see `links.ts`: a new node told who the voters are dials those). Only the first list of each libp2p connection is used: a peer
  * cannot make this node dial over and over, not even by leaving and greeting again on the same connection.
  */
 export class PeerExchange {
@@ -35,9 +37,10 @@ export class PeerExchange {
       | 'dialSignal'
       | 'ended'
     >,
-    private readonly membership: Pick<Membership, 'connected'>,
+    private readonly membership: Pick<Membership, 'connected' | 'isVoter'>,
     private readonly channels: Pick<Channels, 'enqueue'>,
     private readonly status: Pick<DialStatus, 'attempt' | 'succeeded' | 'failed'>,
+    private readonly links: Pick<Links, 'wants' | 'hint'>,
   ) {}
 
   /** Sends `peer` the addresses of this node's other connected peers, if there are any. */
@@ -50,7 +53,7 @@ export class PeerExchange {
     for (const other of others) {
       const record = await node.peerStore.get(peerIdFromString(other)).catch(() => null);
       const addrs = (record?.addresses ?? []).slice(0, 16).map(({ multiaddr }) => multiaddr.bytes);
-      if (addrs.length > 0) peers.push({ id: other, addrs });
+      if (addrs.length > 0) peers.push({ id: other, addrs, voter: this.membership.isVoter(other) });
     }
     if (peers.length === 0 || this.context.state !== 'open' || !connected.has(peer)) return;
     const frame = encodePeersFrame({
@@ -84,6 +87,7 @@ export class PeerExchange {
   private dialListed(peers: readonly PeerAddresses[]): void {
     const { node } = this.context;
     if (node === null || this.context.state !== 'open') return;
+    for (const { id, voter } of peers) if (voter === true) this.links.hint(id);
     for (const { id, addrs } of peers) {
       if (id === this.context.id || this.membership.connected.has(id)) continue;
       let peerId: PeerId;
@@ -102,14 +106,16 @@ export class PeerExchange {
         }
       }
       if (addresses.length === 0) continue;
+      // Remembered even when not dialled: an observer dials a peer later if it becomes a voter.
+      const wanted = this.links.wants(id);
       // The listed peer may be dialling this node at once (it got a list too): the smaller id goes first.
       const self = this.context.id;
       const wait =
         self !== null && !dialsFirst(self, id) ? yieldDelay(this.context.options.maxRedialDelay) : 0;
       node.peerStore
         .merge(peerId, { multiaddrs: addresses })
-        .then(() => (wait > 0 ? sleep(wait, undefined, { ref: false }) : undefined))
-        .then(() => this.dial(peerId, id));
+        .then(() => (wanted && wait > 0 ? sleep(wait, undefined, { ref: false }) : undefined))
+        .then(() => (wanted ? this.dial(peerId, id) : undefined));
     }
   }
 
@@ -117,6 +123,7 @@ export class PeerExchange {
   private async dial(peerId: PeerId, id: NodeId): Promise<void> {
     const { node } = this.context;
     if (node === null || this.context.state !== 'open' || node.getConnections(peerId).length > 0) return;
+    if (!this.links.wants(id)) return;
     const key = `/p2p/${id}`;
     this.status.attempt(key, 'member', id);
     try {

@@ -4,6 +4,7 @@ import type { Multiaddr } from '@multiformats/multiaddr';
 import { dialsFirst, YIELD_LEVEL } from './connection-order.js';
 import type { TransportContext } from './context.js';
 import type { DialStatus } from './dial-status.js';
+import type { Links } from './links.js';
 import type { Membership } from './membership.js';
 import { Redialer } from './redialer.js';
 import { peerIdOfAddress } from './voters.js';
@@ -28,6 +29,7 @@ export class Redials {
     >,
     private readonly membership: Pick<Membership, 'connected' | 'isVoter'>,
     private readonly status: Pick<DialStatus, 'attempt' | 'succeeded' | 'failed' | 'remove'>,
+    private readonly links: Pick<Links, 'wants'>,
   ) {
     const { options, log, counters } = context;
     this.bootstrapPeers = new Map(
@@ -73,6 +75,7 @@ export class Redials {
    */
   keep(peer: NodeId, level: number): void {
     this.targets.add(peer);
+    if (!this.links.wants(peer)) return;
     const { id } = this.context;
     const yields = id !== null && !dialsFirst(id, peer);
     this.redialer.schedule(peer, yields ? Math.max(level, YIELD_LEVEL) : level);
@@ -110,6 +113,8 @@ export class Redials {
   private async redialOnce(peer: NodeId): Promise<'done' | 'dialled'> {
     const { node } = this.context;
     if (node === null || this.context.ended || this.membership.connected.has(peer)) return 'done';
+    // An observer that no longer needs `peer` (both are observers): not redialled until it becomes a voter.
+    if (!this.links.wants(peer)) return 'done';
     const peerId = peerIdFromString(peer);
     if (node.getConnections(peerId).length > 0) return 'done';
     const key = this.statusKey(peer);

@@ -7,6 +7,7 @@ import type {
   TransportHandlers,
   TransportStartOptions,
 } from '@baton/core';
+import { compareConfigurations } from '@baton/core';
 import type { Libp2p } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { LeaderAnnouncements } from './announcements.js';
@@ -26,6 +27,7 @@ import { lengthPrefixed } from './framing.js';
 import { InboundStreams } from './inbound.js';
 import { LeaderAnnouncer, termLedBy } from './leader-announcer.js';
 import { Lifecycle } from './lifecycle.js';
+import { Links } from './links.js';
 import { Membership } from './membership.js';
 import { NodeBinding } from './node-binding.js';
 import { type Libp2pTransportOptions, resolveTransportOptions } from './options.js';
@@ -105,6 +107,7 @@ export class Libp2pTransport implements Transport {
   private readonly lifecycle: Lifecycle;
   private readonly membership: Membership;
   private readonly redials: Redials;
+  private readonly links: Links;
   private readonly bootstrapAddresses: BootstrapAddresses;
   private readonly status = new DialStatus();
   private readonly reachability: Reachability;
@@ -137,16 +140,18 @@ export class Libp2pTransport implements Transport {
         if (connected) this.status.reached(peer);
         if (context.state === 'open') this.reachability.update(count);
       },
+      configurationHeard: (peer) => this.links.prune([peer]),
     });
+    this.links = new Links(context, this.membership, () => this.binding.owns);
     this.channels = new Channels(context, { streamOpened: (peer) => this.membership.joined(peer) });
-    this.redials = new Redials(context, this.membership, this.status);
-    this.bootstrapAddresses = new BootstrapAddresses(context, this.membership, this.status);
+    this.redials = new Redials(context, this.membership, this.status, this.links);
+    this.bootstrapAddresses = new BootstrapAddresses(context, this.membership, this.status, this.links);
     this.reachability = new Reachability(context, () =>
       this.status
         .snapshot(this.membership.connected)
         .filter((entry) => entry.error !== null && entry.error !== 'self' && !entry.connected),
     );
-    this.exchange = new PeerExchange(context, this.membership, this.channels, this.status);
+    this.exchange = new PeerExchange(context, this.membership, this.channels, this.status, this.links);
     this.broadcasts = new Broadcasts(context, this.membership, this.channels);
     this.inbound = new InboundStreams(context, {
       joined: (peer) => this.membership.joined(peer),
@@ -161,7 +166,8 @@ export class Libp2pTransport implements Transport {
     });
     this.announcements = new LeaderAnnouncements((listener) => context.delivery.call(listener));
     this.announcer = new LeaderAnnouncer(context, this.announcements);
-    const { membership, redials, bootstrapAddresses, status, inbound, broadcasts, announcements } = this;
+    const { membership, redials, bootstrapAddresses, status, inbound, broadcasts, announcements, links } =
+      this;
     this.binding = new NodeBinding(context, {
       membership,
       redials,
@@ -170,6 +176,7 @@ export class Libp2pTransport implements Transport {
       inbound,
       broadcasts,
       announcements,
+      links,
     });
     this.lifecycle = new Lifecycle(context, {
       open: () => this.binding.bind(),
@@ -296,8 +303,22 @@ export class Libp2pTransport implements Transport {
    * ```
    */
   configurationChanged(configuration: Configuration): void {
+    const before = this.context.configuration;
     this.context.holds(configuration);
     if (configuration.voters.length > 0) this.membership.knowVoters(configuration.voters);
+    if (this.context.state !== 'open') return;
+    // Peers learn from a HELLO what this node holds now (an observer that found the voters may be let go).
+    if (compareConfigurations(before, this.context.configuration) !== 0) {
+      this.membership.helloAll();
+    }
+    // Dial whoever this node needs now and is not connected to (a new voter; every member when this node
+    // became a voter), and close what it no longer needs (another observer, when this node stopped voting).
+    for (const member of this.membership.knownMembers) {
+      if (member !== this.context.id && !this.membership.connected.has(member) && this.links.wants(member)) {
+        this.redials.keep(member, 0);
+      }
+    }
+    this.links.prune();
   }
 
   /** {@inheritDoc @baton/core#Transport.stop} Stops the node only when Baton created it. */
@@ -525,6 +546,7 @@ export class Libp2pTransport implements Transport {
     this.membership.clear();
     this.exchange.clear();
     this.redials.clear();
+    this.links.clear();
     this.status.clear();
     this.announcements.reset();
     this.announcer.reset();

@@ -177,6 +177,7 @@ export namespace ElectionFrame {
   export interface PeerAddresses {
     id: string
     addrs: Uint8Array<ArrayBuffer>[]
+    voter: boolean
   }
 
   export namespace PeerAddresses {
@@ -201,13 +202,19 @@ export namespace ElectionFrame {
             }
           }
 
+          if ((obj.voter != null && obj.voter !== false)) {
+            w.uint32(24)
+            w.bool(obj.voter)
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
         }, (reader, length, opts = {}) => {
           const obj: any = {
             id: '',
-            addrs: []
+            addrs: [],
+            voter: false
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -230,6 +237,10 @@ export namespace ElectionFrame {
                 }
 
                 obj.addrs.push(reader.bytes())
+                break
+              }
+              case 3: {
+                obj.voter = reader.bool()
                 break
               }
               default: {
@@ -277,6 +288,13 @@ export namespace ElectionFrame {
 
                 break
               }
+              case 3: {
+                yield {
+                  field: `${prefix}.voter`,
+                  value: reader.bool()
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -300,6 +318,11 @@ export namespace ElectionFrame {
       value: Uint8Array<ArrayBuffer>
     }
 
+    export interface PeerAddressesVoterFieldEvent {
+      field: '$.voter'
+      value: boolean
+    }
+
     export function encode (obj: Partial<PeerAddresses>): Uint8Array<ArrayBuffer> {
       return encodeMessage(obj, PeerAddresses.codec())
     }
@@ -308,7 +331,7 @@ export namespace ElectionFrame {
       return decodeMessage(buf, PeerAddresses.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerAddresses>): Generator<PeerAddressesIdFieldEvent | PeerAddressesAddrsFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerAddresses>): Generator<PeerAddressesIdFieldEvent | PeerAddressesAddrsFieldEvent | PeerAddressesVoterFieldEvent> {
       return streamMessage(buf, PeerAddresses.codec(), opts)
     }
   }
@@ -840,6 +863,12 @@ export namespace ElectionFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ElectionFramePeersVoterFieldEvent {
+    field: '$.peers[].voter'
+    value: boolean
+    index: number
+  }
+
   export interface ElectionFrameVotersFieldEvent {
     field: '$.voters[]'
     index: number
@@ -880,7 +909,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
