@@ -268,14 +268,14 @@ try {
     const old = leaderNow();
     const killedAt = nowMs();
     old.voter.proc.child.kill('SIGKILL');
-    const next = await new Promise((resolve, reject) => {
-      until(() => {
-        const now = leaderNow();
-        return now !== null && now.voter !== old.voter && allFollow(now);
-      }, 'every observer to follow a new leader')
-        .then(() => resolve(leaderNow()))
-        .catch(reject);
-    });
+    // The leadership every observer follows, kept when seen: by the time the wait returns it may have ended.
+    let next = null;
+    await until(() => {
+      const now = leaderNow();
+      if (now === null || now.voter === old.voter || !allFollow(now)) return false;
+      next = now;
+      return true;
+    }, 'every observer to follow a new leader');
     const learnt = observers.map((o) => {
       const first = o.history.find((h) => h.at > killedAt && h.leader !== null && h.leader !== old.voter.id);
       // Followed the new leader before the kill: the leadership had moved away from `old` already.
