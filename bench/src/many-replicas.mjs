@@ -166,6 +166,23 @@ function leaderNow() {
   return open.length === 0 ? null : open.reduce((a, b) => (b.term > a.term ? b : a));
 }
 
+/**
+ * Waits for a leadership and returns the one seen: read again after the wait, it may have ended meanwhile
+ * (the script crashed so when leases lapsed).
+ */
+async function aLeader(what, timeout) {
+  let seen = null;
+  await until(
+    () => {
+      seen = leaderNow();
+      return seen !== null;
+    },
+    what,
+    timeout,
+  );
+  return seen;
+}
+
 // --- the observers ----------------------------------------------------------------------------------------
 
 /** Every observer: { host, index, id, follows: { leader, term, at } | null, role, history: [{ leader, term, at }] }. */
@@ -210,8 +227,7 @@ const allFollow = (interval) => observers.every((o) => o.follows?.leader === lea
 
 async function idleCost(label) {
   await sleep(3_000); // let start-up garbage, JIT and joins settle
-  await until(() => leaderNow() !== null, 'a leader');
-  const leader = leaderNow();
+  const leader = await aLeader('a leader');
   for (const v of voters) v.proc.child.stdin.write('trace off\n');
   const before = await stats([...voters.map((v) => v.proc), ...hosts]);
   await sleep(IDLE_MS);
@@ -230,10 +246,17 @@ async function idleCost(label) {
     followerCpuPct: voterCpu.filter((v) => !v.leader).map((v) => v.cpu),
     leaderRssMb: voterCpu.find((v) => v.leader).rss / 2 ** 20,
     observerCpuPct: hosts.length === 0 ? [] : hostCpu.map((c, i) => c / hosts[i].observers),
+    connectionsPerObserver:
+      hosts.length === 0
+        ? null
+        : hosts.reduce((sum, _, i) => sum + after[5 + i].connections, 0) /
+          hosts.reduce((sum, host) => sum + host.observers, 0),
   };
   console.log(
     `${label}: leader ${result.leaderCpuPct.toFixed(2)} % of a core (RSS ${result.leaderRssMb.toFixed(0)} MB), followers ${result.followerCpuPct.map((c) => c.toFixed(2)).join(' ')} %${
-      hosts.length ? `, per observer ${result.observerCpuPct.map((c) => c.toFixed(2)).join(' ')} %` : ''
+      hosts.length
+        ? `, per observer ${result.observerCpuPct.map((c) => c.toFixed(2)).join(' ')} % (${result.connectionsPerObserver.toFixed(1)} connections each)`
+        : ''
     }${held ? '' : ' (the leadership changed during the measurement)'}`,
   );
   return result;
@@ -264,8 +287,7 @@ try {
   if (promoted > 0) console.log(`(${promoted} observers were promoted to voters)`);
 
   for (let t = 0; t < TRIALS; t++) {
-    await until(() => leaderNow() !== null, 'a leader before the kill');
-    const old = leaderNow();
+    const old = await aLeader('a leader before the kill');
     const killedAt = nowMs();
     old.voter.proc.child.kill('SIGKILL');
     // The leadership every observer follows, kept when seen: by the time the wait returns it may have ended.

@@ -29,17 +29,20 @@ const logger = {
   error: (message, context) => process.stderr.write(`[error] ${message} ${JSON.stringify(context ?? {})}\n`),
 };
 
+const transports = [];
 const elections = config.nodes.map(({ dataDir, listen }, index) => {
+  const transport = libp2pTransport({
+    clusterId: config.clusterId,
+    listen: [listen],
+    bootstrap: config.bootstrap,
+    dataDir,
+    logger,
+  });
+  transports.push(transport);
   const election = new LeaderElection({
     clusterId: config.clusterId,
     voters: [],
-    transport: libp2pTransport({
-      clusterId: config.clusterId,
-      listen: [listen],
-      bootstrap: config.bootstrap,
-      dataDir,
-      logger,
-    }),
+    transport,
     store: new FileStateStore(dataDir),
     logger,
   });
@@ -59,7 +62,14 @@ const elections = config.nodes.map(({ dataDir, listen }, index) => {
 const commands = createInterface({ input: process.stdin });
 commands.on('line', (line) => {
   if (line.trim() === 'stats')
-    emit({ ev: 'stats', mono: nowMono(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+    emit({
+      ev: 'stats',
+      mono: nowMono(),
+      cpu: process.cpuUsage(),
+      rss: process.memoryUsage().rss,
+      // libp2p connections of this process's nodes, together (each observer needs the voters only)
+      connections: transports.reduce((sum, t) => sum + (t.node?.getConnections().length ?? 0), 0),
+    });
 });
 commands.on('close', () => process.exit(0));
 
