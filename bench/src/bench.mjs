@@ -52,7 +52,8 @@ const settings = {
   timings: args.timings ?? 'default',
   scalingIdleMs: args.scalingIdleMs ?? (quick ? 2_000 : 20_000),
   scalingVoters: args.scalingVoters ?? [3, 5, 7],
-  scalingObservers: args.scalingObservers ?? 20,
+  // 10 with --quick: 20 observers joining take 20-30 s on two busy cores, over the quick run's budget.
+  scalingObservers: args.scalingObservers ?? (quick ? 10 : 20),
   floorRoundTrips: quick ? 1_000 : 4_000,
 };
 const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -488,6 +489,7 @@ function scalingLines(r) {
         'observer RSS',
         'election msgs/s',
         'CPU per msg',
+        '/ TCP floor',
         'leader held',
       ],
       r.rows.map((row) => [
@@ -500,6 +502,7 @@ function scalingLines(r) {
         row.observer ? `${fixed(row.observer.rss_mb, 0)} MB` : '-',
         fixed(row.election_messages_per_s, 0),
         row.cpu_us_per_election_message === null ? '-' : `${fixed(row.cpu_us_per_election_message, 0)} µs`,
+        fixed(row.cpu_per_message_over_tcp_floor, 1),
         row.leader_held_throughout
           ? row.windows > 1
             ? `yes (window ${row.windows})`
@@ -509,6 +512,18 @@ function scalingLines(r) {
     ),
     '   follower: the mean of the followers (JSON: also the max). CPU per msg: the CPU of every process of the row',
     '   over the window (voters, and observer processes) / the election messages delivered to an election in it.',
+    ...r.rows
+      .filter((row) => row.observers_joined)
+      .map(
+        (row) =>
+          `   ${row.observers} observers joined ${row.voters} voters in ${(row.observers_joined.ms / 1000).toFixed(1)} s ` +
+          `(started -> every one follows a leader); leaderships begun meanwhile: ${row.observers_joined.leaderships_begun}` +
+          ` (ended by: ${
+            Object.entries(row.observers_joined.leaderships_ended_by)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || '-'
+          })`,
+      ),
     perMessage === null
       ? '   CPU per election message: no row of voters alone was measured'
       : `   CPU per election message end to end (sender and receiver together), ${perMessage.voters} voters: ` +

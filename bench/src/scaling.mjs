@@ -72,8 +72,19 @@ export async function runScalingBench(options = {}) {
       cluster.sendAll('trace off'); // no heartbeat lines, as in the cluster section's idle window
       rows.push(await idleRow(cluster, [], idleMs, log));
       if (size === OBSERVED_VOTERS && observers > 0) {
+        const joinFrom = performance.now();
+        const leaderships = cluster.intervals.length;
         hosts.push(...(await startObservers(cluster, observers, dir, log)));
-        rows.push(await idleRow(cluster, hosts, idleMs, log));
+        // Leaderships that ended while the observers joined, by why (`lease-lapsed`, ...).
+        const endedBy = {};
+        for (const interval of cluster.intervals.slice(leaderships - 1))
+          if (interval.endedBy) endedBy[interval.endedBy] = (endedBy[interval.endedBy] ?? 0) + 1;
+        const joined = {
+          ms: round(performance.now() - joinFrom),
+          leaderships_begun: cluster.intervals.length - leaderships,
+          leaderships_ended_by: endedBy,
+        };
+        rows.push({ ...(await idleRow(cluster, hosts, idleMs, log)), observers_joined: joined });
       }
     } catch (error) {
       keep = true;
@@ -88,6 +99,11 @@ export async function runScalingBench(options = {}) {
     }
   }
 
+  for (const row of rows)
+    row.cpu_per_message_over_tcp_floor =
+      row.cpu_us_per_election_message === null
+        ? null
+        : round(row.cpu_us_per_election_message / tcpFloor.us_per_message, 2);
   const headline =
     rows.find((r) => r.voters === OBSERVED_VOTERS && r.observers === 0) ??
     rows.find((r) => r.observers === 0);
@@ -245,7 +261,7 @@ function observerCount(hosts) {
 
 /**
  * Starts `count` observers of `cluster`, OBSERVERS_PER_PROCESS to a process (all processes at once, each
- * starting its observers 200 ms apart); resolves once every observer follows a leader.
+ * starting its observers 100 ms apart); resolves once every observer follows a leader.
  */
 async function startObservers(cluster, count, dir, log) {
   const { until, notify } = conditions(120_000);
@@ -258,7 +274,7 @@ async function startObservers(cluster, count, dir, log) {
       dataDir: join(dir, `observer-${first + k + 1}`),
       listen: `/ip4/127.0.0.1/tcp/${port}`,
     }));
-    const config = { clusterId: cluster.nodes[0].config.clusterId, bootstrap, nodes, stagger: 200 };
+    const config = { clusterId: cluster.nodes[0].config.clusterId, bootstrap, nodes, stagger: 100 };
     hosts.push(spawnHost(config, `observers-${hosts.length + 1}`, notify));
   }
   await until(
