@@ -76,10 +76,10 @@ export async function runScalingBench(options = {}) {
       if (size === OBSERVED_VOTERS && observers > 0) {
         const joinFrom = performance.now();
         const leaderships = cluster.intervals.length;
-        hosts.push(...(await startObservers(cluster, observers, dir, log)));
+        await startObservers(cluster, observers, dir, hosts, log);
         // Leaderships that ended while the observers joined, by why (`lease-lapsed`, ...).
         const endedBy = {};
-        for (const interval of cluster.intervals.slice(leaderships - 1))
+        for (const interval of cluster.intervals.slice(Math.max(0, leaderships - 1)))
           if (interval.endedBy) endedBy[interval.endedBy] = (endedBy[interval.endedBy] ?? 0) + 1;
         const joined = {
           ms: round(performance.now() - joinFrom),
@@ -265,13 +265,13 @@ function observerCount(hosts) {
 
 /**
  * Starts `count` observers of `cluster`, OBSERVERS_PER_PROCESS to a process (all processes at once, each
- * starting its observers 100 ms apart); resolves once every observer follows a leader.
+ * starting its observers 100 ms apart), each process put in `hosts` as it starts (so that the caller ends
+ * them even when this fails); resolves once every observer follows a leader.
  */
-async function startObservers(cluster, count, dir, log) {
+async function startObservers(cluster, count, dir, hosts, log) {
   const { until, notify } = conditions(120_000);
   const ports = await freePorts(count);
   const bootstrap = cluster.nodes.map((n) => `/ip4/127.0.0.1/tcp/${n.port}/p2p/${n.id}`);
-  const hosts = [];
   log(`scaling: starting ${count} observers in ${Math.ceil(count / OBSERVERS_PER_PROCESS)} processes`);
   for (let first = 0; first < count; first += OBSERVERS_PER_PROCESS) {
     const nodes = ports.slice(first, first + OBSERVERS_PER_PROCESS).map((port, k) => ({
@@ -286,7 +286,6 @@ async function startObservers(cluster, count, dir, log) {
     'every observer to follow a leader',
   );
   if (failed(hosts)) throw new Error(failed(hosts));
-  return hosts;
 }
 
 /** An observer process (observer-host.mjs): the leader each of its observers follows, its stats answers. */
