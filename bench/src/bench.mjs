@@ -2,7 +2,8 @@
 //
 //   node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N]
 //                      [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained]
-//                      [--only cluster,sim,core,cpu-limit]
+//                      [--scaling-idle-ms N] [--scaling-voters 3,5,7] [--scaling-observers 20]
+//                      [--only cluster,sim,core,cpu-limit,scaling]
 //
 // 1. a real cluster of N processes over libp2p on loopback (cluster-bench.mjs), at the default timings or,
 //    with --timings constrained, at CONSTRAINED_TIMINGS, and cold starts of such a cluster on fresh data
@@ -12,6 +13,9 @@
 // 4. N processes each under a CPU quota (a cgroup of its own), idle for --cpu-limit-ms (default 10 minutes,
 //    3 s with --quick): leadership changes and lease losses at each limit and timing profile (cpu-limit.mjs).
 //    Needs root and cgroup v1; skipped otherwise, saying why.
+// 5. how idle cost grows (scaling.mjs): idle CPU and RSS of the leader and of a follower for 3, 5 and 7 voter
+//    processes, and for 5 voters + 20 observers (and per observer); the CPU per election message end to end
+//    beside the plain-TCP floor measured in the same run (tcp-floor.mjs).
 // Prints tables on stdout (progress on stderr) and, with --json, writes the figures to a file. --check reads the
 // JSON back and checks that it has every key issue 7 lists, with the right types (check-json.mjs); without
 // --json it writes it to a temporary file, removed afterwards.
@@ -23,17 +27,18 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkBenchJson } from './check-json.mjs';
+import { checkBenchJson, SECTIONS } from './check-json.mjs';
 import { runClusterBench } from './cluster-bench.mjs';
 import { runColdStarts } from './cold-starts.mjs';
 import { runCoreThroughput } from './core-throughput.mjs';
 import { parseProfile, runCpuLimitBench } from './cpu-limit.mjs';
+import { runScalingBench } from './scaling.mjs';
 import { PAPER, runFigure16 } from './sim-figure16.mjs';
 import { ms, round, summary, table } from './stats.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const quick = args.quick;
-const only = new Set(args.only ?? ['cluster', 'sim', 'core', 'cpu-limit']);
+const only = new Set(args.only ?? SECTIONS);
 const settings = {
   nodes: args.nodes ?? 5,
   trials: args.trials ?? (quick ? 3 : 30),
@@ -45,6 +50,11 @@ const settings = {
   cpuLimits: args.cpuLimits ?? [250, 100],
   cpuLimitTimings: args.cpuLimitTimings,
   timings: args.timings ?? 'default',
+  scalingIdleMs: args.scalingIdleMs ?? (quick ? 2_000 : 20_000),
+  scalingVoters: args.scalingVoters ?? [3, 5, 7],
+  // 10 with --quick: 20 observers joining take 20-30 s on two busy cores, over the quick run's budget.
+  scalingObservers: args.scalingObservers ?? (quick ? 10 : 20),
+  floorRoundTrips: quick ? 1_000 : 4_000,
 };
 const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
 const problems = [];
@@ -65,6 +75,7 @@ const out = {
   sim: null,
   core: null,
   cpu_limit: null,
+  scaling: null,
 };
 
 const sections = [];
@@ -397,6 +408,29 @@ if (only.has('cpu-limit')) {
   }
 }
 
+if (only.has('scaling')) {
+  progress(
+    `scaling: ${settings.scalingVoters.join(', ')} voters and ${settings.scalingObservers} observers, ${settings.scalingIdleMs / 1000} s idle per row`,
+  );
+  try {
+    out.scaling = await runScalingBench({
+      voters: settings.scalingVoters,
+      observers: settings.scalingObservers,
+      idleMs: settings.scalingIdleMs,
+      floorRoundTrips: settings.floorRoundTrips,
+      log: progress,
+    });
+  } catch (error) {
+    problems.push(`scaling: ${error.message}`);
+  }
+  if (out.scaling) {
+    const r = out.scaling;
+    for (const failure of r.failures) problems.push(`scaling: ${failure}`);
+    if (r.cpu_per_election_message === null) problems.push('scaling: no row of voters alone was measured');
+    sections.push(scalingLines(r));
+  }
+}
+
 out.machine.loadavg_end = loadavg().map((x) => round(x, 2));
 sections.push(
   `load average at the end: ${out.machine.loadavg_end.join(' ')}; took ${((performance.now() - started) / 1000).toFixed(0)} s`,
@@ -432,6 +466,71 @@ if (args.json || args.check) {
 if (problems.length > 0) {
   console.error(`\nbench: ${problems.length} problem(s):\n${problems.map((p) => `- ${p}`).join('\n')}`);
   process.exitCode = 1;
+}
+
+/** Section 5: how idle cost grows, and the CPU per election message beside the plain-TCP floor. */
+function scalingLines(r) {
+  const t = r.timing;
+  const perMessage = r.cpu_per_election_message;
+  const fixed = (x, digits) => (x === null ? '-' : x.toFixed(digits));
+  return [
+    `5. How idle cost grows: voter processes over libp2p on loopback, default timings (election timeout ` +
+      `${t?.election_timeout_min}-${t?.election_timeout_max} ms, heartbeat ${t?.heartbeat_interval} ms, observers every ` +
+      `${t?.observer_heartbeat_interval} ms), fixed voters; idle ${r.idle_ms / 1000} s per row. CPU in % of one core;`,
+    `   RSS at the end of the window; per observer: its process's figure / the ${r.observers_per_process} observers in it.`,
+    table(
+      [
+        'cluster',
+        'leader CPU',
+        'leader RSS',
+        'follower CPU',
+        'follower RSS',
+        'observer CPU',
+        'observer RSS',
+        'election msgs/s',
+        'CPU per msg',
+        '/ TCP floor',
+        'leader held',
+      ],
+      r.rows.map((row) => [
+        `${row.voters} voters${row.observers ? ` + ${row.observers} observers` : ''}`,
+        `${fixed(row.leader.cpu_pct, 2)} %`,
+        `${fixed(row.leader.rss_mb, 0)} MB`,
+        `${fixed(row.follower.cpu_pct, 2)} %`,
+        `${fixed(row.follower.rss_mb, 0)} MB`,
+        row.observer ? `${fixed(row.observer.cpu_pct, 3)} %` : '-',
+        row.observer ? `${fixed(row.observer.rss_mb, 0)} MB` : '-',
+        fixed(row.election_messages_per_s, 0),
+        row.cpu_us_per_election_message === null ? '-' : `${fixed(row.cpu_us_per_election_message, 0)} µs`,
+        fixed(row.cpu_per_message_over_tcp_floor, 1),
+        row.leader_held_throughout
+          ? row.windows > 1
+            ? `yes (window ${row.windows})`
+            : 'yes'
+          : `NO: changed in each of ${row.windows} windows`,
+      ]),
+    ),
+    '   follower: the mean of the followers (JSON: also the max). CPU per msg: the CPU of every process of the row',
+    '   over the window (voters, and observer processes) / the election messages delivered to an election in it.',
+    ...r.rows
+      .filter((row) => row.observers_joined)
+      .map(
+        (row) =>
+          `   ${row.observers} observers joined ${row.voters} voters in ${(row.observers_joined.ms / 1000).toFixed(1)} s ` +
+          `(started -> every one follows a leader); leaderships begun meanwhile: ${row.observers_joined.leaderships_begun}` +
+          ` (ended by: ${
+            Object.entries(row.observers_joined.leaderships_ended_by)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || '-'
+          })`,
+      ),
+    perMessage === null
+      ? '   CPU per election message: no row of voters alone was measured'
+      : `   CPU per election message end to end (sender and receiver together), ${perMessage.voters} voters: ` +
+        `${perMessage.us} µs; plain TCP on loopback in this run (tcp-floor.mjs, ${r.tcp_floor.round_trips} round trips, ` +
+        `sender and receiver together): ${r.tcp_floor.us_per_message} µs; ratio ${perMessage.ratio} ` +
+        `(goal <= ${perMessage.goal_ratio_max})`,
+  ].join('\n');
 }
 
 /** p50/p99/max of each handover stage (null without traces). */
@@ -509,6 +608,7 @@ function parseArgs(argv) {
     '--idle-ms': 'idleMs',
     '--cpu-limit-ms': 'cpuLimitMs',
     '--cold-starts': 'coldStarts',
+    '--scaling-idle-ms': 'scalingIdleMs',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -520,8 +620,15 @@ function parseArgs(argv) {
       if (!parsed.json) usage('--json needs a path');
     } else if (arg === '--only') {
       parsed.only = (argv[++i] ?? '').split(',').filter(Boolean);
-      if (!parsed.only.every((x) => ['cluster', 'sim', 'core', 'cpu-limit'].includes(x)))
-        usage('--only takes cluster,sim,core,cpu-limit');
+      if (!parsed.only.every((x) => SECTIONS.includes(x))) usage(`--only takes ${SECTIONS.join(',')}`);
+    } else if (arg === '--scaling-voters') {
+      parsed.scalingVoters = (argv[++i] ?? '').split(',').map(Number);
+      if (!parsed.scalingVoters.every((x) => Number.isInteger(x) && x >= 3 && x <= 15))
+        usage('--scaling-voters takes cluster sizes from 3 to 15, e.g. 3,5,7');
+    } else if (arg === '--scaling-observers') {
+      parsed.scalingObservers = Number(argv[++i]);
+      if (!Number.isInteger(parsed.scalingObservers) || parsed.scalingObservers < 0)
+        usage('--scaling-observers needs a whole number (0: no observer row)');
     } else if (arg === '--cpu-limits') {
       parsed.cpuLimits = (argv[++i] ?? '').split(',').map((x) => (x === 'none' ? 0 : Number(x)));
       if (!parsed.cpuLimits.every((x) => Number.isInteger(x) && x >= 0 && x <= 64_000))
@@ -553,7 +660,7 @@ function parseArgs(argv) {
 
 function usage(message) {
   console.error(
-    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--only cluster,sim,core,cpu-limit]`,
+    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--scaling-idle-ms N] [--scaling-voters 3,5,7] [--scaling-observers 20] [--only ${SECTIONS.join(',')}]`,
   );
   process.exit(2);
 }

@@ -1,12 +1,12 @@
-// Checks the shape of the figures `bench.mjs --json` writes: every key issue 7 lists (and the cold starts of
-// issue 13), with the right type.
+// Checks the shape of the figures `bench.mjs --json` writes: every key issue 7 lists (and the cold starts, CPU
+// limits and scaling of issue 13), with the right type.
 // It checks shape, never speed: a slow figure passes, a missing or mistyped one fails with a message naming it.
 //
 // `node src/bench.mjs --quick --check` (the package's `test` script) writes the JSON to a temporary file, reads
 // it back and runs this on it; `check-json.test.mjs` shows that it rejects what it should.
 
 /** The sections of the output, as `--only` names them. */
-export const SECTIONS = ['cluster', 'sim', 'core', 'cpu-limit'];
+export const SECTIONS = ['cluster', 'sim', 'core', 'cpu-limit', 'scaling'];
 
 /** The fields of each row of `sim.figure16`. */
 export const FIGURE16_FIELDS = ['range', 'network', 'median_ms', 'p99_ms', 'max_ms', 'split_vote_rate'];
@@ -21,6 +21,22 @@ export const CPU_LIMIT_FIELDS = /** @type {const} */ ([
   ['nr_throttled', 'count'],
 ]);
 
+/**
+ * The fields of each row of `scaling.rows` (dotted inside the row), and what each holds. `observer` is checked
+ * apart: `{ cpu_pct, rss_mb }` in a row with observers, null in a row without.
+ */
+export const SCALING_ROW_FIELDS = /** @type {const} */ ([
+  ['voters', 'count'],
+  ['observers', 'count'],
+  ['leader_held_throughout', 'boolean'],
+  ['leader.cpu_pct', 'number'],
+  ['leader.rss_mb', 'number'],
+  ['follower.cpu_pct', 'number'],
+  ['follower.rss_mb', 'number'],
+  ['election_messages_delivered', 'count'],
+  ['cpu_us_per_election_message', 'number'],
+]);
+
 const latency = (name) => [
   [`${name}.p50`, 'number'],
   [`${name}.p99`, 'number'],
@@ -33,7 +49,9 @@ const latency = (name) => [
  * `cluster.rss_mb.by_node` is not in the issue's list of keys, but its text asks for "the RSS of each process".
  * @type {Record<string, [string, Kind][]>}
  * `cpu-limit` is issue 13's: leadership changes and lease losses by reason under a CPU quota, per cell.
- * @typedef {'number' | 'count' | 'version' | 'figure16' | 'rssByNode' | 'cpuLimitCells'} Kind
+ * `scaling` is issue 13's too: idle CPU and RSS by cluster size, and the CPU per election message beside the
+ * plain-TCP floor.
+ * @typedef {'number' | 'count' | 'version' | 'figure16' | 'rssByNode' | 'cpuLimitCells' | 'scalingRows'} Kind
  */
 export const REQUIRED = {
   machine: [
@@ -62,6 +80,14 @@ export const REQUIRED = {
   'cpu-limit': [
     ['cpu_limit.idle_ms', 'count'],
     ['cpu_limit.cells', 'cpuLimitCells'],
+  ],
+  scaling: [
+    ['scaling.idle_ms', 'count'],
+    ['scaling.rows', 'scalingRows'],
+    ['scaling.tcp_floor.us_per_message', 'number'],
+    ['scaling.cpu_per_election_message.us', 'number'],
+    ['scaling.cpu_per_election_message.tcp_floor_us', 'number'],
+    ['scaling.cpu_per_election_message.ratio', 'number'],
   ],
 };
 
@@ -142,6 +168,8 @@ function checkKind(value, kind, path, root) {
       return checkFigure16(value, path);
     case 'cpuLimitCells':
       return checkCpuLimitCells(value, path, lookUp(root, 'cpu_limit.skipped'));
+    case 'scalingRows':
+      return checkScalingRows(value, path);
   }
   return [`${path}: unknown kind ${kind}`];
 }
@@ -242,6 +270,46 @@ function checkCpuLimitCells(value, path, skipped) {
         kind
       ];
       if (!ok) problems.push(`${at}.${key}: expected ${expected}, got ${describe(v)}`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * A non-empty list of rows with {@link SCALING_ROW_FIELDS}, and `observer` an object of `cpu_pct` and `rss_mb`
+ * in a row with observers, null in a row without.
+ */
+function checkScalingRows(value, path) {
+  if (!Array.isArray(value)) return [`${path}: expected a list, got ${describe(value)}`];
+  if (value.length === 0) return [`${path}: expected at least one row, got an empty list`];
+  const problems = [];
+  const expected = { count: 'a whole number', number: 'a number', boolean: 'true or false' };
+  const fits = (v, kind) =>
+    kind === 'count'
+      ? Number.isInteger(v) && v >= 0
+      : kind === 'number'
+        ? isNumber(v)
+        : typeof v === 'boolean';
+  eachRow(value, path, problems, (row, at) => {
+    for (const [key, kind] of SCALING_ROW_FIELDS) {
+      const found = lookUp(row, key);
+      if (!found.ok) problems.push(`${at}.${found.message}`);
+      else if (!fits(found.value, kind))
+        problems.push(`${at}.${key}: expected ${expected[kind]}, got ${describe(found.value)}`);
+    }
+    if (!Number.isInteger(row.observers)) return;
+    if (!Object.hasOwn(row, 'observer')) problems.push(`${at}.observer: missing`);
+    else if (row.observers === 0) {
+      if (row.observer !== null)
+        problems.push(
+          `${at}.observer: expected null in a row without observers, got ${describe(row.observer)}`,
+        );
+    } else if (!isObject(row.observer)) {
+      problems.push(`${at}.observer: expected an object, got ${describe(row.observer)}`);
+    } else {
+      for (const key of ['cpu_pct', 'rss_mb'])
+        if (!isNumber(row.observer[key]))
+          problems.push(`${at}.observer.${key}: expected a number, got ${describe(row.observer[key])}`);
     }
   });
   return problems;

@@ -2,9 +2,30 @@
 // mistyped. Run by the package's `test` script (`node --test src/check-json.test.mjs`), before the quick bench.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CPU_LIMIT_FIELDS, checkBenchJson, FIGURE16_FIELDS, REQUIRED } from './check-json.mjs';
+import {
+  CPU_LIMIT_FIELDS,
+  checkBenchJson,
+  FIGURE16_FIELDS,
+  REQUIRED,
+  SCALING_ROW_FIELDS,
+} from './check-json.mjs';
 
 const latency = { p50: 180.2, p99: 290.5, max: 290.5, n: 3 };
+
+/** A row of `scaling.rows`, with or without observers. */
+function scalingRow(voters, observers = 0) {
+  return {
+    voters,
+    observers,
+    leader_held_throughout: true,
+    windows: 1,
+    leader: { cpu_pct: 3.1, rss_mb: 95 },
+    follower: { cpu_pct: 1.9, cpu_pct_max: 2.1, rss_mb: 90, rss_mb_max: 91 },
+    observer: observers === 0 ? null : { cpu_pct: 0.31, rss_mb: 40 },
+    election_messages_delivered: 1600,
+    cpu_us_per_election_message: 400.5,
+  };
+}
 
 /** A well-formed output, shaped as bench.mjs writes it (with fewer extras). */
 function sample() {
@@ -73,6 +94,13 @@ function sample() {
         },
       ],
     },
+    scaling: {
+      idle_ms: 2000,
+      rows: [scalingRow(3), scalingRow(5), scalingRow(5, 20)],
+      tcp_floor: { round_trips: 1000, messages: 2000, us_per_message: 80.2, us_per_message_one_side: 45 },
+      cpu_per_election_message: { voters: 5, us: 400.5, tcp_floor_us: 80.2, ratio: 4.99, goal_ratio_max: 3 },
+      failures: [],
+    },
   };
 }
 
@@ -123,6 +151,10 @@ test('a mistyped key fails with a message naming it', () => {
     ['core.msgs_per_s', null],
     ['cpu_limit.idle_ms', 'long'],
     ['cpu_limit.cells', {}],
+    ['scaling.idle_ms', 2.5],
+    ['scaling.rows', null],
+    ['scaling.tcp_floor.us_per_message', '80'],
+    ['scaling.cpu_per_election_message.ratio', null],
   ];
   for (const [path, value] of cases) {
     const json = sample();
@@ -191,6 +223,31 @@ test('cpu-limit rows: every field; no row only when the section says why it was 
   ]);
   json.cpu_limit.skipped = 'not root: making a cgroup needs root';
   assert.deepEqual(checkBenchJson(json), []);
+});
+
+test('scaling rows: every field; an observer figure exactly in the rows with observers', () => {
+  for (const [key] of SCALING_ROW_FIELDS) {
+    const json = sample();
+    remove(json.scaling.rows[0], key);
+    assert.deepEqual(checkBenchJson(json), [`scaling.rows[0].${key}: missing`]);
+  }
+  const json = sample();
+  json.scaling.rows[0].leader_held_throughout = 'yes';
+  json.scaling.rows[0].cpu_us_per_election_message = null;
+  json.scaling.rows[1].observer = { cpu_pct: 0.3, rss_mb: 40 };
+  json.scaling.rows[2].observer = { cpu_pct: 0.3 };
+  assert.deepEqual(checkBenchJson(json), [
+    'scaling.rows[0].leader_held_throughout: expected true or false, got the string "yes"',
+    'scaling.rows[0].cpu_us_per_election_message: expected a number, got null',
+    'scaling.rows[1].observer: expected null in a row without observers, got an object',
+    'scaling.rows[2].observer.rss_mb: expected a number, got nothing',
+  ]);
+  json.scaling.rows = [];
+  assert.deepEqual(checkBenchJson(json), ['scaling.rows: expected at least one row, got an empty list']);
+  // No row of voters alone: no CPU per election message, reported at its key.
+  const none = sample();
+  none.scaling.cpu_per_election_message = null;
+  assert.deepEqual(checkBenchJson(none), ['scaling.cpu_per_election_message: expected an object, got null']);
 });
 
 test('anything but an object at the top fails', () => {

@@ -23,7 +23,9 @@
 //   {"ev":"pre-vote","term","mono"}              the first pre-vote request of a pre-vote round went out
 //   {"ev":"peer","peers","mono"}                 a peer connected; `peers`: how many are connected now
 //   {"ev":"trace","on"}                          a trace command took effect
-//   {"ev":"stats",...}                           answer to the `stats` command: cpuUsage, memory, round trips
+//   {"ev":"stats",...}                           answer to the `stats` command: cpuUsage, memory, round trips,
+//                                                election messages sent and delivered (`messages`), and the
+//                                                transport's counters (`transport`: framesSent, ...)
 // With BENCH_TRACE_ELECTION=1 (a post-mortem of elections, off in the benchmark's figures):
 //   {"ev":"tx"|"rx","type","to"|"from","term","granted"?,"mono"}  every election message but heartbeats
 //   {"ev":"saved","term","votedFor","startMono","mono"}           a save of the state store, begun and done
@@ -81,6 +83,8 @@ let roundTrips = [];
 let lastRound = 0;
 /** The latest lease end reported, by term (performance.now() ms). */
 const leaseEnds = new Map();
+/** Election messages handed to the transport, and delivered by it to the election, since the start. */
+const messages = { sent: 0, received: 0 };
 
 const transport = libp2pTransport({
   clusterId: config.clusterId,
@@ -97,6 +101,7 @@ let lastCampaign = 0;
 /** The pre-vote round in progress: its requests go out together, in one step. */
 let preVoteRound = null;
 transport.send = (message) => {
+  messages.sent++;
   traceMessage('tx', message);
   // A leader hands over by giving its lease up and then telling the successor to campaign: the moment it
   // sends timeout-now bounds its lease's end, even when the became-leader handler has not run yet.
@@ -131,6 +136,7 @@ transport.start = (handlers, options) =>
     {
       ...handlers,
       onMessage: (message) => {
+        messages.received++;
         traceMessage('rx', message);
         handlers.onMessage(message);
         if (message.type === 'heartbeat-response') {
@@ -292,6 +298,8 @@ commands.on('line', (line) => {
       tracingMs,
       gc,
       roundTrips,
+      messages,
+      transport: transport.stats(),
     });
     roundTrips = [];
   }

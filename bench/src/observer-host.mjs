@@ -8,7 +8,9 @@
 //   {"ev":"ready","index","id","mono"}                 observer `index` started
 //   {"ev":"leader-changed","index","leader","term","mono"}  the leader it follows
 //   {"ev":"role","index","role","mono"}                its role changed (an observer promoted to voter)
-//   {"ev":"stats","mono","cpu","rss"}                  answer to the `stats` command
+//   {"ev":"stats","mono","cpu","rss","observers","messages","transport"}  answer to the `stats` command:
+//       cpuUsage and RSS of the process, its observers' count, the election messages they sent and were
+//       delivered (summed), and their transports' frames sent and received (summed)
 // When stdin closes (the orchestrator is gone), the process exits at once.
 import { createInterface } from 'node:readline';
 import { FileStateStore, LeaderElection } from '@baton/core';
@@ -29,20 +31,45 @@ const logger = {
   error: (message, context) => process.stderr.write(`[error] ${message} ${JSON.stringify(context ?? {})}\n`),
 };
 
+/** Election messages the observers handed to their transports, and were delivered, summed. */
+const messages = { sent: 0, received: 0 };
 const transports = [];
-const elections = config.nodes.map(({ dataDir, listen }, index) => {
-  const transport = libp2pTransport({
-    clusterId: config.clusterId,
-    listen: [listen],
-    bootstrap: config.bootstrap,
-    dataDir,
-    logger,
-  });
+
+/** A libp2p transport whose election messages are counted (nothing else changes). */
+function countedTransport(options) {
+  const transport = libp2pTransport(options);
+  const send = transport.send.bind(transport);
+  transport.send = (message) => {
+    messages.sent++;
+    send(message);
+  };
+  const start = transport.start.bind(transport);
+  transport.start = (handlers, startOptions) =>
+    start(
+      {
+        ...handlers,
+        onMessage: (message) => {
+          messages.received++;
+          handlers.onMessage(message);
+        },
+      },
+      startOptions,
+    );
   transports.push(transport);
+  return transport;
+}
+
+const elections = config.nodes.map(({ dataDir, listen }, index) => {
   const election = new LeaderElection({
     clusterId: config.clusterId,
     voters: [],
-    transport,
+    transport: countedTransport({
+      clusterId: config.clusterId,
+      listen: [listen],
+      bootstrap: config.bootstrap,
+      dataDir,
+      logger,
+    }),
     store: new FileStateStore(dataDir),
     logger,
   });
@@ -61,15 +88,23 @@ const elections = config.nodes.map(({ dataDir, listen }, index) => {
 
 const commands = createInterface({ input: process.stdin });
 commands.on('line', (line) => {
-  if (line.trim() === 'stats')
-    emit({
-      ev: 'stats',
-      mono: nowMono(),
-      cpu: process.cpuUsage(),
-      rss: process.memoryUsage().rss,
-      // libp2p connections of this process's nodes, together (each observer needs the voters only)
-      connections: transports.reduce((sum, t) => sum + (t.node?.getConnections().length ?? 0), 0),
-    });
+  if (line.trim() !== 'stats') return;
+  const frames = { framesSent: 0, framesReceived: 0, gossipPublished: 0 };
+  for (const transport of transports) {
+    const stats = transport.stats();
+    for (const key of Object.keys(frames)) frames[key] += stats[key];
+  }
+  emit({
+    ev: 'stats',
+    mono: nowMono(),
+    cpu: process.cpuUsage(),
+    rss: process.memoryUsage().rss,
+    observers: elections.length,
+    messages,
+    transport: frames,
+    // libp2p connections of this process's nodes, together (each observer needs the voters only)
+    connections: transports.reduce((sum, t) => sum + (t.node?.getConnections().length ?? 0), 0),
+  });
 });
 commands.on('close', () => process.exit(0));
 
