@@ -173,7 +173,11 @@ function afterAck(message) {
   acksByRound.set(round, count);
   if (acksByRound.size > 64) acksByRound.delete(acksByRound.keys().next().value);
   if (count !== quorumOthers()) return;
-  const end = performance.now() + election.inspect().leaseRemaining;
+  // A late acknowledgement of an earlier term of this node (it leads again, in a newer term) extends
+  // nothing: the machine drops it. Counted, it would stretch the old term's lease over another leader's.
+  const { term, leaseRemaining } = election.inspect();
+  if (term !== message.term) return;
+  const end = performance.now() + leaseRemaining;
   if (end > (leaseEnds.get(message.term) ?? Number.NEGATIVE_INFINITY) + 0.001) {
     leaseEnds.set(message.term, end);
     if (leaseEnds.size > 16) leaseEnds.delete(leaseEnds.keys().next().value);

@@ -13,7 +13,7 @@
 //       delivered (summed), and their transports' frames sent and received (summed)
 // When stdin closes (the orchestrator is gone), the process exits at once.
 import { createInterface } from 'node:readline';
-import { FileStateStore, LeaderElection } from '@baton/core';
+import { FileStateStore, LeaderElection, MemoryStateStore } from '@baton/core';
 import { libp2pTransport } from '@baton/transport-libp2p';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
@@ -70,7 +70,9 @@ const elections = config.nodes.map(({ dataDir, listen }, index) => {
       dataDir,
       logger,
     }),
-    store: new FileStateStore(dataDir),
+    // BENCH_OBSERVER_STORE=memory: the observers write nothing to disk (to tell disk contention from the rest)
+    store:
+      process.env.BENCH_OBSERVER_STORE === 'memory' ? new MemoryStateStore() : new FileStateStore(dataDir),
     logger,
   });
   election.on('leader-changed', ({ leader, term }) =>

@@ -7,7 +7,6 @@ import type {
   TransportHandlers,
   TransportStartOptions,
 } from '@baton/core';
-import { compareConfigurations } from '@baton/core';
 import type { Libp2p } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { LeaderAnnouncements } from './announcements.js';
@@ -108,6 +107,8 @@ export class Libp2pTransport implements Transport {
   private readonly membership: Membership;
   private readonly redials: Redials;
   private readonly links: Links;
+  /** The voters of the configuration last passed to `configurationChanged`, joined (to see them change). */
+  private votersHeld = '';
   private readonly bootstrapAddresses: BootstrapAddresses;
   private readonly status = new DialStatus();
   private readonly reachability: Reachability;
@@ -304,15 +305,18 @@ export class Libp2pTransport implements Transport {
    */
   configurationChanged(configuration: Configuration): void {
     const before = this.context.configuration;
+    const votersBefore = this.votersHeld;
     this.context.holds(configuration);
     if (configuration.voters.length > 0) this.membership.knowVoters(configuration.voters);
+    this.votersHeld = configuration.voters.join();
     if (this.context.state !== 'open') return;
-    // Peers learn from a HELLO what this node holds now (an observer that found the voters may be let go).
-    if (compareConfigurations(before, this.context.configuration) !== 0) {
-      this.membership.helloAll();
-    }
-    // Dial whoever this node needs now and is not connected to (a new voter; every member when this node
-    // became a voter), and close what it no longer needs (another observer, when this node stopped voting).
+    // Peers learn from a HELLO that this node holds a configuration now (an observer that found the voters
+    // may be let go). Only the first one: a new leader re-stamps the configuration with its term, and a HELLO
+    // from every node to every peer at each election would come just when the new leader needs its acks.
+    if (before.version === 0 && configuration.version > 0) this.membership.helloAll();
+    if (this.votersHeld === votersBefore && before.version > 0) return;
+    // The voters changed: dial whoever this node needs now and is not connected to (a new voter; every
+    // member when this node became a voter), and close what it no longer needs (another observer).
     for (const member of this.membership.knownMembers) {
       if (member !== this.context.id && !this.membership.connected.has(member) && this.links.wants(member)) {
         this.redials.keep(member, 0);
