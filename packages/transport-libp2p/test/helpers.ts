@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DropReason, ElectionMessage, NodeId, TransportHandlers } from '@baton/core';
+import {
+  type AutopilotOptions,
+  type DropReason,
+  type ElectionMessage,
+  LeaderElection,
+  MemoryStateStore,
+  type NodeId,
+  type TransportHandlers,
+} from '@baton/core';
 import { afterEach } from 'vitest';
 import { type Libp2pTransport, type Libp2pTransportOptions, libp2pTransport } from '../src/index.js';
 
@@ -144,4 +152,23 @@ export function cleanupAfterEach() {
       return path;
     },
   };
+}
+
+/**
+ * A `LeaderElection` of cluster `test` over `transport`, in memory and quiet: the election these tests start
+ * on a real transport. `autopilot` as `LeaderElection` takes it (its defaults when omitted).
+ */
+export function testElection(
+  transport: Libp2pTransport,
+  voters: readonly string[],
+  autopilot?: AutopilotOptions,
+): LeaderElection {
+  return new LeaderElection({
+    clusterId: 'test',
+    transport,
+    voters,
+    store: new MemoryStateStore(),
+    logger: quietLogger,
+    ...(autopilot === undefined ? {} : { autopilot }),
+  });
 }

@@ -1,8 +1,8 @@
-import { LeaderElection, MemoryStateStore } from '@baton/core';
+import type { LeaderElection } from '@baton/core';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { describe, expect, it } from 'vitest';
 import type { Libp2pTransport } from '../src/index.js';
-import { cleanupAfterEach, eventually, freePorts, quietLogger, testTransport } from './helpers.js';
+import { cleanupAfterEach, eventually, freePorts, testElection, testTransport } from './helpers.js';
 
 const { later } = cleanupAfterEach();
 
@@ -25,14 +25,7 @@ describe('observers keep connections to the voters only', () => {
     };
     const elect = (transport: Libp2pTransport, voters: readonly string[]) =>
       later(
-        new LeaderElection({
-          clusterId: 'test',
-          transport,
-          voters,
-          store: new MemoryStateStore(),
-          logger: quietLogger,
-          autopilot: { maxVoters: 3, stabilizationTime: 300, deadVoterTimeout: 1_500 },
-        }),
+        testElection(transport, voters, { maxVoters: 3, stabilizationTime: 300, deadVoterTimeout: 1_500 }),
       );
     const founders = await Promise.all([0, 1, 2].map(make));
     const formed = await Promise.all(

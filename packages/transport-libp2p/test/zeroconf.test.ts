@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LeaderElection, MemoryStateStore } from '@baton/core';
+import type { LeaderElection } from '@baton/core';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,7 +12,15 @@ import {
   type VoterDiscovery,
 } from '../src/index.js';
 import { PEER_IDS } from './arbitraries.js';
-import { cleanupAfterEach, eventually, freePorts, quietLogger, Recorder, testTransport } from './helpers.js';
+import {
+  cleanupAfterEach,
+  eventually,
+  freePorts,
+  quietLogger,
+  Recorder,
+  testElection,
+  testTransport,
+} from './helpers.js';
 
 /*
  * A cluster that forms and keeps itself from discovery alone: bootstrap addresses without a peer id, DNS
@@ -253,16 +261,7 @@ describe('discoverVoters with a cluster already there', () => {
     const ids = founders.map((t) => t.localId).sort();
     for (const result of formed) expect(result).toEqual({ outcome: 'formed', voters: ids });
     const elect = (transport: Libp2pTransport, voters: readonly string[]) =>
-      later(
-        new LeaderElection({
-          clusterId: 'test',
-          transport,
-          voters,
-          store: new MemoryStateStore(),
-          logger: quietLogger,
-          autopilot: { stabilizationTime: 300 },
-        }),
-      );
+      later(testElection(transport, voters, { stabilizationTime: 300 }));
     const elections = founders.map((t, i) => elect(t, formed[i]!.voters));
     await Promise.all(elections.map((e) => e.start()));
     await eventually(() => elections.some((e) => e.isLeader()), 20_000, 'a leader');
@@ -329,15 +328,7 @@ describe('discoverVoters with more fresh nodes than expect', () => {
             }
             if (found.outcome === 'formed') {
               // The formed members start their election, so that the others can see the cluster and join it.
-              await later(
-                new LeaderElection({
-                  clusterId: 'test',
-                  transport,
-                  voters: found.voters,
-                  store: new MemoryStateStore(),
-                  logger: quietLogger,
-                }),
-              ).start();
+              await later(testElection(transport, found.voters)).start();
             }
             return { id: transport.localId, outcome: found.outcome, voters: found.voters };
           },
@@ -420,16 +411,7 @@ describe('discoverVoters with expect 1 (the default of the NestJS module)', () =
     const results = await Promise.all(
       transports.map(async (transport) => {
         const found = await transport.discoverVoters({ expect: 1, signal: AbortSignal.timeout(30_000) });
-        const election = later(
-          new LeaderElection({
-            clusterId: 'test',
-            transport,
-            voters: found.voters,
-            store: new MemoryStateStore(),
-            logger: quietLogger,
-            autopilot: { stabilizationTime: 300 },
-          }),
-        );
+        const election = later(testElection(transport, found.voters, { stabilizationTime: 300 }));
         elections.push(election);
         await election.start();
         return { id: transport.localId, found };
