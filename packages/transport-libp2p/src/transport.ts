@@ -295,7 +295,8 @@ export class Libp2pTransport implements Transport {
    * longer count; a new voter is redialled for ever), and the HELLO of every stream opened from now on says the
    * new configuration (the first configuration this node holds is also told at once to every connected peer).
    * When the voters change, this node dials the peers it needs now and closes the links it no longer needs
-   * (an observer keeps the voters only: see the README's "Who connects to whom"). `LeaderElection` calls it; call it yourself only for a transport you drive.
+   * (an observer keeps the voters only: see the README's "Who connects to whom"). `LeaderElection` calls it;
+   * call it yourself only for a transport you drive.
    *
    * @example
    * ```ts
