@@ -36,6 +36,7 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { FileStateStore, LeaderElection, resolveElectionOptions } from '@baton/core';
 import { libp2pTransport } from '@baton/transport-libp2p';
+import { childLogger, emit, nowMono } from './child-lines.mjs';
 
 /** Node, libp2p and Baton loaded (imports run first), nothing started: the floor under the idle RSS. */
 const rssLoaded = process.memoryUsage().rss;
@@ -49,19 +50,7 @@ const hrOrigin = process.hrtime.bigint();
 const perfOrigin = performance.now();
 /** @param {number} perfMs a performance.now() reading @returns {bigint} the same instant in hrtime nanoseconds */
 const monoOf = (perfMs) => hrOrigin + BigInt(Math.round((perfMs - perfOrigin) * 1e6));
-const nowMono = () => process.hrtime.bigint().toString();
-
-/** @param {Record<string, unknown>} line */
-function emit(line) {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
-const logger = {
-  debug() {},
-  info() {},
-  warn: (message, context) => process.stderr.write(`[warn] ${message} ${safeJson(context)}\n`),
-  error: (message, context) => process.stderr.write(`[error] ${message} ${safeJson(context)}\n`),
-};
+const logger = childLogger;
 
 /** Election messages and saves, one line each (BENCH_TRACE_ELECTION=1). */
 const traceElection = process.env.BENCH_TRACE_ELECTION === '1';
@@ -324,12 +313,4 @@ try {
 function electionState() {
   const { role, term, leader, isLeader, leaseRemaining, leadership, eventLoop } = election.inspect();
   return { role, term, leader, isLeader, leaseRemaining, leadership, stalls: eventLoop.stalls };
-}
-
-function safeJson(value) {
-  try {
-    return value === undefined ? '' : JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
 }

@@ -15,21 +15,10 @@
 import { createInterface } from 'node:readline';
 import { FileStateStore, LeaderElection, MemoryStateStore } from '@baton/core';
 import { libp2pTransport } from '@baton/transport-libp2p';
+import { childLogger, emit, nowMono } from './child-lines.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-const nowMono = () => process.hrtime.bigint().toString();
-
-/** @param {Record<string, unknown>} line */
-function emit(line) {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
-const logger = {
-  debug() {},
-  info() {},
-  warn: (message, context) => process.stderr.write(`[warn] ${message} ${JSON.stringify(context ?? {})}\n`),
-  error: (message, context) => process.stderr.write(`[error] ${message} ${JSON.stringify(context ?? {})}\n`),
-};
+const logger = childLogger;
 
 /** Election messages the observers handed to their transports, and were delivered, summed. */
 const messages = { sent: 0, received: 0 };
