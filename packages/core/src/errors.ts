@@ -259,7 +259,7 @@ export class InvalidPersistentStateError extends BatonError {
  * @example
  * ```ts
  * import type { MembershipChangeRefusal } from '@baton/core';
- * const retryLater: MembershipChangeRefusal[] = ['in-progress', 'not-done'];
+ * const retryLater: MembershipChangeRefusal[] = ['in-progress', 'not-done', 'settling'];
  * ```
  */
 export type MembershipChangeRefusal =
@@ -267,6 +267,11 @@ export type MembershipChangeRefusal =
   | 'in-progress'
   /** The leader's configuration is not yet held by a majority in its term (a new leader). Retry shortly. */
   | 'not-done'
+  /**
+   * The leader's configuration became done less than `electionTimeoutMin` ago: changes are spaced so that a
+   * lease of an election group never spans two of them (rule G5). Retry shortly.
+   */
+  | 'settling'
   | 'already-voter'
   | 'not-a-voter'
   /** The leader cannot remove itself: `transferLeadership()` first, then ask the new leader. */

@@ -29,6 +29,7 @@ export {
   type ResolvedAutopilotOptions,
 } from './machine/autopilot.js';
 export { compareConfigurations } from './machine/configuration.js';
+export { checkGroupName, DEFAULT_GROUP } from './machine/group-names.js';
 export { ElectionMachine, type ElectionMachineInit } from './machine/machine.js';
 export {
   CONSTRAINED_TIMINGS,
@@ -48,6 +49,8 @@ export {
   type ElectionEventType,
   type ElectionMessage,
   type ElectionMessageType,
+  type GroupSnapshot,
+  type GroupState,
   type Heartbeat,
   type HeartbeatResponse,
   type InspectSnapshot,

@@ -76,6 +76,17 @@ export class LeaderLease {
     this.recompute();
   }
 
+  /**
+   * Counts only rounds started from now on, against `voters` (an election group's leader adopted a new
+   * configuration: rule G4 of `membership.ts`). A lease already confirmed keeps its end; acknowledgements of
+   * earlier rounds no longer confirm anything.
+   */
+  restartRounds(voters: readonly NodeId[]): void {
+    this.sets = [voters];
+    this.acked.clear();
+    this.roundStarts.clear();
+  }
+
   /** Starts a new heartbeat round at `now` and returns its number. The leader acknowledges it at once. */
   startRound(now: number): number {
     this.round += 1;

@@ -15,22 +15,23 @@ import {
   initialConfiguration,
 } from './configuration.js';
 import { MachineCounters } from './counters.js';
-import { LeaderLease } from './lease.js';
+import { GroupElection, type GroupHost } from './group.js';
+import { checkGroupName, DEFAULT_GROUP } from './group-names.js';
+import type { LeaderLease } from './lease.js';
 import { MemberContact } from './member-contact.js';
 import { checkChange, LeaderMembership } from './membership.js';
 import { type ElectionOptions, type ResolvedElectionOptions, resolveElectionOptions } from './options.js';
 import { checkPersistentState } from './persistent-state.js';
-import { type VoteResult, voteResult } from './quorum.js';
 import type {
   Configuration,
-  ConfigurationId,
   DropReason,
   ElectionEvent,
   ElectionMessage,
+  GroupSnapshot,
+  GroupState,
   Heartbeat,
   HeartbeatResponse,
   InspectSnapshot,
-  LeadershipLostReason,
   Membership,
   NodeId,
   PersistentState,
@@ -79,8 +80,6 @@ export interface ElectionMachineInit {
   termFloor?: number;
 }
 
-type Votes = Map<NodeId, boolean>;
-
 /**
  * Raft's leader election as a pure, deterministic state machine: terms, persisted votes, pre-vote, leader
  * stickiness, check-quorum with a leader lease, leadership transfer, and a voter configuration the leader
@@ -115,37 +114,23 @@ export class ElectionMachine {
   /** The other members this node knows of (reported connected, or added): voters and observers alike. */
   private readonly members = new Set<NodeId>();
   private readonly lastContact = new Map<NodeId, number>();
+  /** When this node started: every group record is sticky until a minimum timeout after it (lease.ts, step 1). */
+  private readonly startedAt: number;
 
-  private currentTerm: number;
-  private vote: NodeId | null;
   private config: Configuration;
-  private currentRole: Role;
-  private knownLeader: NodeId | null = null;
   private now: number;
-  /** Until then this node refuses vote and pre-vote requests that are not transfers (leader stickiness). */
-  private stickyUntil: number;
-  private electionDeadline: number;
-  private votes: Votes = new Map();
+  /** The default group (today's election) and every other group this node takes part in, by name. */
+  private readonly main: GroupElection;
+  private readonly groups = new Map<string, GroupElection>();
   /** Set by `leave()`: this node is stopping; it never campaigns again and asks the leader to remove it. */
   private leaving = false;
   /** Since when, and last when, this node has heard a leader's heartbeats (gaps under electionTimeoutMin). */
   private heardSince: number | null = null;
   private lastHeard: number | null = null;
 
-  // The leader's state, reset at every election won.
-  private lease: LeaderLease | null = null;
+  // The default group's leader's state, reset at every election won.
   private membership: LeaderMembership | null = null;
   private readonly contact: MemberContact;
-  private leaseAnnounced = false;
-  private wonAt = 0;
-  /** When this node sent its latest vote requests: the start of the lease its votes confirm. */
-  private campaignStartedAt = 0;
-  /**
-   * The timeout drawn for the campaign (pre-vote or vote) in progress, until the runtime reports that its
-   * requests left ({@link ElectionMachine.campaignSent}); `null` once reported, or when none is in progress.
-   */
-  private campaignTimeout: number | null = null;
-  private nextHeartbeatAt = 0;
   /** When the leader's heartbeat round next includes the observers. */
   private nextObserverHeartbeatAt = 0;
 
@@ -154,6 +139,7 @@ export class ElectionMachine {
   /** The part of `outbox` that may leave before its batch's state is on disk (`Ready.early`). */
   private early: ElectionMessage[] = [];
   private events: ElectionEvent[] = [];
+  private readonly host: GroupHost;
 
   constructor(init: ElectionMachineInit) {
     if (typeof init.id !== 'string' || init.id === '') {
@@ -165,12 +151,12 @@ export class ElectionMachine {
     this.random = init.random;
     this.termFloor = init.termFloor ?? 0;
     this.now = init.now;
+    this.startedAt = init.now;
     this.contact = new MemberContact(steadyGap(options));
+    this.host = this.groupHost();
     const notes = [...warnings];
     const state = init.state ?? null;
     if (state !== null) checkPersistentState(state);
-    this.currentTerm = state?.term ?? 0;
-    this.vote = state?.votedFor ?? null;
     this.config = state?.configuration ?? initialConfiguration([]);
     this.persistPending = state === null;
     if (this.config.version === 0 && options.voters.length > 0) {
@@ -183,8 +169,8 @@ export class ElectionMachine {
           `${describeConfiguration(this.config)}: the persisted one is used (voters change through the leader)`,
       );
     }
-    this.currentRole = this.isVoter(this.id) ? 'follower' : 'observer';
-    if (this.currentRole === 'observer') {
+    const voter = this.isVoter(this.id);
+    if (!voter) {
       notes.push(
         this.config.voters.length === 0
           ? `node ${this.id} has no voter configuration yet: it runs as an observer until it learns one from the leader`
@@ -194,31 +180,47 @@ export class ElectionMachine {
     this.warnings = notes;
     // A (re)started node may have acknowledged a leader just before it went down: it keeps the promise of
     // stickiness for a full minimum timeout after it starts (see lease.ts, step 1).
-    this.stickyUntil = this.now + options.electionTimeoutMin;
+    const stickyUntil = this.now + options.electionTimeoutMin;
     // The only voter needs nobody's vote, and no other node can lead: it campaigns at its first input.
-    const alone = this.config.voters.length === 1 && this.currentRole === 'follower';
-    this.electionDeadline = alone ? this.now : this.now + this.randomTimeout();
+    const alone = this.config.voters.length === 1 && voter;
+    const deadline = alone ? this.now : this.now + this.randomTimeout();
+    this.main = new GroupElection(
+      DEFAULT_GROUP,
+      this.host,
+      { term: state?.term ?? 0, votedFor: state?.votedFor ?? null },
+      true,
+      stickyUntil,
+      deadline,
+    );
+    this.groups.set(DEFAULT_GROUP, this.main);
+    for (const [name, record] of Object.entries(state?.groups ?? {})) {
+      this.groups.set(
+        name,
+        new GroupElection(name, this.host, record, false, stickyUntil, this.now + this.randomTimeout()),
+      );
+    }
   }
 
   // ---------------------------------------------------------------- queries
 
-  /** The current term: also the fencing token of this term's leader. */
+  /** The current term of the default group: also the fencing token of this term's leader. */
   get term(): number {
-    return this.currentTerm;
+    return this.main.term;
   }
 
-  /** The candidate this node voted for in the current term. */
+  /** The candidate this node voted for in the default group's current term. */
   get votedFor(): NodeId | null {
-    return this.vote;
+    return this.main.vote;
   }
 
+  /** This node's role in the default group. */
   get role(): Role {
-    return this.currentRole;
+    return this.main.role;
   }
 
-  /** The leader this node knows of (itself once it holds a lease), or `null`. */
+  /** The leader of the default group this node knows of (itself once it holds a lease), or `null`. */
   get leader(): NodeId | null {
-    return this.knownLeader;
+    return this.main.leader;
   }
 
   /** The voter configuration this node holds. */
@@ -238,17 +240,23 @@ export class ElectionMachine {
       observers: this.observers,
       version: this.config.version,
       term: this.config.term,
-      change: this.currentRole === 'leader' ? (this.membership?.change ?? null) : null,
+      change: this.main.role === 'leader' ? (this.membership?.change ?? null) : null,
       leaving: this.leaving,
     };
   }
 
   /**
-   * On the leader, whether its configuration is done (held by a majority of its voters in its term) and no
-   * change is in progress: what `changeVoters` needs. `false` on every other node.
+   * On the leader of the default group, whether its configuration is done (held by a majority of its voters
+   * in its term, for at least `electionTimeoutMin`: rule G5) and no change is in progress: what
+   * `changeVoters` needs. `false` on every other node.
    */
   get configurationDone(): boolean {
-    return this.currentRole === 'leader' && this.membership?.change === null && this.membership.done;
+    return (
+      this.main.role === 'leader' &&
+      this.membership?.change === null &&
+      this.membership.done &&
+      (!this.groupRules.settle || this.membership.settled(this.now, this.options.electionTimeoutMin))
+    );
   }
 
   /**
@@ -261,29 +269,55 @@ export class ElectionMachine {
     return true;
   }
 
+  /**
+   * The rules that let election groups share one configuration (`membership.ts`, "Election groups"): G3 the
+   * group term floor, G4 acknowledgements not newer than the group leader's configuration, G5 the settle time
+   * between changes. All `true`; protected so that the simulator's tests can break each in a subclass and
+   * show that the invariants catch it.
+   */
+  protected get groupRules(): {
+    readonly termFloor: boolean;
+    readonly ackNotNewer: boolean;
+    readonly settle: boolean;
+  } {
+    return ALL_GROUP_RULES;
+  }
+
   /** The state to keep on stable storage. */
   get persistentState(): PersistentState {
-    return { term: this.currentTerm, votedFor: this.vote, configuration: this.config };
+    const state = { term: this.main.term, votedFor: this.main.vote, configuration: this.config };
+    if (this.groups.size === 1) return state;
+    const groups: Record<string, GroupState> = {};
+    for (const [name, group] of this.groups) {
+      if (name !== DEFAULT_GROUP) groups[name] = { term: group.term, votedFor: group.vote };
+    }
+    return { ...state, groups };
+  }
+
+  /** The names of the election groups this node takes part in (asked for, or passive), the default first. */
+  get groupNames(): readonly string[] {
+    return [...this.groups.keys()];
   }
 
   /**
-   * Whether this node holds a valid lease at `now`: computed from the time given, never cached. A lease counts
-   * from the moment it is announced (`became-leader`) until it lapses; a lapsed one never counts again in its
-   * term.
+   * Whether this node holds a valid lease of `group` (default: the default group) at `now`: computed from
+   * the time given, never cached. A lease counts from the moment it is announced (`became-leader`) until it
+   * lapses; a lapsed one never counts again in its term.
    */
-  isLeader(now: number): boolean {
-    return this.currentRole === 'leader' && this.leaseAnnounced && this.lease?.validAt(now) === true;
+  isLeader(now: number, group: string = DEFAULT_GROUP): boolean {
+    return this.groups.get(group)?.isLeader(now) === true;
   }
 
-  /** End of the lease on this node's clock, or `null` when it holds none at `now`. */
-  leaseEnd(now: number): number | null {
-    return this.isLeader(now) && this.lease ? this.lease.leaseEnd : null;
+  /** End of `group`'s lease on this node's clock, or `null` when it holds none at `now`. */
+  leaseEnd(now: number, group: string = DEFAULT_GROUP): number | null {
+    return this.groups.get(group)?.leaseEnd(now) ?? null;
   }
 
   /** The time at which `advance` must next be called. */
   nextDeadline(): number {
-    if (this.currentRole === 'leader') return Math.min(this.nextHeartbeatAt, this.leaderDeadline());
-    return this.electionDeadline;
+    let deadline = Number.POSITIVE_INFINITY;
+    for (const group of this.groups.values()) deadline = Math.min(deadline, group.nextDeadline());
+    return deadline;
   }
 
   /** Whether `ready()` has anything to hand out. */
@@ -319,22 +353,85 @@ export class ElectionMachine {
       lastContact[peer] = seen === undefined ? null : at - seen;
     }
     const leaseEnd = this.leaseEnd(at);
-    return {
+    const snapshot: InspectSnapshot = {
       id: this.id,
       clusterId: this.options.clusterId,
-      role: this.currentRole,
-      term: this.currentTerm,
-      votedFor: this.vote,
-      leader: this.knownLeader,
+      role: this.main.role,
+      term: this.main.term,
+      votedFor: this.main.vote,
+      leader: this.main.leader,
       isLeader: leaseEnd !== null,
       leaseRemaining: leaseEnd === null ? 0 : leaseEnd - at,
       membership: this.membershipView,
       lastContact,
       counters: this.counters.snapshot(),
     };
+    if (this.groups.size === 1) return snapshot;
+    const groups: Record<string, GroupSnapshot> = {};
+    for (const [name, group] of this.groups) {
+      if (name !== DEFAULT_GROUP) groups[name] = this.groupSnapshot(group, at);
+    }
+    return { ...snapshot, groups };
+  }
+
+  /**
+   * One election group as this node sees it at `now` (default: the default group).
+   *
+   * @throws InvalidOptionError (option `group`) when this node takes no part in `group`.
+   */
+  group(name: string, now: number): GroupSnapshot {
+    return this.groupSnapshot(this.groupNamed('group', name), Math.max(now, this.now));
   }
 
   // ---------------------------------------------------------------- inputs
+
+  /**
+   * This node asks for the election group `name`: it takes part in it and may campaign to lead it. Other
+   * voters take part passively as soon as they hear of it (they vote and acknowledge, but never campaign
+   * unless they ask too). A group's first campaign on this node comes after one election timeout at the
+   * earliest. Idempotent; opening the default group changes nothing.
+   *
+   * @throws InvalidOptionError (option `group`) when `name` is not a valid group name.
+   */
+  openGroup(name: string, now: number): void {
+    checkGroupName('openGroup', name);
+    this.tick(now);
+    const existing = this.groups.get(name);
+    if (existing !== undefined) {
+      if (!existing.asked) {
+        existing.asked = true;
+        if (existing.role === 'follower' && existing.leader === null) {
+          existing.electionDeadline = Math.max(existing.electionDeadline, this.now + this.randomTimeout());
+        }
+      }
+      return;
+    }
+    this.createGroup(name, true);
+  }
+
+  /**
+   * This node stops asking for the election group `name`: it hands the group's leadership to another voter
+   * if it leads it (or steps down when none is eligible), and then takes part passively only (it still votes,
+   * so the group keeps its majority). Returns whether it led the group. Closing the default group is refused.
+   *
+   * @throws InvalidOptionError (option `group`) when `name` is the default group or not a group of this node.
+   */
+  closeGroup(name: string, now: number): boolean {
+    this.tick(now);
+    if (name === DEFAULT_GROUP) {
+      throw new InvalidOptionError('group', name, 'closeGroup: the default group cannot be closed');
+    }
+    const group = this.groupNamed('closeGroup', name);
+    const led = group.role === 'leader';
+    if (group.isLeader(this.now) && group.lease !== null) {
+      const target = this.mostSuitableSuccessor(group.lease);
+      if (target !== null) group.transferTo(target);
+      else group.stepDown();
+    } else if (led) group.stepDown();
+    group.endCampaign('step-down');
+    group.asked = false;
+    return led;
+  }
 
   /**
    * Adds a member this node knows of (a peer reported connected, or added by hand). A member that is not a
@@ -355,25 +452,10 @@ export class ElectionMachine {
     this.counters.drop(reason);
   }
 
-  /** Handles the timers due at `now`: election timeout, heartbeat (and the autopilot), lease lapse. */
+  /** Handles the timers due at `now`: election timeouts, heartbeats (and the autopilot), lease lapses. */
   advance(now: number): void {
     this.tick(now);
-    if (this.currentRole === 'leader') {
-      if (this.now >= this.nextHeartbeatAt) {
-        this.runAutopilot();
-        this.broadcastHeartbeat();
-      }
-      return;
-    }
-    if (this.now < this.electionDeadline) return;
-    if (this.currentRole === 'observer' || this.leaving) {
-      // An observer (or a voter that is leaving) never campaigns; after a timeout without heartbeats it
-      // stops naming a leader.
-      this.setLeader(null);
-      this.electionDeadline = this.now + this.followTimeout();
-      return;
-    }
-    this.startPreVote();
+    for (const group of this.groups.values()) group.advance();
   }
 
   /** Handles one message addressed to this node. */
@@ -387,63 +469,32 @@ export class ElectionMachine {
     }
     this.lastContact.set(message.from, this.now);
     if (message.type === 'heartbeat') this.learnConfiguration(message);
-    if (!this.isVoter(message.from) && !this.fromNewerConfiguration(message)) {
-      // A non-voter never campaigns or leads: only a member's acknowledgement means something (its contact,
-      // the configuration it holds). Its term must not move a voter's, or a stale or misconfigured peer could
-      // depose the leader over and over.
-      if (message.type === 'heartbeat-response') this.handleMemberAck(message);
-      else this.counters.drop('not-a-voter');
+    const group = this.groupOf(message);
+    if (group === null) {
+      this.counters.drop('not-a-voter');
       return;
     }
-    if (message.type === 'heartbeat' && message.term < this.currentTerm && this.currentRole === 'observer') {
-      this.followAsObserver(message);
-      return;
-    }
-    if (message.term > this.currentTerm && !this.handleHigherTerm(message)) return;
-    if (message.term < this.currentTerm) {
-      this.answerStale(message);
-      return;
-    }
-    switch (message.type) {
-      case 'pre-vote':
-        this.handlePreVote(message.from, message.term, message.configuration);
-        return;
-      case 'vote':
-        this.handleVote(message.from, message.configuration, message.transfer);
-        return;
-      case 'heartbeat':
-        this.handleHeartbeat(message.from, message.round);
-        return;
-      case 'timeout-now':
-        this.handleTimeoutNow();
-        return;
-      case 'pre-vote-response':
-        this.handlePreVoteResponse(message.from, message.term, message.granted);
-        return;
-      case 'vote-response':
-        this.handleVoteResponse(message.from, message.granted);
-        return;
-      case 'heartbeat-response':
-        this.handleHeartbeatResponse(message);
-        return;
-    }
+    group.receive(message);
   }
 
   /**
-   * Hands leadership to `to` (or, without it, to the follower that acknowledged the latest heartbeat round).
-   * The lease is given up first; then the target is told to campaign at once, bypassing stickiness. This
-   * node becomes a follower; if the target has not won within an election timeout, this node may campaign
-   * again. Returns the target, or `null` when no voter is eligible (leadership is then kept).
+   * Hands leadership of `group` (default: the default group) to `to` (or, without it, to the follower that
+   * acknowledged the latest heartbeat round). The lease is given up first; then the target is told to
+   * campaign at once, bypassing stickiness. This node becomes a follower; if the target has not won within an
+   * election timeout, this node may campaign again. Returns the target, or `null` when no voter is eligible
+   * (leadership is then kept).
    *
-   * @throws NotLeaderError when this node does not hold a valid lease.
+   * @throws NotLeaderError when this node does not hold a valid lease of the group.
    * @throws InvalidTargetError when `to` is not another voter that acknowledged a heartbeat in this term.
+   * @throws InvalidOptionError (option `group`) when this node takes no part in `group`.
    */
-  transferLeadership(now: number, to?: NodeId): NodeId | null {
+  transferLeadership(now: number, to?: NodeId, group: string = DEFAULT_GROUP): NodeId | null {
     this.tick(now);
-    if (!this.isLeader(this.now) || this.lease === null) {
-      throw new NotLeaderError('transferLeadership', this.knownLeader);
+    const g = this.groupNamed('transferLeadership', group);
+    if (!g.isLeader(this.now) || g.lease === null) {
+      throw new NotLeaderError('transferLeadership', g.leader);
     }
-    const lease = this.lease;
+    const lease = g.lease;
     let target: NodeId | null;
     if (to !== undefined) {
       if (to === this.id || !this.isVoter(to)) {
@@ -457,7 +508,7 @@ export class ElectionMachine {
         throw new InvalidTargetError(
           'transferLeadership',
           to,
-          `has not acknowledged a heartbeat in term ${this.currentTerm}`,
+          `has not acknowledged a heartbeat in term ${g.term}`,
         );
       }
       target = to;
@@ -465,50 +516,33 @@ export class ElectionMachine {
       target = this.mostSuitableSuccessor(lease);
     }
     if (target === null) return null;
-    lease.relinquish();
-    this.becomeFollower(this.currentTerm, null, 'transfer');
-    this.send({
-      type: 'timeout-now',
-      cluster: this.options.clusterId,
-      from: this.id,
-      to: target,
-      term: this.currentTerm,
-    });
+    g.transferTo(target);
     return target;
   }
 
   /**
-   * Gives up leadership without naming a successor: the lease ends now, and this node waits a full extra
-   * election timeout before it campaigns again, so that another voter is likely to win. Returns whether this
-   * node was the leader.
+   * Gives up leadership of `group` (default: the default group) without naming a successor: the lease ends
+   * now, and this node waits a full extra election timeout before it campaigns again, so that another voter
+   * is likely to win. Returns whether this node was the group's leader.
    */
-  stepDown(now: number): boolean {
+  stepDown(now: number, group: string = DEFAULT_GROUP): boolean {
     this.tick(now);
-    if (this.currentRole !== 'leader') return false;
-    this.becomeFollower(this.currentTerm, null, 'step-down');
-    this.electionDeadline = this.now + this.options.electionTimeoutMax + this.randomTimeout();
-    return true;
+    return this.groups.get(group)?.stepDown() === true;
   }
 
   /**
-   * The requests of this node's campaign in progress (pre-vote or vote) left at `sentAt`, read before they
-   * were handed to the transport. A runtime whose saves take time sends a campaign's requests only once the
-   * candidate's term and vote are on disk (see `Ready`): the campaign's timeout then counts from `sentAt`,
-   * not from when it was decided, or a save longer than the timeout would end every campaign before its
-   * answers came back. The lease the votes start counts from `sentAt` too (lease.ts, step 1: a round starts
-   * no later than its messages are sent). Only the first report of a campaign counts; a report when no
-   * campaign is in progress changes nothing. Optional: without it, both count from the decision, which is
-   * earlier (a shorter lease, an earlier timeout), as a runtime whose saves are instant needs.
+   * The requests of this node's campaigns in progress (pre-vote or vote, in any group) left at `sentAt`, read
+   * before they were handed to the transport. A runtime whose saves take time sends a campaign's requests
+   * only once the candidate's term and vote are on disk (see `Ready`): the campaign's timeout then counts
+   * from `sentAt`, not from when it was decided, or a save longer than the timeout would end every campaign
+   * before its answers came back. The lease the votes start counts from `sentAt` too (lease.ts, step 1: a
+   * round starts no later than its messages are sent). Only the first report of a campaign counts; a report
+   * when no campaign is in progress changes nothing. Optional: without it, both count from the decision,
+   * which is earlier (a shorter lease, an earlier timeout), as a runtime whose saves are instant needs.
    */
   campaignSent(sentAt: number): void {
     this.tick(sentAt);
-    const timeout = this.campaignTimeout;
-    if (timeout === null || (this.currentRole !== 'candidate' && this.currentRole !== 'pre-candidate'))
-      return;
-    this.campaignTimeout = null;
-    const at = Math.min(sentAt, this.now);
-    this.electionDeadline = Math.max(this.electionDeadline, at + timeout);
-    if (this.currentRole === 'candidate') this.campaignStartedAt = Math.max(this.campaignStartedAt, at);
+    for (const group of this.groups.values()) group.campaignSent(sentAt);
   }
 
   /**
@@ -529,8 +563,8 @@ export class ElectionMachine {
     this.tick(now);
     const operation = 'add' in change ? 'addVoter' : 'removeVoter';
     const membership = this.membership;
-    if (!this.isLeader(this.now) || membership === null)
-      throw new NotLeaderError(operation, this.knownLeader);
+    if (!this.main.isLeader(this.now) || membership === null)
+      throw new NotLeaderError(operation, this.main.leader);
     if ('add' in change && !this.inContact(change.add)) {
       throw new MembershipChangeError(
         operation,
@@ -539,7 +573,7 @@ export class ElectionMachine {
         `${change.add} is not a member in contact with the leader (it must acknowledge heartbeats as an observer first)`,
       );
     }
-    const result = checkChange(membership, this.currentTerm, change, expectedVersion, this.termRule);
+    const result = this.checkChange(membership, change, expectedVersion);
     if (!('voters' in result)) {
       if (result.reason === 'version') {
         throw new ConfigurationVersionError(operation, result.expected, result.actual);
@@ -553,7 +587,7 @@ export class ElectionMachine {
       );
     }
     this.install(result);
-    this.broadcastHeartbeat(); // the new configuration travels at once, not at the next heartbeat
+    this.main.broadcastHeartbeat(); // the new configuration travels at once, not at the next heartbeat
     return result;
   }
 
@@ -564,9 +598,7 @@ export class ElectionMachine {
   leave(now: number): void {
     this.tick(now);
     this.leaving = true;
-    if (this.currentRole === 'pre-candidate' || this.currentRole === 'candidate') {
-      this.becomeFollower(this.currentTerm, null, 'step-down');
-    }
+    for (const group of this.groups.values()) group.endCampaign('step-down');
   }
 
   /**
@@ -580,10 +612,10 @@ export class ElectionMachine {
    */
   forceVoters(now: number, voters: readonly NodeId[]): Configuration {
     this.tick(now);
-    if (this.currentRole === 'leader' || this.now < this.stickyUntil) {
+    if (this.main.role === 'leader' || this.now < this.main.stickyUntil) {
       throw new LeaderPresentError(
         'forceVoters',
-        this.knownLeader ?? (this.currentRole === 'leader' ? this.id : null),
+        this.main.leader ?? (this.main.role === 'leader' ? this.id : null),
       );
     }
     const unique = [...new Set(voters)];
@@ -595,7 +627,7 @@ export class ElectionMachine {
       throw new InvalidOptionError('voters', voters, 'must list distinct, non-empty node ids');
     }
     const forced: Configuration = {
-      term: this.config.term,
+      ...this.config,
       version: this.config.version + 1,
       voters: unique.sort(),
     };
@@ -611,7 +643,59 @@ export class ElectionMachine {
     // A term at the top of the safe integers would leave no next term (term + 1 must stay exact and storable).
     if (message.from === this.id || !Number.isSafeInteger(message.term + 1) || message.term < 0)
       return 'invalid';
+    if (message.group !== undefined && (message.group === DEFAULT_GROUP || !isGroupName(message.group)))
+      return 'invalid';
     return null;
+  }
+
+  /**
+   * The group a message belongs to. A voter takes part passively in a group it did not ask for from the
+   * group's first message (it votes and acknowledges, so a group elects as soon as one voter asks for it); a
+   * non-voter never does (`null`: dropped).
+   */
+  private groupOf(message: ElectionMessage): GroupElection | null {
+    const name = message.group ?? DEFAULT_GROUP;
+    const existing = this.groups.get(name);
+    if (existing !== undefined) return existing;
+    const fromVoter = this.isVoter(message.from) || this.fromNewerConfiguration(message);
+    if (!this.isVoter(this.id) || !fromVoter) return null;
+    return this.createGroup(name, false);
+  }
+
+  private createGroup(name: string, asked: boolean): GroupElection {
+    const group = new GroupElection(
+      name,
+      this.host,
+      { term: 0, votedFor: null },
+      asked,
+      this.startedAt + this.options.electionTimeoutMin,
+      this.now + this.randomTimeout(),
+    );
+    this.groups.set(name, group);
+    this.persistPending = true;
+    return group;
+  }
+
+  private groupNamed(operation: string, name: string): GroupElection {
+    const group = this.groups.get(name);
+    if (group === undefined) {
+      throw new InvalidOptionError('group', name, `${operation}: this node takes no part in the group`);
+    }
+    return group;
+  }
+
+  private groupSnapshot(group: GroupElection, at: number): GroupSnapshot {
+    const leaseEnd = group.leaseEnd(at);
+    return {
+      name: group.name,
+      asked: group.asked,
+      role: group.role,
+      term: group.term,
+      votedFor: group.vote,
+      leader: group.leader,
+      isLeader: leaseEnd !== null,
+      leaseRemaining: leaseEnd === null ? 0 : leaseEnd - at,
+    };
   }
 
   /**
@@ -643,215 +727,43 @@ export class ElectionMachine {
     );
   }
 
-  /** Takes `next` as this node's configuration (newer, rule R1), and the role it gives this node. */
+  /**
+   * Takes `next` as this node's configuration (newer, rule R1), and the role it gives this node in every
+   * group. A campaign in progress in a group other than the default one ends (rule G2: a campaign is decided,
+   * asked and counted under one configuration), and a leader of such a group counts only the rounds it starts
+   * from now on, against the new voters (rule G4).
+   */
   private adopt(next: Configuration): void {
     const previous = this.config;
-    this.config = { term: next.term, version: next.version, voters: [...next.voters].sort() };
+    const floor = next.groupTermFloor ?? 0;
+    this.config = {
+      term: next.term,
+      version: next.version,
+      voters: [...next.voters].sort(),
+      ...(floor > 0 ? { groupTermFloor: floor } : {}),
+    };
     this.persistPending = true;
     if (!sameVoters(previous.voters, this.config.voters)) {
       this.events.push({ type: 'voters-changed', configuration: this.config, previous });
     }
-    const voter = this.isVoter(this.id);
-    if (voter && this.currentRole === 'observer')
-      this.becomeFollower(this.currentTerm, this.knownLeader, 'higher-term');
-    else if (!voter && this.currentRole !== 'observer')
-      this.becomeFollower(this.currentTerm, this.knownLeader, 'step-down');
+    for (const group of this.groups.values()) this.configurationMoved(group);
   }
 
   /**
-   * An observer follows a leader whose term is below its own (it campaigned as a voter before it was removed):
-   * an observer never votes, so it keeps its term and acknowledges the leader's, instead of refusing it and
-   * never learning the cluster again. Should the heartbeat's configuration make it a voter, it answers as a
-   * voter does: with its newer term, which makes the cluster elect again above it.
+   * This node's configuration moved forward: `group`'s role follows it; in a group other than the default
+   * one, a campaign in progress ends (rule G2) and a leader counts only rounds started from now on, against
+   * the new voters (rule G4).
    */
-  private followAsObserver(heartbeat: Heartbeat): void {
-    if (compareConfigurations(heartbeat.configuration, this.config) < 0) {
-      this.counters.drop('stale-term');
-      return;
+  private configurationMoved(group: GroupElection): void {
+    group.configurationChanged();
+    if (!group.isDefault && group.lease !== null && this.groupRules.ackNotNewer) {
+      group.lease.restartRounds(this.config.voters);
     }
-    if (this.currentRole !== 'observer') {
-      this.answerStale(heartbeat);
-      return;
-    }
-    this.setLeader(heartbeat.from);
-    this.electionDeadline = this.now + this.followTimeout();
-    this.heardLeader();
-    this.send(this.ack(heartbeat.from, heartbeat.term, heartbeat.round, true));
-  }
-
-  /**
-   * Term handling shared by every role, before the role-specific step. Returns false when the message must
-   * be ignored without adopting its term.
-   */
-  private handleHigherTerm(message: ElectionMessage): boolean {
-    switch (message.type) {
-      case 'pre-vote':
-        return true; // a pre-vote never changes anybody's term
-      case 'pre-vote-response':
-        if (message.granted) return true; // echoes the proposed term
-        break;
-      case 'vote':
-        if (!message.transfer && this.inLease()) {
-          // Leader stickiness (thesis 4.2.3): a node that heard from a live leader ignores the disruption.
-          this.counters.drop('leader-sticky');
-          return false;
-        }
-        break;
-      default:
-        break;
-    }
-    const leader = message.type === 'heartbeat' || message.type === 'timeout-now' ? message.from : null;
-    this.becomeFollower(message.term, leader, 'higher-term');
-    return true;
-  }
-
-  private answerStale(message: ElectionMessage): void {
-    this.counters.drop('stale-term');
-    const reply = {
-      cluster: this.options.clusterId,
-      from: this.id,
-      to: message.from,
-      term: this.currentTerm,
-    };
-    switch (message.type) {
-      case 'heartbeat':
-      case 'timeout-now':
-        // Tells a deposed leader about the newer term, so it steps down (check-quorum with pre-vote).
-        this.send(
-          this.ack(message.from, this.currentTerm, message.type === 'heartbeat' ? message.round : 0, false),
-        );
-        return;
-      case 'pre-vote':
-        this.send({ ...reply, type: 'pre-vote-response', granted: false });
-        return;
-      case 'vote':
-        this.send({ ...reply, type: 'vote-response', granted: false });
-        return;
-      default:
-        return;
-    }
-  }
-
-  private handlePreVote(candidate: NodeId, proposedTerm: number, configuration: ConfigurationId): void {
-    const reply = { cluster: this.options.clusterId, from: this.id, to: candidate };
-    // A node answers whether or not it is a voter of its own configuration: a candidate asks only the voters
-    // of its configuration, which may be newer than this node's (a voter just added that has not learnt it
-    // yet must still be able to vote, or a change the old leader left half-done could block every election).
-    // Its vote is persisted and given once per term like any other.
-    const granted =
-      proposedTerm > this.currentTerm &&
-      compareConfigurations(configuration, this.config) >= 0 &&
-      !this.inLease();
-    if (!granted && this.inLease()) this.counters.drop('leader-sticky');
-    if (granted && this.currentRole === 'follower') {
-      // A campaign is under way: a follower whose own timeout falls while the candidate saves its vote and
-      // sends its requests would split the vote. It waits at least a heartbeat interval (the time a message
-      // and a save are expected to take) for the vote request, which resets its timer when it grants it; if
-      // none comes, it campaigns itself. A pre-vote binds nothing else: no term, no vote, no stickiness.
-      this.electionDeadline = Math.max(this.electionDeadline, this.now + this.options.heartbeatInterval);
-    }
-    this.send({
-      ...reply,
-      type: 'pre-vote-response',
-      term: granted ? proposedTerm : this.currentTerm,
-      granted,
-    });
-  }
-
-  private handleVote(candidate: NodeId, configuration: ConfigurationId, transfer: boolean): void {
-    const reply = { cluster: this.options.clusterId, from: this.id, to: candidate, term: this.currentTerm };
-    // Granting again to the candidate already voted for in this term changes nothing (a duplicated request).
-    const sticky = !transfer && this.inLease() && this.vote !== candidate;
-    const granted =
-      (this.vote === null || this.vote === candidate) &&
-      compareConfigurations(configuration, this.config) >= 0 &&
-      !sticky;
-    if (sticky) this.counters.drop('leader-sticky');
-    if (granted) {
-      if (this.vote !== candidate) {
-        this.vote = candidate;
-        this.persistPending = true; // the vote must be on disk before this reply leaves
-      }
-      // A granted vote is a promise like an acknowledged heartbeat: no other vote (except a transfer's) for a
-      // minimum timeout. It lets the votes themselves start the new leader's lease (lease.ts, step 1).
-      this.stickyUntil = Math.max(this.stickyUntil, this.now + this.options.electionTimeoutMin);
-      this.electionDeadline = this.now + this.randomTimeout();
-    }
-    this.send({ ...reply, type: 'vote-response', granted });
-  }
-
-  private handleHeartbeat(leader: NodeId, round: number): void {
-    if (this.currentRole === 'leader') {
-      // Two leaders in one term cannot happen while votes are persisted; refuse rather than follow.
-      this.counters.drop('unexpected');
-      return;
-    }
-    if (this.currentRole === 'pre-candidate' || this.currentRole === 'candidate') {
-      this.becomeFollower(this.currentTerm, leader, 'higher-term');
-    } else if (this.setLeader(leader) && this.currentRole === 'follower') {
-      // A follower that learns a leader (its first, or a new one in the same term after it knew none).
-      this.events.push({ type: 'became-follower', leader, term: this.currentTerm });
-    }
-    this.stickyUntil = this.now + this.options.electionTimeoutMin;
-    this.electionDeadline = this.now + this.followTimeout();
-    this.heardLeader();
-    this.send(this.ack(leader, this.currentTerm, round, true));
-  }
-
-  private handleTimeoutNow(): void {
-    if (this.currentRole !== 'follower' || this.leaving) {
-      this.counters.drop('unexpected');
-      return;
-    }
-    this.startElection(true);
-  }
-
-  private handlePreVoteResponse(from: NodeId, term: number, granted: boolean): void {
-    if (this.currentRole !== 'pre-candidate' || (granted && term !== this.nextTerm())) {
-      this.counters.drop('unexpected');
-      return;
-    }
-    this.votes.set(from, granted);
-    this.tallyPreVote(voteResult(this.config.voters, this.votes));
-  }
-
-  private handleVoteResponse(from: NodeId, granted: boolean): void {
-    if (this.currentRole !== 'candidate') {
-      this.counters.drop('unexpected');
-      return;
-    }
-    this.votes.set(from, granted);
-    this.tallyVote(voteResult(this.config.voters, this.votes));
-  }
-
-  private handleHeartbeatResponse(ack: HeartbeatResponse): void {
-    if (this.currentRole !== 'leader' || this.lease === null || !ack.ok) {
-      this.counters.drop('unexpected');
-      return;
-    }
-    this.lease.acknowledge(ack.from, ack.round);
-    this.noteMember(ack);
-    this.announceLease();
-  }
-
-  /** An acknowledgement from a member that is not a voter: its contact and configuration, for the leader. */
-  private handleMemberAck(ack: HeartbeatResponse): void {
-    if (this.currentRole !== 'leader' || ack.term !== this.currentTerm || !ack.ok) return;
-    this.lease?.acknowledge(ack.from, ack.round); // counts once it is promoted (its receipt made it sticky)
-    this.noteMember(ack);
-  }
-
-  /** What a member's acknowledgement of this term tells the leader: contact, configuration held, leaving. */
-  private noteMember(ack: HeartbeatResponse): void {
-    const membership = this.membership;
-    if (membership === null || this.lease === null) return;
-    this.contact.acknowledged(ack.from, this.now, ack.leaving, ack.steady);
-    membership.acknowledged(ack.from, ack.configuration);
-    if (membership.settle()) this.lease.setVoterSets(membership.voterSets);
   }
 
   /** A heartbeat acknowledgement from this node: the configuration it holds, and whether it is leaving. */
   private ack(to: NodeId, term: number, round: number, ok: boolean): HeartbeatResponse {
+    const maxGroupTerm = this.maxGroupTerm();
     return {
       type: 'heartbeat-response',
       cluster: this.options.clusterId,
@@ -863,10 +775,18 @@ export class ElectionMachine {
       configuration: configurationId(this.config),
       leaving: this.leaving,
       steady: this.heardSince === null ? 0 : this.now - this.heardSince,
+      ...(maxGroupTerm > 0 ? { maxGroupTerm } : {}),
     };
   }
 
-  /** A heartbeat of a leader arrived: how long this node has heard leaders without a gap (its `steady`). */
+  /** The highest term of any group other than the default one on this node (rule G3; 0 with none). */
+  private maxGroupTerm(): number {
+    let max = 0;
+    for (const group of this.groups.values()) if (!group.isDefault) max = Math.max(max, group.term);
+    return max;
+  }
+
+  /** A heartbeat of the default group's leader arrived: how long this node has heard leaders without a gap. */
   private heardLeader(): void {
     if (this.lastHeard === null || this.now - this.lastHeard > steadyGap(this.options)) {
       this.heardSince = this.now;
@@ -874,132 +794,33 @@ export class ElectionMachine {
     this.lastHeard = this.now;
   }
 
-  // ---------------------------------------------------------------- campaigns
-
-  private startPreVote(): void {
-    this.setRole('pre-candidate');
-    this.setLeader(null);
-    this.counters.preVoteStarted();
-    this.votes = new Map([[this.id, true]]);
-    this.campaignTimeout = this.randomTimeout();
-    this.electionDeadline = this.now + this.campaignTimeout;
-    for (const voter of this.otherVoters()) {
-      this.send({
-        type: 'pre-vote',
-        cluster: this.options.clusterId,
-        from: this.id,
-        to: voter,
-        term: this.nextTerm(),
-        configuration: configurationId(this.config),
-      });
-    }
-    this.tallyPreVote(voteResult(this.config.voters, this.votes));
+  /** What a member's acknowledgement of this term tells the default group's leader. */
+  private noteMember(ack: HeartbeatResponse): void {
+    const membership = this.membership;
+    const lease = this.main.lease;
+    if (membership === null || lease === null) return;
+    this.contact.acknowledged(ack.from, this.now, ack.leaving, ack.steady);
+    membership.acknowledged(ack.from, ack.configuration, this.now, ack.maxGroupTerm ?? 0);
+    if (membership.settle(this.now)) lease.setVoterSets(membership.voterSets);
   }
 
-  private tallyPreVote(result: VoteResult): void {
-    if (result === 'won') this.startElection(false);
-    else if (result === 'lost') {
-      this.counters.preVoteLost();
-      this.becomeFollower(this.currentTerm, null, 'higher-term');
-    }
-  }
-
-  private startElection(transfer: boolean): void {
-    this.campaignStartedAt = this.now;
-    this.setTerm(this.nextTerm());
-    this.vote = this.id;
-    this.persistPending = true;
-    this.setRole('candidate');
-    this.setLeader(null);
-    this.counters.electionStarted();
-    this.votes = new Map([[this.id, true]]);
-    this.campaignTimeout = this.randomTimeout();
-    this.electionDeadline = this.now + this.campaignTimeout;
-    // The requests may leave before this term and vote are on disk (`Ready.early` says why that is safe);
-    // what this node does once it wins leaves only after they are.
-    for (const voter of this.otherVoters()) {
-      const request: ElectionMessage = {
-        type: 'vote',
-        cluster: this.options.clusterId,
-        from: this.id,
-        to: voter,
-        term: this.currentTerm,
-        configuration: configurationId(this.config),
-        transfer,
-      };
-      this.send(request);
-      this.early.push(request);
-    }
-    this.tallyVote(voteResult(this.config.voters, this.votes));
-  }
-
-  private tallyVote(result: VoteResult): void {
-    if (result === 'won') this.becomeLeader();
-    else if (result === 'lost') {
-      this.counters.electionLost();
-      this.becomeFollower(this.currentTerm, null, 'higher-term');
-    }
-  }
-
-  // ---------------------------------------------------------------- transitions
-
-  private becomeLeader(): void {
-    if (this.currentRole !== 'candidate') throw new InvalidTransitionError(this.currentRole, 'leader');
-    this.counters.electionWon();
-    this.setRole('leader');
-    // Rule R3: the configuration takes this leader's term before anything may change (membership.ts).
-    if (this.termRule) {
-      this.config = { ...this.config, term: this.currentTerm };
-      this.persistPending = true;
-    }
-    this.membership = new LeaderMembership(this.id, this.config);
-    this.contact.clear();
-    const lease = new LeaderLease(this.id, this.config.voters, this.options.leaseDuration);
-    // The votes are the lease's first round, started when the vote requests went out.
-    const votesRound = lease.startRound(this.campaignStartedAt);
-    for (const [voter, granted] of this.votes) if (granted) lease.acknowledge(voter, votesRound);
-    this.lease = lease;
-    this.leaseAnnounced = false;
-    this.wonAt = this.now;
-    this.nextObserverHeartbeatAt = this.now; // observers learn the new leader at once
-    this.broadcastHeartbeat();
-  }
-
-  /** Moves to follower (or observer) in `term`; ends a leadership for `reason` if this node led. */
-  private becomeFollower(term: number, leader: NodeId | null, reason: LeadershipLostReason): void {
-    if (this.currentRole === 'leader') {
-      this.lease?.relinquish();
-      if (this.leaseAnnounced) {
-        this.events.push({ type: 'leadership-lost', term: this.currentTerm, at: this.now, reason });
-      }
-      this.lease = null;
-      this.membership = null;
-      this.leaseAnnounced = false;
-    }
-    if (term > this.currentTerm) this.setTerm(term);
-    const role: Role = this.isVoter(this.id) ? 'follower' : 'observer';
-    const roleChanged = this.currentRole !== role;
-    this.setRole(role);
-    const leaderChanged = this.setLeader(leader);
-    if (role === 'follower' && (roleChanged || (leaderChanged && leader !== null))) {
-      this.events.push({ type: 'became-follower', leader, term: this.currentTerm });
-    }
-    this.electionDeadline = this.now + this.followTimeout();
-  }
-
-  private broadcastHeartbeat(): void {
-    const { lease, membership } = this;
-    if (lease === null || membership === null) {
-      throw new InvalidTransitionError(this.currentRole, 'leader', 'heartbeat without a lease');
-    }
-    const round = lease.startRound(this.now);
-    this.nextHeartbeatAt = this.now + this.options.heartbeatInterval;
-    const envelope = { cluster: this.options.clusterId, from: this.id, term: this.currentTerm, round };
+  /** The default group's heartbeat round: to the voters (of a change in progress too) and, when due, the observers. */
+  private sendHeartbeats(group: GroupElection, round: number): void {
+    const envelope = { cluster: this.options.clusterId, from: this.id, term: group.term, round };
     const full = this.config;
     const id = configurationId(full);
+    if (!group.isDefault) {
+      // Another group's heartbeat goes to the voters: an observer takes no part in it.
+      for (const to of this.otherVoters())
+        this.host.send(group, { ...envelope, type: 'heartbeat', to, configuration: id });
+      return;
+    }
+    const membership = this.membership;
+    if (membership === null)
+      throw new InvalidTransitionError(group.role, 'leader', 'heartbeat without a lease');
     // The voters of a change in progress too: the lease needs a majority of them, and a voter being removed
     // must learn that it is. Observers only every observerHeartbeatInterval (and at once in a new term or
-    // after a change: see becomeLeader and install).
+    // after a change: see beganLeading and install).
     const previous = membership.change?.previous ?? [];
     const observers = this.now >= this.nextObserverHeartbeatAt ? this.observers : [];
     if (observers.length > 0)
@@ -1014,13 +835,29 @@ export class ElectionMachine {
         configuration: membership.holdsCurrent(to) ? id : full,
       });
     }
-    this.announceLease();
+  }
+
+  // ---------------------------------------------------------------- the default group's leadership
+
+  /** The default group won: rule R3's re-stamp, the membership it leads, the observers told at once. */
+  private beganLeading(group: GroupElection): readonly NodeId[] {
+    if (!group.isDefault) return this.config.voters;
+    // Rule R3: the configuration takes this leader's term before anything may change (membership.ts).
+    if (this.termRule) {
+      this.config = { ...this.config, term: group.term };
+      this.persistPending = true;
+    }
+    this.membership = new LeaderMembership(this.id, this.config);
+    this.contact.clear();
+    this.nextObserverHeartbeatAt = this.now; // observers learn the new leader at once
+    return this.config.voters;
   }
 
   /** Installs a new configuration on the leader (the change is checked already). */
   private install(next: Configuration): void {
-    const { lease, membership } = this;
-    if (lease === null || membership === null) throw new InvalidTransitionError(this.currentRole, 'leader');
+    const lease = this.main.lease;
+    const membership = this.membership;
+    if (lease === null || membership === null) throw new InvalidTransitionError(this.main.role, 'leader');
     const previous = this.config;
     membership.install(next);
     this.config = next;
@@ -1028,15 +865,31 @@ export class ElectionMachine {
     lease.setVoterSets(membership.voterSets);
     this.nextObserverHeartbeatAt = this.now; // the next round tells the observers of the change
     this.events.push({ type: 'voters-changed', configuration: next, previous });
+    for (const group of this.groups.values()) if (!group.isDefault) this.configurationMoved(group);
+  }
+
+  /** Checks a change against rules R3, R4 and G5, with this leader's term and clock. */
+  private checkChange(
+    membership: LeaderMembership,
+    change: { readonly add: NodeId } | { readonly remove: NodeId },
+    expectedVersion?: number,
+  ) {
+    // G5 lengthens R3's "done": a machine that breaks R3 (in the simulator's tests) waits for neither.
+    const settle =
+      this.groupRules.settle && this.termRule
+        ? { now: this.now, time: this.options.electionTimeoutMin }
+        : null;
+    membership.acknowledged(this.id, this.config, this.now, this.maxGroupTerm());
+    return checkChange(membership, this.main.term, change, expectedVersion, this.termRule, settle);
   }
 
   /** The leader's autopilot: at most one change at a time, once its configuration is done (autopilot.ts). */
   private runAutopilot(): void {
     const autopilot = this.options.autopilot;
     const membership = this.membership;
-    if (autopilot === null || membership === null || !this.isLeader(this.now) || !this.configurationDone)
+    if (autopilot === null || membership === null || !this.main.isLeader(this.now) || !this.configurationDone)
       return;
-    const since = this.wonAt;
+    const since = this.main.wonAt;
     const decision = nextAutopilotChange(
       {
         now: this.now,
@@ -1052,37 +905,8 @@ export class ElectionMachine {
     );
     if (decision === null) return;
     const change = decision.type === 'add' ? { add: decision.node } : { remove: decision.node };
-    const next = checkChange(membership, this.currentTerm, change, undefined, this.termRule);
+    const next = this.checkChange(membership, change);
     if ('voters' in next) this.install(next);
-  }
-
-  /**
-   * Emits became-leader the first time a majority confirms this node's leadership in its term. A lease that
-   * only the votes confirmed (round 1), with less of it left than the votes took to come back, would most
-   * likely lapse before the first heartbeat round is confirmed, and a lapse ends the leadership for the term:
-   * such a leader waits for that round instead (it has until `wonAt + lease` to hear a majority), so the
-   * application is not told it leads for a few milliseconds and the cluster does not need a new election.
-   */
-  private announceLease(): void {
-    const lease = this.lease;
-    if (this.leaseAnnounced || lease === null || !lease.validAt(this.now)) return;
-    const votesOnly = lease.confirmedRound === 1;
-    if (votesOnly && lease.leaseEnd - this.now < this.now - this.campaignStartedAt) return;
-    this.leaseAnnounced = true;
-    this.setLeader(this.id);
-    this.events.push({ type: 'became-leader', term: this.currentTerm, at: this.now });
-  }
-
-  /**
-   * When a leader must step down. Once its lease was announced (became-leader), at the end of that lease: a
-   * lapsed lease is never revived by a late acknowledgement, because the runtime has told the application that
-   * leadership ended and will not lead again in this term. Before that, a new leader whose votes' lease had
-   * already run out when it won gets one lease duration from its win for a majority to confirm a heartbeat.
-   */
-  private leaderDeadline(): number {
-    const lease = this.lease?.leaseEnd ?? Number.NEGATIVE_INFINITY;
-    if (this.leaseAnnounced) return lease;
-    return Math.max(lease, this.wonAt + this.options.leaseDuration);
   }
 
   /** The voter that acknowledged the latest round (the most recent contact on a tie), leaving voters last. */
@@ -1109,24 +933,7 @@ export class ElectionMachine {
    */
   private tick(now: number): void {
     if (Number.isFinite(now) && now > this.now) this.now = now;
-    if (this.currentRole === 'leader' && this.now >= this.leaderDeadline()) {
-      this.becomeFollower(this.currentTerm, null, 'lease-lapsed');
-    }
-  }
-
-  /**
-   * The term this node would campaign in. A node that has never seen a term (term 0: nothing persisted, no
-   * message of a cluster) campaigns at the term floor, the wall clock in production: the first term of a
-   * cluster formed from scratch is then above every term of an earlier cluster under the same id, whose
-   * members were all lost, so fencing tokens keep growing. A node that joins an existing cluster hears its
-   * leader first (it is sticky for `electionTimeoutMin` at start) and takes its term: no jump.
-   */
-  private nextTerm(): number {
-    return this.currentTerm === 0 ? Math.max(1, this.termFloor) : this.currentTerm + 1;
-  }
-
-  private inLease(): boolean {
-    return this.currentRole === 'leader' || this.now < this.stickyUntil;
+    for (const group of this.groups.values()) group.tick(this.now);
   }
 
   /** Whether `id` was heard from within `electionTimeoutMax`: up, as far as this node can tell. */
@@ -1142,8 +949,8 @@ export class ElectionMachine {
    * How long a follower waits for the next heartbeat before it campaigns; an observer, which hears the leader
    * only every observerHeartbeatInterval, waits two of those before it stops naming a leader.
    */
-  private followTimeout(): number {
-    const extra = this.currentRole === 'observer' ? 2 * this.options.observerHeartbeatInterval : 0;
+  private followTimeout(role: Role): number {
+    const extra = role === 'observer' ? 2 * this.options.observerHeartbeatInterval : 0;
     return extra + this.randomTimeout();
   }
 
@@ -1167,28 +974,64 @@ export class ElectionMachine {
     this.outbox.push(message);
   }
 
-  private setTerm(term: number): void {
-    if (term <= this.currentTerm) return;
-    this.events.push({ type: 'term-changed', from: this.currentTerm, to: term });
-    this.currentTerm = term;
-    this.vote = null;
-    this.persistPending = true;
+  /** What the groups see of this node (see `GroupHost`). */
+  private groupHost(): GroupHost {
+    const stamp = <T extends object>(group: GroupElection, value: T): T =>
+      group.isDefault ? value : { ...value, group: group.name };
+    return {
+      id: this.id,
+      options: this.options,
+      counters: this.counters,
+      termFloor: this.termFloor,
+      now: () => this.now,
+      configuration: () => this.config,
+      groupTermFloor: () => (this.groupRules.termFloor ? (this.config.groupTermFloor ?? 0) : 0),
+      leaving: () => this.leaving,
+      isVoter: (id) => this.isVoter(id),
+      otherVoters: () => this.otherVoters(),
+      randomTimeout: () => this.randomTimeout(),
+      followTimeout: (role) => this.followTimeout(role),
+      fromNewerConfiguration: (message) => this.fromNewerConfiguration(message),
+      send: (group, message, early = false) => {
+        const stamped = stamp(group, message);
+        this.send(stamped);
+        if (early) this.early.push(stamped);
+      },
+      emit: (group, event) => {
+        this.events.push(stamp(group, event));
+      },
+      persist: () => {
+        this.persistPending = true;
+      },
+      ack: (to, term, round, ok) => this.ack(to, term, round, ok),
+      heardLeader: (group) => {
+        if (group.isDefault) this.heardLeader();
+      },
+      ackCounts: (ack) =>
+        !this.groupRules.ackNotNewer || compareConfigurations(ack.configuration, this.config) <= 0,
+      noteMember: (group, ack) => {
+        if (group.isDefault) this.noteMember(ack);
+      },
+      beganLeading: (group) => this.beganLeading(group),
+      endedLeading: (group) => {
+        if (group.isDefault) this.membership = null;
+      },
+      beforeHeartbeat: (group) => {
+        if (group.isDefault) this.runAutopilot();
+      },
+      heartbeat: (group, round) => this.sendHeartbeats(group, round),
+    };
   }
+}
 
-  private setRole(role: Role): void {
-    if (role === this.currentRole) return;
-    this.campaignTimeout = null; // a campaign ends with its role (a new one draws its own)
-    this.events.push({ type: 'role-changed', from: this.currentRole, to: role, term: this.currentTerm });
-    this.currentRole = role;
-  }
+const ALL_GROUP_RULES = Object.freeze({ termFloor: true, ackNotNewer: true, settle: true });
 
-  /** Records the leader this node knows; returns whether it changed (a `leader-changed` event then). */
-  private setLeader(leader: NodeId | null): boolean {
-    if (leader === this.knownLeader) return false;
-    const previous = this.knownLeader;
-    this.knownLeader = leader;
-    this.events.push({ type: 'leader-changed', leader, previous, term: this.currentTerm });
+function isGroupName(name: string): boolean {
+  try {
+    checkGroupName('receive', name);
     return true;
+  } catch {
+    return false;
   }
 }
 
@@ -1216,6 +1059,8 @@ function refusalText(reason: string, node: NodeId | null, configuration: Configu
       return 'a change of the voters is in progress (a majority of the new voters does not hold it yet); retry once it is done';
     case 'not-done':
       return `the leader's configuration ${describeConfiguration(configuration)} is not yet held by a majority in its term; retry shortly`;
+    case 'settling':
+      return `the leader's configuration ${describeConfiguration(configuration)} became done less than electionTimeoutMin ago (changes are spaced so that no election group's lease spans two of them); retry shortly`;
     case 'already-voter':
       return `${node} is already a voter of ${describeConfiguration(configuration)}`;
     case 'not-a-voter':

@@ -58,6 +58,67 @@ import type { Configuration, ConfigurationId, MembershipChange, NodeId } from '.
  */
 
 /**
+ * Election groups (`group.ts`): several elections over the one configuration.
+ *
+ * A node may take part in any number of named election groups besides the default one, each with its own
+ * term, vote and lease. They share this node's one voter configuration. What keeps each group safe:
+ *
+ * G1. Only the default group's leader changes the configuration, and only it re-stamps it (R3). A
+ *     configuration's `term` is a term of the default group, so `(term, version)` stays one total order, and
+ *     the argument above holds unchanged for which configurations can win: every group applies R2 to the same
+ *     configurations.
+ * G2. R2 in every group: a vote or pre-vote of group g is refused to a candidate whose configuration is older
+ *     than the voter's, and a candidate counts votes against its own configuration's voters. Adopting a
+ *     configuration ends every campaign in progress in the other groups: a campaign is decided, asked and
+ *     counted under one configuration.
+ * G3. The group term floor. Every acknowledgement carries `maxGroupTerm`, the highest term of any named group
+ *     its sender has seen. The default leader keeps the highest reported by holders of its current
+ *     configuration (its own included) and stamps the next configuration it installs with
+ *     `groupTermFloor = max(current floor, that value)`. A node neither campaigns nor grants a vote or
+ *     pre-vote in a named group at a term at or below its configuration's floor.
+ * G4. A named group's leader counts an acknowledgement for its lease only from a member whose configuration
+ *     is not newer than its own; when the leader adopts a newer configuration, only rounds it starts from
+ *     then on count, against the new voters (`LeaderLease.restartRounds`).
+ * G5. The default leader installs a change only once its current configuration has been done for
+ *     `electionTimeoutMin` on its clock (the refusal `settling`).
+ *
+ * Why R1-R4 alone are not enough: a named group's terms and the configuration's are unrelated, and the
+ * configuration can move twice while g is quiet. C1 = {a,b,c}; A wins g's term T with votes {a,b}. The default
+ * leader adds d (C2, done with {b,c,d}), then e (C3 = {a,b,c,d,e}, done with {c,d,e}). B on d, which never
+ * heard of g's term T, campaigns in T under C3 and gets {c,d,e}: none of them voted in T. Two leaders of g in
+ * term T, with one fencing token. And for leases: A leads g under C1 with acknowledgements from {a,b}; b adopts
+ * C2 and C3 within one lease duration, and B wins g with {c,d,e}, disjoint from {a,b}, while A's lease is
+ * valid. Both are deterministic stories in `test/sim/groups-invariants.test.ts`, which the invariants catch
+ * with G3 (respectively G4, and G4 with G5) switched off.
+ *
+ * At most one leader per term of g. Let A win g's term T under configuration Ci with a majority Q of Ci's
+ * voters, and B win g's term T under Cj (configurations form the chain above; a re-stamp is a step with the
+ * same voters).
+ * - j in {i-1, i, i+1}: Cj and Ci are at most one voter apart, so B's majority meets Q in some m, which votes
+ *   once per term of g (persisted). Contradiction.
+ * - j >= i+2: B's campaign ran entirely under Cj (G2). C(i+1) was done before C(i+2) was installed: a
+ *   majority of C(i+1)'s voters acknowledged holding C(i+1). That majority meets Q (adjacent
+ *   configurations) in some m. m voted in g's term T holding at most Ci (G2), and adopted C(i+1) later (R1),
+ *   so its acknowledgement holding C(i+1) reported `maxGroupTerm >= T`. Hence `C(i+2).groupTermFloor >= T`,
+ *   floors only grow along the chain, and B, holding Cj, may not campaign in T (G3). Contradiction.
+ * - j <= i-2: the same with A and B swapped.
+ *
+ * No two valid leases of g at one instant (`lease.ts`, step 5, per group). Let A's lease come from round r,
+ * acknowledged by a majority M of A's configuration Ci, each member holding at most Ci when it acknowledged
+ * (G4; for the votes' round, G2). A later candidate under C(i-1), Ci or C(i+1) needs a member of M, which is
+ * sticky in g. A candidate under C(i+2) or later needs C(i+2) installed, which happens only once C(i+1) has
+ * been done for `electionTimeoutMin` (G5). C(i+1)'s done majority meets M in some m, which acknowledged round
+ * r holding at most Ci and adopted C(i+1) afterwards; round r started before that acknowledgement, so before
+ * C(i+1) was done. The lease ends, in real time, before round r's start + `electionTimeoutMin / (1 + rho)`
+ * (lease.ts, step 3), and G5's wait is at least that much real time: the lease has ended before C(i+2) exists.
+ * Without G4, m could have adopted C(i+1) before acknowledging; without G5, two changes fit in one lease.
+ *
+ * The default group needs none of G3-G5: R3 ties its terms to the configuration's. The simulator checks every
+ * invariant per group (`testing/invariants.ts`, one checker per group) over random schedules with groups and
+ * membership faults.
+ */
+
+/**
  * The leader's view of its configuration across its term: who holds which configuration, whether the
  * current one is done, and the change in progress.
  */
@@ -65,6 +126,10 @@ export class LeaderMembership {
   private readonly held = new Map<NodeId, ConfigurationId>();
   private current: Configuration;
   private inProgress: MembershipChange | null = null;
+  /** Rule G3: the highest group term reported with an acknowledgement that holds the current configuration. */
+  private groupTerms = 0;
+  /** Rule G5: since when (on the leader's clock) the current configuration is done; `null`: not yet. */
+  private doneAt: number | null = null;
 
   constructor(
     /** The leader this view belongs to. */
@@ -90,10 +155,31 @@ export class LeaderMembership {
     return this.inProgress === null ? [this.current.voters] : [this.inProgress.previous, this.current.voters];
   }
 
-  /** `member` acknowledged a heartbeat of this term holding `id`. */
-  acknowledged(member: NodeId, id: ConfigurationId): void {
+  /**
+   * `member` acknowledged a heartbeat of this term at `now` holding `id`, having seen group terms up to
+   * `maxGroupTerm` (rule G3).
+   */
+  acknowledged(member: NodeId, id: ConfigurationId, now: number, maxGroupTerm = 0): void {
     const known = this.held.get(member);
     if (known === undefined || compareConfigurations(id, known) >= 0) this.held.set(member, id);
+    if (sameConfiguration(id, this.current)) this.groupTerms = Math.max(this.groupTerms, maxGroupTerm);
+    if (this.doneAt === null && this.inProgress === null && this.done) this.doneAt = now;
+  }
+
+  /**
+   * The group term floor of the next configuration this leader installs (rule G3): at least the current
+   * one's, and at least every group term reported by a holder of the current configuration.
+   */
+  get nextGroupTermFloor(): number {
+    return Math.max(this.current.groupTermFloor ?? 0, this.groupTerms);
+  }
+
+  /**
+   * Rule G5: whether the current configuration has been done, with no change in progress, for `settleTime`
+   * at `now` (the leader's clock).
+   */
+  settled(now: number, settleTime: number): boolean {
+    return this.doneAt !== null && now - this.doneAt >= settleTime;
   }
 
   /** Whether `member` is known to hold the leader's current configuration (the heartbeat then omits its voters). */
@@ -113,12 +199,13 @@ export class LeaderMembership {
   }
 
   /**
-   * Marks the change in progress done once a majority of the new voters holds the new configuration. Returns
-   * whether it just settled.
+   * Marks the change in progress done once a majority of the new voters holds the new configuration (at `now`,
+   * on the leader's clock). Returns whether it just settled.
    */
-  settle(): boolean {
+  settle(now: number): boolean {
     if (this.inProgress === null || !this.done) return false;
     this.inProgress = null;
+    this.doneAt = now;
     return true;
   }
 
@@ -131,6 +218,7 @@ export class LeaderMembership {
     this.inProgress = { added: added[0] ?? null, removed: removed[0] ?? null, previous: this.current.voters };
     this.current = next;
     this.held.set(this.leader, next);
+    this.doneAt = null;
   }
 
   /** Forgets what `member` holds (it left, or was removed and disconnected). */
@@ -143,6 +231,7 @@ export class LeaderMembership {
 export type ChangeRefusal =
   | { readonly reason: 'in-progress'; readonly change: MembershipChange }
   | { readonly reason: 'not-done'; readonly configuration: Configuration }
+  | { readonly reason: 'settling'; readonly configuration: Configuration }
   | { readonly reason: 'version'; readonly expected: number; readonly actual: number }
   | { readonly reason: 'already-voter' | 'not-a-voter' | 'leader' | 'last-voter'; readonly node: NodeId };
 
@@ -157,6 +246,11 @@ export function checkChange(
   expectedVersion?: number,
   /** Rule R3; only a deliberately broken machine (in the simulator's tests) passes `false`. */
   requireDone = true,
+  /**
+   * Rule G5: the leader's clock and the settle time (`electionTimeoutMin`); only a deliberately broken machine
+   * passes `null`.
+   */
+  settle: { readonly now: number; readonly time: number } | null = null,
 ): Configuration | ChangeRefusal {
   const current = membership.configuration;
   if (expectedVersion !== undefined && expectedVersion !== current.version) {
@@ -174,5 +268,9 @@ export function checkChange(
     if (current.voters.length === 1) return { reason: 'last-voter', node: change.remove };
     voters = current.voters.filter((voter) => voter !== change.remove);
   }
-  return { term, version: current.version + 1, voters };
+  if (settle !== null && !membership.settled(settle.now, settle.time)) {
+    return { reason: 'settling', configuration: current };
+  }
+  const groupTermFloor = membership.nextGroupTermFloor;
+  return { term, version: current.version + 1, voters, ...(groupTermFloor > 0 ? { groupTermFloor } : {}) };
 }

@@ -1,4 +1,5 @@
 import { InvalidPersistentStateError } from '../errors.js';
+import { checkGroupName, DEFAULT_GROUP } from './group-names.js';
 import type { PersistentState } from './types.js';
 
 /**
@@ -44,5 +45,31 @@ export function checkPersistentState(value: unknown): asserts value is Persisten
   if (new Set(list).size !== list.length) fail('configuration.voters', voters, 'must not repeat a voter');
   if ((version as number) === 0 && list.length > 0) {
     fail('configuration', configuration, 'version 0 must have no voters');
+  }
+  const floor = (configuration as Record<string, unknown>).groupTermFloor;
+  if (floor !== undefined && (!Number.isSafeInteger(floor) || (floor as number) < 0)) {
+    fail('configuration.groupTermFloor', floor, 'must be a non-negative integer');
+  }
+  if (state.groups === undefined) return;
+  if (state.groups === null || typeof state.groups !== 'object' || Array.isArray(state.groups)) {
+    fail('groups', state.groups, 'must be an object of group records by name');
+  }
+  for (const [name, group] of Object.entries(state.groups as Record<string, unknown>)) {
+    try {
+      checkGroupName('state', name);
+    } catch {
+      fail(`groups.${name}`, name, 'is not a valid group name');
+    }
+    if (name === DEFAULT_GROUP)
+      fail(`groups.${name}`, group, 'the default group is kept in term and votedFor');
+    const record = group as Record<string, unknown> | null;
+    if (record === null || typeof record !== 'object') fail(`groups.${name}`, group, 'must be an object');
+    const { term: groupTerm, votedFor } = record as Record<string, unknown>;
+    if (!Number.isSafeInteger(groupTerm) || (groupTerm as number) < 0) {
+      fail(`groups.${name}.term`, groupTerm, 'must be a non-negative integer');
+    }
+    if (votedFor !== null && (typeof votedFor !== 'string' || votedFor === '')) {
+      fail(`groups.${name}.votedFor`, votedFor, 'must be null or a non-empty string');
+    }
   }
 }

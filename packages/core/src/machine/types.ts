@@ -61,6 +61,12 @@ export interface ConfigurationId {
 export interface Configuration extends ConfigurationId {
   /** The ids of the voting members, sorted, without duplicates. */
   readonly voters: readonly NodeId[];
+  /**
+   * Election groups other than the default one vote and campaign only in terms above this floor (rule G3 of
+   * `membership.ts`): the highest group term the voters reported to the leader that installed this
+   * configuration. Not part of the configuration's id. Absent: 0.
+   */
+  readonly groupTermFloor?: number;
 }
 
 /**
@@ -84,6 +90,31 @@ export interface PersistentState {
   readonly votedFor: NodeId | null;
   /** The voter configuration, saved atomically with term and vote. */
   readonly configuration: Configuration;
+  /**
+   * The term and vote of every election group other than the default one that this node takes part in, by
+   * group name, saved atomically with the rest. Absent: none.
+   */
+  readonly groups?: Readonly<Record<string, GroupState>>;
+}
+
+/**
+ * The persisted part of one election group other than the default one: its term (also the fencing token of
+ * that term's leader) and this node's vote in it.
+ *
+ * @example
+ * ```ts
+ * import type { GroupState, PersistentState } from '@baton/core';
+ * const billing: GroupState = { term: 19, votedFor: 'c' };
+ * const configuration = { term: 4, version: 1, voters: ['a', 'b', 'c'] };
+ * const state: PersistentState = { term: 4, votedFor: 'a', configuration, groups: { billing } };
+ * console.log(state.groups?.billing?.term); // 19
+ * ```
+ */
+export interface GroupState {
+  /** The latest term of the group this node has seen. Never decreases. */
+  readonly term: number;
+  /** The candidate this node voted for in `term` of the group, or `null`. */
+  readonly votedFor: NodeId | null;
 }
 
 /**
@@ -104,6 +135,11 @@ export interface MessageEnvelope {
   readonly to: NodeId;
   /** The sender's term (for a pre-vote request: the term the sender would campaign in). */
   readonly term: number;
+  /**
+   * The election group the message belongs to; absent for the default group (`DEFAULT_GROUP`). The term is
+   * that group's.
+   */
+  readonly group?: string;
 }
 
 /**
@@ -236,6 +272,12 @@ export interface HeartbeatResponse extends MessageEnvelope {
    * autopilot's `stabilizationTime`, so that a leadership change does not restart every observer's wait.
    */
   readonly steady?: number;
+  /**
+   * The highest term of any election group other than the default one that the member has seen (0 or
+   * absent: none). The default group's leader stamps the next configuration it installs with the highest it
+   * heard from holders of its current one (`Configuration.groupTermFloor`, rule G3 of `membership.ts`).
+   */
+  readonly maxGroupTerm?: number;
 }
 
 /**
@@ -353,29 +395,41 @@ export type LeadershipLostReason =
  */
 export type ElectionEvent =
   /** This node holds a lease for the first time in `term`; `term` is the fencing token. */
-  | { readonly type: 'became-leader'; readonly term: number; readonly at: number }
+  | {
+      readonly type: 'became-leader';
+      readonly term: number;
+      readonly at: number;
+      readonly group?: string;
+    }
   /** This node's held lease ended (paired with an earlier `became-leader` of the same term). */
   | {
       readonly type: 'leadership-lost';
       readonly term: number;
       readonly at: number;
       readonly reason: LeadershipLostReason;
+      readonly group?: string;
     }
   /**
    * This node follows: its role became `follower` (it stopped leading or campaigning; `leader` may be
    * `null`), or, as a follower, it learned a leader it was not following (its first one since it started or
    * stopped campaigning, or a new one in a higher term). Observers never get it.
    */
-  | { readonly type: 'became-follower'; readonly leader: NodeId | null; readonly term: number }
+  | {
+      readonly type: 'became-follower';
+      readonly leader: NodeId | null;
+      readonly term: number;
+      readonly group?: string;
+    }
   /** The leader this node knows changed (possibly to itself, or to none). */
   | {
       readonly type: 'leader-changed';
       readonly leader: NodeId | null;
       readonly previous: NodeId | null;
       readonly term: number;
+      readonly group?: string;
     }
   /** The term changed. */
-  | { readonly type: 'term-changed'; readonly from: number; readonly to: number }
+  | { readonly type: 'term-changed'; readonly from: number; readonly to: number; readonly group?: string }
   /**
    * This node's voter set changed: it adopted a newer configuration with other voters, or, as the leader,
    * installed one. (A new leader re-stamping its configuration with its term changes no voter: no event.)
@@ -386,7 +440,13 @@ export type ElectionEvent =
       readonly previous: Configuration;
     }
   /** The role changed (finer-grained than became-leader / became-follower; for logs and inspection). */
-  | { readonly type: 'role-changed'; readonly from: Role; readonly to: Role; readonly term: number };
+  | {
+      readonly type: 'role-changed';
+      readonly from: Role;
+      readonly to: Role;
+      readonly term: number;
+      readonly group?: string;
+    };
 
 /**
  * The `type` of an election event.
@@ -565,4 +625,37 @@ export interface InspectSnapshot {
   /** Milliseconds since the last message from each peer (`null`: never heard from). */
   readonly lastContact: Readonly<Record<NodeId, number | null>>;
   readonly counters: ElectionCounters;
+  /** The election groups other than the default one that this node takes part in, by name. Absent: none. */
+  readonly groups?: Readonly<Record<string, GroupSnapshot>>;
+}
+
+/**
+ * One election group as a node sees it (`ElectionMachine.group`, `InspectSnapshot.groups`).
+ *
+ * @example
+ * ```ts
+ * import { ElectionMachine, type GroupSnapshot } from '@baton/core';
+ * const machine = new ElectionMachine({
+ *   id: 'a', options: { clusterId: 'jobs', voters: ['a', 'b', 'c'] }, random: Math.random, now: 0,
+ * });
+ * machine.openGroup('billing', 0);
+ * const billing: GroupSnapshot = machine.group('billing', 0);
+ * console.log(billing.asked, billing.role, billing.term); // true 'follower' 0
+ * ```
+ */
+export interface GroupSnapshot {
+  /** The group's name (`'default'` for the default group). */
+  readonly name: string;
+  /** Whether this node asked for the group (and may campaign); `false`: it takes part passively. */
+  readonly asked: boolean;
+  readonly role: Role;
+  /** The group's term: the fencing token of its leader in that term. */
+  readonly term: number;
+  readonly votedFor: NodeId | null;
+  /** The group's leader this node knows of, or `null`. */
+  readonly leader: NodeId | null;
+  /** Whether this node holds a valid lease of the group. */
+  readonly isLeader: boolean;
+  /** Milliseconds of the group's lease left (0 when this node holds none). */
+  readonly leaseRemaining: number;
 }

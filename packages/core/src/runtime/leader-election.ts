@@ -1,4 +1,10 @@
-import { NoSuccessorError, NotLeaderError, NotRunningError, ReentrantCallError } from '../errors.js';
+import {
+  MembershipChangeError,
+  NoSuccessorError,
+  NotLeaderError,
+  NotRunningError,
+  ReentrantCallError,
+} from '../errors.js';
 import { compareConfigurations, initialConfiguration } from '../machine/configuration.js';
 import { ElectionMachine } from '../machine/machine.js';
 import type {
@@ -584,7 +590,21 @@ export class LeaderElection {
   ): Promise<Configuration> {
     options.signal?.throwIfAborted();
     const machine = this.requireMachine(operation);
-    const next = this.stepNow(operation, (now) => machine.changeVoters(now, change, options.expectedVersion));
+    const attempt = () =>
+      this.stepNow(operation, (now) => machine.changeVoters(now, change, options.expectedVersion));
+    let next: Configuration;
+    try {
+      next = attempt();
+    } catch (error) {
+      if (!(error instanceof MembershipChangeError) || error.reason !== 'settling') throw error;
+      // Changes are spaced by electionTimeoutMin (rule G5): wait that out, once, instead of failing.
+      await this.waits.until(
+        operation,
+        () => (machine.configurationDone || machine.role !== 'leader' ? true : undefined),
+        { signal: options.signal, timeout: 2 * this.settings.election.electionTimeoutMin },
+      );
+      next = attempt();
+    }
     this.settings.logger.info('changing the voters', { operation, ...change, version: next.version });
     return this.waits.until(
       operation,

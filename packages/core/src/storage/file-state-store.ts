@@ -3,7 +3,7 @@ import { readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { checkPersistentState } from '../machine/persistent-state.js';
-import type { PersistentState } from '../machine/types.js';
+import type { GroupState, PersistentState } from '../machine/types.js';
 import {
   acquireDirectoryLock,
   type DirectoryLock,
@@ -26,17 +26,21 @@ import type { StateStore } from './types.js';
  */
 export const STATE_FILE = 'baton-state.json';
 /**
- * The format version written by this version of Baton. Version 1 (a voter list and a version, `config`)
- * still loads, as a configuration of term 0, and is written as version 2 at the next save; a newer version
- * than this one is refused, naming the file.
+ * The newest format version this version of Baton reads and writes. Version 3 adds the election groups'
+ * records (`groups`) and the configuration's `groupTermFloor`; a state without either is still written as
+ * version 2, so that a node of a cluster that never used groups can run an older Baton again. Version 1 (a
+ * voter list and a version, `config`) still loads, as a configuration of term 0, and is written as version 2
+ * at the next save; a newer version than this one is refused, naming the file.
  *
  * @example
  * ```ts
  * import { STATE_FORMAT_VERSION } from './file-state-store.js';
- * console.log(STATE_FORMAT_VERSION); // 2
+ * console.log(STATE_FORMAT_VERSION); // 3
  * ```
  */
-export const STATE_FORMAT_VERSION = 2;
+export const STATE_FORMAT_VERSION = 3;
+/** The version written for a state with no election group and no group term floor. */
+const PLAIN_FORMAT_VERSION = 2;
 const FORMAT = 'baton-state';
 
 /**
@@ -210,7 +214,9 @@ export class FileStateStore implements StateStore {
  * ```
  */
 export function serialiseState(state: PersistentState): string {
-  const body = { format: FORMAT, version: STATE_FORMAT_VERSION, state: normalise(state) };
+  const plain = state.groups === undefined && (state.configuration.groupTermFloor ?? 0) === 0;
+  const version = plain ? PLAIN_FORMAT_VERSION : STATE_FORMAT_VERSION;
+  const body = { format: FORMAT, version, state: normalise(state) };
   const document = { ...body, checksum: checksum(body) };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
@@ -248,7 +254,7 @@ export function parseStateFile(file: string, text: string): PersistentState {
       `format is ${JSON.stringify(format)}, expected ${JSON.stringify(FORMAT)}`,
     );
   }
-  if (version !== STATE_FORMAT_VERSION && version !== 1) {
+  if (version !== STATE_FORMAT_VERSION && version !== PLAIN_FORMAT_VERSION && version !== 1) {
     throw new CorruptStateError(
       file,
       typeof version === 'number' && Number.isInteger(version) && version > STATE_FORMAT_VERSION
@@ -286,12 +292,19 @@ function upgradeFromVersion1(state: unknown): unknown {
 }
 
 function normalise(state: PersistentState): PersistentState {
-  const { term, version, voters } = state.configuration;
-  return {
+  const { term, version, voters, groupTermFloor } = state.configuration;
+  const floor = groupTermFloor ?? 0;
+  const plain: PersistentState = {
     term: state.term,
     votedFor: state.votedFor,
-    configuration: { term, version, voters: [...voters] },
+    configuration: { term, version, voters: [...voters], ...(floor > 0 ? { groupTermFloor: floor } : {}) },
   };
+  if (state.groups === undefined) return plain;
+  const groups: Record<string, GroupState> = {};
+  for (const [name, group] of Object.entries(state.groups)) {
+    groups[name] = { term: group.term, votedFor: group.votedFor };
+  }
+  return { ...plain, groups };
 }
 
 function checksum(body: unknown): string {

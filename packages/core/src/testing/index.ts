@@ -35,6 +35,7 @@ export {
 } from './sim-network.js';
 export type { RunUntilOptions, SimClusterOptions } from './sim-options.js';
 export {
+  groupNames,
   parseSimArgs,
   replayCommand,
   runSeeds,

@@ -59,6 +59,8 @@ export interface Violation {
   /** Virtual time, in milliseconds. */
   readonly at: number;
   readonly description: string;
+  /** The election group the violation is about; absent for the default group and node-level checks. */
+  readonly group?: string;
 }
 
 /**
@@ -92,7 +94,8 @@ export class InvariantViolationError extends Error {
  * ```
  */
 export function formatViolation(v: Violation): string {
-  return `${v.invariant} violated at ${v.at.toFixed(3)} ms (seed ${v.seed}): ${v.description}`;
+  const group = v.group === undefined ? '' : ` in group ${v.group}`;
+  return `${v.invariant} violated${group} at ${v.at.toFixed(3)} ms (seed ${v.seed}): ${v.description}`;
 }
 
 /**
@@ -117,6 +120,11 @@ export interface InvariantCheckerOptions {
   throwOnViolation?: boolean;
   /** Hears of every violation as it is found (before it is thrown), e.g. to write it into a log. */
   onViolation?: (violation: Violation) => void;
+  /**
+   * The election group whose history this checker is fed (one checker per group: terms, votes, leases and
+   * fencing tokens are per group); copied into every violation. Absent: the default group.
+   */
+  group?: string;
 }
 
 interface TermAndVote {
@@ -398,7 +406,14 @@ export class InvariantChecker {
   }
 
   private fail(invariant: InvariantName, at: number, description: string): void {
-    const violation: Violation = { invariant, seed: this.options.seed, at, description };
+    const group = this.options.group;
+    const violation: Violation = {
+      invariant,
+      seed: this.options.seed,
+      at,
+      description,
+      ...(group === undefined ? {} : { group }),
+    };
     this.recorded.push(violation);
     this.options.onViolation?.(violation);
     if (this.throwOnViolation) throw new InvariantViolationError(violation);

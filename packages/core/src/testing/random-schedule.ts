@@ -42,6 +42,12 @@ export interface RandomScheduleOptions {
    * @default false
    */
   membership?: boolean;
+  /**
+   * Election groups other than the default one that every node asks for; the schedule also hands their
+   * leadership over and steps their leaders down, and the invariants are checked per group.
+   * @default none
+   */
+  groups?: readonly string[];
 }
 
 /**
@@ -97,6 +103,7 @@ export function runRandomSchedule(options: RandomScheduleOptions): RandomRunResu
     log: options.log ?? 'none',
     throwOnViolation: false,
     createMachine: options.createMachine,
+    groups: options.groups,
   });
   const plannerRandom = new Prng((options.seed ^ 0x5bd1e995) >>> 0);
   const faults = membership ? new MembershipFaults(cluster, plannerRandom.fork(), nodes + 1) : null;
@@ -253,16 +260,21 @@ class SchedulePlanner {
     this.c.setClockRate(this.rnd.pick(this.ids), this.rnd.between(1 - bound, 1 + bound));
   }
 
-  /** A graceful transfer (to a chosen voter or the best one) or a step-down, if some node holds the lease. */
+  /**
+   * A graceful transfer (to a chosen voter or the best one) or a step-down, if some node holds the lease (of
+   * the default group, or of another group half the time when there are groups).
+   */
   private handOver(): void {
-    const leader = this.c.leaseHolder();
+    const groups = this.c.groups;
+    const group = groups.length > 0 && this.rnd.chance(0.5) ? this.rnd.pick(groups) : undefined;
+    const leader = group === undefined ? this.c.leaseHolder() : this.c.groupLeaseHolder(group);
     if (leader === null || this.c.isPaused(leader)) return;
     const r = this.rnd.next();
     const others = (this.c.configuration(leader)?.voters ?? []).filter((id) => id !== leader);
     try {
-      if (r < 0.4 && others.length > 0) this.c.transferLeadership(leader, this.rnd.pick(others));
-      else if (r < 0.75) this.c.transferLeadership(leader);
-      else this.c.stepDown(leader);
+      if (r < 0.4 && others.length > 0) this.c.transferLeadership(leader, this.rnd.pick(others), group);
+      else if (r < 0.75) this.c.transferLeadership(leader, undefined, group);
+      else this.c.stepDown(leader, group);
     } catch (error) {
       // A target that has not acknowledged a heartbeat in this term is refused: a legitimate answer.
       if (!(error instanceof InvalidTargetError || error instanceof NotLeaderError)) throw error;

@@ -10,7 +10,7 @@
 import { formatViolation } from './invariants.js';
 import { runRandomSchedule } from './random-schedule.js';
 import { formatLogEntry } from './sim-log.js';
-import { parseSimArgs, replayCommand, runSeeds, type SimRunOptions } from './sim-runner.js';
+import { groupNames, parseSimArgs, replayCommand, runSeeds, type SimRunOptions } from './sim-runner.js';
 
 function main(argv: readonly string[]): number {
   let options: SimRunOptions;
@@ -19,7 +19,7 @@ function main(argv: readonly string[]): number {
   } catch (error) {
     process.stderr.write(`baton-sim: ${(error as Error).message}\n`);
     process.stderr.write(
-      'usage: baton-sim [--seeds N] [--seed-start S] [--nodes K] [--duration MS] [--verbose]\n',
+      'usage: baton-sim [--seeds N] [--seed-start S] [--nodes K] [--duration MS] [--membership] [--groups N] [--verbose]\n',
     );
     return 2;
   }
@@ -29,6 +29,7 @@ function main(argv: readonly string[]): number {
       nodes: options.nodes,
       duration: options.duration,
       membership: options.membership,
+      groups: groupNames(options.groups),
       log: 'events',
     });
     for (const entry of run.cluster.log) process.stdout.write(`${formatLogEntry(entry)}\n`);
@@ -41,7 +42,7 @@ function main(argv: readonly string[]): number {
     if (!reported.has(seed)) {
       reported.add(seed);
       process.stderr.write(
-        `  replay: ${replayCommand(seed, options.nodes, options.duration, options.membership)}\n`,
+        `  replay: ${replayCommand(seed, options.nodes, options.duration, options.membership, options.groups)}\n`,
       );
     }
   });

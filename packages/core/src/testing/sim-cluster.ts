@@ -57,6 +57,19 @@ export class SimCluster extends SimEngine {
     return this.nodes.filter((node) => this.holdsLease(node)).map((node) => node.id);
   }
 
+  /**
+   * The node that holds a valid lease of election group `group` now, or `null` (for the default group, as
+   * `leaseHolder()`).
+   */
+  groupLeaseHolder(group: string): NodeId | null {
+    for (const node of this.nodes) {
+      const machine = node.machine;
+      if (machine?.groupNames.includes(group) && machine.isLeader(node.clock.local(this.virtualNow), group))
+        return node.id;
+    }
+    return null;
+  }
+
   /** `id`'s state machine, or `null` while it is crashed. */
   machine(id: NodeId): ElectionMachine | null {
     return this.node(id).machine;
@@ -346,27 +359,55 @@ export class SimCluster extends SimEngine {
 
   // ---------------------------------------------------------------- commands
 
-  /** Asks leader `id` to hand leadership to `to` (or the most up-to-date voter). Returns the target. */
-  transferLeadership(id: NodeId, to?: NodeId): NodeId | null {
+  /** `id` asks for election group `group` (`ElectionMachine#openGroup`): it may campaign to lead it. */
+  openGroup(id: NodeId, group: string): void {
+    const node = this.running(id, 'openGroup');
+    (node.machine as ElectionMachine).openGroup(group, node.clock.local(this.virtualNow));
+    this.record(id, 'command', `open group ${group}`);
+    this.afterInput(node);
+    this.afterStep();
+  }
+
+  /** `id` stops asking for election group `group`, handing it over if it leads it (`closeGroup`). */
+  closeGroup(id: NodeId, group: string): boolean {
+    const node = this.running(id, 'closeGroup');
+    const led = (node.machine as ElectionMachine).closeGroup(group, node.clock.local(this.virtualNow));
+    this.record(id, 'command', `close group ${group}${led ? ' (it led it)' : ''}`);
+    this.afterInput(node);
+    this.afterStep();
+    return led;
+  }
+
+  /**
+   * Asks leader `id` to hand leadership of `group` (default: the default group) to `to` (or the most
+   * up-to-date voter). Returns the target.
+   */
+  transferLeadership(id: NodeId, to?: NodeId, group?: string): NodeId | null {
     const node = this.running(id, 'transferLeadership');
-    const holder = this.holdsLease(node);
+    const holder = group === undefined && this.holdsLease(node);
     const target = (node.machine as ElectionMachine).transferLeadership(
       node.clock.local(this.virtualNow),
       to,
+      group,
     );
     if (target !== null && holder) this.coverage.markVoluntary();
-    this.record(id, 'command', `transfer leadership to ${target ?? '(no eligible voter)'}`);
+    const which = group === undefined ? '' : ` of group ${group}`;
+    this.record(id, 'command', `transfer leadership${which} to ${target ?? '(no eligible voter)'}`);
     this.afterInput(node);
     this.afterStep();
     return target;
   }
 
-  /** Asks `id` to step down without naming a successor. Returns whether it was the leader. */
-  stepDown(id: NodeId): boolean {
+  /**
+   * Asks `id` to step down from `group` (default: the default group) without naming a successor. Returns
+   * whether it was the leader.
+   */
+  stepDown(id: NodeId, group?: string): boolean {
     const node = this.running(id, 'stepDown');
-    if (this.holdsLease(node)) this.coverage.markVoluntary();
-    const was = (node.machine as ElectionMachine).stepDown(node.clock.local(this.virtualNow));
-    this.record(id, 'command', was ? 'step down' : 'step down (was not leader)');
+    if (group === undefined && this.holdsLease(node)) this.coverage.markVoluntary();
+    const was = (node.machine as ElectionMachine).stepDown(node.clock.local(this.virtualNow), group);
+    const which = group === undefined ? '' : ` of group ${group}`;
+    this.record(id, 'command', was ? `step down${which}` : `step down${which} (was not leader)`);
     this.afterInput(node);
     this.afterStep();
     return was;

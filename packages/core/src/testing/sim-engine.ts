@@ -1,3 +1,4 @@
+import { checkGroupName } from '../machine/group-names.js';
 import { ElectionMachine, type ElectionMachineInit } from '../machine/machine.js';
 import type { ElectionOptions } from '../machine/options.js';
 import type { Configuration, ElectionEvent, ElectionMessage, NodeId } from '../machine/types.js';
@@ -52,8 +53,10 @@ export abstract class SimEngine {
   readonly livenessBound: number;
   /** The simulated network, for fine-grained control (one-way cuts, latency changes). */
   readonly network: SimNetwork;
-  /** The invariant checker fed by this cluster. */
+  /** The invariant checker fed by this cluster (the default group, and the configuration checks). */
   readonly checker: InvariantChecker;
+  /** The election groups other than the default one that every node asks for (`SimClusterOptions.groups`). */
+  readonly groups: readonly string[];
 
   // What the story API in SimCluster builds on.
   protected readonly nodes: SimNode[] = [];
@@ -66,6 +69,9 @@ export abstract class SimEngine {
   protected readonly coverage = new LeaseCoverage();
   private readonly holders: NodeId[] = [];
   private readonly candidatesByTerm = new Map<number, number>();
+  /** Per election group other than the default one: its own checker (keyed by the group's terms) and coverage. */
+  private readonly groupChecks = new Map<string, GroupCheck>();
+  private readonly throwOnViolation: boolean;
   protected virtualNow = 0;
   protected crashedCount = 0;
   protected pausedCount = 0;
@@ -92,12 +98,15 @@ export abstract class SimEngine {
     this.logLevel = options.log === 'none' ? 0 : options.log === 'messages' ? 2 : 1;
     this.createMachine = options.createMachine ?? ((init) => new ElectionMachine(init));
     this.network = new SimNetwork(ids, this.random.fork(), options.network, options.joiners ?? 0);
+    this.throwOnViolation = options.throwOnViolation ?? true;
     this.checker = new InvariantChecker({
       seed: this.seed,
       livenessBound: this.livenessBound,
-      throwOnViolation: options.throwOnViolation ?? true,
+      throwOnViolation: this.throwOnViolation,
       onViolation: (violation) => this.record(null, 'violation', formatViolation(violation)),
     });
+    this.groups = (options.groups ?? []).map((name) => checkGroupName('SimCluster groups', name));
+    for (const name of this.groups) this.groupCheck(name);
     for (const id of ids) this.createNode(id);
     for (const node of this.nodes) this.boot(node);
     this.afterStep();
@@ -177,7 +186,29 @@ export abstract class SimEngine {
 
   /** Invariant violations recorded so far (with `throwOnViolation`, the first one was also thrown). */
   get violations(): readonly Violation[] {
-    return this.checker.violations;
+    if (this.groupChecks.size === 0) return this.checker.violations;
+    const all = [...this.checker.violations];
+    for (const check of this.groupChecks.values()) all.push(...check.checker.violations);
+    return all.sort((a, b) => a.at - b.at);
+  }
+
+  /** The checker of an election group other than the default one (created at its first observation). */
+  private groupCheck(group: string): GroupCheck {
+    let check = this.groupChecks.get(group);
+    if (check === undefined) {
+      check = {
+        checker: new InvariantChecker({
+          seed: this.seed,
+          livenessBound: this.livenessBound,
+          throwOnViolation: this.throwOnViolation,
+          onViolation: (violation) => this.record(null, 'violation', formatViolation(violation)),
+          group,
+        }),
+        coverage: new LeaseCoverage(),
+      };
+      this.groupChecks.set(group, check);
+    }
+    return check;
   }
 
   /** The figures of the run so far. */
@@ -311,6 +342,7 @@ export abstract class SimEngine {
     });
     // Every node is connected to every other (a transport reports them): each is a member of the others.
     for (const other of this.nodes) if (other !== node && !other.gone) machine.addObserver(other.id);
+    for (const group of this.groups) machine.openGroup(group, node.clock.local(this.virtualNow));
     node.machine = machine;
     this.configurationsDirty = true;
     this.afterInput(node);
@@ -380,6 +412,9 @@ export abstract class SimEngine {
       if (ready.persist !== null) {
         node.disk = ready.persist;
         this.checker.stateObserved(node.id, ready.persist.term, ready.persist.votedFor, now, 'disk');
+        for (const [group, state] of Object.entries(ready.persist.groups ?? {})) {
+          this.groupCheck(group).checker.stateObserved(node.id, state.term, state.votedFor, now, 'disk');
+        }
         if (node.checkedDisk !== ready.persist.configuration) {
           node.checkedDisk = ready.persist.configuration;
           this.checker.configurationObserved(node.id, ready.persist.configuration, now, 'disk');
@@ -390,6 +425,14 @@ export abstract class SimEngine {
       for (const message of ready.messages) if (!early.includes(message)) this.send(node, message);
     }
     this.checker.stateObserved(node.id, machine.term, machine.votedFor, now, 'memory');
+    const names = machine.groupNames;
+    if (names.length > 1) {
+      const local = node.clock.local(now);
+      for (const name of names.slice(1)) {
+        const group = machine.group(name, local);
+        this.groupCheck(name).checker.stateObserved(node.id, group.term, group.votedFor, now, 'memory');
+      }
+    }
     if (node.checkedConfiguration !== machine.configuration) {
       node.checkedConfiguration = machine.configuration;
       this.checker.configurationObserved(node.id, machine.configuration, now, 'memory');
@@ -399,6 +442,25 @@ export abstract class SimEngine {
   }
 
   private publish(node: SimNode, event: ElectionEvent): void {
+    if ('group' in event && event.group !== undefined) {
+      const { checker } = this.groupCheck(event.group);
+      if (event.type === 'became-leader') checker.leadershipStarted(node.id, event.term, this.virtualNow);
+      if (event.type === 'role-changed' && event.to === 'leader') {
+        checker.leaderElected(node.id, event.term, this.virtualNow);
+      }
+      if (this.logLevel === 0) return;
+      const text = describeEvent(event, null);
+      if (text !== null) {
+        this.entries.push({
+          at: this.virtualNow,
+          node: node.id,
+          kind: 'event',
+          text: `[${event.group}] ${text}`,
+          event: event.type,
+        });
+      }
+      return;
+    }
     if (event.type === 'became-leader') this.checker.leadershipStarted(node.id, event.term, this.virtualNow);
     if (event.type === 'role-changed') {
       if (event.to === 'candidate') {
@@ -421,7 +483,16 @@ export abstract class SimEngine {
 
   private send(node: SimNode, message: ElectionMessage): void {
     const now = this.virtualNow;
-    if (message.type === 'vote-response' && message.granted) {
+    if (message.group !== undefined) {
+      const { checker } = this.groupCheck(message.group);
+      const disk = node.disk?.groups?.[message.group] ?? null;
+      const persisted = disk === null ? null : { term: disk.term, votedFor: disk.votedFor };
+      if (message.type === 'vote-response' && message.granted) {
+        checker.voteGranted(node.id, message.to, message.term, now, persisted);
+      } else if (message.type === 'heartbeat') {
+        checker.leaderSent(node.id, message.term, now, persisted);
+      }
+    } else if (message.type === 'vote-response' && message.granted) {
       this.checker.voteGranted(node.id, message.to, message.term, now, node.disk);
     } else if (message.type === 'heartbeat') {
       this.checker.leaderSent(node.id, message.term, now, node.disk);
@@ -475,6 +546,27 @@ export abstract class SimEngine {
     }
     this.coverage.observe(now, leaseEnd);
     this.checker.liveness(now, this.faultFree, leaseEnd !== null, this.coverage.lastLeaseEnd);
+    for (const [group, check] of this.groupChecks) this.checkGroupLeases(group, check, now);
+  }
+
+  /** The lease checks of one election group other than the default one (as `afterStep` does for the default). */
+  private checkGroupLeases(group: string, check: GroupCheck, now: number): void {
+    const holders: NodeId[] = [];
+    let leaseEnd: number | null = null;
+    for (const node of this.nodes) {
+      const machine = node.machine;
+      if (machine === null || machine.groupNames.length === 1) continue;
+      const local = node.clock.local(now);
+      const end = machine.leaseEnd(local, group);
+      const term = end === null ? (node.disk?.groups?.[group]?.term ?? 0) : machine.group(group, local).term;
+      check.checker.leaseObserved(node.id, term, end !== null, now);
+      if (end === null) continue;
+      holders.push(node.id);
+      leaseEnd = node.clock.virtualAt(end);
+    }
+    check.checker.leaseHolders(now, holders);
+    check.coverage.observe(now, leaseEnd);
+    check.checker.liveness(now, this.faultFree, leaseEnd !== null, check.coverage.lastLeaseEnd);
   }
 
   protected fault(node: NodeId | null, text: string): void {
@@ -486,6 +578,11 @@ export abstract class SimEngine {
     if (this.logLevel === 0 && kind !== 'violation') return;
     this.entries.push({ at: this.virtualNow, node, kind, text });
   }
+}
+
+interface GroupCheck {
+  readonly checker: InvariantChecker;
+  readonly coverage: LeaseCoverage;
 }
 
 function nodeIds(spec: number | readonly NodeId[], prefix: string): readonly NodeId[] {

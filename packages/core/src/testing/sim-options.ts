@@ -37,6 +37,12 @@ export interface SimClusterOptions {
    * @default 0
    */
   joiners?: number;
+  /**
+   * Election groups other than the default one: every node asks for each (`openGroup`) when it boots and
+   * after every restart, and each group gets its own invariant checks (keyed by group). Names as
+   * `checkGroupName` accepts them. @default none (the default group only)
+   */
+  groups?: readonly string[];
   /** Election options of every node (voters are filled in). @default the election's defaults */
   election?: Partial<ElectionOptions>;
   /**

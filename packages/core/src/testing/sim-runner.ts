@@ -27,6 +27,11 @@ export interface SimRunOptions {
   verbose: boolean;
   /** Membership faults too (`--membership`; see `RandomScheduleOptions.membership`). @default false */
   membership?: boolean;
+  /**
+   * Election groups besides the default one (`--groups N`: groups `g1` ... `gN` that every node asks for; see
+   * `RandomScheduleOptions.groups`). @default 0
+   */
+  groups?: number;
   /** Election options of every node (not a CLI flag: for tests of the runner). @default the defaults */
   election?: Partial<ElectionOptions>;
   /** How far simulated clocks drift (not a CLI flag). @default the election's clockDriftBound */
@@ -51,6 +56,8 @@ export interface SimSummary {
   nodes: number;
   /** Whether the schedules had membership faults. */
   membership: boolean;
+  /** How many election groups besides the default one every node asked for. */
+  groups: number;
   durationMs: number;
   violations: number;
   violatingSeeds: number[];
@@ -98,6 +105,7 @@ export function parseSimArgs(argv: readonly string[]): SimRunOptions {
       nodes: { type: 'string' },
       duration: { type: 'string' },
       membership: { type: 'boolean' },
+      groups: { type: 'string' },
       verbose: { type: 'boolean' },
     },
     strict: true,
@@ -109,6 +117,7 @@ export function parseSimArgs(argv: readonly string[]): SimRunOptions {
     nodes: integerFlag('--nodes', values.nodes, 5, 1),
     duration: integerFlag('--duration', values.duration, 60_000, 1),
     ...(values.membership ? { membership: true } : {}),
+    ...(values.groups === undefined ? {} : { groups: integerFlag('--groups', values.groups, 0, 0) }),
     verbose: values.verbose ?? false,
   };
 }
@@ -154,6 +163,7 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
       election: options.election,
       clockDriftBound: options.clockDriftBound,
       membership: options.membership,
+      groups: groupNames(options.groups),
     });
     const s = run.stats;
     electionsStarted += s.electionsStarted;
@@ -178,6 +188,7 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
     seedStart: options.seedStart,
     nodes: options.nodes,
     membership: options.membership === true,
+    groups: options.groups ?? 0,
     durationMs: options.duration,
     violations,
     violatingSeeds,
@@ -214,6 +225,26 @@ export function runSeeds(options: SimRunOptions, onViolation?: (found: SeededVio
  * // 'pnpm --filter @baton/core sim -- --seeds 1 --seed-start 42 --nodes 5 --duration 60000 --verbose'
  * ```
  */
-export function replayCommand(seed: number, nodes: number, duration: number, membership = false): string {
-  return `pnpm --filter @baton/core sim -- --seeds 1 --seed-start ${seed} --nodes ${nodes} --duration ${duration}${membership ? ' --membership' : ''} --verbose`;
+export function replayCommand(
+  seed: number,
+  nodes: number,
+  duration: number,
+  membership = false,
+  groups = 0,
+): string {
+  const extra = `${membership ? ' --membership' : ''}${groups > 0 ? ` --groups ${groups}` : ''}`;
+  return `pnpm --filter @baton/core sim -- --seeds 1 --seed-start ${seed} --nodes ${nodes} --duration ${duration}${extra} --verbose`;
+}
+
+/**
+ * The names of `count` election groups the simulator's CLI asks every node for: `g1` ... `gN`.
+ *
+ * @example
+ * ```ts
+ * import { groupNames } from '@baton/core/testing';
+ * console.log(groupNames(3)); // ['g1', 'g2', 'g3']
+ * ```
+ */
+export function groupNames(count = 0): string[] {
+  return Array.from({ length: count }, (_, i) => `g${i + 1}`);
 }

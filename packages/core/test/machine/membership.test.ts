@@ -18,6 +18,7 @@ function clusterWithObserver(options: ConstructorParameters<typeof Net>[1] = MAN
   for (const id of ['a', 'b', 'c']) net.get(id).addObserver('d');
   elect(net, 'a');
   heartbeat(net); // the re-stamped configuration reaches a majority in term 1: it is done
+  settle(net);
   return net;
 }
 
@@ -25,6 +26,11 @@ function clusterWithObserver(options: ConstructorParameters<typeof Net>[1] = MAN
 function heartbeat(net: Net, filter?: (m: ElectionMessage) => boolean): void {
   net.advanceTo(net.now + 50);
   net.stabilize(filter);
+}
+
+/** `electionTimeoutMin` (150 ms) of heartbeats: a done configuration may be changed after it (rule G5). */
+function settle(net: Net): void {
+  for (let i = 0; i < 3; i++) heartbeat(net);
 }
 
 describe('membership: changing the voters on the leader', () => {
@@ -38,8 +44,20 @@ describe('membership: changing the voters on the leader', () => {
     net.get('a').addObserver('d');
     expect(() => a.changeVoters(net.now, { add: 'd' })).toThrow(MembershipChangeError);
     heartbeat(net);
-    expect(a.configurationDone).toBe(true);
     expect(net.get('b').configuration).toEqual({ term: 1, version: 1, voters: ['a', 'b', 'c'] });
+    // Done, but changes are spaced by electionTimeoutMin (rule G5): refused as 'settling' until then.
+    expect(a.configurationDone).toBe(false);
+    expect(() => a.changeVoters(net.now, { remove: 'c' })).toThrow(
+      expect.objectContaining({ reason: 'settling' }),
+    );
+    heartbeat(net);
+    heartbeat(net);
+    net.advanceTo(net.now + 49); // 149 ms after it became done
+    net.stabilize();
+    expect(a.configurationDone).toBe(false);
+    net.advanceTo(net.now + 1);
+    net.stabilize();
+    expect(a.configurationDone).toBe(true);
   });
 
   it('adds a voter: installed at once, sent in full to whoever does not hold it, done once a majority of the new voters holds it', () => {
@@ -64,9 +82,9 @@ describe('membership: changing the voters on the leader', () => {
     expect(a.configurationDone).toBe(false);
     heartbeat(net);
     expect(net.get('d').role).toBe('follower');
-    expect(a.configurationDone).toBe(true);
     expect(a.membershipView.change).toBe(null);
-    heartbeat(net);
+    settle(net);
+    expect(a.configurationDone).toBe(true);
     const ids = net.collect('a').messages; // nothing left to carry in full
     expect(ids).toEqual([]);
   });
@@ -93,7 +111,7 @@ describe('membership: changing the voters on the leader', () => {
     // a, b and d are a majority of both: the lease grows, and the change is done.
     heartbeat(net, onlyTo('b', 'd'));
     expect(a.leaseEnd(net.now) as number).toBeGreaterThan(confirmed);
-    expect(a.configurationDone).toBe(true);
+    expect(a.membershipView.change).toBe(null);
   });
 
   it('refuses what breaks a rule, each with its own reason, and a stale expected version', () => {
@@ -126,6 +144,7 @@ describe('membership: changing the voters on the leader', () => {
     const net = new Net(['a', 'b', 'c', 'd'], MANUAL);
     elect(net, 'a');
     heartbeat(net);
+    settle(net);
     net.get('a').changeVoters(net.now, { remove: 'd' }); // d is not connected to a afterwards
     net.collect('a');
     net.stabilize();

@@ -48,6 +48,32 @@ describe('random schedules with all faults', () => {
     },
   );
 
+  it.each([3, 5])(
+    '50 seeds of %i voters with three election groups and membership faults break no invariant per group, and every group elects',
+    (nodes) => {
+      let groupLeaderships = 0;
+      for (let seed = 1; seed <= 50; seed++) {
+        const run = runRandomSchedule({
+          seed,
+          nodes,
+          duration: 30_000,
+          membership: seed % 2 === 0,
+          groups: ['billing', 'emails', 'reports'],
+          log: 'events',
+        });
+        expect(run.violations).toEqual([]);
+        for (const group of ['billing', 'emails', 'reports']) {
+          const led = run.cluster.log.filter(
+            (entry) => entry.event === 'became-leader' && entry.text.startsWith(`[${group}]`),
+          ).length;
+          expect(led, `seed ${seed}: group ${group} never elected`).toBeGreaterThan(0);
+          groupLeaderships += led;
+        }
+      }
+      expect(groupLeaderships).toBeGreaterThan(50 * 3 * 3);
+    },
+  );
+
   it('50 seeds of 3 voters and 2 observers break no invariant', () => {
     expect(violationsOver(50, { nodes: 3, observers: 2, duration: 30_000 }).found).toEqual([]);
   });

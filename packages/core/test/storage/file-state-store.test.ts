@@ -124,8 +124,8 @@ describe('FileStateStore', () => {
       ],
       [
         'of a newer format version',
-        (text) => text.replace('"version": 2', '"version": 3'),
-        /format version 3 was written by a newer Baton/,
+        (text) => text.replace('"version": 2', '"version": 4'),
+        /format version 4 was written by a newer Baton/,
       ],
       [
         'missing its checksum',
