@@ -69,6 +69,11 @@ export {
   type VoteResponse,
 } from './machine/types.js';
 export { consoleLogger, type LogLevel } from './runtime/console-logger.js';
+export {
+  ELECTION_GROUP_EVENTS,
+  ElectionGroup,
+  type ElectionGroupEvents,
+} from './runtime/election-group.js';
 export { LEADER_ELECTION_EVENTS, LeaderElection } from './runtime/leader-election.js';
 export { LeadershipLostError } from './runtime/leadership.js';
 export type { EventLoopDelay, EventLoopStall } from './runtime/loop-monitor.js';

@@ -1,4 +1,12 @@
-import type { ConfigurationId, DropReason, ElectionMessage, ElectionMessageType, NodeId } from '@baton/core';
+import {
+  type ConfigurationId,
+  checkGroupName,
+  DEFAULT_GROUP,
+  type DropReason,
+  type ElectionMessage,
+  type ElectionMessageType,
+  type NodeId,
+} from '@baton/core';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { ElectionFrame } from './protocol/frames.js';
 
@@ -83,6 +91,8 @@ export type FrameVerdict =
       readonly configuration: ConfigurationId;
       /** The first voter set the sender locked (see formation.ts); absent when it locked none. */
       readonly locked?: readonly NodeId[];
+      /** The sender understands election groups (its HELLO set `groups`). */
+      readonly groups: boolean;
     }
   | { readonly kind: 'peers'; readonly from: NodeId; readonly peers: readonly PeerAddresses[] }
   | DroppedFrame;
@@ -132,6 +142,7 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
     from: message.from,
     to: message.to,
     term: message.term,
+    ...(message.group === undefined ? {} : { group: message.group }),
   };
   switch (message.type) {
     case 'pre-vote':
@@ -148,13 +159,17 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
     case 'heartbeat':
       frame.round = message.round;
       setConfiguration(frame, message.configuration);
-      if ('voters' in message.configuration) frame.voters = [...message.configuration.voters];
+      if ('voters' in message.configuration) {
+        frame.voters = [...message.configuration.voters];
+        frame.groupTermFloor = message.configuration.groupTermFloor ?? 0;
+      }
       break;
     case 'heartbeat-response':
       frame.round = message.round;
       frame.ok = message.ok;
       frame.leaving = message.leaving;
       frame.steady = Math.max(0, Math.floor(message.steady ?? 0));
+      frame.maxGroupTerm = message.maxGroupTerm ?? 0;
       setConfiguration(frame, message.configuration);
       break;
     case 'timeout-now':
@@ -257,6 +272,8 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
     !isCount(frame.round) ||
     !isCount(frame.seq) ||
     !isCount(frame.steady) ||
+    !isCount(frame.groupTermFloor) ||
+    !isCount(frame.maxGroupTerm) ||
     (held !== undefined && (!isCount(held.term) || !isCount(held.version)))
   ) {
     return dropped('invalid', 'a number field is out of range');
@@ -271,7 +288,27 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
     const problem = checkLocked(frame.locked, frame.from);
     if (problem !== null) return dropped('invalid', `the locked voter set ${problem}`);
   }
-  const envelope = { cluster: frame.cluster, from: frame.from, to: frame.to, term: frame.term };
+  if (frame.group !== '') {
+    if (!ELECTION_KINDS.has(frame.kind)) {
+      return dropped('invalid', 'a group travels only on an election message');
+    }
+    if (frame.group === DEFAULT_GROUP || !isGroupName(frame.group)) {
+      return dropped('invalid', `group ${JSON.stringify(frame.group.slice(0, 80))} is not a group name`);
+    }
+  }
+  if (frame.groupTermFloor > 0 && frame.voters.length === 0) {
+    return dropped('invalid', 'a group term floor travels only with the voters of a configuration');
+  }
+  if (frame.maxGroupTerm > 0 && frame.kind !== ElectionFrame.Kind.HEARTBEAT_RESPONSE) {
+    return dropped('invalid', 'maxGroupTerm travels only on a heartbeat response');
+  }
+  const envelope = {
+    cluster: frame.cluster,
+    from: frame.from,
+    to: frame.to,
+    term: frame.term,
+    ...(frame.group === '' ? {} : { group: frame.group }),
+  };
   const configuration: ConfigurationId = { term: frame.configTerm, version: frame.configVersion };
   if (frame.voters.length > 0) {
     if (new Set(frame.voters).size !== frame.voters.length || frame.voters.some((voter) => voter === '')) {
@@ -306,7 +343,14 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
           ...envelope,
           type: 'heartbeat',
           round: frame.round,
-          configuration: frame.voters.length > 0 ? { ...configuration, voters: frame.voters } : configuration,
+          configuration:
+            frame.voters.length > 0
+              ? {
+                  ...configuration,
+                  voters: frame.voters,
+                  ...(frame.groupTermFloor > 0 ? { groupTermFloor: frame.groupTermFloor } : {}),
+                }
+              : configuration,
         },
       };
     case ElectionFrame.Kind.HEARTBEAT_RESPONSE:
@@ -320,6 +364,7 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
           configuration,
           leaving: frame.leaving,
           steady: frame.steady,
+          ...(frame.maxGroupTerm > 0 ? { maxGroupTerm: frame.maxGroupTerm } : {}),
         },
       };
     case ElectionFrame.Kind.TIMEOUT_NOW:
@@ -334,6 +379,7 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
         from: frame.from,
         configuration: { term: held?.term ?? 0, version: held?.version ?? 0 },
         ...(frame.locked.length > 0 ? { locked: frame.locked } : {}),
+        groups: frame.groups,
       };
     case ElectionFrame.Kind.PEERS:
       return { kind: 'peers', from: frame.from, peers: frame.peers };
@@ -421,6 +467,7 @@ export function encodeHelloFrame(fields: {
     to: fields.to,
     configuration: { term: fields.configuration.term, version: fields.configuration.version },
     locked: fields.locked ? [...fields.locked] : [],
+    groups: true,
   });
 }
 
@@ -452,3 +499,15 @@ export function encodePeersFrame(fields: {
     })),
   });
 }
+
+function isGroupName(name: string): boolean {
+  try {
+    checkGroupName('frame', name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The kinds of frame that carry an election message (and may carry its group). */
+const ELECTION_KINDS: ReadonlySet<ElectionFrame.Kind> = new Set(Object.values(KIND_OF_TYPE));

@@ -12,6 +12,8 @@ export interface InboundHost {
   configurationHeard(peer: NodeId, configuration: ConfigurationId): void;
   /** `peer` said (in its HELLO) which first voter set it locked for the formation (see formation.ts). */
   lockHeard(peer: NodeId, locked: readonly NodeId[]): void;
+  /** `peer` said (in its HELLO) whether it understands election groups. */
+  groupsHeard(peer: NodeId, groups: boolean): void;
   /** `peer` sent LEAVE: its transport stops. */
   leaving(peer: NodeId): void;
   /** `peer` listed its other peers (a PEERS frame) on `connection`. */
@@ -94,6 +96,7 @@ export class InboundStreams {
         this.host.joined(peer);
         // The lock first: the formation reads a peer as heard once its configuration is, lock included.
         if (verdict.locked !== undefined) this.host.lockHeard(peer, verdict.locked);
+        this.host.groupsHeard(peer, verdict.groups);
         this.host.configurationHeard(peer, verdict.configuration);
         return;
       case 'broadcast':

@@ -118,6 +118,10 @@ export class Libp2pTransport implements Transport {
   private readonly broadcasts: Broadcasts;
   private readonly announcements: LeaderAnnouncements;
   private readonly announcer: LeaderAnnouncer;
+  /** The peers whose HELLO said they understand election groups (only they get a group's messages). */
+  private readonly groupPeers = new Set<NodeId>();
+  /** The peers already warned about as not understanding election groups (one warning each). */
+  private readonly groupless = new Set<NodeId>();
   private readonly binding: NodeBinding;
 
   constructor(options: Libp2pTransportOptions) {
@@ -158,7 +162,12 @@ export class Libp2pTransport implements Transport {
       joined: (peer) => this.membership.joined(peer),
       configurationHeard: (peer, configuration) => this.membership.configurationHeard(peer, configuration),
       lockHeard: (peer, locked) => this.membership.lockHeard(peer, locked),
+      groupsHeard: (peer, groups) => {
+        if (groups) this.groupPeers.add(peer);
+        else this.groupPeers.delete(peer);
+      },
       leaving: (peer) => {
+        this.groupPeers.delete(peer);
         this.membership.left(peer);
         this.redials.forget(peer);
       },
@@ -347,6 +356,20 @@ export class Libp2pTransport implements Transport {
     // term T is sent only by the leader of T), the announcer decides when an announcement is due.
     const led = termLedBy(message);
     if (led !== null) this.announcer.leads(led);
+    if (message.group !== undefined && !this.groupPeers.has(message.to)) {
+      // An older peer would read the message as one of the default group: the group waits for its upgrade.
+      if (!this.groupless.has(message.to)) {
+        this.groupless.add(message.to);
+        context.log.warn(
+          'a peer does not understand election groups (an older version): no group message goes to it',
+          {
+            peer: message.to,
+            group: message.group,
+          },
+        );
+      }
+      return;
+    }
     let frame: Uint8Array;
     try {
       frame = lengthPrefixed(encodeElectionMessage(message));

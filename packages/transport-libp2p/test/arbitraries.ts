@@ -32,31 +32,55 @@ const fullConfiguration = fc.record({
     .map((v) => v.sort()),
 });
 
-/** Every election message the state machine can produce, with any field values. */
-export const electionMessage: fc.Arbitrary<ElectionMessage> = fc.oneof(
-  fc.record({ ...envelope, type: fc.constant('pre-vote' as const), configuration: configurationId }),
-  fc.record({ ...envelope, type: fc.constant('pre-vote-response' as const), granted: fc.boolean() }),
-  fc.record({
-    ...envelope,
-    type: fc.constant('vote' as const),
-    configuration: configurationId,
-    transfer: fc.boolean(),
-  }),
-  fc.record({ ...envelope, type: fc.constant('vote-response' as const), granted: fc.boolean() }),
-  fc.record({
-    ...envelope,
-    type: fc.constant('heartbeat' as const),
-    round: count,
-    configuration: fc.oneof(configurationId, fullConfiguration),
-  }),
-  fc.record({
-    ...envelope,
-    type: fc.constant('heartbeat-response' as const),
-    round: count,
-    ok: fc.boolean(),
-    configuration: configurationId,
-    leaving: fc.boolean(),
-    steady: count,
-  }),
-  fc.record({ ...envelope, type: fc.constant('timeout-now' as const) }),
-);
+/** An election group's name (never the default group's, which travels as none). */
+export const groupName = fc
+  .stringMatching(/^[a-z0-9][a-z0-9._-]{0,62}$/)
+  .filter((name) => name !== 'default');
+const positive = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+
+/** Every election message the state machine can produce, with any field values, of the default group or another. */
+export const electionMessage: fc.Arbitrary<ElectionMessage> = fc
+  .tuple(
+    fc.oneof(
+      fc.record({ ...envelope, type: fc.constant('pre-vote' as const), configuration: configurationId }),
+      fc.record({ ...envelope, type: fc.constant('pre-vote-response' as const), granted: fc.boolean() }),
+      fc.record({
+        ...envelope,
+        type: fc.constant('vote' as const),
+        configuration: configurationId,
+        transfer: fc.boolean(),
+      }),
+      fc.record({ ...envelope, type: fc.constant('vote-response' as const), granted: fc.boolean() }),
+      fc.record({
+        ...envelope,
+        type: fc.constant('heartbeat' as const),
+        round: count,
+        configuration: fc.oneof(configurationId, fullConfiguration),
+      }),
+      fc.record({
+        ...envelope,
+        type: fc.constant('heartbeat-response' as const),
+        round: count,
+        ok: fc.boolean(),
+        configuration: configurationId,
+        leaving: fc.boolean(),
+        steady: count,
+      }),
+      fc.record({ ...envelope, type: fc.constant('timeout-now' as const) }),
+    ),
+    fc.option(groupName, { nil: undefined }),
+    fc.option(positive, { nil: undefined }),
+  )
+  .map(([message, group, extra]) => {
+    // The group right after the term: where the decoder puts it (the fuzz test compares JSON, key order too).
+    const { cluster, from, to, term, ...rest } = message;
+    const grouped = (
+      group === undefined ? message : { cluster, from, to, term, group, ...rest }
+    ) as ElectionMessage;
+    if (extra === undefined) return grouped;
+    if (grouped.type === 'heartbeat-response') return { ...grouped, maxGroupTerm: extra };
+    if (grouped.type === 'heartbeat' && 'voters' in grouped.configuration) {
+      return { ...grouped, configuration: { ...grouped.configuration, groupTermFloor: extra } };
+    }
+    return grouped;
+  });

@@ -139,6 +139,27 @@ describe('5 LeaderElection nodes over libp2p (real TCP, one process)', () => {
     for (const m of members) expect([...m.election.peers()].sort()).toEqual(voters.filter((v) => v !== m.id));
   });
 
+  it('an election group elects its own leader over libp2p, and is handed to another node', async () => {
+    const billing = members.map((m) => m.election.group('billing'));
+    const leaderOf = () => billing.filter((group) => group.isLeader());
+    await eventually(
+      () => leaderOf().length === 1 && billing.every((group) => group.leader() === leaderOf()[0]?.leader()),
+      10_000,
+      'one leader of group billing, known to every node',
+    );
+    const from = billing.findIndex((group) => group.isLeader());
+    const handle = billing[from]?.leadership;
+    // To the most up-to-date voter; it resolves with the node this one follows next.
+    const moved = await billing[from]?.transferLeadership(undefined, { timeout: 5_000 });
+    const next = members.find((m) => m.id === moved) as Member;
+    expect(next.id).not.toBe(members[from]?.id);
+    await eventually(() => next.election.group('billing').isLeader(), 5_000, 'group billing moved');
+    expect(handle?.signal.aborted).toBe(true);
+    expect(next.election.group('billing').leadership?.fencingToken).toBeGreaterThan(
+      handle?.fencingToken ?? 0,
+    );
+  });
+
   it('an observer learns the leader from gossip announcements', async () => {
     const leader = await agreedLeader();
     const dir = await tempDir();

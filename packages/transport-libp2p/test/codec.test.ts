@@ -1,4 +1,4 @@
-import { ELECTION_MESSAGE_TYPES } from '@baton/core';
+import { ELECTION_MESSAGE_TYPES, type ElectionMessage } from '@baton/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -53,7 +53,7 @@ describe('election frame codec', () => {
           encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b', configuration }),
           context,
         );
-        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration });
+        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration, groups: true });
       }),
       { numRuns: 500 },
     );
@@ -67,6 +67,7 @@ describe('election frame codec', () => {
       kind: 'hello',
       from: 'a',
       configuration: { term: 0, version: 0 },
+      groups: false, // an older sender: no election group goes to it
     });
   });
 
@@ -77,7 +78,7 @@ describe('election frame codec', () => {
           encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b', configuration, locked }),
           context,
         );
-        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration, locked });
+        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration, locked, groups: true });
       }),
       { numRuns: 300 },
     );
@@ -182,6 +183,67 @@ describe('election frame codec', () => {
     expect(decodeFrame(unsorted, context)).toMatchObject({
       kind: 'election',
       message: { configuration: { term: 3, version: 2, voters: ['c', 'a'] } },
+    });
+  });
+
+  it("carries election groups: the group of any election message, a heartbeat's group term floor, an acknowledgement's highest group term", () => {
+    const configuration = { term: 4, version: 2, voters: ['a', 'b', 'c'], groupTermFloor: 19 };
+    const messages: ElectionMessage[] = [
+      {
+        type: 'vote',
+        cluster: 'jobs',
+        from: 'a',
+        to: 'b',
+        term: 20,
+        configuration: { term: 4, version: 2 },
+        transfer: false,
+        group: 'billing',
+      },
+      { type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 5, round: 3, configuration },
+      {
+        type: 'heartbeat-response',
+        cluster: 'jobs',
+        from: 'a',
+        to: 'b',
+        term: 5,
+        round: 3,
+        ok: true,
+        configuration: { term: 4, version: 2 },
+        leaving: false,
+        steady: 10,
+        maxGroupTerm: 21,
+      },
+      { type: 'timeout-now', cluster: 'jobs', from: 'a', to: 'b', term: 20, group: 'reports.daily' },
+    ];
+    for (const message of messages) {
+      expect(decodeFrame(encodeElectionMessage(message), context)).toEqual({ kind: 'election', message });
+    }
+  });
+
+  it('drops a frame whose group is not a group name, is the default one, or rides on anything but an election message', () => {
+    const frame = (fields: Partial<ElectionFrame>) =>
+      ElectionFrame.encode({
+        kind: ElectionFrame.Kind.TIMEOUT_NOW,
+        cluster: 'jobs',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        ...fields,
+      });
+    for (const group of ['Billing', 'default', '-x', 'a'.repeat(64)]) {
+      expect(decodeFrame(frame({ group }), context)).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+    }
+    expect(decodeFrame(frame({ kind: ElectionFrame.Kind.HELLO, group: 'billing' }), context)).toMatchObject({
+      kind: 'dropped',
+      detail: 'a group travels only on an election message',
+    });
+    expect(decodeFrame(frame({ groupTermFloor: 3 }), context)).toMatchObject({
+      kind: 'dropped',
+      reason: 'invalid',
+    });
+    expect(decodeFrame(frame({ maxGroupTerm: 3 }), context)).toMatchObject({
+      kind: 'dropped',
+      reason: 'invalid',
     });
   });
 

@@ -64,11 +64,11 @@ const wellFormed: fc.Arbitrary<{ bytes: Uint8Array; outcome: InboundOutcome }> =
   })),
   configurationId.map((configuration) => ({
     bytes: encodeHelloFrame({ cluster: 'jobs', from: FROM, to: TO, configuration }),
-    outcome: { kind: 'hello' as const, configuration },
+    outcome: { kind: 'hello' as const, configuration, groups: true },
   })),
   fc.tuple(configurationId, lockedSet).map(([configuration, locked]) => ({
     bytes: encodeHelloFrame({ cluster: 'jobs', from: FROM, to: TO, configuration, locked }),
-    outcome: { kind: 'hello' as const, configuration, locked },
+    outcome: { kind: 'hello' as const, configuration, locked, groups: true },
   })),
 );
 

@@ -14,6 +14,8 @@ export type InboundOutcome =
       readonly configuration: ConfigurationId;
       /** The set the sender locked for the formation, when its HELLO carried one. */
       readonly locked?: readonly string[];
+      /** Whether the HELLO said the sender understands election groups. */
+      readonly groups?: boolean;
     }
   | { readonly kind: 'broadcast' | 'peers' | 'leave' }
   | { readonly kind: 'dropped'; readonly reason: DropReason };
@@ -43,7 +45,7 @@ export function inboundHarness(options: {
   const delivery = new Delivery(quietLogger, counters);
   const outcomes: (
     | InboundOutcome
-    | { kind: 'joined'; configuration?: ConfigurationId; locked?: readonly string[] }
+    | { kind: 'joined'; configuration?: ConfigurationId; locked?: readonly string[]; groups?: boolean }
   )[] = [];
   const last = () => outcomes[outcomes.length - 1];
   // Every valid frame but LEAVE reports the peer joined first; what follows (synchronously) says which it was.
@@ -73,6 +75,10 @@ export function inboundHarness(options: {
         const frame = last();
         if (frame?.kind === 'joined') frame.locked = locked;
       },
+      groupsHeard: (_peer, groups) => {
+        const frame = last();
+        if (frame?.kind === 'joined') frame.groups = groups;
+      },
       leaving: () => outcomes.push({ kind: 'leave' }),
       peersListed: () => outcomes.splice(outcomes.length - 1, 1, { kind: 'peers' }),
       broadcastReceived: () => outcomes.splice(outcomes.length - 1, 1, { kind: 'broadcast' }),
@@ -99,6 +105,7 @@ export function inboundHarness(options: {
               kind: 'hello' as const,
               configuration: outcome.configuration ?? { term: -1, version: -1 },
               ...(outcome.locked === undefined ? {} : { locked: outcome.locked }),
+              ...(outcome.groups === undefined ? {} : { groups: outcome.groups }),
             }
           : outcome,
       );

@@ -6,6 +6,7 @@ import {
   ReentrantCallError,
 } from '../errors.js';
 import { compareConfigurations, initialConfiguration } from '../machine/configuration.js';
+import { checkGroupName, DEFAULT_GROUP } from '../machine/group-names.js';
 import { ElectionMachine } from '../machine/machine.js';
 import type {
   Configuration,
@@ -18,6 +19,7 @@ import type {
   Ready,
 } from '../machine/types.js';
 import type { TransportHandlers } from '../transport/types.js';
+import { ElectionGroup, type ElectionGroupEvents } from './election-group.js';
 import { Leadership } from './leadership.js';
 import { EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
 import { decodePayload, encodePayload } from './payload.js';
@@ -119,7 +121,13 @@ export class LeaderElection {
   private timerDeferred = false;
   /** When the latest messages were handed to the transport (read before the first of them). */
   private lastSentAt = 0;
-  private current: Leadership | null = null;
+  /** The leaderships this node holds now, by group (the default group's under `DEFAULT_GROUP`). */
+  private readonly leaderships = new Map<string, Leadership>();
+  /** The election groups this node asked for (`group()`), with their handles and event emitters. */
+  private readonly groupRecords = new Map<
+    string,
+    { readonly handle: ElectionGroup; readonly emitter: TypedEmitter<ElectionGroupEvents> }
+  >();
   /** The configuration last passed to the transport's `configurationChanged`. */
   private announcedConfiguration: Configuration | null = null;
 
@@ -170,6 +178,11 @@ export class LeaderElection {
 
   // ------------------------------------------------------------------ accessors
 
+  /** The default group's leadership on this node, or `null`. */
+  private get current(): Leadership | null {
+    return this.leaderships.get(DEFAULT_GROUP) ?? null;
+  }
+
   /** This node's id (the transport's `localId`; with libp2p it is known once `start()` resolved). */
   get id(): NodeId {
     return this.machine?.id ?? this.settings.transport.localId;
@@ -199,12 +212,12 @@ export class LeaderElection {
    * timer is overdue by more than `maxEventLoopStall` (an event-loop stall: the leadership then ends).
    * Call it right before acting on leadership, and pass the fencing token (the term) to the resource.
    */
-  isLeader(): boolean {
+  isLeader(group: string = DEFAULT_GROUP): boolean {
     const machine = this.machine;
-    if (machine === null || this.halted || this.current === null) return false;
+    if (machine === null || this.halted || !this.leaderships.has(group)) return false;
     this.checkStall(this.settings.time.now());
-    if (this.current !== null) this.input((at) => machine.advance(at));
-    return this.current !== null && machine.isLeader(this.settings.time.now());
+    if (this.leaderships.has(group)) this.input((at) => machine.advance(at));
+    return this.leaderships.has(group) && machine.isLeader(this.settings.time.now(), group);
   }
 
   /** The leader this node knows of (itself when it leads), or `null`. */
@@ -263,6 +276,81 @@ export class LeaderElection {
         failedSaves: this.pipeline.failures,
         degraded: this.pipeline.degraded,
         lastSaveError: lastError === null ? null : describeError(lastError),
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ election groups
+
+  /**
+   * The election group `name`: a leadership of its own in this cluster (its own term and fencing token, lease,
+   * leader and events), elected among the same voters. Calling it asks for the group: this node may then
+   * lead it, and every voter of the cluster votes in it. Before `start()` the group is asked for at start.
+   * Idempotent: the same name returns the same handle (until its `close()`; a later call asks again with a
+   * new handle). `group('default')` is a view of this election itself.
+   *
+   * @throws InvalidOptionError (option `group`) when `name` is not 1-63 characters of a-z, 0-9, '.', '_', '-'.
+   */
+  group(name: string): ElectionGroup {
+    checkGroupName('group', name);
+    const known = this.groupRecords.get(name);
+    if (known !== undefined) return known.handle;
+    const { time, logger } = this.settings;
+    const emitter = new TypedEmitter<ElectionGroupEvents>(
+      (task) => time.queueTask(task),
+      (event, error) =>
+        logger.error(`a ${event} handler of group ${name} failed`, {
+          event,
+          group: name,
+          error: describeError(error),
+        }),
+    );
+    const handle = new ElectionGroup(name, this.groupHost(name, emitter));
+    this.groupRecords.set(name, { handle, emitter });
+    this.openGroup(name);
+    return handle;
+  }
+
+  /** Asks the machine for a group once it runs (at start for groups asked for before). */
+  private openGroup(name: string): void {
+    const machine = this.machine;
+    if (name === DEFAULT_GROUP || machine === null || this.halted || this.lifecycle !== 'running') return;
+    this.stepNow('group', (now) => machine.openGroup(name, now));
+  }
+
+  private groupHost(name: string, emitter: TypedEmitter<ElectionGroupEvents>) {
+    const isDefault = name === DEFAULT_GROUP;
+    const machineGroup = () => {
+      const machine = this.machine;
+      return machine?.groupNames.includes(name) ? machine.group(name, this.settings.time.now()) : null;
+    };
+    return {
+      emitter: isDefault ? (this.groupEmitter(DEFAULT_GROUP) as TypedEmitter<ElectionGroupEvents>) : emitter,
+      isLeader: () => this.isLeader(name),
+      leadership: () => (this.isLeader(name) ? (this.leaderships.get(name) ?? null) : null),
+      leader: () => {
+        this.isLeader(name); // a lapsed lease must not be reported as held
+        return machineGroup()?.leader ?? null;
+      },
+      term: () => machineGroup()?.term ?? 0,
+      whenLeader: (options: { signal?: AbortSignal }) => {
+        const held = this.leaderships.get(name);
+        if (held !== undefined && this.isLeader(name)) return Promise.resolve(held);
+        return this.waits.until('whenLeader', () => this.leaderships.get(name), options);
+      },
+      transferLeadership: (to: NodeId | undefined, options: WaitOptions) =>
+        this.transferLeadership(to, options, name),
+      stepDown: () => {
+        const machine = this.machine;
+        if (machine === null || this.halted) return false;
+        return this.stepNow('stepDown', (now) => machine.stepDown(now, name));
+      },
+      close: async () => {
+        const machine = this.machine;
+        if (isDefault || machine === null || this.halted || !machine.groupNames.includes(name)) return;
+        this.groupRecords.delete(name); // a later group(name) asks again, with a new handle
+        this.endLeadership('transfer', undefined, name);
+        this.stepNow('close', (now) => machine.closeGroup(name, now));
       },
     };
   }
@@ -333,18 +421,23 @@ export class LeaderElection {
    * follower can take over, `InvalidTargetError` when `to` cannot take over, or `TimeoutError` when no
    * successor is known within `timeout` (default: twice `electionTimeoutMax`).
    */
-  async transferLeadership(to?: NodeId, options: WaitOptions = {}): Promise<NodeId> {
+  async transferLeadership(
+    to?: NodeId,
+    options: WaitOptions = {},
+    group: string = DEFAULT_GROUP,
+  ): Promise<NodeId> {
     if (to !== undefined && (typeof to !== 'string' || to === '')) {
       throw new TypeError(`transferLeadership: to must be a node id (got ${JSON.stringify(to)})`);
     }
     options.signal?.throwIfAborted();
     const machine = this.requireMachine('transferLeadership');
-    const target = this.stepNow('transferLeadership', (now) => machine.transferLeadership(now, to));
+    const target = this.stepNow('transferLeadership', (now) => machine.transferLeadership(now, to, group));
+    const term = machine.group(group, this.settings.time.now()).term;
     if (target === null) {
-      throw new NoSuccessorError('transferLeadership', machine.term);
+      throw new NoSuccessorError('transferLeadership', term);
     }
-    this.settings.logger.info('handing leadership over', { to: target, term: machine.term });
-    return this.waits.until('transferLeadership', () => this.successor(), {
+    this.settings.logger.info('handing leadership over', { to: target, term, ...named(group) });
+    return this.waits.until('transferLeadership', () => this.successor(group), {
       signal: options.signal,
       timeout: options.timeout ?? 2 * this.settings.election.electionTimeoutMax,
     });
@@ -510,7 +603,9 @@ export class LeaderElection {
       configuration: machine.configuration,
       store: store.description,
     });
-    this.input(() => undefined); // persists the initial state, arms the timer
+    this.input((now) => {
+      for (const name of this.groupRecords.keys()) if (name !== DEFAULT_GROUP) machine.openGroup(name, now);
+    }); // persists the initial state, arms the timer
   }
 
   private async doStop(): Promise<void> {
@@ -524,14 +619,13 @@ export class LeaderElection {
     }
     this.lifecycle = 'stopping';
     const machine = this.requireMachine('stop');
-    if (machine.isLeader(time.now())) {
-      // The application hears 'stopped' first: its work must end before leadership is handed on.
-      this.endLeadership('stopped');
-      await this.handOver(machine);
-    }
+    const led = machine.groupNames.filter((group) => machine.isLeader(time.now(), group));
+    // The application hears 'stopped' first: its work must end before leadership is handed on.
+    for (const group of led) this.endLeadership('stopped', undefined, group);
+    await Promise.all(led.map((group) => this.handOver(machine, group)));
     await this.leaveVoters(machine);
     this.halted = true;
-    this.endLeadership('stopped');
+    this.endAllLeaderships('stopped');
     time.clearTimeout(this.timer);
     time.clearTimeout(this.retryTimer);
     this.timer = undefined;
@@ -617,23 +711,23 @@ export class LeaderElection {
     );
   }
 
-  private async handOver(machine: ElectionMachine): Promise<void> {
+  private async handOver(machine: ElectionMachine, group: string): Promise<void> {
     const { logger } = this.settings;
     let target: NodeId | null = null;
     try {
-      target = this.stepNow('stop', (now) => machine.transferLeadership(now));
+      target = this.stepNow('stop', (now) => machine.transferLeadership(now, undefined, group));
     } catch (error) {
-      logger.warn('stop: could not hand leadership over', { error: describeError(error) });
+      logger.warn('stop: could not hand leadership over', { ...named(group), error: describeError(error) });
     }
     if (target === null) {
-      this.stepNow('stop', (now) => machine.stepDown(now));
+      this.stepNow('stop', (now) => machine.stepDown(now, group));
       return;
     }
     try {
-      const successor = await this.waits.until('stop', () => this.successor(), {
+      const successor = await this.waits.until('stop', () => this.successor(group), {
         timeout: this.settings.stopTimeout,
       });
-      logger.info('stop: leadership handed over', { successor, term: machine.term });
+      logger.info('stop: leadership handed over', { successor, term: machine.term, ...named(group) });
     } catch {
       logger.warn('stop: no successor known within stopTimeout; leaving anyway', {
         target,
@@ -754,10 +848,13 @@ export class LeaderElection {
     const ready = machine.ready();
     // Leadership ends the moment the machine says so, even when the event waits behind a save.
     for (const event of ready.events) {
-      if (event.type === 'leadership-lost' && this.current?.term === event.term)
-        this.endLeadership(event.reason);
+      const group = 'group' in event ? (event.group ?? DEFAULT_GROUP) : DEFAULT_GROUP;
+      if (event.type === 'leadership-lost' && this.leaderships.get(group)?.term === event.term)
+        this.endLeadership(event.reason, undefined, group);
     }
-    if (this.current !== null && !machine.isLeader(now)) this.endLeadership('lease-lapsed');
+    for (const group of this.leaderships.keys()) {
+      if (!machine.isLeader(now, group)) this.endLeadership('lease-lapsed', undefined, group);
+    }
     if (machine.configuration !== this.announcedConfiguration) {
       // Every new configuration id (a re-stamp by a new leader too): transports tell peers what this node holds.
       this.announcedConfiguration = machine.configuration;
@@ -861,6 +958,10 @@ export class LeaderElection {
 
   private publish(events: readonly ElectionEvent[]): void {
     for (const event of events) {
+      if ('group' in event && event.group !== undefined) {
+        this.publishGroupEvent(event.group, event);
+        continue;
+      }
       switch (event.type) {
         case 'became-leader':
           this.beginLeadership(event.term, event.at);
@@ -904,46 +1005,86 @@ export class LeaderElection {
     this.notify();
   }
 
-  private beginLeadership(term: number, at: number): void {
+  /** An event of a named election group: to that group's handle (the runtime's leaderships for its leases). */
+  private publishGroupEvent(group: string, event: ElectionEvent): void {
+    const emitter = this.groupRecords.get(group)?.emitter;
+    switch (event.type) {
+      case 'became-leader':
+        this.beginLeadership(event.term, event.at, group);
+        return;
+      case 'became-follower':
+        emitter?.emit('became-follower', { leader: event.leader, term: event.term });
+        return;
+      case 'leader-changed':
+        this.settings.logger.debug('group leader changed', { group, leader: event.leader, term: event.term });
+        emitter?.emit('leader-changed', { leader: event.leader, previous: event.previous, term: event.term });
+        return;
+      case 'term-changed':
+        emitter?.emit('term-changed', { from: event.from, to: event.to });
+        return;
+      default:
+        return; // role changes are for logs; leadership-lost was handled in afterStep
+    }
+  }
+
+  private beginLeadership(term: number, at: number, group: string = DEFAULT_GROUP): void {
     const machine = this.machine;
     const now = this.settings.time.now();
     // The event may have waited behind a save: lead only if the lease of that term still holds.
-    if (machine === null || this.halted || machine.term !== term || !machine.isLeader(now)) return;
-    if (this.current !== null && this.current.term === term) return;
+    if (machine === null || this.halted || !machine.isLeader(now, group)) return;
+    if (machine.group(group, now).term !== term) return;
+    if (this.leaderships.get(group)?.term === term) return;
     const leadership = new Leadership(term, at);
-    this.current = leadership;
-    this.settings.logger.info('became leader', { id: machine.id, term });
-    this.emitter.emit('became-leader', leadership, (error) => {
-      if (error === undefined || !this.settings.stepDownOnHandlerError || this.current !== leadership) return;
+    this.leaderships.set(group, leadership);
+    this.settings.logger.info('became leader', { id: machine.id, term, ...named(group) });
+    this.groupEmitter(group)?.emit('became-leader', leadership, (error) => {
+      if (error === undefined || !this.settings.stepDownOnHandlerError) return;
+      if (this.leaderships.get(group) !== leadership) return;
       this.settings.logger.error('a became-leader handler failed: stepping down (stepDownOnHandlerError)', {
         term,
+        ...named(group),
         error: describeError(error),
       });
-      this.stepDown();
+      this.stepNow('stepDown', (at) => machine.stepDown(at, group));
     });
   }
 
-  private endLeadership(reason: LeadershipLostReason, detail?: string): void {
-    const leadership = this.current;
-    if (leadership === null) return;
-    this.current = null;
-    this.settings.logger.info('leadership ended', { term: leadership.term, reason, detail });
+  private endLeadership(reason: LeadershipLostReason, detail?: string, group: string = DEFAULT_GROUP): void {
+    const leadership = this.leaderships.get(group);
+    if (leadership === undefined) return;
+    this.leaderships.delete(group);
+    this.settings.logger.info('leadership ended', { term: leadership.term, ...named(group), reason, detail });
     leadership.end(reason, detail); // abort listeners run now: they are told at once
-    this.emitter.emit('leadership-lost', { term: leadership.term, reason });
+    this.groupEmitter(group)?.emit('leadership-lost', { term: leadership.term, reason });
+  }
+
+  /** Where `group`'s events go: this election's own emitter for the default group (the same event names). */
+  private groupEmitter(group: string): TypedEmitter<ElectionGroupEvents> | undefined {
+    if (group === DEFAULT_GROUP) return this.emitter as unknown as TypedEmitter<ElectionGroupEvents>;
+    return this.groupRecords.get(group)?.emitter;
+  }
+
+  /** Ends every leadership this node holds (a stall, a failed save, a stop). */
+  private endAllLeaderships(reason: LeadershipLostReason, detail?: string): void {
+    for (const group of [...this.leaderships.keys()]) this.endLeadership(reason, detail, group);
   }
 
   private onStall(stall: EventLoopStall): void {
     const machine = this.machine;
-    if (this.current === null || machine === null) {
+    if (this.leaderships.size === 0 || machine === null) {
       this.settings.logger.debug('event loop stalled', { ...stall });
       return;
     }
     const detail = `event loop blocked for ${stall.duration.toFixed(1)} ms (> maxEventLoopStall ${this.settings.maxEventLoopStall})`;
     this.settings.logger.warn('event loop stalled while leading: giving leadership up', { ...stall });
-    this.endLeadership('event-loop-stall', detail);
+    const led = [...this.leaderships.keys()];
+    this.endAllLeaderships('event-loop-stall', detail);
     this.input((now) => {
-      if (machine.isLeader(now) && machine.transferLeadership(now) !== null) return;
-      machine.stepDown(now);
+      for (const group of led) {
+        if (machine.isLeader(now, group) && machine.transferLeadership(now, undefined, group) !== null)
+          continue;
+        machine.stepDown(now, group);
+      }
     });
   }
 
@@ -963,9 +1104,13 @@ export class LeaderElection {
     this.publish(ready.events.filter((event) => event.type !== 'became-leader'));
     this.queuedCampaigns.delete(ready); // its requests are dropped: the campaign times out as decided
     this.afterDelivery(null);
-    this.endLeadership('step-down', 'the state store failed');
+    this.endAllLeaderships('step-down', 'the state store failed');
     const machine = this.machine;
-    if (machine !== null && machine.role === 'leader') this.input((now) => machine.stepDown(now));
+    if (machine !== null) {
+      this.input((now) => {
+        for (const group of machine.groupNames) machine.stepDown(now, group);
+      });
+    }
     if (this.retryTimer === undefined && !this.halted) {
       const delay = Math.min(
         5_000,
@@ -981,8 +1126,10 @@ export class LeaderElection {
   // ------------------------------------------------------------------ helpers
 
   /** The leader this node follows, once it is another node. */
-  private successor(): NodeId | undefined {
-    const leader = this.machine?.leader ?? null;
+  private successor(group: string = DEFAULT_GROUP): NodeId | undefined {
+    const machine = this.machine;
+    if (machine === null || !machine.groupNames.includes(group)) return undefined;
+    const leader = machine.group(group, this.settings.time.now()).leader;
     return leader !== null && leader !== this.id ? leader : undefined;
   }
 
@@ -1032,4 +1179,9 @@ function checkNodeId(operation: string, node: unknown): NodeId {
     throw new TypeError(`${operation}: node must be a non-empty node id (got ${JSON.stringify(node)})`);
   }
   return node;
+}
+
+/** A log context's `group` field: absent for the default group, so its log lines read as before groups. */
+function named(group: string): { group?: string } {
+  return group === DEFAULT_GROUP ? {} : { group };
 }

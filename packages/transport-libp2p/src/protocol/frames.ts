@@ -23,6 +23,10 @@ export interface ElectionFrame {
   steady: number
   configuration?: ElectionFrame.ConfigurationId
   locked: string[]
+  group: string
+  groupTermFloor: number
+  maxGroupTerm: number
+  groups: boolean
 }
 
 export namespace ElectionFrame {
@@ -446,6 +450,26 @@ export namespace ElectionFrame {
           }
         }
 
+        if ((obj.group != null && obj.group !== '')) {
+          w.uint32(162)
+          w.string(obj.group)
+        }
+
+        if ((obj.groupTermFloor != null && obj.groupTermFloor !== 0)) {
+          w.uint32(168)
+          w.uint64Number(obj.groupTermFloor)
+        }
+
+        if ((obj.maxGroupTerm != null && obj.maxGroupTerm !== 0)) {
+          w.uint32(176)
+          w.uint64Number(obj.maxGroupTerm)
+        }
+
+        if ((obj.groups != null && obj.groups !== false)) {
+          w.uint32(184)
+          w.bool(obj.groups)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -468,7 +492,11 @@ export namespace ElectionFrame {
           voters: [],
           leaving: false,
           steady: 0,
-          locked: []
+          locked: [],
+          group: '',
+          groupTermFloor: 0,
+          maxGroupTerm: 0,
+          groups: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -579,6 +607,22 @@ export namespace ElectionFrame {
               }
 
               obj.locked.push(reader.string())
+              break
+            }
+            case 20: {
+              obj.group = reader.string()
+              break
+            }
+            case 21: {
+              obj.groupTermFloor = reader.uint64Number()
+              break
+            }
+            case 22: {
+              obj.maxGroupTerm = reader.uint64Number()
+              break
+            }
+            case 23: {
+              obj.groups = reader.bool()
               break
             }
             default: {
@@ -774,6 +818,34 @@ export namespace ElectionFrame {
 
               break
             }
+            case 20: {
+              yield {
+                field: `${prefix}.group`,
+                value: reader.string()
+              }
+              break
+            }
+            case 21: {
+              yield {
+                field: `${prefix}.groupTermFloor`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 22: {
+              yield {
+                field: `${prefix}.maxGroupTerm`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 23: {
+              yield {
+                field: `${prefix}.groups`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -901,6 +973,26 @@ export namespace ElectionFrame {
     value: string
   }
 
+  export interface ElectionFrameGroupFieldEvent {
+    field: '$.group'
+    value: string
+  }
+
+  export interface ElectionFrameGroupTermFloorFieldEvent {
+    field: '$.groupTermFloor'
+    value: number
+  }
+
+  export interface ElectionFrameMaxGroupTermFieldEvent {
+    field: '$.maxGroupTerm'
+    value: number
+  }
+
+  export interface ElectionFrameGroupsFieldEvent {
+    field: '$.groups'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -909,7 +1001,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
