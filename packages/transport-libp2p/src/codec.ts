@@ -170,6 +170,7 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
       frame.leaving = message.leaving;
       frame.steady = Math.max(0, Math.floor(message.steady ?? 0));
       frame.maxGroupTerm = message.maxGroupTerm ?? 0;
+      frame.asked = message.asked === true;
       setConfiguration(frame, message.configuration);
       break;
     case 'timeout-now':
@@ -302,6 +303,9 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
   if (frame.maxGroupTerm > 0 && frame.kind !== ElectionFrame.Kind.HEARTBEAT_RESPONSE) {
     return dropped('invalid', 'maxGroupTerm travels only on a heartbeat response');
   }
+  if (frame.asked && (frame.kind !== ElectionFrame.Kind.HEARTBEAT_RESPONSE || frame.group === '')) {
+    return dropped('invalid', 'asked travels only on a heartbeat response of a group');
+  }
   const envelope = {
     cluster: frame.cluster,
     from: frame.from,
@@ -365,6 +369,7 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
           leaving: frame.leaving,
           steady: frame.steady,
           ...(frame.maxGroupTerm > 0 ? { maxGroupTerm: frame.maxGroupTerm } : {}),
+          ...(frame.asked ? { asked: true } : {}),
         },
       };
     case ElectionFrame.Kind.TIMEOUT_NOW:

@@ -78,7 +78,13 @@ export const electionMessage: fc.Arbitrary<ElectionMessage> = fc
       group === undefined ? message : { cluster, from, to, term, group, ...rest }
     ) as ElectionMessage;
     if (extra === undefined) return grouped;
-    if (grouped.type === 'heartbeat-response') return { ...grouped, maxGroupTerm: extra };
+    if (grouped.type === 'heartbeat-response') {
+      return {
+        ...grouped,
+        maxGroupTerm: extra,
+        ...(group !== undefined && extra % 2 === 0 ? { asked: true } : {}),
+      };
+    }
     if (grouped.type === 'heartbeat' && 'voters' in grouped.configuration) {
       return { ...grouped, configuration: { ...grouped.configuration, groupTermFloor: extra } };
     }

@@ -57,6 +57,8 @@ export class GroupElection {
   /** The timeout drawn for the campaign in progress, until `campaignSent` reports its requests left. */
   campaignTimeout: number | null = null;
   nextHeartbeatAt = 0;
+  /** On the leader of a named group: the voters whose latest acknowledgement said they asked for it. */
+  readonly candidates = new Set<NodeId>();
 
   constructor(
     readonly name: string,
@@ -260,7 +262,7 @@ export class GroupElection {
     this.setLeader(heartbeat.from);
     this.electionDeadline = this.host.now() + this.host.followTimeout(this.role);
     this.host.heardLeader(this);
-    this.host.send(this, this.host.ack(heartbeat.from, heartbeat.term, heartbeat.round, true));
+    this.host.send(this, this.host.ack(this, heartbeat.from, heartbeat.term, heartbeat.round, true));
   }
 
   /**
@@ -303,7 +305,13 @@ export class GroupElection {
         // Tells a deposed leader about the newer term, so it steps down (check-quorum with pre-vote).
         this.host.send(
           this,
-          this.host.ack(message.from, this.term, message.type === 'heartbeat' ? message.round : 0, false),
+          this.host.ack(
+            this,
+            message.from,
+            this.term,
+            message.type === 'heartbeat' ? message.round : 0,
+            false,
+          ),
         );
         return;
       case 'pre-vote':
@@ -393,7 +401,7 @@ export class GroupElection {
     this.stickyUntil = host.now() + host.options.electionTimeoutMin;
     this.electionDeadline = host.now() + host.followTimeout(this.role);
     host.heardLeader(this);
-    host.send(this, host.ack(leader, this.term, round, true));
+    host.send(this, host.ack(this, leader, this.term, round, true));
   }
 
   private handleTimeoutNow(): void {
@@ -429,6 +437,8 @@ export class GroupElection {
     }
     if (!this.isDefault && !this.host.ackCounts(ack)) return;
     this.lease.acknowledge(ack.from, ack.round);
+    if (ack.asked === true && !ack.leaving) this.candidates.add(ack.from);
+    else this.candidates.delete(ack.from);
     this.host.noteMember(this, ack);
     this.announceLease();
   }
@@ -522,6 +532,7 @@ export class GroupElection {
     host.counters.electionWon();
     this.setRole('leader');
     const voters = host.beganLeading(this);
+    this.candidates.clear();
     const lease = new LeaderLease(host.id, voters, host.options.leaseDuration);
     // The votes are the lease's first round, started when the vote requests went out.
     const votesRound = lease.startRound(this.campaignStartedAt);
@@ -652,8 +663,8 @@ export interface GroupHost {
   emit(group: GroupElection, event: ElectionEvent): void;
   /** The node's state changed: it must be saved before the step's messages leave. */
   persist(): void;
-  /** A heartbeat acknowledgement from this node (its configuration, whether it is leaving). */
-  ack(to: NodeId, term: number, round: number, ok: boolean): HeartbeatResponse;
+  /** A heartbeat acknowledgement of `group` from this node (its configuration, whether it is leaving). */
+  ack(group: GroupElection, to: NodeId, term: number, round: number, ok: boolean): HeartbeatResponse;
   heardLeader(group: GroupElection): void;
   /** Rule G4: whether a named group's leader may count this acknowledgement for its lease. */
   ackCounts(ack: HeartbeatResponse): boolean;

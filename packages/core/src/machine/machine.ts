@@ -133,6 +133,8 @@ export class ElectionMachine {
   private readonly contact: MemberContact;
   /** When the leader's heartbeat round next includes the observers. */
   private nextObserverHeartbeatAt = 0;
+  /** When this node next considers handing one of the groups it leads to a less loaded voter. */
+  private nextPlacementAt: number;
 
   private persistPending = false;
   private outbox: ElectionMessage[] = [];
@@ -152,6 +154,7 @@ export class ElectionMachine {
     this.termFloor = init.termFloor ?? 0;
     this.now = init.now;
     this.startedAt = init.now;
+    this.nextPlacementAt = init.now + options.placementInterval;
     this.contact = new MemberContact(steadyGap(options));
     this.host = this.groupHost();
     const notes = [...warnings];
@@ -283,6 +286,14 @@ export class ElectionMachine {
     return ALL_GROUP_RULES;
   }
 
+  /**
+   * Placement moves a group only to a voter that leads at least this many groups fewer (2). Protected so that
+   * the simulator's tests can show that a gap of one makes groups move back and forth for ever.
+   */
+  protected get placementGap(): number {
+    return 2;
+  }
+
   /** The state to keep on stable storage. */
   get persistentState(): PersistentState {
     const state = { term: this.main.term, votedFor: this.main.vote, configuration: this.config };
@@ -317,6 +328,7 @@ export class ElectionMachine {
   nextDeadline(): number {
     let deadline = Number.POSITIVE_INFINITY;
     for (const group of this.groups.values()) deadline = Math.min(deadline, group.nextDeadline());
+    if (this.leadsNamedGroup()) deadline = Math.min(deadline, this.nextPlacementAt);
     return deadline;
   }
 
@@ -456,6 +468,7 @@ export class ElectionMachine {
   advance(now: number): void {
     this.tick(now);
     for (const group of this.groups.values()) group.advance();
+    if (this.placementDue()) this.runPlacement();
   }
 
   /** Handles one message addressed to this node. */
@@ -762,8 +775,9 @@ export class ElectionMachine {
   }
 
   /** A heartbeat acknowledgement from this node: the configuration it holds, and whether it is leaving. */
-  private ack(to: NodeId, term: number, round: number, ok: boolean): HeartbeatResponse {
+  private ack(group: GroupElection, to: NodeId, term: number, round: number, ok: boolean): HeartbeatResponse {
     const maxGroupTerm = this.maxGroupTerm();
+    const asked = !group.isDefault && group.asked && !this.leaving;
     return {
       type: 'heartbeat-response',
       cluster: this.options.clusterId,
@@ -776,6 +790,7 @@ export class ElectionMachine {
       leaving: this.leaving,
       steady: this.heardSince === null ? 0 : this.now - this.heardSince,
       ...(maxGroupTerm > 0 ? { maxGroupTerm } : {}),
+      ...(asked ? { asked } : {}),
     };
   }
 
@@ -909,6 +924,54 @@ export class ElectionMachine {
     if ('voters' in next) this.install(next);
   }
 
+  private leadsNamedGroup(): boolean {
+    if (this.options.placementInterval === 0 || this.groups.size === 1) return false;
+    for (const group of this.groups.values()) if (!group.isDefault && group.role === 'leader') return true;
+    return false;
+  }
+
+  private placementDue(): boolean {
+    if (this.now < this.nextPlacementAt || this.options.placementInterval === 0) return false;
+    this.nextPlacementAt = this.now + this.options.placementInterval;
+    return this.leadsNamedGroup() && !this.leaving;
+  }
+
+  /**
+   * Placement: leaders of the named groups spread evenly over the voters, with no coordinator. Every node
+   * counts, for each voter, the named groups it knows that voter to lead. A node that leads groups hands one
+   * of them (by a leadership transfer: the lease is given up first, never two leaders) to a voter that asked
+   * for that group, acknowledged its current term, is not leaving, and leads at least two groups fewer than
+   * this node; at most one move per node per `placementInterval`. Each move lowers the sum of the squared
+   * loads by at least 2, so moves stop; when they stop, no voter that could take a group leads two fewer than
+   * one that could give it. The default group is neither counted nor moved (its leader changes the
+   * configuration; a transfer of it is `transferLeadership()`'s business).
+   */
+  private runPlacement(): void {
+    const loads = new Map<NodeId, number>();
+    for (const voter of this.config.voters) loads.set(voter, 0);
+    for (const group of this.groups.values()) {
+      const leader = group.role === 'leader' ? this.id : group.leader;
+      if (group.isDefault || leader === null || !loads.has(leader)) continue;
+      loads.set(leader, (loads.get(leader) ?? 0) + 1);
+    }
+    const own = loads.get(this.id) ?? 0;
+    for (const group of this.groups.values()) {
+      const lease = group.lease;
+      if (group.isDefault || lease === null || !group.isLeader(this.now)) continue;
+      let target: NodeId | null = null;
+      for (const candidate of [...group.candidates].sort()) {
+        const load = loads.get(candidate);
+        if (load === undefined || load > own - this.placementGap || lease.ackedRound(candidate) === 0)
+          continue;
+        if (target === null || load < (loads.get(target) as number)) target = candidate;
+      }
+      if (target !== null) {
+        group.transferTo(target);
+        return;
+      }
+    }
+  }
+
   /** The voter that acknowledged the latest round (the most recent contact on a tie), leaving voters last. */
   private mostSuitableSuccessor(lease: LeaderLease): NodeId | null {
     let best: NodeId | null = null;
@@ -1003,7 +1066,7 @@ export class ElectionMachine {
       persist: () => {
         this.persistPending = true;
       },
-      ack: (to, term, round, ok) => this.ack(to, term, round, ok),
+      ack: (group, to, term, round, ok) => this.ack(group, to, term, round, ok),
       heardLeader: (group) => {
         if (group.isDefault) this.heardLeader();
       },

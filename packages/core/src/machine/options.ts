@@ -68,6 +68,14 @@ export interface ElectionOptions {
    * @default 0.05
    */
   clockDriftBound?: number;
+  /**
+   * How often a node that leads election groups (other than the default one) checks whether to hand one of
+   * them to a voter that asked for it and leads at least two groups fewer (one group per check, by a
+   * leadership transfer), so that the leaders of the groups spread evenly over the voters. `0` turns
+   * placement off. At least `heartbeatInterval`.
+   * @default 1000
+   */
+  placementInterval?: number;
 }
 
 /**
@@ -89,6 +97,8 @@ export interface ResolvedElectionOptions {
   readonly observerHeartbeatInterval: number;
   readonly voters: readonly NodeId[];
   readonly clockDriftBound: number;
+  /** How often election groups are rebalanced over the voters; 0: never. */
+  readonly placementInterval: number;
   /** How long a lease lasts after the start of a heartbeat round a majority acknowledged. */
   readonly leaseDuration: number;
   /** The autopilot's options, or `null` when it is off. */
@@ -111,6 +121,7 @@ export const ELECTION_DEFAULTS = {
   electionTimeoutMax: 300,
   heartbeatInterval: 50,
   observerHeartbeatInterval: 1_000,
+  placementInterval: 1_000,
   clockDriftBound: 0.05,
 } as const;
 
@@ -205,6 +216,18 @@ export function resolveElectionOptions(input: ElectionOptions): {
       `must not be below heartbeatInterval (${heartbeatInterval})`,
     );
   }
+  const placementInterval = input.placementInterval ?? ELECTION_DEFAULTS.placementInterval;
+  if (
+    !Number.isSafeInteger(placementInterval) ||
+    placementInterval < 0 ||
+    (placementInterval > 0 && placementInterval < heartbeatInterval)
+  ) {
+    throw new InvalidOptionError(
+      'placementInterval',
+      placementInterval,
+      `must be 0 (off) or an integer of at least heartbeatInterval (${heartbeatInterval})`,
+    );
+  }
   const clockDriftBound = input.clockDriftBound ?? ELECTION_DEFAULTS.clockDriftBound;
   if (
     typeof clockDriftBound !== 'number' ||
@@ -238,6 +261,7 @@ export function resolveElectionOptions(input: ElectionOptions): {
       observerHeartbeatInterval,
       voters,
       clockDriftBound,
+      placementInterval,
       leaseDuration,
       autopilot: resolveAutopilotOptions(input.autopilot),
     },
@@ -255,6 +279,7 @@ export const ELECTION_OPTION_NAMES: readonly string[] = [
   'voters',
   'autopilot',
   'clockDriftBound',
+  'placementInterval',
 ];
 
 /**

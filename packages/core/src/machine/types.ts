@@ -278,6 +278,12 @@ export interface HeartbeatResponse extends MessageEnvelope {
    * heard from holders of its current one (`Configuration.groupTermFloor`, rule G3 of `membership.ts`).
    */
   readonly maxGroupTerm?: number;
+  /**
+   * On an acknowledgement of an election group other than the default one: the member asked for the group,
+   * so it may lead it (the group's leader may hand it the group to spread leaders over the voters). Absent:
+   * it did not.
+   */
+  readonly asked?: boolean;
 }
 
 /**

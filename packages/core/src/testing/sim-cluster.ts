@@ -306,6 +306,12 @@ export class SimCluster extends SimEngine {
         machine.stepDown(node.clock.local(this.virtualNow));
       }
     }
+    // As the runtime's stop(): every named group it leads is handed over too.
+    const local = node.clock.local(this.virtualNow);
+    for (const group of machine.groupNames.slice(1)) {
+      if (!machine.isLeader(local, group)) continue;
+      if (machine.transferLeadership(local, undefined, group) === null) machine.stepDown(local, group);
+    }
     machine.leave(node.clock.local(this.virtualNow));
     this.record(id, 'command', 'leaving');
     this.afterInput(node);

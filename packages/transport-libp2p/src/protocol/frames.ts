@@ -27,6 +27,7 @@ export interface ElectionFrame {
   groupTermFloor: number
   maxGroupTerm: number
   groups: boolean
+  asked: boolean
 }
 
 export namespace ElectionFrame {
@@ -470,6 +471,11 @@ export namespace ElectionFrame {
           w.bool(obj.groups)
         }
 
+        if ((obj.asked != null && obj.asked !== false)) {
+          w.uint32(192)
+          w.bool(obj.asked)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -496,7 +502,8 @@ export namespace ElectionFrame {
           group: '',
           groupTermFloor: 0,
           maxGroupTerm: 0,
-          groups: false
+          groups: false,
+          asked: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -623,6 +630,10 @@ export namespace ElectionFrame {
             }
             case 23: {
               obj.groups = reader.bool()
+              break
+            }
+            case 24: {
+              obj.asked = reader.bool()
               break
             }
             default: {
@@ -846,6 +857,13 @@ export namespace ElectionFrame {
               }
               break
             }
+            case 24: {
+              yield {
+                field: `${prefix}.asked`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -993,6 +1011,11 @@ export namespace ElectionFrame {
     value: boolean
   }
 
+  export interface ElectionFrameAskedFieldEvent {
+    field: '$.asked'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -1001,7 +1024,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent | ElectionFrameAskedFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
