@@ -3,6 +3,9 @@
 //   { clusterId, dataDir, listen, bootstrap: [multiaddr/p2p/id], voters: [peer id], membership?: true,
 //     timings?: { electionTimeoutMin, electionTimeoutMax, heartbeatInterval, ... } }
 // `timings` are spread into the LeaderElection's options (default: the defaults).
+// With `groups: N` (groups.mjs) the node asks for election groups g1 ... gN and reports their leaderships:
+//   {"ev":"group-leader","group","term","mono"}  leads `group` (mono = when its lease became valid)
+//   {"ev":"group-lost","group","term","reason","mono"}
 // The peer key is already in dataDir (written by the orchestrator), so every voter id is known in advance.
 // With `membership` (membership-processes.mjs) the autopilot runs with its defaults, `voters` may be empty (the
 // node joins as an observer), and the node reports each configuration it installs:
@@ -240,6 +243,22 @@ election.on('became-leader', (handle) => {
   if (handle.signal.aborted) onEnd();
   else handle.signal.addEventListener('abort', onEnd, { once: true });
 });
+for (let i = 1; i <= (config.groups ?? 0); i++) {
+  const name = `g${i}`;
+  election.group(name).on('became-leader', (handle) => {
+    emit({ ev: 'group-leader', group: name, term: handle.term, mono: monoOf(handle.since).toString() });
+    const onEnd = () =>
+      emit({
+        ev: 'group-lost',
+        group: name,
+        term: handle.term,
+        reason: handle.signal.reason?.reason ?? 'unknown',
+        mono: nowMono(),
+      });
+    if (handle.signal.aborted) onEnd();
+    else handle.signal.addEventListener('abort', onEnd, { once: true });
+  });
+}
 if (config.membership) {
   election.on('voters-changed', ({ configuration }) =>
     emit({ ev: 'voters', voters: configuration.voters, version: configuration.version, mono: nowMono() }),

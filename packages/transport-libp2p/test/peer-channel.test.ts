@@ -65,12 +65,24 @@ describe('PeerChannel', () => {
     const { streams, h, opened } = hostOfNewStreams();
     const channel = new PeerChannel('p', h);
     for (let i = 1; i <= 3; i++) channel.enqueue(new Uint8Array([i]));
-    await eventually(() => streams[0]?.sent.length === 4, 2000, 'frames sent');
-    expect(streams[0]!.sent).toEqual([[0], [1], [2], [3]]);
+    await eventually(() => streams[0]?.sent.flat().length === 4, 2000, 'frames sent');
+    expect(streams[0]!.sent.flat()).toEqual([0, 1, 2, 3]);
     channel.enqueue(new Uint8Array([4]));
+    await eventually(() => streams[0]?.sent.flat().length === 5, 2000, 'the next frame');
     expect(streams.length).toBe(1);
     expect(streams[0]!.sent.at(-1)).toEqual([4]);
     expect(opened).toEqual(['p']);
+  });
+
+  it('frames queued in one go leave in one write, in order', async () => {
+    const { streams, h } = hostOfNewStreams();
+    const channel = new PeerChannel('p', h);
+    channel.connect();
+    await eventually(() => channel.isOpen, 2000, 'the stream');
+    for (let i = 1; i <= 10; i++) channel.enqueue(new Uint8Array([i, i]));
+    expect(streams[0]!.sent).toEqual([[0]]); // nothing yet: the batch leaves at the end of this task
+    await Promise.resolve();
+    expect(streams[0]!.sent).toEqual([[0], Array.from({ length: 10 }, (_, i) => [i + 1, i + 1]).flat()]);
   });
 
   it('drops the oldest frame when the queue is full, and counts it', async () => {
@@ -81,8 +93,8 @@ describe('PeerChannel', () => {
     for (let i = 1; i <= 4; i++) channel.enqueue(new Uint8Array([i]));
     expect(dropped).toEqual(['queue-full', 'queue-full']);
     release(stream);
-    await eventually(() => stream.sent.length === 3, 2000, 'the queued frames');
-    expect(stream.sent).toEqual([[0], [3], [4]]);
+    await eventually(() => stream.sent.flat().length === 3, 2000, 'the queued frames');
+    expect(stream.sent.flat()).toEqual([0, 3, 4]);
   });
 
   it('counts frames as unreachable when the stream cannot be opened, then retries with backoff', async () => {
@@ -151,12 +163,12 @@ describe('PeerChannel', () => {
     channel.enqueue(new Uint8Array([2]));
     channel.enqueue(new Uint8Array([3]));
     await eventually(
-      () => streams[1]?.sent.some((frame) => frame[0] === 3) === true,
+      () => streams[1]?.sent.flat().includes(3) === true,
       5000,
       'the queued frames on a new stream',
     );
     expect(streams[0]!.status).toBe('aborted');
-    expect(streams[1]!.sent).toEqual([[0], [2], [3]]);
+    expect(streams[1]!.sent.flat()).toEqual([0, 2, 3]);
     expect(stalled).toEqual(['p']);
   });
 

@@ -571,7 +571,7 @@ export class GroupElection {
     if (lease === null) throw new InvalidTransitionError(this.role, 'leader', 'heartbeat without a lease');
     const now = this.host.now();
     const round = lease.startRound(now);
-    this.nextHeartbeatAt = now + this.host.options.heartbeatInterval;
+    this.nextHeartbeatAt = this.host.heartbeatTick(now);
     this.host.heartbeat(this, round);
     this.announceLease();
   }
@@ -675,6 +675,11 @@ export interface GroupHost {
   endedLeading(group: GroupElection): void;
   /** Before a heartbeat round of `group` (the default group's autopilot runs here). */
   beforeHeartbeat(group: GroupElection): void;
+  /**
+   * The node's next heartbeat tick after a round started at `now`: one clock for every group the node leads,
+   * so that their heartbeats to a peer leave in one step (and one write) per interval.
+   */
+  heartbeatTick(now: number): number;
   /** Sends `group`'s heartbeat of `round` to whom it concerns. */
   heartbeat(group: GroupElection, round: number): void;
 }

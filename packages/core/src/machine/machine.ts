@@ -133,6 +133,8 @@ export class ElectionMachine {
   private readonly contact: MemberContact;
   /** When the leader's heartbeat round next includes the observers. */
   private nextObserverHeartbeatAt = 0;
+  /** The heartbeat clock shared by every group this node leads (see `GroupHost.heartbeatTick`). */
+  private heartbeatTickAt = Number.NEGATIVE_INFINITY;
   /** When this node next considers handing one of the groups it leads to a less loaded voter. */
   private nextPlacementAt: number;
 
@@ -1083,6 +1085,12 @@ export class ElectionMachine {
         if (group.isDefault) this.runAutopilot();
       },
       heartbeat: (group, round) => this.sendHeartbeats(group, round),
+      heartbeatTick: (now) => {
+        // A round at the tick (or a first round of a new leader, or an extra one after a change) keeps the
+        // shared clock; the clock moves on only once it is due.
+        if (this.heartbeatTickAt <= now) this.heartbeatTickAt = now + this.options.heartbeatInterval;
+        return this.heartbeatTickAt;
+      },
     };
   }
 }
