@@ -13,7 +13,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { describe, expect, it } from 'vitest';
 import { encodeElectionMessage, encodeHelloFrame, encodeLeaveFrame, encodePeersFrame } from '../src/codec.js';
-import { lengthPrefixed } from '../src/framing.js';
+import { FrameReader, lengthPrefixed } from '../src/framing.js';
 import { encodeGossipBroadcast, encodeLeaderAnnouncement } from '../src/gossip-codec.js';
 import {
   createSwarmKey,
@@ -361,6 +361,60 @@ describe('PEERS frames', () => {
     expect(recorder.events).toEqual([`+${from}`, `-${from}`, `+${from}`]);
     expect(recorder.dropped.map((d) => d.reason)).toEqual(['unexpected']);
     expect(recorder.dropped[0]!.detail).toContain('second PEERS frame');
+  });
+});
+
+describe('election groups on the wire', () => {
+  it("a group's messages go only to a peer whose HELLO says it understands groups", async () => {
+    const transport = later(testTransport());
+    await transport.start(new Recorder());
+    const peer = await rawNode({ identify: identify() });
+    const from = peer.peerId.toString();
+    const heard: ElectionFrame[] = [];
+    const reader = new FrameReader(1 << 20);
+    await peer.handle(transport.protocol, (stream) => {
+      stream.addEventListener('message', (event) =>
+        reader.push(event.data, {
+          frame: (bytes) => void heard.push(ElectionFrame.decode(bytes)),
+          oversized: () => {},
+          unreadable: () => {},
+        }),
+      );
+    });
+    const stream = await peer.dialProtocol(transport.addresses()[0]!, transport.protocol, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const envelope = { cluster: 'test', from, to: transport.localId };
+    // An older peer's HELLO: no `groups`.
+    stream.send(lengthPrefixed(ElectionFrame.encode({ kind: ElectionFrame.Kind.HELLO, ...envelope })));
+    const message = {
+      type: 'timeout-now' as const,
+      cluster: 'test',
+      from: transport.localId,
+      to: from,
+      term: 3,
+    };
+    const timeoutNows = () => heard.filter((f) => f.kind === ElectionFrame.Kind.TIMEOUT_NOW);
+    await eventually(
+      () => {
+        transport.send({ ...message, group: 'billing' });
+        transport.send(message); // the barrier: after the group's message on the same stream
+        return timeoutNows().length > 0;
+      },
+      10_000,
+      'a default message to the older peer',
+    );
+    expect(timeoutNows().every((f) => f.group === '')).toBe(true);
+    // The peer greets again, understanding groups: now the group's messages reach it.
+    stream.send(lengthPrefixed(encodeHelloFrame({ ...envelope, configuration: { term: 0, version: 0 } })));
+    await eventually(
+      () => {
+        transport.send({ ...message, group: 'billing' });
+        return timeoutNows().some((f) => f.group === 'billing');
+      },
+      10_000,
+      "the group's message",
+    );
   });
 });
 
