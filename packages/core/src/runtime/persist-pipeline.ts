@@ -69,6 +69,10 @@ export class PersistPipeline {
   private resaveNeeded = false;
   private failureCount = 0;
   private lastFailure: unknown = null;
+  /** Sequence number of the last batch submitted with state to save. */
+  private submitted = 0;
+  /** Every batch up to this sequence number has its state (or a newer one) on disk. */
+  private savedThrough = 0;
 
   constructor(private readonly init: PersistPipelineInit) {}
 
@@ -113,15 +117,29 @@ export class PersistPipeline {
 
   private enqueue(ready: Ready): void {
     this.inFlight += 1;
+    const seq = ready.persist === null ? 0 : ++this.submitted;
     // The owner's callbacks must not throw; should one do so anyway, the chain must still go on.
-    this.chain = this.chain.then(() => this.commit(ready)).catch(() => undefined);
+    this.chain = this.chain.then(() => this.commit(ready, seq)).catch(() => undefined);
   }
 
-  private async commit(ready: Ready): Promise<void> {
+  /**
+   * Saves the batch's state, then hands its messages on. Group commit: when batches with state wait behind
+   * this one, the machine's current state is saved instead, once, and covers them all (terms, votes and
+   * configurations only move forward, so a newer state is a valid answer for every older batch): they commit
+   * without a save of their own. Many votes granted at once (the groups of a crashed leader) cost a few
+   * saves, not one each.
+   */
+  private async commit(ready: Ready, seq: number): Promise<void> {
     const recovering = this.resaveNeeded;
     try {
-      const state = recovering ? this.init.currentState() : ready.persist;
-      if (state !== null) await this.init.store.save(state);
+      if (recovering || (seq > this.savedThrough && this.submitted > seq)) {
+        const through = this.submitted;
+        await this.init.store.save(this.init.currentState());
+        this.savedThrough = Math.max(this.savedThrough, through);
+      } else if (seq > this.savedThrough && ready.persist !== null) {
+        await this.init.store.save(ready.persist);
+        this.savedThrough = Math.max(this.savedThrough, seq);
+      }
     } catch (error) {
       this.inFlight -= 1;
       this.resaveNeeded = true;

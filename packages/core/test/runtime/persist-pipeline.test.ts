@@ -66,6 +66,7 @@ describe('PersistPipeline: persist, then send', () => {
     await store.open();
     const { pipeline, sent } = pipelineWith(store, () => state(2, 'b'));
     pipeline.submit(batch(state(1, 'a'), 1));
+    await tick();
     pipeline.submit(batch(null, 2));
     pipeline.submit(batch(state(2, 'b'), 3));
     await tick();
@@ -79,6 +80,24 @@ describe('PersistPipeline: persist, then send', () => {
     await pipeline.drain();
     expect(sent).toEqual([1, 2, 3]);
     expect(store.current).toEqual(state(2, 'b'));
+  });
+
+  it('group commit: batches with state queued behind a save are covered by one save of the current state', async () => {
+    const store = new HeldStore();
+    await store.open();
+    const { pipeline, sent } = pipelineWith(store, () => state(9, 'e'));
+    pipeline.submit(batch(state(5, 'a'), 1)); // its own save starts at once
+    await tick();
+    for (let i = 2; i <= 5; i++) pipeline.submit(batch(state(4 + i, 'x'), i)); // four more while it runs
+    store.waiting[0]!.release();
+    await tick();
+    expect(sent).toEqual([1]);
+    expect(store.waiting).toHaveLength(2);
+    expect(store.waiting[1]!.state).toEqual(state(9, 'e')); // the current state, covering batches 2-5
+    store.waiting[1]!.release();
+    await pipeline.drain();
+    expect(sent).toEqual([1, 2, 3, 4, 5]);
+    expect(store.waiting).toHaveLength(2); // two saves for five batches
   });
 
   it('never lets out the messages of a failed save, and re-saves the current state before any later message', async () => {
