@@ -131,6 +131,23 @@ export const BATON_METRICS = {
     'gauge',
     'Peers of the cluster the transport reports connected.',
   ),
+  groupIsLeader: metric(
+    'baton_group_is_leader',
+    'gauge',
+    'Whether this node holds a valid lease of the election group now (1) or not (0).',
+    ['group'],
+  ),
+  groupTerm: metric(
+    'baton_group_term',
+    'gauge',
+    "The election group's current term on this node: the fencing token of its leader in that term.",
+    ['group'],
+  ),
+  groupsLed: metric(
+    'baton_groups_led',
+    'gauge',
+    'How many election groups (besides the default one) this node leads now.',
+  ),
 } as const satisfies Record<string, BatonMetricDefinition>;
 
 /**

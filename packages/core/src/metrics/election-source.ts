@@ -14,6 +14,8 @@ export interface ElectionReading {
   readonly observers: number;
   readonly configurationVersion: number;
   readonly peersConnected: number;
+  /** The election groups other than the default one this node takes part in. */
+  readonly groups: readonly { readonly name: string; readonly isLeader: boolean; readonly term: number }[];
 }
 
 /** Cumulative counts (or, as increments, how much each grew since the last sample). */
@@ -94,6 +96,11 @@ export class ElectionSource {
       observers: membership.observers.length,
       configurationVersion: membership.version,
       peersConnected: snapshot?.peersConnected.length ?? 0,
+      groups: Object.values(snapshot?.groups ?? {}).map(({ name, isLeader, term }) => ({
+        name,
+        isLeader,
+        term,
+      })),
     };
     const before = this.reported;
     const totals: Totals = {

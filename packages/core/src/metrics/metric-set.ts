@@ -24,6 +24,8 @@ type CounterKey =
   | 'membershipChanges';
 
 const FEATURE = 'registerBatonMetrics()';
+/** The gauges of election groups (created apart: two have the `group` label). */
+const GROUP_GAUGES = ['groupIsLeader', 'groupTerm', 'groupsLed'] as const;
 
 /**
  * Baton's metrics on one registry, shared by every election registered on it (one label value of `cluster`
@@ -38,6 +40,10 @@ export class MetricSet {
   private readonly counters = new Map<CounterKey, Counter<string>>();
   private readonly dropped: Counter<string>;
   private readonly members: Gauge<string>;
+  /** `baton_group_is_leader`, `baton_group_term` (label `group`) and `baton_groups_led`. */
+  private readonly groupGauges = new Map<(typeof GROUP_GAUGES)[number], Gauge<string>>();
+  /** The `group` label values of each cluster, to remove them. */
+  private readonly groupNames = new Map<string, Set<string>>();
   private readonly roundTrip: Histogram<string>;
   /** The `reason` label values of `baton_messages_dropped_total` of each cluster, to remove them. */
   private readonly droppedReasons = new Map<string, Set<string>>();
@@ -59,7 +65,11 @@ export class MetricSet {
     try {
       for (const key of Object.keys(BATON_METRICS) as Key[]) {
         const definition = BATON_METRICS[key];
-        if (definition.type === 'gauge' && key !== 'members') {
+        if (
+          definition.type === 'gauge' &&
+          key !== 'members' &&
+          !(GROUP_GAUGES as readonly string[]).includes(key)
+        ) {
           const gauge = new client.Gauge({ ...options(definition), collect });
           this.gauges.set(key as GaugeKey, gauge);
           created.push(definition);
@@ -70,6 +80,10 @@ export class MetricSet {
       }
       this.members = new client.Gauge({ ...options(BATON_METRICS.members), collect });
       created.push(BATON_METRICS.members);
+      for (const key of GROUP_GAUGES) {
+        this.groupGauges.set(key, new client.Gauge({ ...options(BATON_METRICS[key]), collect }));
+        created.push(BATON_METRICS[key]);
+      }
       this.dropped = new client.Counter({ ...options(BATON_METRICS.messagesDropped), collect });
       created.push(BATON_METRICS.messagesDropped);
       this.roundTrip = new client.Histogram({
@@ -118,6 +132,12 @@ export class MetricSet {
       metric.remove({ cluster });
     }
     for (const role of ['voter', 'observer']) this.members.remove({ cluster, role });
+    for (const group of this.groupNames.get(cluster) ?? []) {
+      this.groupGauges.get('groupIsLeader')?.remove({ cluster, group });
+      this.groupGauges.get('groupTerm')?.remove({ cluster, group });
+    }
+    this.groupNames.delete(cluster);
+    this.groupGauges.get('groupsLed')?.remove({ cluster });
     for (const reason of this.droppedReasons.get(cluster) ?? []) this.dropped.remove({ cluster, reason });
     this.droppedReasons.delete(cluster);
     if (this.sources.size === 0) {
@@ -146,6 +166,17 @@ export class MetricSet {
       gauge('peersConnected', reading.peersConnected);
       this.members.set({ cluster, role: 'voter' }, reading.voters);
       this.members.set({ cluster, role: 'observer' }, reading.observers);
+      let names = this.groupNames.get(cluster);
+      if (names === undefined) {
+        names = new Set();
+        this.groupNames.set(cluster, names);
+      }
+      for (const { name: group, isLeader, term } of reading.groups) {
+        this.groupGauges.get('groupIsLeader')?.set({ cluster, group }, isLeader ? 1 : 0);
+        this.groupGauges.get('groupTerm')?.set({ cluster, group }, term);
+        names.add(group);
+      }
+      this.groupGauges.get('groupsLed')?.set({ cluster }, reading.groups.filter((g) => g.isLeader).length);
       const counter = (key: CounterKey, by: number) => this.counters.get(key)!.inc({ cluster }, by);
       counter('leaderChanges', increments.leaderChanges);
       counter('electionsStarted', increments.electionsStarted);

@@ -155,6 +155,31 @@ describe('@baton/core/metrics read back in the text exposition format', () => {
     expect(sample(metrics, 'baton_configuration_version')).toBe(2);
   });
 
+  it('the election groups: who leads which, their terms, and how many each node leads', async () => {
+    cluster = new VirtualCluster(THREE);
+    const registries = withMetrics(cluster);
+    for (const node of cluster.nodes.values()) for (const group of ['billing', 'reports']) node.group(group);
+    await cluster.startAll();
+    await cluster.stableLeader();
+    await cluster.clock.runUntil(
+      () => ['billing', 'reports'].every((g) => THREE.some((id) => cluster!.node(id).group(g).isLeader())),
+      { within: 5_000 },
+    );
+    let led = 0;
+    for (const id of THREE) {
+      const metrics = await scrape(registries.get(id)!);
+      const node = cluster.node(id);
+      for (const group of ['billing', 'reports']) {
+        expect(sample(metrics, 'baton_group_is_leader', { group })).toBe(
+          node.group(group).isLeader() ? 1 : 0,
+        );
+        expect(sample(metrics, 'baton_group_term', { group })).toBe(node.group(group).term());
+      }
+      led += sample(metrics, 'baton_groups_led') as number;
+    }
+    expect(led).toBe(2);
+  });
+
   it('counts dropped messages by reason', async () => {
     cluster = new VirtualCluster(THREE);
     const registries = withMetrics(cluster);
