@@ -580,8 +580,8 @@ export class GroupElection {
    * Emits became-leader the first time a majority confirms this node's leadership in its term. A lease that
    * only the votes confirmed (round 1), with less of it left than the votes took to come back, would most
    * likely lapse before the first heartbeat round is confirmed, and a lapse ends the leadership for the term:
-   * such a leader waits for that round instead (it has until `wonAt + lease` to hear a majority), so the
-   * application is not told it leads for a few milliseconds and the cluster does not need a new election.
+   * such a leader waits for that round instead (it has until `wonAt + electionTimeoutMax` to hear a majority),
+   * so the application is not told it leads for a few milliseconds and the cluster does not need a new election.
    */
   private announceLease(): void {
     const lease = this.lease;
@@ -598,12 +598,17 @@ export class GroupElection {
    * When a leader must step down. Once its lease was announced (became-leader), at the end of that lease: a
    * lapsed lease is never revived by a late acknowledgement, because the runtime has told the application that
    * leadership ended and will not lead again in this term. Before that, a new leader whose votes' lease had
-   * already run out when it won gets one lease duration from its win for a majority to confirm a heartbeat.
+   * already run out when it won gets `electionTimeoutMax` from its win for a majority to confirm a heartbeat
+   * round (check-quorum's window): its first round leaves only once its re-stamped configuration is saved, and
+   * each follower acknowledges it only once it saved that configuration too, two saves in a row that took
+   * hundreds of milliseconds in a cluster whose processes all started at once. Safety does not depend on it:
+   * nothing is announced before a majority confirms a round, and the lease counts from that round's start.
    */
   leaderDeadline(): number {
     const lease = this.lease?.leaseEnd ?? Number.NEGATIVE_INFINITY;
     if (this.leaseAnnounced) return lease;
-    return Math.max(lease, this.wonAt + this.host.options.leaseDuration);
+    const { leaseDuration, electionTimeoutMax } = this.host.options;
+    return Math.max(lease, this.wonAt + Math.max(leaseDuration, electionTimeoutMax));
   }
 
   // ---------------------------------------------------------------- small helpers

@@ -109,7 +109,7 @@ describe('check-quorum and the leader lease', () => {
     expect(a.isLeader(late)).toBe(false);
     expect(a.leader).toBeNull();
     net.inbox = []; // its heartbeats are lost too
-    net.advanceTo(late + a.options.leaseDuration);
+    net.advanceTo(late + a.options.electionTimeoutMax); // check-quorum's window after the win
     expect(a.role).toBe('follower');
     expect(net.events('a').some((e) => e.type === 'became-leader' || e.type === 'leadership-lost')).toBe(
       false,
@@ -172,6 +172,40 @@ describe('check-quorum and the leader lease', () => {
     expect(a.isLeader(acked)).toBe(true);
     expect(a.leaseEnd(acked)).toBeCloseTo(wonAt + lease, 9);
     expect(net.collect('a').events).toContainEqual({ type: 'became-leader', term: 1, at: acked });
+  });
+
+  it('a new leader whose first rounds are acknowledged late (its followers saving its configuration) keeps leading until electionTimeoutMax after its win', () => {
+    // Cold starts of five processes on two cores: the followers acknowledge the first heartbeat round only once
+    // they saved the new leader's re-stamped configuration, which took longer than a lease. The leader used to
+    // give up one lease after its win, and the cluster needed another term.
+    const { net, a, campaignAt, lease } = campaignWithHeldVotes();
+    const wonAt = campaignAt + lease - 5; // not announced: it waits for a heartbeat round
+    winAt(net, a, wonAt);
+    const late = wonAt + lease + 20; // past one lease after the win
+    while (a.nextDeadline() <= late) {
+      net.now = a.nextDeadline();
+      net.inbox = []; // the followers' acknowledgements are slow: none comes back yet
+      a.advance(net.now);
+      net.collect('a');
+    }
+    expect(a.role).toBe('leader');
+    net.now = late;
+    const acks = acknowledgeHeartbeats(net); // the latest round, started within a lease of now
+    for (const m of acks) a.receive(m, late);
+    expect(a.isLeader(late)).toBe(true);
+    expect(net.collect('a').events).toContainEqual({ type: 'became-leader', term: 1, at: late });
+  });
+
+  it('a new leader whose first rounds are never acknowledged steps down electionTimeoutMax after its win', () => {
+    const { net, a, campaignAt, lease } = campaignWithHeldVotes();
+    const wonAt = campaignAt + lease - 5;
+    winAt(net, a, wonAt);
+    const giveUp = wonAt + a.options.electionTimeoutMax;
+    a.advance(giveUp - 1);
+    expect(a.role).toBe('leader');
+    a.advance(giveUp);
+    expect(a.role).toBe('follower');
+    expect(net.collect('a').events.some((e) => e.type === 'leadership-lost')).toBe(false); // it never led
   });
 
   it('a leader that wakes from a pause longer than its lease is not leader, before any timer runs', () => {

@@ -51,6 +51,20 @@ describe('FileStateStore', () => {
     expect(await again.load()).toEqual(STATE);
   });
 
+  it('saves without waiting for the event loop: a busy process does not delay its votes', async () => {
+    // In a cluster whose processes all start at once, each step of an asynchronous save waited behind the
+    // loop's other work, and the saves on the way to the first leader made it miss its first term.
+    const store = await opened();
+    await store.save({ ...STATE, term: 6 }); // the queue of saves is idle
+    let loopTurned = false;
+    setImmediate(() => {
+      loopTurned = true;
+    });
+    await store.save(STATE);
+    expect(loopTurned).toBe(false);
+    expect(JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')).state).toEqual(STATE);
+  });
+
   it('writes a versioned, checksummed JSON file and leaves no temporary file behind', async () => {
     const store = await opened();
     await store.save(STATE);
