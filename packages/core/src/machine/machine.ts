@@ -438,7 +438,7 @@ export class ElectionMachine {
     const group = this.groupNamed('closeGroup', name);
     const led = group.role === 'leader';
     if (group.isLeader(this.now) && group.lease !== null) {
-      const target = this.mostSuitableSuccessor(group.lease);
+      const target = this.mostSuitableSuccessor(group, group.lease);
       if (target !== null) group.transferTo(target);
       else group.stepDown();
     } else if (led) group.stepDown();
@@ -528,7 +528,7 @@ export class ElectionMachine {
       }
       target = to;
     } else {
-      target = this.mostSuitableSuccessor(lease);
+      target = this.mostSuitableSuccessor(g, lease);
     }
     if (target === null) return null;
     g.transferTo(target);
@@ -974,8 +974,12 @@ export class ElectionMachine {
     }
   }
 
-  /** The voter that acknowledged the latest round (the most recent contact on a tie), leaving voters last. */
-  private mostSuitableSuccessor(lease: LeaderLease): NodeId | null {
+  /**
+   * The voter that acknowledged the latest round (the most recent contact on a tie), leaving voters last. For
+   * a group other than the default one, only a voter that said it asked for the group: any other drops the
+   * `timeout-now` (it never campaigns there), and the group would wait an election timeout for a leader.
+   */
+  private mostSuitableSuccessor(group: GroupElection, lease: LeaderLease): NodeId | null {
     let best: NodeId | null = null;
     const rank = (voter: NodeId): [number, number, number] => [
       this.contact.leaving.has(voter) ? 0 : 1,
@@ -983,7 +987,7 @@ export class ElectionMachine {
       this.lastContact.get(voter) ?? 0,
     ];
     for (const voter of this.otherVoters()) {
-      if (lease.ackedRound(voter) === 0) continue;
+      if (lease.ackedRound(voter) === 0 || (!group.isDefault && !group.candidates.has(voter))) continue;
       if (best === null || compareRanks(rank(voter), rank(best)) > 0) best = voter;
     }
     return best;

@@ -96,6 +96,106 @@ describe('FileStateStore', () => {
     await expect(store.load()).rejects.toThrow(/checksum does not match/);
   });
 
+  describe('election groups (format version 3)', () => {
+    const GROUPS: PersistentState = {
+      term: 7,
+      votedFor: 'b',
+      configuration: { term: 4, version: 2, voters: ['a', 'b', 'c'], groupTermFloor: 12 },
+      groups: { billing: { term: 19, votedFor: 'c' }, 'jobs.eu-1': { term: 0, votedFor: null } },
+    };
+
+    it('round-trips the group records and the group term floor, across a reopen', async () => {
+      const store = await opened();
+      await store.save(GROUPS);
+      await store.close();
+      const again = await opened();
+      expect(await again.load()).toEqual(GROUPS);
+      expect(await FileStateStore.read(dir)).toEqual(GROUPS);
+    });
+
+    it('writes version 3 only for a state with groups or a group term floor, version 2 otherwise', async () => {
+      const store = await opened();
+      const written = async (state: PersistentState, loaded = state) => {
+        await store.save(state);
+        const text = await readFile(join(dir, STATE_FILE), 'utf8');
+        expect(await store.load()).toStrictEqual(loaded);
+        return JSON.parse(text) as { version: number; state: Record<string, unknown> };
+      };
+      const { groupTermFloor: _, ...plainConfiguration } = GROUPS.configuration;
+      const cases: [PersistentState, number][] = [
+        [STATE, 2],
+        [{ ...STATE, configuration: plainConfiguration }, 2],
+        [GROUPS, 3],
+        [{ ...STATE, groups: { billing: { term: 1, votedFor: null } } }, 3],
+        [{ ...STATE, groups: {} }, 3],
+        [{ ...STATE, configuration: { ...plainConfiguration, groupTermFloor: 12 } }, 3],
+      ];
+      for (const [state, version] of cases) expect((await written(state)).version).toBe(version);
+      // Back to a plain state: version 2 again, with neither field on disk.
+      const plain = await written(STATE);
+      expect(plain.version).toBe(2);
+      expect(plain.state).not.toHaveProperty('groups');
+      expect(plain.state.configuration).not.toHaveProperty('groupTermFloor');
+      // A floor of 0 is no floor: not written, and the file stays version 2.
+      const zero = await written(
+        { ...STATE, configuration: { ...STATE.configuration, groupTermFloor: 0 } },
+        STATE,
+      );
+      expect(zero.version).toBe(2);
+      expect(zero.state.configuration).not.toHaveProperty('groupTermFloor');
+    });
+
+    it('refuses to save a state with a bad group record, naming the field', async () => {
+      const store = await opened();
+      await expect(
+        store.save({ ...STATE, groups: { billing: { term: -1, votedFor: null } } }),
+      ).rejects.toThrow(/groups\.billing\.term/);
+      await expect(store.save({ ...STATE, groups: { Bad: { term: 1, votedFor: null } } })).rejects.toThrow(
+        /groups\.Bad/,
+      );
+      expect(await store.load()).toBe(null); // nothing was written
+    });
+
+    const bad: [string, PersistentState, RegExp][] = [
+      [
+        'a negative group term',
+        { ...GROUPS, groups: { billing: { term: -1, votedFor: null } } },
+        /groups\.billing\.term/,
+      ],
+      ['a bad group name', { ...GROUPS, groups: { Bad: { term: 1, votedFor: null } } }, /groups\.Bad/],
+      [
+        'the default group',
+        { ...GROUPS, groups: { default: { term: 1, votedFor: null } } },
+        /groups\.default/,
+      ],
+      [
+        'an empty vote',
+        { ...GROUPS, groups: { billing: { term: 1, votedFor: '' } } },
+        /groups\.billing\.votedFor/,
+      ],
+      [
+        'a fractional group term floor',
+        { ...GROUPS, configuration: { ...GROUPS.configuration, groupTermFloor: 1.5 } },
+        /configuration\.groupTermFloor/,
+      ],
+    ];
+    for (const [name, state, field] of bad) {
+      it(`a version 3 file with ${name}, checksum intact, fails to load with CorruptStateError naming the file`, async () => {
+        const text = serialiseState(state);
+        expect(JSON.parse(text).version).toBe(3);
+        const file = join(dir, STATE_FILE);
+        await writeFile(file, text);
+        const store = await opened();
+        const error = await store.load().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CorruptStateError);
+        expect((error as CorruptStateError).file).toBe(file);
+        expect((error as Error).message).toContain(file);
+        expect((error as CorruptStateError).problem).toMatch(field);
+        await expect(FileStateStore.read(dir)).rejects.toBeInstanceOf(CorruptStateError);
+      });
+    }
+  });
+
   it('read() reads a data directory without its lock, while a store holds it; null when there is no state yet', async () => {
     expect(await FileStateStore.read(dir)).toBe(null);
     const store = await opened();
@@ -140,6 +240,14 @@ describe('FileStateStore', () => {
         'of a newer format version',
         (text) => text.replace('"version": 2', '"version": 4'),
         /format version 4 was written by a newer Baton/,
+      ],
+      [
+        'of a newer format version than 3, with groups',
+        (text) =>
+          text
+            .replace('"version": 2', '"version": 5')
+            .replace('"votedFor": "b"', '"votedFor": "b", "groups": {}'),
+        /format version 5 was written by a newer Baton \(this one reads versions 1 to 3\)/,
       ],
       [
         'missing its checksum',
