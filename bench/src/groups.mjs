@@ -94,7 +94,13 @@ async function idleRow(groups, idleMs, settleMs, log) {
     await cluster.waitFor(() => cluster.running().every((n) => n.proc.ready), 60_000, 'every node to start');
     cluster.sendAll('trace off');
     await cluster.stable();
-    await spreadOut(cluster, tracked, groups, settleMs, 120_000);
+    const settled = await spreadOut(cluster, tracked, groups, settleMs, 60_000).then(
+      () => true,
+      (error) => {
+        log(`groups: ${groups} groups did not settle (${error.message}); measuring anyway`);
+        return false;
+      },
+    );
     const before = await cluster.stats();
     const changes = tracked.changes.length;
     await sleep(idleMs);
@@ -121,6 +127,7 @@ async function idleRow(groups, idleMs, settleMs, log) {
       groups,
       busiest_cpu_pct: busiest.cpu_pct,
       busiest_node: busiest.node,
+      settled_before_idle: settled,
       group_changes_while_idle: tracked.changes.length - changes,
       load: loadavg().map((x) => round(x, 2)),
       nodes: rows,

@@ -11,7 +11,9 @@ import { encodeLeaderAnnouncement } from './gossip-codec.js';
  * contract carries messages, not the election's state.
  */
 export function termLedBy(message: ElectionMessage): number | null {
-  return message.type === 'heartbeat' ? message.term : null;
+  // Only the default election's leader is announced: a heartbeat of an election group carries that group's
+  // term, and its sender may lead no other election.
+  return message.type === 'heartbeat' && message.group === undefined ? message.term : null;
 }
 
 /**

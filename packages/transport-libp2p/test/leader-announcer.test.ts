@@ -33,8 +33,10 @@ describe('termLedBy', () => {
       { ...envelope, type: 'pre-vote', configuration },
       { ...envelope, type: 'pre-vote-response', granted: true },
       { ...envelope, type: 'timeout-now' },
+      // An election group's heartbeat: its sender leads that group, not the cluster's default election.
+      { ...envelope, type: 'heartbeat', round: 1, configuration, group: 'billing', term: 19 },
     ];
-    expect(messages.map(termLedBy)).toEqual([7, null, null, null, null, null, null]);
+    expect(messages.map(termLedBy)).toEqual([7, null, null, null, null, null, null, null]);
   });
 });
 
