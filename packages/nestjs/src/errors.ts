@@ -1,5 +1,5 @@
 import type { LeaderEventName } from './leader.constants.js';
-import { decoratorOnNonMethod, discoveryTimedOut, handlerFailed } from './leader.messages.js';
+import { decoratorOnNonMethod, discoveryTimedOut, groupNotAsked, handlerFailed } from './leader.messages.js';
 
 /**
  * The stable codes of the errors `@baton/nestjs` itself throws, one per condition (the core's errors keep
@@ -14,7 +14,8 @@ import { decoratorOnNonMethod, discoveryTimedOut, handlerFailed } from './leader
 export type LeaderModuleErrorCode =
   | 'ERR_EVENT_HANDLER_FAILED'
   | 'ERR_INVALID_DECORATOR_TARGET'
-  | 'ERR_DISCOVERY_TIMEOUT';
+  | 'ERR_DISCOVERY_TIMEOUT'
+  | 'ERR_GROUP_NOT_ASKED';
 
 /**
  * The base class of the errors `@baton/nestjs` itself throws: a `name` (the class's) and a stable
@@ -121,5 +122,32 @@ export class DiscoveryTimeoutError extends LeaderModuleError {
     readonly peers: readonly string[],
   ) {
     super(discoveryTimedOut(timeout, expect, peers));
+  }
+}
+
+/**
+ * `LeaderService#group(name)` was called for an election group this node did not ask for: no method is
+ * decorated for it (`@LeaderOnly('billing')`, `@OnBecomeLeader('billing')`, `@LeaderRoute({ group })`, ...)
+ * and it is not in `LeaderModule`'s `groups` option. A replica leads only the groups it asks for, so the
+ * module does not ask for one behind your back (a typo would otherwise create a group nobody serves): list
+ * the group in `groups`.
+ *
+ * @example
+ * ```ts
+ * import { GroupNotAskedError } from '@baton/nestjs';
+ * const error = new GroupNotAskedError('billing', ['reports']);
+ * console.log(error.code, error.group, error.asked); // 'ERR_GROUP_NOT_ASKED' 'billing' ['reports']
+ * ```
+ */
+export class GroupNotAskedError extends LeaderModuleError {
+  override readonly name = 'GroupNotAskedError';
+  readonly code = 'ERR_GROUP_NOT_ASKED';
+  constructor(
+    /** The group asked about. */
+    readonly group: string,
+    /** The groups this node asked for (the default one left out), sorted. */
+    readonly asked: readonly string[],
+  ) {
+    super(groupNotAsked(group, asked));
   }
 }

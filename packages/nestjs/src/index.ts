@@ -8,6 +8,7 @@
 export type {
   ClusterMessage,
   Configuration,
+  ElectionGroupEvents,
   InspectSnapshot,
   LeaderElectionEvents,
   LeadershipHandle,
@@ -41,6 +42,7 @@ export { OnVotersChange } from './decorators/on-voters-change.decorator.js';
 export {
   DiscoveryTimeoutError,
   EventHandlerError,
+  GroupNotAskedError,
   InvalidDecoratorTargetError,
   LeaderModuleError,
   type LeaderModuleErrorCode,
@@ -61,4 +63,5 @@ export type {
   LeaderModuleForRootOptions,
 } from './leader.module-definition.js';
 export { LeaderService } from './leader.service.js';
+export { LeaderGroup } from './leader-group.js';
 export { nestElectionLogger } from './nest-election-logger.js';

@@ -1,9 +1,12 @@
 import type { LeadershipHandle } from '@baton/core';
 
-/** What a `@LeaderOnly()` method asks at run time: the leadership this node holds right now, if any. */
+/**
+ * What a `@LeaderOnly()` method asks at run time: the leadership this node holds right now, if any, of the
+ * default election or of the election group the method was decorated for.
+ */
 export interface LeadershipGate {
-  /** The current leadership while this node holds a valid lease, otherwise `null`. */
-  currentLeadership(): LeadershipHandle | null;
+  /** The current leadership of `group` (the default election without one) while this node holds a valid lease, otherwise `null`. */
+  currentLeadership(group?: string): LeadershipHandle | null;
 }
 
 /*

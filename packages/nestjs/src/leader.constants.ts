@@ -1,4 +1,4 @@
-import type { LeaderElectionEvents } from '@baton/core';
+import type { ElectionGroupEvents, LeaderElectionEvents } from '@baton/core';
 /**
  * Metadata keys and injection tokens of `@baton/nestjs`. The keys are strings (not symbols) so that two
  * copies of the package in one app, which happens with some bundlers, still read each other's metadata.
@@ -7,7 +7,13 @@ import type { LeaderElectionEvents } from '@baton/core';
 /** Metadata key under which the event decorators list the election events a method handles. */
 export const LEADER_EVENT_METADATA = 'baton:leader-event';
 
-/** Metadata key under which `@LeaderOnly()` stores its options on the wrapped method. */
+/**
+ * Metadata key under which the event decorators list the events of a named election group a method handles,
+ * as `{ event, group }` entries (the default group's stay under `LEADER_EVENT_METADATA`, as before groups).
+ */
+export const LEADER_GROUP_EVENT_METADATA = 'baton:leader-group-event';
+
+/** Metadata key under which `@LeaderOnly()` stores its options (`passLeadership`, `group`) on the wrapped method. */
 export const LEADER_ONLY_METADATA = 'baton:leader-only';
 
 /** Metadata key under which `@LeaderRoute()` stores its options for `LeaderGuard`. */
@@ -38,6 +44,15 @@ export const LEADER_LOGGER_CONTEXT = 'LeaderModule';
  * (`LEADER_ELECTION_EVENTS` of `@baton/core`), one decorator each.
  */
 export type LeaderEventName = keyof LeaderElectionEvents;
+
+/** An event of one election group, which the event decorators can take a group name for. */
+export type GroupEventName = keyof ElectionGroupEvents;
+
+/** One `@OnBecomeLeader('billing')`-like decoration of a method: the event, and its group (never `'default'`). */
+export interface GroupEventEntry {
+  readonly event: GroupEventName;
+  readonly group: string;
+}
 
 /** The decorator of each election event, as users write it (for messages). */
 export const LEADER_EVENT_DECORATORS: Readonly<Record<LeaderEventName, string>> = {

@@ -1,18 +1,21 @@
-import { LeaderElection, type LeaderElectionEvents } from '@baton/core';
+import { type ElectionGroupEvents, LeaderElection, type LeaderElectionEvents } from '@baton/core';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { decoratedGroups } from './decorated-groups.js';
 import { EventHandlerError } from './errors.js';
 import {
+  type GroupEventEntry,
   LEADER_ELECTION,
   LEADER_EVENT_DECORATORS,
   LEADER_EVENT_METADATA,
+  LEADER_GROUP_EVENT_METADATA,
   LEADER_LOGGER_CONTEXT,
   LEADER_ONLY_METADATA,
   type LeaderEventName,
 } from './leader.constants.js';
 import { leaderOnlyOnRoute, nonStaticHandler } from './leader.messages.js';
-import { LeaderService } from './leader.service.js';
+import { ASK_GROUP, LeaderService } from './leader.service.js';
 import { registerLeaderOnlyInstance, registerLeaderOnlyPrototype } from './leader-only.registry.js';
 
 type Method = (...args: unknown[]) => unknown;
@@ -31,7 +34,9 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 /**
  * Finds the methods decorated with `@OnBecomeLeader()` and the other event decorators in every provider
  * and controller, and subscribes them to the election; maps every instance with a `@LeaderOnly()` method
- * to this application's `LeaderService`. Runs in `onModuleInit`, before the election starts.
+ * to this application's `LeaderService`. Asks the election for every group a decorator names
+ * (`election.group(name)`: this replica may then lead it), and subscribes the group handlers to their group.
+ * Runs in `onModuleInit`, before the election starts.
  *
  * @example
  * ```ts
@@ -39,6 +44,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * // Internal to LeaderModule; what it does for this class:
  * class Jobs {
  *   @OnBecomeLeader() lead(handle: LeadershipHandle) {} // election.on('became-leader', lead)
+ *   @OnBecomeLeader('billing') bill(handle: LeadershipHandle) {} // election.group('billing').on('became-leader', bill)
  * }
  * ```
  */
@@ -74,6 +80,8 @@ export class LeaderExplorer implements OnModuleInit {
     const prototype: object | null = Object.getPrototypeOf(instance);
     if (!prototype) return;
     const isStatic = wrapper.isDependencyTreeStatic();
+    for (const group of decoratedGroups(prototype, this.metadataScanner))
+      this.leaderService[ASK_GROUP](group);
     let registeredLeaderOnly = false;
     for (const methodName of this.metadataScanner.getAllMethodNames(prototype)) {
       const method: unknown = (instance as Record<string, unknown>)[methodName];
@@ -94,6 +102,16 @@ export class LeaderExplorer implements OnModuleInit {
           continue;
         }
         this.subscribe(event, instance, method as Method, className, methodName);
+      }
+      const groupEvents: readonly GroupEventEntry[] =
+        Reflect.getOwnMetadata(LEADER_GROUP_EVENT_METADATA, method) ?? [];
+      for (const { event, group } of groupEvents) {
+        if (!isStatic) {
+          this.logger.warn(nonStaticHandler(className, methodName, LEADER_EVENT_DECORATORS[event]));
+          continue;
+        }
+        const handler = this.handler(event, instance, method as Method, `${className}.${methodName}`);
+        this.disposers.push(this.leaderService[ASK_GROUP](group).on(event, handler));
       }
     }
   }
@@ -124,11 +142,28 @@ export class LeaderExplorer implements OnModuleInit {
     className: string,
     methodName: string,
   ): void {
-    const handlerName = `${className}.${methodName}`;
+    const handler = this.handler<LeaderElectionEvents[E]>(
+      event,
+      instance,
+      method,
+      `${className}.${methodName}`,
+    );
+    this.disposers.push(this.election.on(event, handler));
+  }
+
+  /** The method as an event handler that reports its failures as an `EventHandlerError` (see `subscribe`). */
+  private handler<
+    P extends LeaderElectionEvents[LeaderEventName] | ElectionGroupEvents[keyof ElectionGroupEvents],
+  >(
+    event: LeaderEventName,
+    instance: object,
+    method: Method,
+    handlerName: string,
+  ): (payload: P) => void | Promise<void> {
     const fail = (error: unknown): never => {
       throw new EventHandlerError(handlerName, event, error);
     };
-    const handler = (payload: LeaderElectionEvents[E]): void | Promise<void> => {
+    return (payload: P): void | Promise<void> => {
       let result: unknown;
       try {
         result = method.call(instance, payload); // the event as the election emits it
@@ -137,6 +172,5 @@ export class LeaderExplorer implements OnModuleInit {
       }
       if (isPromiseLike(result)) return Promise.resolve(result).then(() => undefined, fail);
     };
-    this.disposers.push(this.election.on(event, handler));
   }
 }

@@ -29,10 +29,20 @@ export function decoratorOnNonMethod(decorator: string, target: string): string 
 }
 
 export const LEADER_ONLY_OPTIONS_NOT_OBJECT =
-  '@LeaderOnly() takes an options object ({ passLeadership?: boolean }) or nothing';
+  '@LeaderOnly() takes a group name, an options object ({ group?: string, passLeadership?: boolean }), ' +
+  "both (@LeaderOnly('billing', { passLeadership: true })) or nothing";
 
 export const LEADER_ONLY_UNKNOWN_OPTION =
-  'not an option of @LeaderOnly(): its one option is passLeadership (the former passFencingToken)';
+  'not an option of @LeaderOnly(): its options are group and passLeadership (the former passFencingToken)';
+
+export const LEADER_ONLY_GROUP_NOT_STRING = "must be an election group's name, such as 'billing'";
+
+export const LEADER_ONLY_SECOND_ARGUMENT =
+  "@LeaderOnly(options) takes one argument; with a group, the name goes first: @LeaderOnly('billing', options)";
+
+export function leaderOnlyTwoGroups(first: string): string {
+  return `@LeaderOnly('${first}', { group }) names two different groups: give the group once`;
+}
 
 export const LEADER_ONLY_NOT_BOOLEAN = 'must be true or false';
 
@@ -65,6 +75,10 @@ export function leaderOnlyOnRoute(className: string, methodName: string): string
 }
 
 export const NOT_THE_LEADER = 'this node is not the leader';
+
+export function notTheGroupLeader(group: string): string {
+  return `this node is not the leader of election group ${group}`;
+}
 
 export const EXPECT_WITH_VOTERS =
   'give `voters` (the voters, named) or `expect` (how many replicas form the first voter set), not both';
@@ -100,3 +114,15 @@ export const EXPECT_NEEDS_DISCOVERY =
 export const DISCOVERY_NEEDS_DATA_DIR =
   'a node that finds its voters itself keeps them, and the configuration that follows, in `dataDir`; ' +
   'without it a restarted node would form a voter set again: give `dataDir`, or name the `voters`';
+
+export function groupNotAsked(group: string, asked: readonly string[]): string {
+  const known = asked.length === 0 ? 'none' : asked.join(', ');
+  return (
+    `LeaderService.group('${group}'): this node did not ask for election group ${group}. List it in ` +
+    `LeaderModule's \`groups\` option (groups: ['${group}']), or decorate a method for it ` +
+    `(@LeaderOnly('${group}'), @OnBecomeLeader('${group}'), ...). Groups asked for: ${known}`
+  );
+}
+
+export const GROUPS_NOT_LIST =
+  "must be a list of election group names, such as ['billing', 'reports'] (the groups this replica may lead)";

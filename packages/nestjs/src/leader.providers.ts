@@ -1,4 +1,5 @@
 import {
+  checkGroupName,
   InvalidOptionError,
   LeaderElection,
   type LeaderElectionOptions,
@@ -11,6 +12,7 @@ import type { LeaderModuleOptions } from './interfaces/leader-module-options.int
 import { LEADER_ELECTION } from './leader.constants.js';
 import {
   BOTH_TRANSPORTS,
+  GROUPS_NOT_LIST,
   LEADER_ADDRESS_NOT_FUNCTION,
   LIBP2P_NO_FACTORY,
   LIBP2P_NOT_INSTALLED,
@@ -28,6 +30,7 @@ const MODULE_OPTION_NAMES = Object.keys({
   leaderAddress: true,
   expect: true,
   discoveryTimeout: true,
+  groups: true,
 } satisfies Record<Exclude<keyof LeaderModuleOptions, keyof LeaderElectionOptions>, true>);
 const OPTION_NAMES = [...RUNTIME_OPTION_NAMES, ...MODULE_OPTION_NAMES];
 
@@ -69,6 +72,25 @@ async function resolveTransport(options: LeaderModuleOptions): Promise<Transport
   })) as Transport;
 }
 
+/** The `groups` option checked: a list of group names. */
+function checkGroups(groups: unknown): readonly string[] {
+  if (groups === undefined) return [];
+  if (!Array.isArray(groups)) throw new InvalidOptionError('groups', groups, GROUPS_NOT_LIST);
+  for (const [index, name] of groups.entries()) {
+    try {
+      checkGroupName('LeaderModule', name);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new InvalidOptionError(
+        'groups',
+        groups,
+        `groups[${index}] is not an election group name (${why})`,
+      );
+    }
+  }
+  return groups as readonly string[];
+}
+
 /** Builds the module's `LeaderElection` from its options (not started: the module starts it). */
 export async function createLeaderElection(options: LeaderModuleOptions): Promise<LeaderElection> {
   if (options == null || typeof options !== 'object') {
@@ -83,8 +105,10 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
     expect: _expect,
     discoveryTimeout: _discoveryTimeout,
     voters: _voters,
+    groups: _groups,
     ...electionOptions
   } = options;
+  const groups = checkGroups(options.groups);
   if (leaderAddress !== undefined && typeof leaderAddress !== 'function') {
     throw new InvalidOptionError('leaderAddress', leaderAddress, LEADER_ADDRESS_NOT_FUNCTION);
   }
@@ -103,6 +127,7 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
     ...(voters === undefined ? {} : { voters }),
     transport,
   });
+  for (const name of groups) election.group(name); // asked for at start, with the decorators' groups
   registerModuleMetrics(election, options);
   return election;
 }

@@ -1,6 +1,9 @@
 import {
   type ClusterMessage,
   type Configuration,
+  checkGroupName,
+  DEFAULT_GROUP,
+  type ElectionGroup,
   LeaderElection,
   type LeadershipHandle,
   type Membership,
@@ -8,15 +11,23 @@ import {
   type NodeId,
   type Role,
 } from '@baton/core';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, Subject } from 'rxjs';
+import { decoratedGroups } from './decorated-groups.js';
+import { GroupNotAskedError } from './errors.js';
+import type { LeaderModuleOptions } from './interfaces/leader-module-options.interface.js';
 import type { LeaderState } from './interfaces/leader-state.interface.js';
 import { LEADER_ELECTION } from './leader.constants.js';
+import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
+import { LeaderGroup } from './leader-group.js';
 import type { LeadershipGate } from './leader-only.registry.js';
 
 /** Internal: lets the module refresh and complete the streams without making that public API. */
 export const SYNC_STATE = Symbol('baton:sync-state');
 export const COMPLETE_STREAMS = Symbol('baton:complete-streams');
+/** Internal: lets the explorer ask for the groups the application's decorators name. */
+export const ASK_GROUP = Symbol('baton:ask-group');
 
 function sameState(a: LeaderState, b: LeaderState): boolean {
   return a.leader === b.leader && a.term === b.term && a.isLeader === b.isLeader && a.role === b.role;
@@ -66,6 +77,9 @@ export class LeaderService implements LeadershipGate {
   private readonly members: BehaviorSubject<Membership>;
   private readonly messages = new Subject<ClusterMessage>();
   private readonly unsubscribes: (() => void)[] = [];
+  /** The election groups this node asked for (the default one left out): module option and decorators. */
+  private readonly asked = new Set<string>();
+  private readonly groupViews = new Map<string, LeaderGroup>();
 
   /**
    * The current `{ leader, term, isLeader, role }`; emits on every change.
@@ -199,7 +213,13 @@ export class LeaderService implements LeadershipGate {
    */
   readonly voters$: Observable<readonly NodeId[]>;
 
-  constructor(@Inject(LEADER_ELECTION) private readonly election: LeaderElection) {
+  constructor(
+    @Inject(LEADER_ELECTION) private readonly election: LeaderElection,
+    @Optional() @Inject(LEADER_MODULE_OPTIONS) options?: Pick<LeaderModuleOptions, 'groups'>,
+    @Optional() private readonly discovery?: DiscoveryService,
+    @Optional() private readonly scanner?: MetadataScanner,
+  ) {
+    for (const name of options?.groups ?? []) if (name !== DEFAULT_GROUP) this.asked.add(name);
     this.state = new BehaviorSubject(this.readState());
     this.peerList = new BehaviorSubject(this.readPeers());
     this.leader$ = this.state.asObservable().pipe(distinctUntilChanged(sameState));
@@ -462,6 +482,7 @@ export class LeaderService implements LeadershipGate {
 
   /**
    * The leadership this node holds right now (with a valid lease), or `null`. What `@LeaderOnly()` asks.
+   * With `group`, that election group's (as `group(name).currentLeadership()`, and throwing as `group()` does).
    *
    * @example
    * ```ts
@@ -478,7 +499,8 @@ export class LeaderService implements LeadershipGate {
    * }
    * ```
    */
-  currentLeadership(): LeadershipHandle | null {
+  currentLeadership(group?: string): LeadershipHandle | null {
+    if (group !== undefined && group !== DEFAULT_GROUP) return this.group(group).currentLeadership();
     if (!this.election.isLeader()) return null;
     const leadership = this.election.leadership;
     return leadership && !leadership.signal.aborted ? leadership : null;
@@ -649,17 +671,90 @@ export class LeaderService implements LeadershipGate {
     return this.election.replaceVoter(old, next, options);
   }
 
+  /**
+   * One election group of this cluster: the same values, streams and operations as this service has for the
+   * default election (`isLeader$`, `leader$`, `term$`, `isLeader()`, `leader()`, `term()`,
+   * `currentLeadership()`, `whenLeader()`, `transferLeadership()`, `stepDown()`), for that group. The same
+   * object on every call. `group('default')` is the default election.
+   *
+   * Only for a group this node asked for: one that a method is decorated for (`@LeaderOnly('billing')`,
+   * `@OnBecomeLeader('billing')`, `@LeaderRoute({ group: 'billing' })`, ...) or that LeaderModule's `groups`
+   * option lists. Asking makes this replica a candidate for the group's leadership, so it is never done
+   * behind your back.
+   *
+   * @throws GroupNotAskedError naming the `groups` option, for a group this node did not ask for.
+   * @throws InvalidOptionError (option `group`) when `name` is not a group name.
+   *
+   * @example
+   * ```ts
+   * import { Injectable } from '@nestjs/common';
+   * import { LeaderService } from '@baton/nestjs';
+   *
+   * // LeaderModule.forRoot({ ..., groups: ['billing'] })
+   * @Injectable()
+   * export class BillingWorker {
+   *   constructor(private readonly leaderService: LeaderService) {
+   *     this.leaderService.group('billing').isLeader$.subscribe((leads) => console.log('billing here:', leads));
+   *   }
+   *   async runOnce() {
+   *     const { fencingToken } = await this.leaderService.group('billing').whenLeader();
+   *     console.log('billing with fencing token', fencingToken);
+   *   }
+   * }
+   * ```
+   */
+  group(name: string): LeaderGroup {
+    const known = this.groupViews.get(name);
+    if (known !== undefined) return known;
+    checkGroupName('LeaderService.group', name);
+    if (name !== DEFAULT_GROUP && !this.asked.has(name) && !this.decoratedGroups().has(name)) {
+      throw new GroupNotAskedError(name, [...this.asked].sort());
+    }
+    const view = new LeaderGroup(this.election, this[ASK_GROUP](name));
+    this.groupViews.set(name, view);
+    return view;
+  }
+
+  /** @internal Asks the election for a group (idempotent): the explorer's, for every group a decorator names. */
+  [ASK_GROUP](name: string): ElectionGroup {
+    if (name !== DEFAULT_GROUP) this.asked.add(name);
+    return this.election.group(name);
+  }
+
+  /**
+   * The groups the application's decorators name, read from the classes of its providers and controllers:
+   * `group()` may be called in a constructor, before the explorer asked for them at module init.
+   */
+  private decoratedGroups(): Set<string> {
+    const groups = new Set<string>();
+    if (this.discovery === undefined || this.scanner === undefined) return groups;
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const { instance, metatype, inject } = wrapper;
+      const prototype: unknown =
+        instance !== null && typeof instance === 'object'
+          ? Object.getPrototypeOf(instance)
+          : typeof metatype === 'function' && !inject
+            ? metatype.prototype
+            : null;
+      if (prototype === null || typeof prototype !== 'object') continue;
+      for (const group of decoratedGroups(prototype, this.scanner)) groups.add(group);
+    }
+    return groups;
+  }
+
   /** @internal Re-reads the election's state into the streams (after events, start and stop). */
   [SYNC_STATE](): void {
     if (this.state.isStopped) return;
     const next = this.readState();
     if (!sameState(next, this.state.getValue())) this.state.next(next);
     this.syncPeers();
+    for (const view of this.groupViews.values()) view.sync();
   }
 
   /** @internal Detaches from the election and completes every stream (application shutdown). */
   [COMPLETE_STREAMS](): void {
     this[SYNC_STATE]();
+    for (const view of this.groupViews.values()) view.complete();
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     this.state.complete();
     this.peerList.complete();

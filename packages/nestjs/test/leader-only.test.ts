@@ -196,11 +196,15 @@ describe('@LeaderOnly() with @nestjs/schedule', () => {
   it.each([
     ['the former passFencingToken', { passFencingToken: true }, 'passFencingToken'],
     ['a passLeadership that is not a boolean', { passLeadership: 'yes' }, 'passLeadership'],
-    ['options that are not an object', 'passLeadership', 'options'],
+    ['options that are not an object', 42, 'options'],
+    ['a group that is not a string', { group: 7 }, 'group'],
+    ['two different groups', ['billing', { group: 'reports' }], 'group'],
+    ['options after options', [{ passLeadership: true }, {}], 'options'],
   ])('refuses %s with an InvalidOptionError naming it', (_case, options, option) => {
     const failure = (() => {
       try {
-        LeaderOnly(options as LeaderOnlyOptions);
+        if (Array.isArray(options)) LeaderOnly(...(options as [string, LeaderOnlyOptions]));
+        else LeaderOnly(options as LeaderOnlyOptions);
       } catch (error) {
         return error;
       }

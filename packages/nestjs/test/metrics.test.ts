@@ -78,6 +78,19 @@ describe('LeaderModule metrics', () => {
     expect(await register.metrics()).not.toContain('baton_'); // not on the global registry
   });
 
+  it('include the election groups the module asks for (decorators and the `groups` option)', async () => {
+    const registry = new Registry();
+    await serve([
+      LeaderModule.forRoot({ ...solo('nest-group-metrics'), groups: ['reports'], metrics: { registry } }),
+    ]);
+    await until(app!.get(LeaderService).group('reports').isLeader$, Boolean, 'the one node to lead reports');
+    const text = await registry.metrics();
+    expect(text).toMatch(/^baton_group_is_leader\{[^}]*group="reports"[^}]*\} 1$/m);
+    expect(text).toMatch(/^baton_group_term\{[^}]*group="reports"[^}]*\} [1-9]\d*$/m);
+    expect(text).toMatch(/^baton_groups_led\{cluster="nest-group-metrics"\} 1$/m);
+    expect(text).toMatch(/^baton_is_leader\{cluster="nest-group-metrics"\} 1$/m); // the default election's, unchanged
+  });
+
   it("switch libp2p's own metrics on, on the same registry, with `libp2p: true`", async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'baton-nestjs-metrics-'));
     const registry = new Registry();

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@baton/core';
+import { checkGroupName, InvalidOptionError } from '@baton/core';
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { LEADER_ROUTE_METADATA } from '../leader.constants.js';
 import { LeaderGuard } from './leader.guard.js';
@@ -10,9 +10,18 @@ import { LeaderGuard } from './leader.guard.js';
  * ```ts
  * import type { LeaderRouteOptions } from '@baton/nestjs';
  * const options: LeaderRouteOptions = { redirect: true, retryAfter: 2 };
+ * const billingAdmin: LeaderRouteOptions = { group: 'billing', redirect: true }; // on billing's leader
  * ```
  */
 export interface LeaderRouteOptions {
+  /**
+   * The election group whose leader serves the route: followers of that group answer 503 naming the group's
+   * leader (or redirect to it). Decorating a route for a group asks for it (this replica may lead it). A name
+   * that is not 1-63 characters of a-z, 0-9, '.', '_', '-' (starting with a letter or a digit) throws an
+   * `InvalidOptionError` (option `group`) when the class is defined.
+   * @default 'default': the cluster's default election
+   */
+  group?: string;
   /**
    * On a follower, redirect the request to the leader (307, same method and body) when its address is known
    * (the module's `leaderAddress`), instead of answering 503.
@@ -26,21 +35,30 @@ export interface LeaderRouteOptions {
   retryAfter?: number;
 }
 
-const OPTION_NAMES: readonly string[] = ['redirect', 'retryAfter'] satisfies (keyof LeaderRouteOptions)[];
+const OPTION_NAMES: readonly string[] = [
+  'group',
+  'redirect',
+  'retryAfter',
+] satisfies (keyof LeaderRouteOptions)[];
 
 function checkOptions(options: LeaderRouteOptions): LeaderRouteOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionError(
       'options',
       options,
-      '@LeaderRoute() takes { redirect?, retryAfter? } or nothing',
+      '@LeaderRoute() takes { group?, redirect?, retryAfter? } or nothing',
     );
   }
   for (const [name, value] of Object.entries(options)) {
     if (!OPTION_NAMES.includes(name)) {
-      throw new InvalidOptionError(name, value, 'not an option of @LeaderRoute(): redirect, retryAfter');
+      throw new InvalidOptionError(
+        name,
+        value,
+        'not an option of @LeaderRoute(): group, redirect, retryAfter',
+      );
     }
   }
+  if (options.group !== undefined) checkGroupName('@LeaderRoute()', options.group);
   if (options.redirect !== undefined && typeof options.redirect !== 'boolean') {
     throw new InvalidOptionError('redirect', options.redirect, 'must be true or false');
   }
@@ -58,6 +76,9 @@ function checkOptions(options: LeaderRouteOptions): LeaderRouteOptions {
  * with `redirect: true` and the leader's address known (`leaderAddress` option of `LeaderModule`), redirected
  * there with `307 Temporary Redirect`. Checked per request with `isLeader()`: the lease, read from the clock.
  *
+ * With `group`, the route is served by the leader of that election group instead, and a follower's answer
+ * names that group's leader.
+ *
  * For scheduled methods use `@LeaderOnly()`; this is for HTTP handlers.
  *
  * @example
@@ -71,6 +92,15 @@ function checkOptions(options: LeaderRouteOptions): LeaderRouteOptions {
  *   @LeaderRoute({ redirect: true })
  *   run(@Body() job: { name: string }) {
  *     return { started: job.name }; // on the leader only; followers redirect to it
+ *   }
+ * }
+ *
+ * @Controller('billing')
+ * @LeaderRoute({ group: 'billing', redirect: true }) // every route, on the leader of the group 'billing'
+ * export class BillingAdminController {
+ *   @Post('close-month')
+ *   closeMonth() {
+ *     return { closing: true };
  *   }
  * }
  * ```

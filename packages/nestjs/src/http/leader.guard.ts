@@ -11,7 +11,7 @@ import {
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { LeaderModuleOptions } from '../interfaces/leader-module-options.interface.js';
 import { LEADER_ROUTE_METADATA } from '../leader.constants.js';
-import { NOT_THE_LEADER } from '../leader.messages.js';
+import { NOT_THE_LEADER, notTheGroupLeader } from '../leader.messages.js';
 import { LEADER_MODULE_OPTIONS } from '../leader.module-definition.js';
 import { LeaderService } from '../leader.service.js';
 import type { LeaderRouteOptions } from './leader-route.decorator.js';
@@ -34,14 +34,17 @@ export interface NotLeaderResponse {
   readonly message: string;
   /** The core's `NotLeaderError` code. */
   readonly code: 'ERR_NOT_LEADER';
-  /** The leader this node knows, or `null` during an election. */
+  /** The election group of the route (`@LeaderRoute({ group })`); absent for the default election. */
+  readonly group?: string;
+  /** The leader this node knows (of the route's group), or `null` during an election. */
   readonly leader: NodeId | null;
   /** The leader's HTTP base URL from the module's `leaderAddress`, or `null` when unknown. */
   readonly leaderAddress: string | null;
 }
 
 /**
- * A guard that lets requests through on the leader only. On a follower: `503 Service Unavailable` with
+ * A guard that lets requests through on the leader only (of the default election, or of the election group
+ * that `@LeaderRoute({ group })` names). On a follower: `503 Service Unavailable` with
  * `Retry-After` and a {@link NotLeaderResponse} body, or a `307` redirect to the leader with
  * `@LeaderRoute({ redirect: true })` when its address is known. Use it as `@UseGuards(LeaderGuard)` on a
  * controller or route, or through `@LeaderRoute(options)`. Needs `LeaderModule` visible to the controller's
@@ -73,14 +76,15 @@ export class LeaderGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.leaderService.isLeader()) return true;
-    if (context.getType() !== 'http') return false;
     const route =
       this.reflector.getAllAndOverride<LeaderRouteOptions | undefined>(LEADER_ROUTE_METADATA, [
         context.getHandler(),
         context.getClass(),
       ]) ?? {};
-    const leader = this.leaderService.leader();
+    const election = route.group === undefined ? this.leaderService : this.leaderService.group(route.group);
+    if (election.isLeader()) return true;
+    if (context.getType() !== 'http') return false;
+    const leader = election.leader();
     const leaderAddress = (leader === null ? null : this.options?.leaderAddress?.(leader)) ?? null;
     const adapter = this.adapterHost.httpAdapter;
     const http = context.switchToHttp();
@@ -89,13 +93,13 @@ export class LeaderGuard implements CanActivate {
       const location = new URL(adapter.getRequestUrl(http.getRequest()), leaderAddress).href;
       adapter.setHeader(response, 'Location', location);
       throw new HttpException(
-        body(HttpStatus.TEMPORARY_REDIRECT, 'Temporary Redirect', leader, leaderAddress),
+        body(HttpStatus.TEMPORARY_REDIRECT, 'Temporary Redirect', leader, leaderAddress, route.group),
         HttpStatus.TEMPORARY_REDIRECT,
       );
     }
     adapter.setHeader(response, 'Retry-After', String(route.retryAfter ?? 1));
     throw new HttpException(
-      body(HttpStatus.SERVICE_UNAVAILABLE, 'Service Unavailable', leader, leaderAddress),
+      body(HttpStatus.SERVICE_UNAVAILABLE, 'Service Unavailable', leader, leaderAddress, route.group),
       HttpStatus.SERVICE_UNAVAILABLE,
     );
   }
@@ -106,6 +110,11 @@ function body(
   error: string,
   leader: NodeId | null,
   leaderAddress: string | null,
+  group: string | undefined,
 ): NotLeaderResponse {
-  return { statusCode, error, message: NOT_THE_LEADER, code: 'ERR_NOT_LEADER', leader, leaderAddress };
+  if (group === undefined) {
+    return { statusCode, error, message: NOT_THE_LEADER, code: 'ERR_NOT_LEADER', leader, leaderAddress };
+  }
+  const message = notTheGroupLeader(group);
+  return { statusCode, error, message, code: 'ERR_NOT_LEADER', group, leader, leaderAddress };
 }

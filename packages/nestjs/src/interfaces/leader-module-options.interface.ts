@@ -37,6 +37,7 @@ export type Libp2pTransportInit = Omit<Libp2pTransportOptions, 'clusterId'> & { 
  *   expect: 3, // the first formation waits for three fresh replicas; later replicas join
  *   libp2p: { listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: ['/dns4/billing-headless/tcp/4001'] },
  *   stopTimeout: 1_000, // at shutdown, how long a leader waits for its successor
+ *   groups: ['reports'], // an election group used through LeaderService#group('reports') only
  * };
  * ```
  */
@@ -85,6 +86,18 @@ export interface LeaderModuleOptions extends Omit<LeaderElectionOptions, 'transp
    * @default false
    */
   metrics?: boolean | LeaderMetricsOptions;
+  /**
+   * Election groups this replica asks for besides those its decorators name: groups used only through
+   * `LeaderService#group(name)`. Decorating a method for a group (`@LeaderOnly('billing')`,
+   * `@OnBecomeLeader('billing')`, `@LeaderRoute({ group: 'billing' })`, ...) asks for it already. Each group is
+   * a leadership of its own (its own leader, term and fencing token), elected among the cluster's voters;
+   * a replica may lead only the groups it asks for, and every voter votes in every group. Each name is 1-63
+   * characters of a-z, 0-9, '.', '_', '-', starting with a letter or a digit; anything else is an
+   * `InvalidOptionError` (option `groups`) when the module is built. `'default'` is the default election
+   * (always there).
+   * @default [] (only the groups the decorators name)
+   */
+  groups?: readonly string[];
   /**
    * Where a node serves HTTP, as a base URL (`http://10.0.0.2:3000`), or `null`/`undefined` when unknown:
    * `LeaderGuard` puts the leader's in its 503 answer and redirects there with `redirect: true`.
