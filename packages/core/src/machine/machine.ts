@@ -500,7 +500,8 @@ export class ElectionMachine {
    * (leadership is then kept).
    *
    * @throws NotLeaderError when this node does not hold a valid lease of the group.
-   * @throws InvalidTargetError when `to` is not another voter that acknowledged a heartbeat in this term.
+   * @throws InvalidTargetError when `to` is not another voter that acknowledged a heartbeat in this term (and,
+   *   for a named group, said it asked for the group).
    * @throws InvalidOptionError (option `group`) when this node takes no part in `group`.
    */
   transferLeadership(now: number, to?: NodeId, group: string = DEFAULT_GROUP): NodeId | null {
@@ -525,6 +526,10 @@ export class ElectionMachine {
           to,
           `has not acknowledged a heartbeat in term ${g.term}`,
         );
+      }
+      if (!g.isDefault && !g.candidates.has(to)) {
+        // A voter that did not ask for the group never campaigns in it: it would drop timeout-now.
+        throw new InvalidTargetError('transferLeadership', to, `has not asked for group ${g.name}`);
       }
       target = to;
     } else {

@@ -461,6 +461,15 @@ describe('several groups at once', () => {
     expect(() => net.get('b').transferLeadership(net.now, 'c', 'g')).toThrow(/not the leader/);
     expect(() => a.transferLeadership(net.now, 'b', 'nope')).toThrow(InvalidOptionError);
   });
+
+  it('transferLeadership of a group refuses a voter that acknowledged but did not ask for the group', () => {
+    const net = cluster();
+    openAndWin(net, 'g', ['a'], 1005);
+    run(net, 1200); // b and c acknowledged a's rounds of g, passively
+    const a = net.get('a');
+    expect(() => a.transferLeadership(net.now, 'b', 'g')).toThrow(/has not asked for group g/);
+    expect(a.isLeader(net.now, 'g')).toBe(true); // refused before the lease was given up
+  });
 });
 
 describe('restart', () => {
