@@ -529,7 +529,11 @@ export class ElectionMachine {
       }
       if (!g.isDefault && !g.candidates.has(to)) {
         // A voter that did not ask for the group never campaigns in it: it would drop timeout-now.
-        throw new InvalidTargetError('transferLeadership', to, `has not asked for group ${g.name}`);
+        throw new InvalidTargetError(
+          'transferLeadership',
+          to,
+          `has not asked for group ${g.name} (or not yet said so in a heartbeat acknowledgement of term ${g.term})`,
+        );
       }
       target = to;
     } else {

@@ -66,6 +66,7 @@ describe('election groups in the runtime', () => {
     const leader = await c.stableLeader();
     const from = await groupLeader(c, 'billing');
     const handle = await c.node(from).group('billing').whenLeader();
+    await c.clock.advanceBy(200); // a few rounds: every voter has said, acknowledging one, that it asked
     const to = ['a', 'b', 'c'].find((id) => id !== from) as string;
     let moved: string | null = null;
     void c
