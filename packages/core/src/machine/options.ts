@@ -73,7 +73,7 @@ export interface ElectionOptions {
    * them to a voter that asked for it and leads at least two groups fewer (one group per check, by a
    * leadership transfer), so that the leaders of the groups spread evenly over the voters. `0` turns
    * placement off. At least `heartbeatInterval`.
-   * @default 1000
+   * @default 1000 (at least `heartbeatInterval`)
    */
   placementInterval?: number;
 }
@@ -216,7 +216,8 @@ export function resolveElectionOptions(input: ElectionOptions): {
       `must not be below heartbeatInterval (${heartbeatInterval})`,
     );
   }
-  const placementInterval = input.placementInterval ?? ELECTION_DEFAULTS.placementInterval;
+  const placementInterval =
+    input.placementInterval ?? Math.max(ELECTION_DEFAULTS.placementInterval, heartbeatInterval);
   if (
     !Number.isSafeInteger(placementInterval) ||
     placementInterval < 0 ||

@@ -4,9 +4,9 @@ import type { LeadershipHandle } from './types.js';
 import type { WaitOptions } from './waits.js';
 
 /**
- * The events of one election group (`ElectionGroup.on`): those of `LeaderElection` that concern one
- * election; the node-level ones (`voters-changed`, `peer-joined`, `peer-left`, `message`) stay on
- * `LeaderElection`.
+ * The events of one election, with the argument their handlers receive: an election group's
+ * (`ElectionGroup.on`), and the default election's on `LeaderElection`, which adds the node-level ones
+ * (`voters-changed`, `peer-joined`, `peer-left`, `message`).
  *
  * @example
  * ```ts

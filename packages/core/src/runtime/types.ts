@@ -1,7 +1,8 @@
 import type { ElectionOptions } from '../machine/options.js';
-import type { Configuration, LeadershipLostReason, NodeId } from '../machine/types.js';
+import type { Configuration, NodeId } from '../machine/types.js';
 import type { StateStore } from '../storage/types.js';
 import type { Transport } from '../transport/types.js';
+import type { ElectionGroupEvents } from './election-group.js';
 import type { TimeProvider } from './time-provider.js';
 
 /**
@@ -151,7 +152,8 @@ export interface ClusterMessage {
 }
 
 /**
- * The events of a {@link LeaderElection}, each with the argument its handlers receive.
+ * The events of a {@link LeaderElection}, each with the argument its handlers receive: those of one election
+ * (the same as an election group's, `ElectionGroupEvents`) and the node-level ones.
  *
  * @example
  * ```ts
@@ -167,16 +169,7 @@ export interface ClusterMessage {
  * await election.stop();
  * ```
  */
-export interface LeaderElectionEvents {
-  'became-leader': LeadershipHandle;
-  'became-follower': { readonly leader: NodeId | null; readonly term: number };
-  'leader-changed': {
-    readonly leader: NodeId | null;
-    readonly previous: NodeId | null;
-    readonly term: number;
-  };
-  'term-changed': { readonly from: number; readonly to: number };
-  'leadership-lost': { readonly term: number; readonly reason: LeadershipLostReason };
+export interface LeaderElectionEvents extends ElectionGroupEvents {
   'voters-changed': {
     /** The configuration this node holds now. */
     readonly configuration: Configuration;

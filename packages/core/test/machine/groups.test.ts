@@ -12,6 +12,7 @@ import {
   InvalidTargetError,
   MembershipChangeError,
   type PersistentState,
+  resolveElectionOptions,
 } from '../../src/index.js';
 import { elect, Net } from './harness.js';
 
@@ -621,5 +622,22 @@ describe('rule G5: voter changes are spaced by electionTimeoutMin', () => {
     expect(a.configurationDone).toBe(false);
     expect(refused(550)).toBeNull();
     expect(a.configuration.voters).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('placementInterval', () => {
+  it('defaults to 1000 ms, or heartbeatInterval when that is longer; a given one below it is refused', () => {
+    expect(resolveElectionOptions({ clusterId: 'x' }).options.placementInterval).toBe(1_000);
+    const slow = {
+      clusterId: 'x',
+      electionTimeoutMin: 15_000,
+      electionTimeoutMax: 30_000,
+      heartbeatInterval: 7_500,
+    };
+    expect(resolveElectionOptions(slow).options.placementInterval).toBe(7_500);
+    expect(() => resolveElectionOptions({ ...slow, placementInterval: 1_000 })).toThrow(
+      /placementInterval=1000/,
+    );
+    expect(resolveElectionOptions({ ...slow, placementInterval: 0 }).options.placementInterval).toBe(0);
   });
 });
