@@ -405,7 +405,8 @@ export class ElectionMachine {
    * unless they ask too). A group's first campaign on this node comes after one election timeout at the
    * earliest. Idempotent; opening the default group changes nothing.
    *
-   * @throws InvalidOptionError (option `group`) when `name` is not a valid group name.
+   * @throws InvalidOptionError (option `group`) when `name` is not a valid group name, or when the node takes
+   *   part in 1024 groups already (the default one included).
    */
   openGroup(name: string, now: number): void {
     checkGroupName('openGroup', name);
@@ -419,6 +420,13 @@ export class ElectionMachine {
         }
       }
       return;
+    }
+    if (this.groups.size >= MAX_GROUPS) {
+      throw new InvalidOptionError(
+        'group',
+        name,
+        `openGroup: a node takes part in at most ${MAX_GROUPS} groups`,
+      );
     }
     this.createGroup(name, true);
   }
@@ -683,6 +691,8 @@ export class ElectionMachine {
     if (existing !== undefined) return existing;
     const fromVoter = this.isVoter(message.from) || this.fromNewerConfiguration(message);
     if (!this.isVoter(this.id) || !fromVoter) return null;
+    // Every record is persisted: a member that sends ever new names must not grow the state without bound.
+    if (this.groups.size >= MAX_GROUPS) return null;
     return this.createGroup(name, false);
   }
 
@@ -1107,6 +1117,13 @@ export class ElectionMachine {
     };
   }
 }
+
+/**
+ * The most election groups a node takes part in (the default one included): every record is persisted, so a
+ * member that sends ever new group names must not grow the state without bound. Messages of a new group
+ * beyond it are dropped (counted as `not-a-voter`); `openGroup` throws.
+ */
+const MAX_GROUPS = 1_024;
 
 const ALL_GROUP_RULES = Object.freeze({ termFloor: true, ackNotNewer: true, settle: true });
 

@@ -641,3 +641,28 @@ describe('placementInterval', () => {
     expect(resolveElectionOptions({ ...slow, placementInterval: 0 }).options.placementInterval).toBe(0);
   });
 });
+
+describe('a bound on groups', () => {
+  it('a node takes part in at most 1024 groups: openGroup beyond throws, and a new name from a peer is dropped', () => {
+    const net = cluster();
+    const a = net.get('a');
+    for (let i = 1; i < 1_024; i++) a.openGroup(`g${i}`, net.now);
+    expect(a.groupNames).toHaveLength(1_024); // the default one and 1023 named ones
+    expect(() => a.openGroup('one-more', net.now)).toThrow(/at most 1024 groups/);
+    const before = a.inspect(net.now).counters.messagesDropped['not-a-voter'];
+    a.receive(
+      {
+        type: 'pre-vote',
+        cluster: 'test',
+        from: 'b',
+        to: 'a',
+        term: 5,
+        configuration: { term: 0, version: 1 },
+        group: 'fresh',
+      },
+      net.now,
+    );
+    expect(a.groupNames).not.toContain('fresh');
+    expect(a.inspect(net.now).counters.messagesDropped['not-a-voter']).toBe(before + 1);
+  });
+});
