@@ -149,7 +149,13 @@ describe('5 LeaderElection nodes over libp2p (real TCP, one process)', () => {
     );
     const from = billing.findIndex((group) => group.isLeader());
     const handle = billing[from]?.leadership;
-    // To the most up-to-date voter; it resolves with the node this one follows next.
+    // To the most up-to-date voter that asked for the group; it resolves with the node this one follows next.
+    // Right after the election no voter has yet said (acknowledging a round of the group) that it asked.
+    // Once acknowledgements extended the group's lease, the voters have said so.
+    const leaseEnd = () =>
+      performance.now() + (members[from]?.election.inspect().groups?.billing?.leaseRemaining ?? 0);
+    const firstEnd = leaseEnd();
+    await eventually(() => leaseEnd() > firstEnd + 1, 5_000, 'a round of group billing acknowledged');
     const moved = await billing[from]?.transferLeadership(undefined, { timeout: 5_000 });
     const next = members.find((m) => m.id === moved) as Member;
     expect(next.id).not.toBe(members[from]?.id);
