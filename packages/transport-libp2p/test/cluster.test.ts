@@ -157,13 +157,13 @@ describe('5 LeaderElection nodes over libp2p (real TCP, one process)', () => {
     const firstEnd = leaseEnd();
     await eventually(() => leaseEnd() > firstEnd + 1, 5_000, 'a round of group billing acknowledged');
     const moved = await billing[from]?.transferLeadership(undefined, { timeout: 5_000 });
-    const next = members.find((m) => m.id === moved) as Member;
-    expect(next.id).not.toBe(members[from]?.id);
-    await eventually(() => next.election.group('billing').isLeader(), 5_000, 'group billing moved');
+    expect(moved).not.toBe(members[from]?.id);
     expect(handle?.signal.aborted).toBe(true);
-    expect(next.election.group('billing').leadership?.fencingToken).toBeGreaterThan(
-      handle?.fencingToken ?? 0,
-    );
+    // Another node leads the group now, in a later term (on a busy machine, not always the one first followed).
+    const others = billing.filter((_, i) => i !== from);
+    await eventually(() => others.some((group) => group.isLeader()), 5_000, 'group billing moved');
+    const next = others.find((group) => group.isLeader());
+    expect(next?.leadership?.fencingToken).toBeGreaterThan(handle?.fencingToken ?? 0);
   });
 
   it('an observer learns the leader from gossip announcements', async () => {
