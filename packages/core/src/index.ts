@@ -29,7 +29,7 @@ export {
   type ResolvedAutopilotOptions,
 } from './machine/autopilot.js';
 export { compareConfigurations } from './machine/configuration.js';
-export { checkGroupName, DEFAULT_GROUP } from './machine/group-names.js';
+export { checkGroupName, DEFAULT_GROUP, isGroupName } from './machine/group-names.js';
 export { ElectionMachine, type ElectionMachineInit } from './machine/machine.js';
 export {
   CONSTRAINED_TIMINGS,

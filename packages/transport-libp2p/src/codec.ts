@@ -1,10 +1,10 @@
 import {
   type ConfigurationId,
-  checkGroupName,
   DEFAULT_GROUP,
   type DropReason,
   type ElectionMessage,
   type ElectionMessageType,
+  isGroupName,
   type NodeId,
 } from '@baton/core';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -503,15 +503,6 @@ export function encodePeersFrame(fields: {
       voter: peer.voter === true,
     })),
   });
-}
-
-function isGroupName(name: string): boolean {
-  try {
-    checkGroupName('frame', name);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The kinds of frame that carry an election message (and may carry its group). */

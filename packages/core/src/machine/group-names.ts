@@ -16,6 +16,19 @@ export const DEFAULT_GROUP = 'default';
 const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 /**
+ * Whether `name` is a valid election group name (see {@link checkGroupName}); never throws.
+ *
+ * @example
+ * ```ts
+ * import { isGroupName } from '@baton/core';
+ * console.log(isGroupName('billing'), isGroupName('Billing Jobs')); // true false
+ * ```
+ */
+export function isGroupName(name: unknown): name is string {
+  return typeof name === 'string' && GROUP_NAME.test(name);
+}
+
+/**
  * Checks an election group's name, and returns it. A name is a label that fits a metric label value and a
  * JSON key: 1-63 characters, lower-case letters, digits, `.`, `_` and `-`, starting with a letter or a digit.
  *
@@ -33,7 +46,7 @@ const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
  * ```
  */
 export function checkGroupName(operation: string, name: unknown): string {
-  if (typeof name !== 'string' || !GROUP_NAME.test(name)) {
+  if (!isGroupName(name)) {
     throw new InvalidOptionError(
       'group',
       name,

@@ -16,7 +16,7 @@ import {
 } from './configuration.js';
 import { MachineCounters } from './counters.js';
 import { GroupElection, type GroupHost } from './group.js';
-import { checkGroupName, DEFAULT_GROUP } from './group-names.js';
+import { checkGroupName, DEFAULT_GROUP, isGroupName } from './group-names.js';
 import type { LeaderLease } from './lease.js';
 import { MemberContact } from './member-contact.js';
 import { checkChange, LeaderMembership } from './membership.js';
@@ -1126,15 +1126,6 @@ export class ElectionMachine {
 const MAX_GROUPS = 1_024;
 
 const ALL_GROUP_RULES = Object.freeze({ termFloor: true, ackNotNewer: true, settle: true });
-
-function isGroupName(name: string): boolean {
-  try {
-    checkGroupName('receive', name);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The longest gap between two heartbeats that still counts as steady contact: an observer hears the leader
