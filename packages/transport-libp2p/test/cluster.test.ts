@@ -152,7 +152,7 @@ describe('5 LeaderElection nodes over libp2p (real TCP, one process)', () => {
     // Once acknowledgements extended the group's lease, the voters have said so. On a busy machine the
     // leadership can lapse before the transfer (a stalled event loop): then the next leader is asked.
     let from = -1;
-    let handle: (typeof billing)[number]['leadership'];
+    let handle: (typeof billing)[number]['leadership'] | undefined;
     let moved: string | undefined;
     const deadline = performance.now() + 20_000;
     for (;;) {
