@@ -1,9 +1,10 @@
 // Where an idle cluster's CPU goes: K node processes (default 5) over libp2p on loopback with default timings;
 // after they settle, each records a CPU profile of the idle window (node:inspector) and reports its CPU time.
 //   node bench/src/idle-profile.mjs [--nodes 5] [--settle-ms 8000] [--idle-ms 20000] [--out /tmp/baton-idle]
-//     [--no-profile] [--transport <dir of a built @baton/transport-libp2p>] [--json]
+//     [--no-profile] [--transport <dir of a built @baton/transport-libp2p>] [--json] [--groups N]
 // Then read a profile with Chrome DevTools, or: node bench/src/profile-top.mjs <file.cpuprofile>
 // --transport runs another build of the transport (a copy of the package, to compare; see idle-ab.mjs);
+// --groups N: every node also asks for election groups g1 ... gN (where their cost goes).
 // --json prints one line {results:[{role,cpuPct,rssMb,...}]} instead of the table.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ if (process.argv[2] === '--child') {
     store: new FileStateStore(config.dataDir),
     logger: quiet,
   });
+  // Election groups g1 ... gN (--groups), asked for before the start as an app's decorators would.
+  for (let i = 1; i <= config.groups; i++) election.group(`g${i}`);
   await election.start();
   // Every node measures the same window: the parent says when all are up and settled, and when to stop.
   const command = (name) =>
@@ -108,6 +111,7 @@ const { values } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     transport: { type: 'string' },
     json: { type: 'boolean', default: false },
+    groups: { type: 'string', default: '0' },
   },
 });
 const { loadOrCreatePeerKey } = await loadTransport(values.transport);
@@ -150,6 +154,7 @@ const results = Promise.all(
             voters,
             bootstrap: nodes.filter((n) => n !== node).map((n) => n.address),
             idleMs: Number(values['idle-ms']),
+            groups: Number(values.groups),
             out: values.out,
             profile: !values['no-profile'],
             transport: values.transport,
