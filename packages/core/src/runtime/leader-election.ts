@@ -749,6 +749,24 @@ export class LeaderElection {
         });
       });
     },
+    onMessages: (messages: readonly ElectionMessage[]) => {
+      this.guard('onMessages', () => {
+        const machine = this.machine;
+        if (machine === null) return;
+        // One step for all: the machine accumulates their output, which is saved once (group commit) and sent
+        // together. Each message is applied on its own: one that fails does not keep the others out.
+        this.input((now) => {
+          for (const message of messages) {
+            try {
+              this.roundTrips.received(message);
+              machine.receive(message, now);
+            } catch (error) {
+              this.settings.logger.error('an election step failed', { error: describeError(error) });
+            }
+          }
+        });
+      });
+    },
     onBroadcast: (from: NodeId, payload: Uint8Array) => {
       this.guard('onBroadcast', () => {
         if (this.halted) return;

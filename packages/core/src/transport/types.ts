@@ -22,6 +22,14 @@ import type { Configuration, DropReason, ElectionMessage, NodeId } from '../mach
 export interface TransportHandlers {
   /** An election message for this node arrived (already decoded into a well-formed message). */
   onMessage(message: ElectionMessage): void;
+  /**
+   * Election messages for this node that arrived together (a transport that coalesces what a peer sent in
+   * one step, such as every group's heartbeat of a round, into one frame). The runtime applies them in one
+   * step: one save for all their changes, and their answers handed back to the transport together, where
+   * they coalesce again. A transport without coalescing calls `onMessage` for each; one that has it and
+   * finds this handler absent (an older runtime) must do the same.
+   */
+  onMessages?(messages: readonly ElectionMessage[]): void;
   /** An application payload sent with {@link Transport.broadcast} by `from` arrived. */
   onBroadcast(from: NodeId, payload: Uint8Array): void;
   /** A peer of this cluster became reachable. Reported once per connection, before any of its messages. */
