@@ -78,6 +78,8 @@ export interface DroppedFrame {
  */
 export type FrameVerdict =
   | { readonly kind: 'election'; readonly message: ElectionMessage }
+  /** A BATCH frame: election messages of one sender to this node, sent in one step (never empty). */
+  | { readonly kind: 'batch'; readonly messages: readonly ElectionMessage[] }
   | {
       readonly kind: 'broadcast';
       readonly from: NodeId;
@@ -93,6 +95,8 @@ export type FrameVerdict =
       readonly locked?: readonly NodeId[];
       /** The sender understands election groups (its HELLO set `groups`). */
       readonly groups: boolean;
+      /** The sender understands BATCH frames (its HELLO set `batches`). */
+      readonly batches: boolean;
     }
   | { readonly kind: 'peers'; readonly from: NodeId; readonly peers: readonly PeerAddresses[] }
   | DroppedFrame;
@@ -136,11 +140,79 @@ export function dropped(reason: DropReason, detail: string): DroppedFrame {
  * ```
  */
 export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
+  return ElectionFrame.encode(electionFields(message, true));
+}
+
+/**
+ * The most election messages one BATCH frame carries (the receiver drops a frame with more as invalid).
+ *
+ * @example
+ * ```ts
+ * import { MAX_BATCH } from './codec.js';
+ * console.log(MAX_BATCH); // 4096
+ * ```
+ */
+export const MAX_BATCH = 4096;
+
+/**
+ * Encodes election messages of one sender to one peer in as few frames as fit in `maxBytes` each (without
+ * their length prefixes): a BATCH frame with one envelope (cluster, sender, addressee) and each message as an
+ * entry without it, or a plain election frame where a frame holds one message. Only for a peer whose HELLO
+ * said it understands batches. All messages must share cluster, sender and addressee (a `RangeError`
+ * otherwise: a bug of the caller). A message larger than `maxBytes` on its own gets a frame of its own.
+ *
+ * @example
+ * ```ts
+ * import { encodeBatchFrames } from './codec.js';
+ * const configuration = { term: 3, version: 1 };
+ * const heartbeat = { type: 'heartbeat', cluster: 'jobs', from: 'a', to: 'b', term: 3, round: 7, configuration } as const;
+ * const frames = encodeBatchFrames([heartbeat, { ...heartbeat, group: 'billing', term: 12 }], 16_384);
+ * console.log(frames.length); // 1
+ * ```
+ */
+export function encodeBatchFrames(messages: readonly ElectionMessage[], maxBytes: number): Uint8Array[] {
+  const first = messages[0];
+  if (first === undefined) return [];
+  const frames: Uint8Array[] = [];
+  let chunk: { message: ElectionMessage; entry: Uint8Array }[] = [];
+  // The envelope, and each entry's tag and length prefix (at most 5 bytes for these sizes).
+  const envelope = first.cluster.length + first.from.length + first.to.length + 16;
+  let bytes = envelope;
+  const close = () => {
+    if (chunk.length === 1)
+      frames.push(encodeElectionMessage((chunk[0] as { message: ElectionMessage }).message));
+    else if (chunk.length > 1) {
+      frames.push(
+        ElectionFrame.encode({
+          kind: ElectionFrame.Kind.BATCH,
+          cluster: first.cluster,
+          from: first.from,
+          to: first.to,
+          batch: chunk.map(({ entry }) => entry as Uint8Array<ArrayBuffer>),
+        }),
+      );
+    }
+    chunk = [];
+    bytes = envelope;
+  };
+  for (const message of messages) {
+    if (message.cluster !== first.cluster || message.from !== first.from || message.to !== first.to) {
+      throw new RangeError('the messages of a batch share their cluster, sender and addressee');
+    }
+    const entry = ElectionFrame.encode(electionFields(message, false));
+    if (chunk.length > 0 && (bytes + entry.length + 5 > maxBytes || chunk.length === MAX_BATCH)) close();
+    chunk.push({ message, entry });
+    bytes += entry.length + 5;
+  }
+  close();
+  return frames;
+}
+
+/** The frame fields of an election message; without the envelope (cluster, from, to) for a batch entry. */
+function electionFields(message: ElectionMessage, envelope: boolean): Partial<ElectionFrame> {
   const frame: Partial<ElectionFrame> = {
     kind: KIND_OF_TYPE[message.type],
-    cluster: message.cluster,
-    from: message.from,
-    to: message.to,
+    ...(envelope ? { cluster: message.cluster, from: message.from, to: message.to } : {}),
     term: message.term,
     ...(message.group === undefined ? {} : { group: message.group }),
   };
@@ -176,7 +248,7 @@ export function encodeElectionMessage(message: ElectionMessage): Uint8Array {
     case 'timeout-now':
       break;
   }
-  return ElectionFrame.encode(frame);
+  return frame;
 }
 
 function setConfiguration(frame: Partial<ElectionFrame>, configuration: ConfigurationId): void {
@@ -245,15 +317,57 @@ export function isCount(value: number): boolean {
  * ```
  */
 export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerdict {
-  let frame: ElectionFrame;
+  const frame = decodeProtobuf(bytes);
+  if ('reason' in frame) return frame;
+  const verdict = checkFrame(frame, context);
+  return verdict.kind === 'batch' ? decodeBatch(frame, context) : verdict;
+}
+
+function decodeProtobuf(bytes: Uint8Array): ElectionFrame | DroppedFrame {
   try {
-    frame = ElectionFrame.decode(bytes);
+    return ElectionFrame.decode(bytes);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     return /enum/i.test(text)
       ? dropped('invalid', 'unknown message type')
       : dropped('invalid', `frame does not decode: ${text}`);
   }
+}
+
+/**
+ * The election messages of a BATCH frame whose envelope was checked: every entry decodes, is an election
+ * message without an envelope of its own, and passes the checks of a frame with the batch's envelope.
+ * One bad entry drops the whole frame (a sender that follows the protocol never sends one).
+ */
+function decodeBatch(frame: ElectionFrame, context: FrameContext): FrameVerdict {
+  const messages: ElectionMessage[] = [];
+  for (let i = 0; i < frame.batch.length; i++) {
+    const entry = decodeProtobuf(frame.batch[i] as Uint8Array);
+    if ('reason' in entry) return dropped('invalid', `batch entry ${i}: ${entry.detail}`);
+    if (entry.cluster !== '' || entry.from !== '' || entry.to !== '') {
+      return dropped('invalid', `batch entry ${i} carries an envelope of its own`);
+    }
+    if (!ELECTION_KINDS.has(entry.kind)) {
+      return dropped('invalid', `batch entry ${i} is not an election message`);
+    }
+    // The batch's envelope applies to the entry (set in place: the entry is this function's own object).
+    entry.cluster = frame.cluster;
+    entry.from = frame.from;
+    entry.to = frame.to;
+    const verdict = checkFrame(entry, context);
+    if (verdict.kind !== 'election') {
+      return dropped(
+        'invalid',
+        `batch entry ${i}: ${verdict.kind === 'dropped' ? verdict.detail : verdict.kind}`,
+      );
+    }
+    messages.push(verdict.message);
+  }
+  return { kind: 'batch', messages };
+}
+
+/** The checks of one decoded frame against its stream; a BATCH frame's entries are left to decodeBatch. */
+function checkFrame(frame: ElectionFrame, context: FrameContext): FrameVerdict {
   if (frame.cluster !== context.clusterId) {
     return dropped('wrong-cluster', `frame for cluster ${JSON.stringify(frame.cluster)}`);
   }
@@ -296,6 +410,12 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
     if (frame.group === DEFAULT_GROUP || !isGroupName(frame.group)) {
       return dropped('invalid', `group ${JSON.stringify(frame.group.slice(0, 80))} is not a group name`);
     }
+  }
+  if (frame.batch.length > 0 && frame.kind !== ElectionFrame.Kind.BATCH) {
+    return dropped('invalid', 'batch entries travel only on a BATCH frame');
+  }
+  if (frame.batches && frame.kind !== ElectionFrame.Kind.HELLO) {
+    return dropped('invalid', 'batches travels only on a HELLO');
   }
   if (frame.groupTermFloor > 0 && frame.voters.length === 0) {
     return dropped('invalid', 'a group term floor travels only with the voters of a configuration');
@@ -385,9 +505,16 @@ export function decodeFrame(bytes: Uint8Array, context: FrameContext): FrameVerd
         configuration: { term: held?.term ?? 0, version: held?.version ?? 0 },
         ...(frame.locked.length > 0 ? { locked: frame.locked } : {}),
         groups: frame.groups,
+        batches: frame.batches,
       };
     case ElectionFrame.Kind.PEERS:
       return { kind: 'peers', from: frame.from, peers: frame.peers };
+    case ElectionFrame.Kind.BATCH:
+      if (frame.batch.length === 0 || frame.batch.length > MAX_BATCH) {
+        return dropped('invalid', `a batch holds 1 to ${MAX_BATCH} messages, not ${frame.batch.length}`);
+      }
+      // The entries are decoded by decodeBatch, once this envelope passed.
+      return { kind: 'batch', messages: [] };
     default:
       return dropped('invalid', 'unknown message type');
   }
@@ -473,6 +600,7 @@ export function encodeHelloFrame(fields: {
     configuration: { term: fields.configuration.term, version: fields.configuration.version },
     locked: fields.locked ? [...fields.locked] : [],
     groups: true,
+    batches: true,
   });
 }
 

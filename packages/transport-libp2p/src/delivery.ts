@@ -33,6 +33,20 @@ export class Delivery {
     if (handlers) this.call(() => handlers.onMessage(message));
   }
 
+  /**
+   * Election messages that arrived in one frame (a BATCH): to `onMessages` in one call where the handlers
+   * have it (the election applies them in one step), one by one to `onMessage` otherwise.
+   */
+  messages(messages: readonly ElectionMessage[]): void {
+    const handlers = this.handlers;
+    if (handlers === null) return;
+    if (handlers.onMessages) {
+      this.call(() => handlers.onMessages?.(messages));
+      return;
+    }
+    for (const message of messages) this.call(() => handlers.onMessage(message));
+  }
+
   broadcast(from: NodeId, payload: Uint8Array): void {
     const handlers = this.handlers;
     if (handlers) this.call(() => handlers.onBroadcast(from, payload));

@@ -14,6 +14,8 @@ export interface InboundHost {
   lockHeard(peer: NodeId, locked: readonly NodeId[]): void;
   /** `peer` said (in its HELLO) whether it understands election groups. */
   groupsHeard(peer: NodeId, groups: boolean): void;
+  /** `peer` said (in its HELLO) whether it understands BATCH frames. */
+  batchesHeard(peer: NodeId, batches: boolean): void;
   /** `peer` sent LEAVE: its transport stops. */
   leaving(peer: NodeId): void;
   /** `peer` listed its other peers (a PEERS frame) on `connection`. */
@@ -97,6 +99,7 @@ export class InboundStreams {
         // The lock first: the formation reads a peer as heard once its configuration is, lock included.
         if (verdict.locked !== undefined) this.host.lockHeard(peer, verdict.locked);
         this.host.groupsHeard(peer, verdict.groups);
+        this.host.batchesHeard(peer, verdict.batches);
         this.host.configurationHeard(peer, verdict.configuration);
         return;
       case 'broadcast':
@@ -108,6 +111,21 @@ export class InboundStreams {
         const { message } = verdict;
         if ('configuration' in message) this.host.configurationHeard(peer, message.configuration);
         this.context.delivery.message(message);
+        return;
+      }
+      case 'batch': {
+        this.host.joined(peer);
+        // The messages of one step share the sender's configuration: told once per distinct one.
+        let told: ConfigurationId | null = null;
+        for (const message of verdict.messages) {
+          if (!('configuration' in message)) continue;
+          const { configuration } = message;
+          if (told !== null && told.term === configuration.term && told.version === configuration.version)
+            continue;
+          told = configuration;
+          this.host.configurationHeard(peer, configuration);
+        }
+        this.context.delivery.messages(verdict.messages);
         return;
       }
     }

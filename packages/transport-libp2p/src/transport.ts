@@ -30,6 +30,7 @@ import { Links } from './links.js';
 import { Membership } from './membership.js';
 import { NodeBinding } from './node-binding.js';
 import { type Libp2pTransportOptions, resolveTransportOptions } from './options.js';
+import { DEFAULT_BATCH_BYTES, OutboundBatches } from './outbound-batches.js';
 import { PeerExchange } from './peer-exchange.js';
 import { Reachability } from './reachability.js';
 import { Redials } from './redials.js';
@@ -122,6 +123,8 @@ export class Libp2pTransport implements Transport {
   private readonly groupPeers = new Set<NodeId>();
   /** The peers already warned about as not understanding election groups (one warning each). */
   private readonly groupless = new Set<NodeId>();
+  /** Election messages to peers that understand BATCH frames, coalesced per peer and task. */
+  private readonly batches: OutboundBatches;
   private readonly binding: NodeBinding;
 
   constructor(options: Libp2pTransportOptions) {
@@ -149,6 +152,14 @@ export class Libp2pTransport implements Transport {
     });
     this.links = new Links(context, this.membership, () => this.binding.owns);
     this.channels = new Channels(context, { streamOpened: (peer) => this.membership.joined(peer) });
+    this.batches = new OutboundBatches(
+      {
+        enqueue: (peer, frame) => this.channels.enqueue(peer, frame),
+        failed: (peer, messages, error) =>
+          context.log.error('cannot encode election messages; not sent', { to: peer, messages, error }),
+      },
+      Math.min(DEFAULT_BATCH_BYTES, context.options.maxFrameSize),
+    );
     this.redials = new Redials(context, this.membership, this.status, this.links);
     this.bootstrapAddresses = new BootstrapAddresses(context, this.membership, this.status, this.links);
     this.reachability = new Reachability(context, () =>
@@ -166,8 +177,10 @@ export class Libp2pTransport implements Transport {
         if (groups) this.groupPeers.add(peer);
         else this.groupPeers.delete(peer);
       },
+      batchesHeard: (peer, batches) => this.batches.capable(peer, batches),
       leaving: (peer) => {
         this.groupPeers.delete(peer);
+        this.batches.forget(peer);
         this.membership.left(peer);
         this.redials.forget(peer);
       },
@@ -339,6 +352,8 @@ export class Libp2pTransport implements Transport {
 
   /** {@inheritDoc @baton/core#Transport.stop} Stops the node only when Baton created it. */
   async stop(): Promise<void> {
+    // What the election sent in this task (a handover's timeout-now) is queued before LEAVE.
+    this.batches.flush();
     return this.lifecycle.stop();
   }
 
@@ -368,6 +383,10 @@ export class Libp2pTransport implements Transport {
           },
         );
       }
+      return;
+    }
+    if (this.batches.has(message.to)) {
+      this.batches.add(message);
       return;
     }
     let frame: Uint8Array;

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeFrame,
+  encodeBatchFrames,
   encodeBroadcastFrame,
   encodeElectionMessage,
   encodeHelloFrame,
@@ -14,6 +15,139 @@ import { ElectionFrame } from '../src/protocol/frames.js';
 import { configurationId, electionMessage, lockedSet, PEER_IDS } from './arbitraries.js';
 
 const context = { clusterId: 'jobs', localId: 'b', remoteId: 'a' };
+
+/** The messages the frames decode to, in order (a plain election frame is one, a BATCH several). */
+function decodeAll(frames: readonly Uint8Array[]): ElectionMessage[] {
+  return frames.flatMap((bytes) => {
+    const verdict = decodeFrame(bytes, context);
+    if (verdict.kind === 'election') return [verdict.message];
+    if (verdict.kind === 'batch') return [...verdict.messages];
+    throw new Error(`a frame came out as ${JSON.stringify(verdict)}`);
+  });
+}
+
+describe('BATCH frames', () => {
+  it('round-trip any election messages, in order, in frames no larger than asked', () => {
+    fc.assert(
+      fc.property(
+        fc.array(electionMessage, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 64, max: 4096 }),
+        (messages, maxBytes) => {
+          const frames = encodeBatchFrames(messages, maxBytes);
+          expect(decodeAll(frames)).toEqual(messages);
+          for (const frame of frames) {
+            const kind = ElectionFrame.decode(frame).kind;
+            // A frame over the limit holds one message too large on its own, as a plain frame.
+            if (frame.length > maxBytes) expect(kind).not.toBe(ElectionFrame.Kind.BATCH);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('carry a hundred heartbeats of groups in one frame of a few kilobytes, one envelope for all', () => {
+    const configuration = { term: 4, version: 2 };
+    const heartbeats: ElectionMessage[] = Array.from({ length: 100 }, (_, i) => ({
+      type: 'heartbeat',
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+      term: 1000 + i,
+      round: 5000 + i,
+      configuration,
+      group: `job-${i}`,
+    }));
+    const frames = encodeBatchFrames(heartbeats, 16_384);
+    expect(frames).toHaveLength(1);
+    const one = heartbeats.reduce((sum, message) => sum + encodeElectionMessage(message).length, 0);
+    expect((frames[0] as Uint8Array).length).toBeLessThan(one);
+    expect(decodeAll(frames)).toEqual(heartbeats);
+  });
+
+  it('are plain election frames for a single message (what an older receiver reads too)', () => {
+    const message: ElectionMessage = { type: 'timeout-now', cluster: 'jobs', from: 'a', to: 'b', term: 2 };
+    expect(encodeBatchFrames([message], 16_384)).toEqual([encodeElectionMessage(message)]);
+    expect(encodeBatchFrames([], 16_384)).toEqual([]);
+  });
+
+  it('refuse messages of different envelopes (a caller bug)', () => {
+    const message: ElectionMessage = { type: 'timeout-now', cluster: 'jobs', from: 'a', to: 'b', term: 2 };
+    expect(() => encodeBatchFrames([message, { ...message, to: 'c' }], 16_384)).toThrow(RangeError);
+  });
+
+  it('are dropped whole, naming the entry, when one entry is bad; batch fields elsewhere are dropped', () => {
+    const good = ElectionFrame.encode({ kind: ElectionFrame.Kind.TIMEOUT_NOW, term: 3 });
+    const batch = (entries: Uint8Array[]) =>
+      ElectionFrame.encode({
+        kind: ElectionFrame.Kind.BATCH,
+        cluster: 'jobs',
+        from: 'a',
+        to: 'b',
+        batch: entries as Uint8Array<ArrayBuffer>[],
+      });
+    const timeoutNow = { type: 'timeout-now', cluster: 'jobs', from: 'a', to: 'b', term: 3 };
+    expect(decodeFrame(batch([good, good]), context)).toEqual({
+      kind: 'batch',
+      messages: [timeoutNow, timeoutNow],
+    });
+    const cases: [Uint8Array[], string][] = [
+      [[], 'a batch holds 1 to 4096 messages, not 0'],
+      [
+        [good, encodeElectionMessage(timeoutNow as ElectionMessage)],
+        'batch entry 1 carries an envelope of its own',
+      ],
+      [
+        [ElectionFrame.encode({ kind: ElectionFrame.Kind.HELLO })],
+        'batch entry 0 is not an election message',
+      ],
+      [
+        [ElectionFrame.encode({ kind: ElectionFrame.Kind.BATCH, batch: [good] })],
+        'batch entry 0 is not an election message',
+      ],
+      [
+        [good, ElectionFrame.encode({ kind: ElectionFrame.Kind.HEARTBEAT, group: 'default' })],
+        'batch entry 1: group "default" is not a group name',
+      ],
+      [[new Uint8Array([0xff, 0xff])], 'batch entry 0: frame does not decode'],
+    ];
+    for (const [entries, detail] of cases) {
+      const verdict = decodeFrame(batch(entries), context);
+      expect(verdict).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+      expect(verdict.kind === 'dropped' && verdict.detail).toContain(detail);
+    }
+    // The batch's envelope is checked as any frame's.
+    expect(
+      decodeFrame(ElectionFrame.encode({ ...ElectionFrame.decode(batch([good])), from: 'c' }), context),
+    ).toMatchObject({ kind: 'dropped', reason: 'invalid' });
+    expect(
+      decodeFrame(ElectionFrame.encode({ ...ElectionFrame.decode(batch([good])), to: 'c' }), context),
+    ).toMatchObject({ kind: 'dropped', reason: 'misaddressed' });
+    // Entries on another kind, and the capability anywhere but on a HELLO.
+    const onHeartbeat = ElectionFrame.encode({
+      kind: ElectionFrame.Kind.HEARTBEAT,
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+      batch: [good],
+    });
+    expect(decodeFrame(onHeartbeat, context)).toMatchObject({
+      kind: 'dropped',
+      detail: 'batch entries travel only on a BATCH frame',
+    });
+    const flagged = ElectionFrame.encode({
+      kind: ElectionFrame.Kind.TIMEOUT_NOW,
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+      batches: true,
+    });
+    expect(decodeFrame(flagged, context)).toMatchObject({
+      kind: 'dropped',
+      detail: 'batches travels only on a HELLO',
+    });
+  });
+});
 
 describe('election frame codec', () => {
   it('round-trips every message type with any field values', () => {
@@ -53,7 +187,7 @@ describe('election frame codec', () => {
           encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b', configuration }),
           context,
         );
-        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration, groups: true });
+        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration, groups: true, batches: true });
       }),
       { numRuns: 500 },
     );
@@ -68,6 +202,7 @@ describe('election frame codec', () => {
       from: 'a',
       configuration: { term: 0, version: 0 },
       groups: false, // an older sender: no election group goes to it
+      batches: false, // nor a BATCH frame
     });
   });
 
@@ -78,7 +213,14 @@ describe('election frame codec', () => {
           encodeHelloFrame({ cluster: 'jobs', from: 'a', to: 'b', configuration, locked }),
           context,
         );
-        expect(verdict).toEqual({ kind: 'hello', from: 'a', configuration, locked, groups: true });
+        expect(verdict).toEqual({
+          kind: 'hello',
+          from: 'a',
+          configuration,
+          locked,
+          groups: true,
+          batches: true,
+        });
       }),
       { numRuns: 300 },
     );

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { DropReason, ElectionMessage } from '@baton/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeElectionMessage, encodeHelloFrame } from '../src/codec.js';
+import { encodeBatchFrames, encodeElectionMessage, encodeHelloFrame } from '../src/codec.js';
 import { lengthPrefixed } from '../src/framing.js';
 import { ElectionFrame } from '../src/protocol/frames.js';
 import { configurationId, electionMessage, FROM, lockedSet, TO } from './arbitraries.js';
@@ -23,7 +23,7 @@ const TARGET_FRAMES = Number(process.env.BATON_FUZZ_FRAMES ?? 120_000);
 const harnessOptions = { clusterId: 'jobs', localId: TO, remoteId: FROM, maxFrameSize: MAX_FRAME };
 const totals = {
   frames: 0,
-  delivered: { election: 0, hello: 0, broadcast: 0, peers: 0, leave: 0 },
+  delivered: { election: 0, batch: 0, hello: 0, broadcast: 0, peers: 0, leave: 0 },
   /** HELLOs delivered with a formation lock. */
   locked: 0,
   dropped: {} as Partial<Record<DropReason, number>>,
@@ -62,13 +62,21 @@ const wellFormed: fc.Arbitrary<{ bytes: Uint8Array; outcome: InboundOutcome }> =
     bytes: encodeElectionMessage(message),
     outcome: { kind: 'election' as const, message },
   })),
+  // A BATCH of two or three election messages (that fits in a frame).
+  fc
+    .array(electionMessage, { minLength: 2, maxLength: 3 })
+    .map((messages) => ({
+      bytes: encodeBatchFrames(messages, Number.MAX_SAFE_INTEGER)[0] as Uint8Array,
+      outcome: { kind: 'batch' as const, messages },
+    }))
+    .filter(({ bytes }) => bytes.length <= MAX_FRAME),
   configurationId.map((configuration) => ({
     bytes: encodeHelloFrame({ cluster: 'jobs', from: FROM, to: TO, configuration }),
-    outcome: { kind: 'hello' as const, configuration, groups: true },
+    outcome: { kind: 'hello' as const, configuration, groups: true, batches: true },
   })),
   fc.tuple(configurationId, lockedSet).map(([configuration, locked]) => ({
     bytes: encodeHelloFrame({ cluster: 'jobs', from: FROM, to: TO, configuration, locked }),
-    outcome: { kind: 'hello' as const, configuration, locked, groups: true },
+    outcome: { kind: 'hello' as const, configuration, locked, groups: true, batches: true },
   })),
 );
 
@@ -124,8 +132,40 @@ const misplacedLock = fc.tuple(electionMessage, lockedSet).map(
     expect: 'invalid',
   }),
 );
+/** A BATCH whose entries are not election messages without an envelope, or that is empty. */
+const badBatch = fc
+  .tuple(
+    fc.array(electionMessage, { minLength: 1, maxLength: 3 }),
+    fc.constantFrom('envelope', 'hello', 'nested', 'empty', 'garbage'),
+  )
+  .map(([messages, flaw]): FuzzFrame => {
+    const entries = messages.map((message) => {
+      const frame = ElectionFrame.decode(encodeElectionMessage(message));
+      return ElectionFrame.encode({ ...frame, cluster: '', from: '', to: '' });
+    });
+    const bad =
+      flaw === 'envelope'
+        ? [...entries, encodeElectionMessage(messages[0] as ElectionMessage)]
+        : flaw === 'hello'
+          ? [...entries, ElectionFrame.encode({ kind: ElectionFrame.Kind.HELLO })]
+          : flaw === 'nested'
+            ? [...entries, ElectionFrame.encode({ kind: ElectionFrame.Kind.BATCH, batch: entries })]
+            : flaw === 'empty'
+              ? []
+              : [...entries, new Uint8Array([0xff, 0xff])];
+    return {
+      bytes: ElectionFrame.encode({
+        kind: ElectionFrame.Kind.BATCH,
+        cluster: 'jobs',
+        from: FROM,
+        to: TO,
+        batch: bad as Uint8Array<ArrayBuffer>[],
+      }),
+      expect: 'invalid',
+    };
+  });
 const unknownType = fc
-  .tuple(wellFormed, fc.integer({ min: 12, max: 2 ** 31 - 1 }))
+  .tuple(wellFormed, fc.integer({ min: 13, max: 2 ** 31 - 1 }))
   .map(([frame, kind]): FuzzFrame => {
     const tag = [0x08];
     let k = kind;
@@ -184,6 +224,7 @@ const anyFrame = fc.oneof(
   misplacedConfiguration,
   badLock,
   misplacedLock,
+  badBatch,
   unknownType,
   missingType,
   garbage,

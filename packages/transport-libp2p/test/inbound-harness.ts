@@ -16,7 +16,10 @@ export type InboundOutcome =
       readonly locked?: readonly string[];
       /** Whether the HELLO said the sender understands election groups. */
       readonly groups?: boolean;
+      /** Whether the HELLO said the sender understands BATCH frames. */
+      readonly batches?: boolean;
     }
+  | { readonly kind: 'batch'; readonly messages: readonly ElectionMessage[] }
   | { readonly kind: 'broadcast' | 'peers' | 'leave' }
   | { readonly kind: 'dropped'; readonly reason: DropReason };
 
@@ -45,12 +48,19 @@ export function inboundHarness(options: {
   const delivery = new Delivery(quietLogger, counters);
   const outcomes: (
     | InboundOutcome
-    | { kind: 'joined'; configuration?: ConfigurationId; locked?: readonly string[]; groups?: boolean }
+    | {
+        kind: 'joined';
+        configuration?: ConfigurationId;
+        locked?: readonly string[];
+        groups?: boolean;
+        batches?: boolean;
+      }
   )[] = [];
   const last = () => outcomes[outcomes.length - 1];
   // Every valid frame but LEAVE reports the peer joined first; what follows (synchronously) says which it was.
   delivery.attach({
     onMessage: (message) => outcomes.splice(outcomes.length - 1, 1, { kind: 'election', message }),
+    onMessages: (messages) => outcomes.splice(outcomes.length - 1, 1, { kind: 'batch', messages }),
     onBroadcast: () => {},
     onPeerConnected: () => {},
     onPeerDisconnected: () => {},
@@ -79,6 +89,10 @@ export function inboundHarness(options: {
         const frame = last();
         if (frame?.kind === 'joined') frame.groups = groups;
       },
+      batchesHeard: (_peer, batches) => {
+        const frame = last();
+        if (frame?.kind === 'joined') frame.batches = batches;
+      },
       leaving: () => outcomes.push({ kind: 'leave' }),
       peersListed: () => outcomes.splice(outcomes.length - 1, 1, { kind: 'peers' }),
       broadcastReceived: () => outcomes.splice(outcomes.length - 1, 1, { kind: 'broadcast' }),
@@ -106,6 +120,7 @@ export function inboundHarness(options: {
               configuration: outcome.configuration ?? { term: -1, version: -1 },
               ...(outcome.locked === undefined ? {} : { locked: outcome.locked }),
               ...(outcome.groups === undefined ? {} : { groups: outcome.groups }),
+              ...(outcome.batches === undefined ? {} : { batches: outcome.batches }),
             }
           : outcome,
       );

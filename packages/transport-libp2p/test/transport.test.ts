@@ -418,6 +418,111 @@ describe('election groups on the wire', () => {
   });
 });
 
+describe('BATCH frames on the wire', () => {
+  it('what is sent to a peer in one task leaves in one BATCH frame once its HELLO says it understands them; to an older peer, one frame each', async () => {
+    const transport = later(testTransport());
+    await transport.start(new Recorder());
+    const peer = await rawNode({ identify: identify() });
+    const from = peer.peerId.toString();
+    const heard: ElectionFrame[] = [];
+    const reader = new FrameReader(1 << 20);
+    await peer.handle(transport.protocol, (stream) => {
+      stream.addEventListener('message', (event) =>
+        reader.push(event.data, {
+          frame: (bytes) => void heard.push(ElectionFrame.decode(bytes)),
+          oversized: () => {},
+          unreadable: () => {},
+        }),
+      );
+    });
+    const stream = await peer.dialProtocol(transport.addresses()[0]!, transport.protocol, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const envelope = { cluster: 'test', from, to: transport.localId };
+    const heartbeat = (group: string, term: number) => ({
+      type: 'heartbeat' as const,
+      cluster: 'test',
+      from: transport.localId,
+      to: from,
+      term,
+      round: 1,
+      configuration: { term: 0, version: 1 },
+      group,
+    });
+    const sendRound = (term: number) => {
+      for (const group of ['a', 'b', 'c']) transport.send(heartbeat(group, term));
+    };
+    // An older peer's HELLO (groups, but no batches): three frames.
+    stream.send(
+      lengthPrefixed(ElectionFrame.encode({ kind: ElectionFrame.Kind.HELLO, ...envelope, groups: true })),
+    );
+    const ofTerm = (term: number) => heard.filter((f) => f.term === term);
+    await eventually(
+      () => {
+        sendRound(7);
+        return ofTerm(7).length >= 3;
+      },
+      10_000,
+      'the heartbeats as plain frames',
+    );
+    expect(heard.some((f) => f.kind === ElectionFrame.Kind.BATCH)).toBe(false);
+    // The peer greets again, understanding batches: a round is one frame.
+    stream.send(lengthPrefixed(encodeHelloFrame({ ...envelope, configuration: { term: 0, version: 0 } })));
+    await eventually(
+      () => {
+        sendRound(9);
+        return heard.some((f) => f.kind === ElectionFrame.Kind.BATCH);
+      },
+      10_000,
+      'a BATCH frame',
+    );
+    const batch = heard.find((f) => f.kind === ElectionFrame.Kind.BATCH)!;
+    const entries = batch.batch.map((entry) => ElectionFrame.decode(entry));
+    expect(entries.map((entry) => [entry.group, entry.term, entry.from])).toEqual([
+      ['a', 9, ''],
+      ['b', 9, ''],
+      ['c', 9, ''],
+    ]);
+    expect([batch.from, batch.to]).toEqual([transport.localId, from]);
+  });
+
+  it('a BATCH frame from a peer reaches the election in one onMessages call', async () => {
+    const transport = later(testTransport());
+    const calls: number[] = [];
+    const recorder = new Recorder();
+    await transport.start(
+      Object.assign(recorder, {
+        onMessages: (messages: readonly unknown[]) => void calls.push(messages.length),
+      }),
+    );
+    const peer = await rawNode({ identify: identify() });
+    const from = peer.peerId.toString();
+    const stream = await peer.dialProtocol(transport.addresses()[0]!, transport.protocol, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const envelope = { cluster: 'test', from, to: transport.localId };
+    stream.send(lengthPrefixed(encodeHelloFrame({ ...envelope, configuration: { term: 0, version: 0 } })));
+    const entry = (group: string) =>
+      ElectionFrame.encode({
+        kind: ElectionFrame.Kind.TIMEOUT_NOW,
+        term: 4,
+        group,
+      }) as Uint8Array<ArrayBuffer>;
+    stream.send(
+      lengthPrefixed(
+        ElectionFrame.encode({
+          kind: ElectionFrame.Kind.BATCH,
+          ...envelope,
+          batch: [entry('x'), entry('y')],
+        }),
+      ),
+    );
+    await eventually(() => calls.length > 0, 10_000, 'onMessages');
+    expect(calls).toEqual([2]);
+    expect(recorder.messages).toEqual([]);
+  });
+});
+
 describe('outbound election streams', () => {
   it('discards what a peer writes back, so libp2p does not abort the stream when its buffer fills', async () => {
     const raw = await rawNode({ identify: identify() });

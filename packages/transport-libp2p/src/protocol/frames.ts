@@ -28,6 +28,8 @@ export interface ElectionFrame {
   maxGroupTerm: number
   groups: boolean
   asked: boolean
+  batch: Uint8Array<ArrayBuffer>[]
+  batches: boolean
 }
 
 export namespace ElectionFrame {
@@ -43,7 +45,8 @@ export namespace ElectionFrame {
     BROADCAST = 'BROADCAST',
     LEAVE = 'LEAVE',
     HELLO = 'HELLO',
-    PEERS = 'PEERS'
+    PEERS = 'PEERS',
+    BATCH = 'BATCH'
   }
 
   enum __KindValues {
@@ -58,7 +61,8 @@ export namespace ElectionFrame {
     BROADCAST = 8,
     LEAVE = 9,
     HELLO = 10,
-    PEERS = 11
+    PEERS = 11,
+    BATCH = 12
   }
 
   export namespace Kind {
@@ -476,6 +480,18 @@ export namespace ElectionFrame {
           w.bool(obj.asked)
         }
 
+        if (obj.batch != null && obj.batch.length > 0) {
+          for (const value of obj.batch) {
+            w.uint32(202)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.batches != null && obj.batches !== false)) {
+          w.uint32(208)
+          w.bool(obj.batches)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -503,7 +519,9 @@ export namespace ElectionFrame {
           groupTermFloor: 0,
           maxGroupTerm: 0,
           groups: false,
-          asked: false
+          asked: false,
+          batch: [],
+          batches: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -636,6 +654,22 @@ export namespace ElectionFrame {
               obj.asked = reader.bool()
               break
             }
+            case 25: {
+              if (opts.limits?.batch != null && obj.batch.length === opts.limits.batch) {
+                throw new MaxLengthError('Decode error - repeated field "batch" had too many elements')
+              }
+
+              if (obj.batch.length === 4096) {
+                throw new MaxLengthError('Decode error - repeated field "batch" had too many elements')
+              }
+
+              obj.batch.push(reader.bytes())
+              break
+            }
+            case 26: {
+              obj.batches = reader.bool()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -648,7 +682,8 @@ export namespace ElectionFrame {
         const obj = {
           peers: 64,
           voters: 64,
-          locked: 1001
+          locked: 1001,
+          batch: 4096
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -864,6 +899,32 @@ export namespace ElectionFrame {
               }
               break
             }
+            case 25: {
+              if (opts.limits?.batch != null && obj.batch === opts.limits.batch) {
+                throw new MaxLengthError('Streaming decode error - repeated field "batch" had too many elements')
+              }
+
+              if (obj.batch === 4096) {
+                throw new MaxLengthError('Streaming decode error - repeated field "batch" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.batch[]`,
+                index: obj.batch,
+                value: reader.bytes()
+              }
+
+              obj.batch++
+
+              break
+            }
+            case 26: {
+              yield {
+                field: `${prefix}.batches`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1016,6 +1077,17 @@ export namespace ElectionFrame {
     value: boolean
   }
 
+  export interface ElectionFrameBatchFieldEvent {
+    field: '$.batch[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ElectionFrameBatchesFieldEvent {
+    field: '$.batches'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -1024,7 +1096,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent | ElectionFrameAskedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent | ElectionFrameAskedFieldEvent | ElectionFrameBatchFieldEvent | ElectionFrameBatchesFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
