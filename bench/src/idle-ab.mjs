@@ -4,7 +4,7 @@
 // the medians, and each build's ratio to A. Figures, not a test.
 //   cp -r packages/transport-libp2p/{dist,package.json} /tmp/base/ && ln -s "$PWD/packages/transport-libp2p/node_modules" /tmp/base/
 //   node bench/src/idle-ab.mjs --base /tmp/base [--also /tmp/other ...] [--rounds 3] [--idle-ms 30000]
-//     [--settle-ms 8000] [--nodes 5]
+//     [--settle-ms 8000] [--nodes 5] [--groups N]
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs, promisify } from 'node:util';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     'idle-ms': { type: 'string', default: '30000' },
     'settle-ms': { type: 'string', default: '8000' },
     nodes: { type: 'string', default: '5' },
+    groups: { type: 'string', default: '0' },
   },
 });
 if (values.base === undefined) {
@@ -24,7 +25,16 @@ if (values.base === undefined) {
   process.exit(2);
 }
 const script = new URL('./idle-profile.mjs', import.meta.url).pathname;
-const common = ['--no-profile', '--json', '--idle-ms', values['idle-ms'], '--settle-ms', values['settle-ms']];
+const common = [
+  '--no-profile',
+  '--json',
+  '--idle-ms',
+  values['idle-ms'],
+  '--settle-ms',
+  values['settle-ms'],
+  '--groups',
+  values.groups,
+];
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

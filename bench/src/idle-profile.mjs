@@ -65,6 +65,10 @@ if (process.argv[2] === '--child') {
   transport.node.addEventListener('connection:open', () => churn.opened++);
   transport.node.addEventListener('connection:close', () => churn.closed++);
   const before = transport.stats();
+  const termBefore = election.term();
+  const groupTerms = () =>
+    Object.values(election.inspect().groups ?? {}).reduce((sum, group) => sum + group.term, 0);
+  const groupTermsBefore = groupTerms();
   const session = config.profile ? new Session() : null;
   session?.connect();
   await session?.post('Profiler.enable');
@@ -91,6 +95,10 @@ if (process.argv[2] === '--child') {
     framesPerS: ((after.framesSent - before.framesSent) * 1000) / wall,
     gossipPerS: ((after.gossipPublished - before.gossipPublished) * 1000) / wall,
     stalls: election.inspect().eventLoop.stalls,
+    // Elections during the window: of the default group, and of all the other groups together.
+    terms: election.term() - termBefore,
+    groupTerms: groupTerms() - groupTermsBefore,
+    groupsLed: Object.values(election.inspect().groups ?? {}).filter((group) => group.isLeader).length,
     cpuPct: ((used.user + used.system) / 1000 / wall) * 100,
     // System calls that write and read (Linux, /proc/self/io): they do not depend on the machine's load.
     writesPerS: io && ioAfter ? ((ioAfter.syscw - io.syscw) * 1000) / wall : Number.NaN,
@@ -183,7 +191,7 @@ for (const r of values.json ? [] : sorted)
     `${r.role.padEnd(8)} ${r.cpuPct.toFixed(2).padStart(6)} % of a core, RSS ${r.rssMb.toFixed(1)} MB, ` +
       `${r.connections} connections (${r.churn.opened} opened, ${r.churn.closed} closed in the window), ` +
       `${r.framesPerS.toFixed(1)} frames/s sent, ${r.gossipPerS.toFixed(1)} gossip/s, ` +
-      `${r.writesPerS.toFixed(0)} writes/s, ${r.readsPerS.toFixed(0)} reads/s, stalls ${r.stalls}  ${r.file}`,
+      `${r.writesPerS.toFixed(0)} writes/s, ${r.readsPerS.toFixed(0)} reads/s, stalls ${r.stalls}, terms +${r.terms} (groups +${r.groupTerms}, ${r.groupsLed} led)  ${r.file}`,
   );
 await Promise.all(children.map((c) => c.exited));
 await Promise.all(nodes.map((n) => rm(n.dataDir, { recursive: true, force: true })));
