@@ -2,9 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
-/** A write of the leader-only job, as stored. */
+/** The job of the default election group (the cluster's leader), as stored in the `job` columns. */
+export const DEFAULT_JOB = 'default';
+
+/** A write of a leader-only job, as stored. */
 export interface StoredWrite {
   readonly seq: number;
+  /** The job: the election group whose leader wrote it (`'default'`: the cluster's leader). */
+  readonly job: string;
   /** The fencing token (Baton's term) the writer held. */
   readonly token: number;
   readonly nodeId: string;
@@ -18,6 +23,7 @@ export interface StoredWrite {
 /** A write the fence refused. */
 export interface RejectedWrite {
   readonly id: number;
+  readonly job: string;
   readonly token: number;
   /** The highest token the database had seen when it refused. */
   readonly highestToken: number;
@@ -26,8 +32,10 @@ export interface RejectedWrite {
   readonly note: string;
 }
 
-/** What the job asks to write. */
+/** What a job asks to write. */
 export interface WriteRequest {
+  /** The job, named after its election group: each job has a fence of its own (its group's terms). */
+  readonly job: string;
   readonly token: number;
   readonly nodeId: string;
   readonly nodeName: string;
@@ -40,23 +48,25 @@ export class StaleTokenError extends Error {
   override readonly name = 'StaleTokenError';
 
   constructor(
+    readonly job: string,
     readonly token: number,
     readonly highestToken: number,
   ) {
-    super(`fencing token ${token} is stale: the database has seen ${highestToken}`);
+    super(`fencing token ${token} of job ${job} is stale: the database has seen ${highestToken}`);
   }
 }
 
 const SCHEMA = `
-  -- One row: the highest fencing token any write has carried.
-  CREATE TABLE IF NOT EXISTS fence (
-    id    INTEGER PRIMARY KEY CHECK (id = 1),
+  -- One row per job: the highest fencing token any write of the job has carried. A job is an election
+  -- group, and each group has its own terms, so each job has its own fence.
+  CREATE TABLE IF NOT EXISTS fences (
+    job   TEXT PRIMARY KEY,
     token INTEGER NOT NULL
   );
-  INSERT OR IGNORE INTO fence (id, token) VALUES (1, 0);
 
   CREATE TABLE IF NOT EXISTS writes (
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    job        TEXT NOT NULL DEFAULT 'default',
     token      INTEGER NOT NULL,
     node_id    TEXT NOT NULL,
     node_name  TEXT NOT NULL,
@@ -67,6 +77,7 @@ const SCHEMA = `
 
   CREATE TABLE IF NOT EXISTS rejected_writes (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    job           TEXT NOT NULL DEFAULT 'default',
     token         INTEGER NOT NULL,
     highest_token INTEGER NOT NULL,
     node_name     TEXT NOT NULL,
@@ -76,8 +87,34 @@ const SCHEMA = `
 `;
 
 /**
- * The resource the leader-only job protects: an SQLite database shared by the replicas of one host, that
- * refuses a write whose fencing token is older than the newest it has seen.
+ * Brings a database of the one-job schema (a one-row `fence` table, no `job` columns) to the schema above,
+ * in one transaction, keeping everything: the old fence becomes job `default`'s, the old writes and refusals
+ * are the default job's.
+ */
+function migrateOneJobSchema(db: Database.Database): void {
+  const columns = (table: string) =>
+    (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name);
+  db.transaction(() => {
+    for (const table of ['writes', 'rejected_writes']) {
+      const existing = columns(table);
+      if (existing.length > 0 && !existing.includes('job'))
+        db.exec(`ALTER TABLE ${table} ADD COLUMN job TEXT NOT NULL DEFAULT '${DEFAULT_JOB}'`);
+    }
+    if (columns('fence').length > 0) {
+      db.exec(`CREATE TABLE IF NOT EXISTS fences (job TEXT PRIMARY KEY, token INTEGER NOT NULL)`);
+      db.prepare(
+        `INSERT INTO fences (job, token) SELECT ?, token FROM fence WHERE id = 1
+         ON CONFLICT (job) DO UPDATE SET token = max(token, excluded.token)`,
+      ).run(DEFAULT_JOB);
+      db.exec('DROP TABLE fence');
+    }
+  }).immediate();
+}
+
+/**
+ * The resource the leader-only jobs protect: an SQLite database shared by the replicas of one host, that
+ * refuses a write whose fencing token is older than the newest it has seen for that job. Each job runs on
+ * the leader of its own election group, whose terms are its fencing tokens, so each job has its own fence.
  *
  * Why: a leader can be paused (GC, SIGSTOP, a frozen VM) past its lease while another node is elected.
  * When it wakes, a write it had started would land after its successor's. The lease alone cannot stop that;
@@ -85,9 +122,10 @@ const SCHEMA = `
  *
  * ```sql
  * BEGIN IMMEDIATE;                                              -- take the write lock first
- * UPDATE fence SET token = :token WHERE id = 1 AND token <= :token;   -- raise the fence, or do nothing
+ * INSERT INTO fences (job, token) VALUES (:job, :token)         -- raise the job's fence, or do nothing
+ *   ON CONFLICT (job) DO UPDATE SET token = :token WHERE token <= :token;
  * -- changes() = 0  → a newer token holds the fence: ROLLBACK, the write is refused
- * INSERT INTO writes (token, ...) VALUES (:token, ...);         -- the write itself
+ * INSERT INTO writes (job, token, ...) VALUES (:job, :token, ...);   -- the write itself
  * COMMIT;
  * ```
  *
@@ -96,10 +134,10 @@ const SCHEMA = `
  */
 export class FencedStore {
   private readonly db: Database.Database;
-  private readonly raiseFence: Database.Statement<{ token: number }>;
-  private readonly readFence: Database.Statement<[], { token: number }>;
+  private readonly raiseFence: Database.Statement<{ job: string; token: number }>;
+  private readonly readFence: Database.Statement<[string], { token: number }>;
   private readonly insertWrite: Database.Statement<WriteRequest & { writtenAt: string }>;
-  private readonly insertRejected: Database.Statement<[number, number, string, string, string]>;
+  private readonly insertRejected: Database.Statement<[string, number, number, string, string, string]>;
   private readonly fencedWrite: Database.Transaction<(request: WriteRequest) => number>;
 
   constructor(path: string) {
@@ -111,24 +149,29 @@ export class FencedStore {
     // short because better-sqlite3 waits synchronously, and a blocked event loop ends Baton's leadership.
     this.db.pragma('busy_timeout = 1000');
     this.db.pragma('synchronous = NORMAL');
+    migrateOneJobSchema(this.db);
     this.db.exec(SCHEMA);
 
-    this.raiseFence = this.db.prepare('UPDATE fence SET token = :token WHERE id = 1 AND token <= :token');
-    this.readFence = this.db.prepare('SELECT token FROM fence WHERE id = 1');
+    this.raiseFence = this.db.prepare(
+      `INSERT INTO fences (job, token) VALUES (:job, :token)
+       ON CONFLICT (job) DO UPDATE SET token = excluded.token WHERE token <= excluded.token`,
+    );
+    this.readFence = this.db.prepare('SELECT token FROM fences WHERE job = ?');
     this.insertWrite = this.db.prepare(
-      `INSERT INTO writes (token, node_id, node_name, mono, written_at, note)
-       VALUES (:token, :nodeId, :nodeName, :mono, :writtenAt, :note)`,
+      `INSERT INTO writes (job, token, node_id, node_name, mono, written_at, note)
+       VALUES (:job, :token, :nodeId, :nodeName, :mono, :writtenAt, :note)`,
     );
     this.insertRejected = this.db.prepare(
-      `INSERT INTO rejected_writes (token, highest_token, node_name, rejected_at, note) VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO rejected_writes (job, token, highest_token, node_name, rejected_at, note)
+       VALUES (?, ?, ?, ?, ?, ?)`,
     );
 
     // THE FENCE. Runs as one IMMEDIATE transaction (see write()): a throw rolls everything back.
     this.fencedWrite = this.db.transaction((request: WriteRequest): number => {
-      const raised = this.raiseFence.run({ token: request.token }).changes === 1;
+      const raised = this.raiseFence.run({ job: request.job, token: request.token }).changes === 1;
       if (!raised) {
         // A writer with a newer token got here first: this writer was deposed. Refuse, write nothing.
-        throw new StaleTokenError(request.token, this.readFence.get()?.token ?? 0);
+        throw new StaleTokenError(request.job, request.token, this.readFence.get(request.job)?.token ?? 0);
       }
       const result = this.insertWrite.run({ ...request, writtenAt: new Date().toISOString() });
       return Number(result.lastInsertRowid);
@@ -136,7 +179,7 @@ export class FencedStore {
   }
 
   /**
-   * Writes `request` if its token is at least the highest seen (and raises the fence to it); throws
+   * Writes `request` if its token is at least the highest its job has seen (and raises the job's fence to it); throws
    * {@link StaleTokenError} otherwise, after recording the refusal in `rejected_writes`.
    */
   write(request: WriteRequest): number {
@@ -145,6 +188,7 @@ export class FencedStore {
     } catch (error) {
       if (error instanceof StaleTokenError) {
         this.insertRejected.run(
+          request.job,
           request.token,
           error.highestToken,
           request.nodeName,
@@ -156,16 +200,25 @@ export class FencedStore {
     }
   }
 
-  /** The highest fencing token the database has accepted. */
-  highestToken(): number {
-    return this.readFence.get()?.token ?? 0;
+  /** The highest fencing token the database has accepted for `job` (0: none yet). */
+  highestToken(job: string = DEFAULT_JOB): number {
+    return this.readFence.get(job)?.token ?? 0;
+  }
+
+  /** Every job's highest fencing token, by job. */
+  fences(): Record<string, number> {
+    const rows = this.db.prepare('SELECT job, token FROM fences ORDER BY job').all() as {
+      job: string;
+      token: number;
+    }[];
+    return Object.fromEntries(rows.map((row) => [row.job, row.token]));
   }
 
   /** The latest writes, newest first. */
   recentWrites(limit = 25): StoredWrite[] {
     return this.db
       .prepare(
-        `SELECT seq, token, node_id AS nodeId, node_name AS nodeName, mono, written_at AS writtenAt, note
+        `SELECT seq, job, token, node_id AS nodeId, node_name AS nodeName, mono, written_at AS writtenAt, note
          FROM writes ORDER BY seq DESC LIMIT ?`,
       )
       .all(limit) as StoredWrite[];
@@ -175,13 +228,13 @@ export class FencedStore {
   recentRejections(limit = 10): RejectedWrite[] {
     return this.db
       .prepare(
-        `SELECT id, token, highest_token AS highestToken, node_name AS nodeName, rejected_at AS rejectedAt, note
+        `SELECT id, job, token, highest_token AS highestToken, node_name AS nodeName, rejected_at AS rejectedAt, note
          FROM rejected_writes ORDER BY id DESC LIMIT ?`,
       )
       .all(limit) as RejectedWrite[];
   }
 
-  /** How many writes were accepted and refused. */
+  /** How many writes were accepted and refused, of every job together. */
   counts(): { accepted: number; rejected: number } {
     const row = this.db
       .prepare(
