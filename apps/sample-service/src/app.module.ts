@@ -9,6 +9,7 @@ import { ClusterDirectory } from './cluster/cluster-directory.service.js';
 import { SERVICE_CONFIG, type ServiceConfig } from './config/service-config.js';
 import { FencedStoreService } from './fencing/fenced-store.provider.js';
 import { FencedWriteJob } from './fencing/fenced-write.job.js';
+import { ReportsJob } from './fencing/reports.job.js';
 import { AdminController } from './http/admin.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { LoopbackOnlyGuard } from './http/loopback.guard.js';
@@ -58,7 +59,10 @@ export function leaderOptions(config: ServiceConfig, leases: LeaseTracker): Lead
   };
 }
 
-/** The sample service: a fenced leader-only job, its status API and the dashboard. */
+/**
+ * The sample service: two fenced leader-only jobs in two election groups (the cluster's leader, and group
+ * `reports`), its status API and the dashboard.
+ */
 @Module({})
 // biome-ignore lint/complexity/noStaticOnlyClass: a Nest module class with a dynamic-module factory
 export class AppModule {
@@ -82,6 +86,7 @@ export class AppModule {
         ClusterDirectory,
         FencedStoreService,
         FencedWriteJob,
+        ReportsJob,
         ClusterHealthIndicator,
         LoopbackOnlyGuard,
       ],

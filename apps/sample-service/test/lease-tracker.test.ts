@@ -43,16 +43,20 @@ function cluster() {
     broadcast: () => {},
     peers: () => ['b', 'c'],
   };
-  const state = { leadingTerm: null as number | null };
+  const state = { leadingTerm: null as number | null, reportsTerm: null as number | null };
   const tracker = new LeaseTracker({ leaseDuration: LEASE_MS, now: () => ns(nowMs) });
   tracker.attach({
-    leadingTerm: () => state.leadingTerm,
-    record: (term, until) => seen.push(`lease term ${term} until ${Number(until / 1_000_000n)}`),
+    leadingTerm: (group) => (group === undefined ? state.leadingTerm : state.reportsTerm),
+    record: (group, term, until) =>
+      seen.push(
+        `lease ${group === undefined ? '' : `${group} `}term ${term} until ${Number(until / 1_000_000n)}`,
+      ),
   });
   const transport = tracker.wrap(inner);
   const election: TransportHandlers = {
     onMessage: (message) =>
       seen.push(`election got ${message.type} ${message.term}/${'round' in message ? message.round : '-'}`),
+    onMessages: (messages) => seen.push(`election got ${messages.length} messages`),
     onBroadcast: () => {},
     onPeerConnected: () => {},
     onPeerDisconnected: () => {},
@@ -69,6 +73,9 @@ function cluster() {
     },
     deliver(message: ElectionMessage) {
       handlers?.onMessage(message);
+    },
+    deliverTogether(messages: ElectionMessage[]) {
+      handlers?.onMessages?.(messages);
     },
   };
 }
@@ -142,6 +149,27 @@ describe('LeaseTracker', () => {
       'lease term 7 until 2900',
       'lease term 7 until 3650',
       'lease term 7 until 9950',
+    ]);
+  });
+
+  it('keeps each election group apart: its rounds, its term, its records; acknowledgements delivered together are recorded before any reaches the election', async () => {
+    const c = cluster();
+    await c.start();
+    c.state.leadingTerm = 3;
+    c.state.reportsTerm = 40;
+    const reports = (message: ElectionMessage): ElectionMessage => ({ ...message, group: 'reports' });
+    c.at(1000);
+    c.transport.send(heartbeat(3, 1));
+    c.at(1010);
+    c.transport.send(reports(heartbeat(40, 1))); // the same round number, another group
+    c.at(1050);
+    c.deliverTogether([reports(ack(40, 1)), ack(3, 1), reports(ack(3, 1))]);
+
+    expect(c.seen).toEqual([
+      'lease reports term 40 until 1910',
+      'lease term 3 until 1900',
+      // A reports acknowledgement of term 3: not the term this node leads reports in.
+      'election got 3 messages',
     ]);
   });
 });

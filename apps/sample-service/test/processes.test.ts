@@ -18,7 +18,8 @@ import {
 // with SIGKILL, the next one stopped with SIGTERM (handover), the next one frozen with SIGSTOP and woken
 // with SIGCONT, and the dead ones restarted. Then, from the processes' JSON logs alone: no two processes
 // ever held a valid lease at the same instant; and from the database: no write was accepted from a stale
-// term, and every write happened inside its writer's leadership window.
+// term, and every write happened inside its writer's leadership window. All of it per job: the service runs
+// a second job in election group `reports`, whose leader may be another replica, with tokens of its own.
 
 const root = mkdtempSync(join(tmpdir(), 'baton-processes-'));
 const replicas: Replica[] = [];
@@ -45,7 +46,9 @@ interface HealthBody {
 /** The leadership windows of one process, from what it has logged so far (none while one cannot be closed). */
 function windowsOf(records: readonly Record[], pid: number): Window[] {
   try {
-    return leadershipWindows(records.filter((record) => record.pid === pid));
+    return leadershipWindows(records.filter((record) => record.pid === pid)).filter(
+      (window) => window.group === 'default',
+    );
   } catch {
     return []; // a leadership without a lease end or a loss logged yet
   }
@@ -216,6 +219,11 @@ describe('three replica processes', () => {
       /^token: must be an integer below/,
     );
 
+    // The second job, in election group `reports`: its leader (any replica) has written through all this.
+    await waitFor('writes of the reports job', () =>
+      writesSince(join(root, 'shared.db'), 0, 'reports') >= 3 ? true : undefined,
+    );
+
     for (const replica of replicas) replica.signal('SIGTERM');
     await Promise.all(replicas.map((replica) => replica.exited));
 
@@ -231,13 +239,20 @@ describe('three replica processes', () => {
     // The frozen leader held its lease at the SIGSTOP, and its window ended with that lease while it was
     // frozen, long before it woke up and logged the loss.
     const frozenWindow = windows.find(
-      (w) => w.pid === freeze.pid && w.start <= freeze.frozenAt && freeze.frozenAt < w.end,
+      (w) =>
+        w.group === 'default' &&
+        w.pid === freeze.pid &&
+        w.start <= freeze.frozenAt &&
+        freeze.frozenAt < w.end,
     );
     expect(frozenWindow, 'the frozen leader held its lease at the SIGSTOP').toBeDefined();
     expect(frozenWindow!.endedBy).toBe('lease');
     expect(frozenWindow!.end < freeze.wokenAt).toBe(true);
 
-    console.log(`${history.writes} writes accepted`);
+    console.log(`${history.writes} writes accepted: ${JSON.stringify(history.writesByJob)}`);
+    // Both jobs ran, each in its own group's windows (checked per job below), with leaderships of its own.
+    expect(history.writesByJob.reports ?? 0).toBeGreaterThanOrEqual(3);
+    expect(windows.some((window) => window.group === 'reports')).toBe(true);
     expect(history.writes).toBeGreaterThanOrEqual(9); // at least what the waits above asked for
     expect(history.late).toEqual([]);
     expect(history.outside).toEqual([]);

@@ -11,8 +11,9 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config/service-config.js';
-import { StaleTokenError } from '../fencing/fenced-store.js';
+import { DEFAULT_JOB, StaleTokenError } from '../fencing/fenced-store.js';
 import { FencedStoreService } from '../fencing/fenced-store.provider.js';
+import { REPORTS_GROUP } from '../fencing/reports.job.js';
 import { monoNow } from '../leadership/mono.js';
 import { LoopbackOnlyGuard } from './loopback.guard.js';
 
@@ -59,18 +60,24 @@ export class AdminController {
    * then refuse every write of the real leader until a later term.
    */
   @Post('stale-write')
-  staleWrite(@Query('token') token?: string) {
-    const highest = this.store.highestToken();
+  staleWrite(@Query('token') token?: string, @Query('job') job: string = DEFAULT_JOB) {
+    if (job !== DEFAULT_JOB && job !== REPORTS_GROUP) {
+      throw new BadRequestException(
+        `job: must be ${JSON.stringify(DEFAULT_JOB)} or ${JSON.stringify(REPORTS_GROUP)} (got ${JSON.stringify(job)})`,
+      );
+    }
+    const highest = this.store.highestToken(job);
     const attempt = token === undefined ? highest - 1 : Number(token);
     const wellFormed = token === undefined || (/^\s*-?\d+\s*$/.test(token) && Number.isSafeInteger(attempt));
     if (!wellFormed || attempt >= highest) {
       throw new BadRequestException(
-        `token: must be an integer below ${highest}, the highest token the database has seen (got ${JSON.stringify(token)}); ` +
+        `token: must be an integer below ${highest}, the highest token the database has seen for job ${job} (got ${JSON.stringify(token)}); ` +
           "the fence accepts a token at or above it, and a higher one would refuse the current leader's writes",
       );
     }
     try {
       const seq = this.store.write({
+        job,
         token: attempt,
         nodeId: this.leader.id,
         nodeName: this.config.nodeName,

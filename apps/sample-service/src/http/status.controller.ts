@@ -39,11 +39,15 @@ export class StatusController {
     return { nodes: this.directory.list() };
   }
 
-  /** The job's latest writes and refusals from the shared database. */
+  /**
+   * The jobs' latest writes and refusals from the shared database; `highestToken` is the default job's (the
+   * cluster leader's), `fences` every job's.
+   */
   @Get('writes')
   writes() {
     return {
       highestToken: this.store.highestToken(),
+      fences: this.store.fences(),
       ...this.store.counts(),
       writes: this.store.recentWrites(15),
       refusals: this.store.recentRejections(10),

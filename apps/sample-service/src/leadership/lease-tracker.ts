@@ -3,10 +3,16 @@ import { monoNow } from './mono.js';
 
 /** What the tracker needs from the running election and from the log; given once Nest has built them. */
 export interface LeaseSink {
-  /** The term this node holds a valid lease in right now, or `null` (`LeaderService#isLeader()` and `term()`). */
-  leadingTerm(): number | null;
-  /** Writes the `lease` record: the lease of `term` may last until `leaseEndMono`. Must write at once. */
-  record(term: number, leaseEndMono: bigint): void;
+  /**
+   * The term this node holds a valid lease of `group` in right now, or `null` (`LeaderService#isLeader()` and
+   * `term()`, or those of `group(name)`). `group` is `undefined` for the default election.
+   */
+  leadingTerm(group: string | undefined): number | null;
+  /**
+   * Writes the `lease` record: the lease of `group` in `term` may last until `leaseEndMono`. Must write at
+   * once.
+   */
+  record(group: string | undefined, term: number, leaseEndMono: bigint): void;
 }
 
 /** Options of {@link LeaseTracker}. */
@@ -21,7 +27,7 @@ export interface LeaseTrackerOptions {
 }
 
 /** Heartbeat rounds whose send time is kept: 6.4 s at a 100 ms heartbeat, far more than a lease. */
-const ROUNDS_KEPT = 64;
+const ROUNDS_KEPT = 64; // per election group
 
 /**
  * Writes a lease-end record ahead of every acknowledgement that can extend this leader's lease, so that the
@@ -40,6 +46,9 @@ const ROUNDS_KEPT = 64;
  * The service's sink writes with `process.stdout.write`, which hands a line on a pipe to the kernel at once
  * unless the pipe is full (Node then queues it, and a SIGKILL would lose it): the reader must keep up.
  *
+ * Each election group (the default one, `reports`) has its own terms, rounds and lease: everything above is
+ * kept per group, the group named on the messages (absent for the default election).
+ *
  * Not covered: the votes that elect a leader are its lease's first round. That lease is logged by the
  * `became-leader` record, after the fact; a process killed before that record has no window at all. With a
  * single voter there are no acknowledgements: its lease grows on its own timer, and no other node can lead.
@@ -47,11 +56,11 @@ const ROUNDS_KEPT = 64;
 export class LeaseTracker {
   private readonly leaseNs: bigint;
   private readonly now: () => bigint;
-  /** `term/round` → when the round's first heartbeat went out. */
-  private readonly roundSentAt = new Map<string, bigint>();
+  /** By group (`''`: the default election): `term/round` → when the round's first heartbeat went out. */
+  private readonly roundSentAt = new Map<string, Map<string, bigint>>();
   private sink: LeaseSink | null = null;
-  private recordedTerm = 0;
-  private recordedEnd = 0n;
+  /** By group (`''`: the default election): the term and lease end last recorded. */
+  private readonly recorded = new Map<string, { term: number; end: bigint }>();
 
   constructor(options: LeaseTrackerOptions) {
     this.leaseNs = BigInt(Math.ceil(options.leaseDuration * 1e6));
@@ -81,6 +90,16 @@ export class LeaseTracker {
               this.beforeDelivery(message);
               handlers.onMessage(message);
             },
+            // Messages that arrived together (a BATCH frame): every record is written before the election
+            // sees any of them.
+            ...(handlers.onMessages === undefined
+              ? {}
+              : {
+                  onMessages: (messages: readonly ElectionMessage[]) => {
+                    for (const message of messages) this.beforeDelivery(message);
+                    handlers.onMessages?.(messages);
+                  },
+                }),
           },
           options,
         ),
@@ -101,31 +120,37 @@ export class LeaseTracker {
 
   private beforeSend(message: ElectionMessage): void {
     if (message.type !== 'heartbeat') return;
-    const key = `${message.term}/${message.round}`;
-    if (this.roundSentAt.has(key)) return; // the same round to the next follower
-    this.roundSentAt.set(key, this.now());
-    if (this.roundSentAt.size > ROUNDS_KEPT) {
-      this.roundSentAt.delete(this.roundSentAt.keys().next().value as string);
+    const group = message.group ?? '';
+    let rounds = this.roundSentAt.get(group);
+    if (rounds === undefined) {
+      rounds = new Map();
+      this.roundSentAt.set(group, rounds);
     }
+    const key = `${message.term}/${message.round}`;
+    if (rounds.has(key)) return; // the same round to the next follower
+    rounds.set(key, this.now());
+    if (rounds.size > ROUNDS_KEPT) rounds.delete(rounds.keys().next().value as string);
   }
 
   private beforeDelivery(message: ElectionMessage): void {
     const sink = this.sink;
     if (sink === null || message.type !== 'heartbeat-response' || !message.ok) return;
     // A round not seen going out is older than every round kept (or never existed): it started before now.
-    const sentAt = this.roundSentAt.get(`${message.term}/${message.round}`) ?? this.oldestSentAt();
+    const group = message.group ?? '';
+    const rounds = this.roundSentAt.get(group);
+    const sentAt = rounds?.get(`${message.term}/${message.round}`) ?? this.oldestSentAt(rounds);
     const end = sentAt + this.leaseNs;
-    if (message.term === this.recordedTerm && end <= this.recordedEnd) return; // nothing new
+    const last = this.recorded.get(group);
+    if (last !== undefined && message.term === last.term && end <= last.end) return; // nothing new
     // Only a valid lease can be extended: a leader whose lease lapsed (say, while frozen) steps down at its
     // next input, this acknowledgement included, and a woken process must not log a lease it cannot have.
-    if (sink.leadingTerm() !== message.term) return;
-    this.recordedTerm = message.term;
-    this.recordedEnd = end;
-    sink.record(message.term, end);
+    if (sink.leadingTerm(message.group) !== message.term) return;
+    this.recorded.set(group, { term: message.term, end });
+    sink.record(message.group, message.term, end);
   }
 
-  private oldestSentAt(): bigint {
-    const oldest = this.roundSentAt.values().next();
-    return oldest.done ? this.now() : oldest.value;
+  private oldestSentAt(rounds: Map<string, bigint> | undefined): bigint {
+    const oldest = rounds?.values().next();
+    return oldest === undefined || oldest.done ? this.now() : oldest.value;
   }
 }

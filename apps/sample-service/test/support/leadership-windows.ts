@@ -10,10 +10,14 @@ export interface Record {
   readonly sinceMono?: string;
   readonly leaseEndMono?: string | null;
   readonly reason?: string;
+  /** The election group; absent for the default election. */
+  readonly group?: string;
 }
 
-/** The instants one process held a valid lease for one term, on the host's monotonic clock (ns). */
+/** The instants one process held a valid lease of one election group for one term, on the host's monotonic clock (ns). */
 export interface Window {
+  /** The election group (`'default'`: the cluster's leader); a job is named after its group. */
+  readonly group: string;
   readonly nodeName: string;
   readonly nodeId: string;
   readonly pid: number;
@@ -31,9 +35,14 @@ export interface Window {
  * `lost-leadership`) or SIGSTOPped (it logs it only when it wakes up, long after its lease lapsed).
  */
 export function leadershipWindows(records: readonly Record[]): Window[] {
+  // Each election group's records make its own windows (a record without `group` is the default election's).
   const windows: Window[] = [];
   for (const began of records.filter((record) => record.event === 'became-leader')) {
-    const same = records.filter((record) => record.pid === began.pid && record.term === began.term);
+    const group = began.group ?? 'default';
+    const same = records.filter(
+      (record) =>
+        record.pid === began.pid && record.term === began.term && (record.group ?? 'default') === group,
+    );
     const lost = same.find((record) => record.event === 'lost-leadership');
     const leaseEnds = same
       .map((record) => record.leaseEndMono)
@@ -53,10 +62,11 @@ export function leadershipWindows(records: readonly Record[]): Window[] {
       endedBy = 'lease';
     } else {
       throw new Error(
-        `${began.nodeName} (pid ${began.pid}) term ${began.term}: no lease end and no loss logged`,
+        `${began.nodeName} (pid ${began.pid}) group ${group} term ${began.term}: no lease end and no loss logged`,
       );
     }
     windows.push({
+      group,
       nodeName: began.nodeName,
       nodeId: began.nodeId,
       pid: began.pid,
@@ -69,14 +79,14 @@ export function leadershipWindows(records: readonly Record[]): Window[] {
   return windows.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }
 
-/** Pairs of windows that share an instant. */
+/** Pairs of windows of one election group that share an instant (two groups' leaders may overlap). */
 export function overlaps(windows: readonly Window[]): [Window, Window][] {
   const found: [Window, Window][] = [];
   for (let i = 0; i < windows.length; i += 1) {
     for (let j = i + 1; j < windows.length; j += 1) {
       const a = windows[i]!;
       const b = windows[j]!;
-      if (a.start < b.end && b.start < a.end) found.push([a, b]);
+      if (a.group === b.group && a.start < b.end && b.start < a.end) found.push([a, b]);
     }
   }
   return found;
