@@ -202,11 +202,20 @@ describe('the demo', () => {
       // The job writes with the leader's token, and the page shows it.
       await page.waitForFunction(
         (term) =>
-          [...document.querySelectorAll('#writes tbody tr')].some((row) => Number(row.dataset.token) >= term),
+          [...document.querySelectorAll('#writes tbody tr')].some(
+            (row) => row.dataset.job === 'default' && Number(row.dataset.token) >= term,
+          ),
         first.term,
       );
       // Its lease is on the timeline, in its lane, labelled with its term.
       await page.waitForSelector(`#lanes .lane[data-node="${first.name}"] .bar[data-term="${first.term}"]`);
+      // The second job's election group has a leader, shown in the groups table, and its job writes.
+      await page.waitForFunction(() =>
+        ['default', 'reports'].every(
+          (group) => document.querySelector(`#groups tbody tr[data-group="${group}"]`)?.dataset.leader,
+        ),
+      );
+      await page.waitForSelector('#writes tbody tr[data-job="reports"]');
     },
   );
 
@@ -289,7 +298,9 @@ describe('the demo', () => {
       expect(next.term).toBeGreaterThan(before.term);
       await page.waitForFunction(
         (term) =>
-          [...document.querySelectorAll('#writes tbody tr')].some((row) => Number(row.dataset.token) >= term),
+          [...document.querySelectorAll('#writes tbody tr')].some(
+            (row) => row.dataset.job === 'default' && Number(row.dataset.token) >= term,
+          ),
         next.term,
       );
 

@@ -115,8 +115,12 @@ function listen(node) {
 }
 
 const seen = new Set();
-/** Adds a record to the timeline once (a reconnecting stream sends the recent ones again). */
+/**
+ * Adds a record to the timeline once (a reconnecting stream sends the recent ones again). The timeline shows
+ * the cluster's leader (the default election); a record of another election group (`group`) is left out.
+ */
 function learn(entry) {
+  if (entry.group !== undefined) return false;
   const key = `${entry.pid}|${entry.event}|${entry.mono}`;
   if (seen.has(key)) return false;
   seen.add(key);
@@ -206,9 +210,43 @@ function renderMembership(config) {
   );
 }
 
+/**
+ * Which replica leads which election group: the default election (the cluster's leader, the `default` job)
+ * and every group the replicas report in `inspect().groups` (`reports`). A group no replica leads right now
+ * (an election, a handover) shows who the replicas last saw lead it.
+ */
+function renderGroups() {
+  const statuses = upNodes()
+    .map((node) => node.status)
+    .filter(Boolean);
+  const names = new Set(['default']);
+  for (const status of statuses) for (const name of Object.keys(status.groups ?? {})) names.add(name);
+  const view = (status, name) => (name === 'default' ? status : status.groups?.[name]);
+  $('#groups tbody').replaceChildren(
+    ...[...names].sort().map((name) => {
+      const holder = statuses.find((status) => view(status, name)?.isLeader);
+      const seen = statuses.map((status) => view(status, name)).find((group) => group?.leader);
+      const term = Math.max(0, ...statuses.map((status) => view(status, name)?.term ?? 0));
+      const row = element('tr', undefined, {
+        'data-group': name,
+        'data-leader': holder?.nodeName ?? '',
+        class: holder ? 'leader' : '',
+      });
+      row.append(
+        element('td', name === 'default' ? 'default (the cluster’s leader)' : name),
+        element('td', holder ? holder.nodeName : seen ? `${nameOf(seen.leader)}?` : 'none'),
+        element('td', term),
+        element('td', holder ? `${Math.round(view(holder, name).leaseRemaining)} ms` : '—'),
+      );
+      return row;
+    }),
+  );
+}
+
 function render() {
   const config = membership();
   renderMembership(config);
+  renderGroups();
   const body = $('#nodes tbody');
   const rows = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   body.replaceChildren(
@@ -300,13 +338,17 @@ async function refreshWrites() {
   for (const source of [...(demo === null ? [origin] : []), ...upNodes().map((node) => node.url)]) {
     try {
       const data = await getJson(`${source}/writes`);
+      const fences = Object.entries(data.fences ?? {})
+        .map(([job, token]) => `${job} ${token}`)
+        .join(', ');
       $('#write-summary').textContent =
-        `— ${data.accepted} accepted, ${data.rejected} refused, highest token ${data.highestToken}`;
+        `— ${data.accepted} accepted, ${data.rejected} refused, highest token per job: ${fences || 'none yet'}`;
       $('#writes tbody').replaceChildren(
         ...data.writes.map((write) => {
-          const row = element('tr', undefined, { 'data-token': String(write.token) });
+          const row = element('tr', undefined, { 'data-token': String(write.token), 'data-job': write.job });
           row.append(
             element('td', write.seq),
+            element('td', write.job),
             element('td', write.token),
             element('td', write.nodeName),
             element('td', new Date(write.writtenAt).toLocaleTimeString()),
@@ -319,6 +361,7 @@ async function refreshWrites() {
         ...data.refusals.map((refused) => {
           const row = element('tr', undefined, { class: 'rejected' });
           row.append(
+            element('td', refused.job),
             element('td', refused.token),
             element('td', refused.highestToken),
             element('td', refused.nodeName),
