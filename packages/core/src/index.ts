@@ -73,6 +73,7 @@ export {
   ELECTION_GROUP_EVENTS,
   ElectionGroup,
   type ElectionGroupEvents,
+  type GroupOptions,
 } from './runtime/election-group.js';
 export { LEADER_ELECTION_EVENTS, LeaderElection } from './runtime/leader-election.js';
 export { LeadershipLostError } from './runtime/leadership.js';

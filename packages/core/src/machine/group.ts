@@ -59,6 +59,10 @@ export class GroupElection {
   nextHeartbeatAt = 0;
   /** On the leader of a named group: the voters whose latest acknowledgement said they asked for it. */
   readonly candidates = new Set<NodeId>();
+  /** Of the candidates: those whose latest acknowledgement said they prefer to lead it. */
+  readonly preferring = new Set<NodeId>();
+  /** This node asked to be a preferred leader of the group (placement never moves the group away from it). */
+  preferred = false;
 
   constructor(
     readonly name: string,
@@ -439,6 +443,8 @@ export class GroupElection {
     this.lease.acknowledge(ack.from, ack.round);
     if (ack.asked === true && !ack.leaving) this.candidates.add(ack.from);
     else this.candidates.delete(ack.from);
+    if (ack.asked === true && ack.preferred === true && !ack.leaving) this.preferring.add(ack.from);
+    else this.preferring.delete(ack.from);
     this.host.noteMember(this, ack);
     this.announceLease();
   }
@@ -533,6 +539,7 @@ export class GroupElection {
     this.setRole('leader');
     const voters = host.beganLeading(this);
     this.candidates.clear();
+    this.preferring.clear();
     const lease = new LeaderLease(host.id, voters, host.options.leaseDuration);
     // The votes are the lease's first round, started when the vote requests went out.
     const votesRound = lease.startRound(this.campaignStartedAt);

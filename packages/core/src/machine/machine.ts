@@ -403,16 +403,19 @@ export class ElectionMachine {
    * This node asks for the election group `name`: it takes part in it and may campaign to lead it. Other
    * voters take part passively as soon as they hear of it (they vote and acknowledge, but never campaign
    * unless they ask too). A group's first campaign on this node comes after one election timeout at the
-   * earliest. Idempotent; opening the default group changes nothing.
+   * earliest. Idempotent; opening the default group changes nothing. `preferred`: this node prefers to lead
+   * the group (placement hands it the group first, and never moves the group away from it); opening the
+   * group again sets the preference anew.
    *
    * @throws InvalidOptionError (option `group`) when `name` is not a valid group name, or when the node takes
    *   part in 1024 groups already (the default one included).
    */
-  openGroup(name: string, now: number): void {
+  openGroup(name: string, now: number, options: { readonly preferred?: boolean } = {}): void {
     checkGroupName('openGroup', name);
     this.tick(now);
     const existing = this.groups.get(name);
     if (existing !== undefined) {
+      if (!existing.isDefault) existing.preferred = options.preferred === true;
       if (!existing.asked) {
         existing.asked = true;
         if (existing.role === 'follower' && existing.leader === null) {
@@ -428,7 +431,7 @@ export class ElectionMachine {
         `openGroup: a node takes part in at most ${MAX_GROUPS} groups`,
       );
     }
-    this.createGroup(name, true);
+    this.createGroup(name, true).preferred = options.preferred === true;
   }
 
   /**
@@ -452,6 +455,7 @@ export class ElectionMachine {
     } else if (led) group.stepDown();
     group.endCampaign('step-down');
     group.asked = false;
+    group.preferred = false;
     return led;
   }
 
@@ -723,6 +727,7 @@ export class ElectionMachine {
     return {
       name: group.name,
       asked: group.asked,
+      preferred: group.preferred,
       role: group.role,
       term: group.term,
       votedFor: group.vote,
@@ -799,6 +804,7 @@ export class ElectionMachine {
   private ack(group: GroupElection, to: NodeId, term: number, round: number, ok: boolean): HeartbeatResponse {
     const maxGroupTerm = this.maxGroupTerm();
     const asked = !group.isDefault && group.asked && !this.leaving;
+    const preferred = asked && group.preferred;
     return {
       type: 'heartbeat-response',
       cluster: this.options.clusterId,
@@ -812,6 +818,7 @@ export class ElectionMachine {
       steady: this.heardSince === null ? 0 : this.now - this.heardSince,
       ...(maxGroupTerm > 0 ? { maxGroupTerm } : {}),
       ...(asked ? { asked } : {}),
+      ...(preferred ? { preferred } : {}),
     };
   }
 
@@ -959,13 +966,21 @@ export class ElectionMachine {
 
   /**
    * Placement: leaders of the named groups spread evenly over the voters, with no coordinator. Every node
-   * counts, for each voter, the named groups it knows that voter to lead. A node that leads groups hands one
-   * of them (by a leadership transfer: the lease is given up first, never two leaders) to a voter that asked
-   * for that group, acknowledged its current term, is not leaving, and leads at least two groups fewer than
-   * this node; at most one move per node per `placementInterval`. Each move lowers the sum of the squared
-   * loads by at least 2, so moves stop; when they stop, no voter that could take a group leads two fewer than
-   * one that could give it. The default group is neither counted nor moved (its leader changes the
-   * configuration; a transfer of it is `transferLeadership()`'s business).
+   * counts, for each voter, the named groups it knows that voter to lead. At most one move per node per
+   * `placementInterval`, always by a leadership transfer (the lease is given up first, never two leaders),
+   * always to a voter that asked for the group, acknowledged its current term and is not leaving:
+   *
+   * 1. Preference. A leader that does not prefer a group hands it to a voter that said it prefers it (the
+   *    least loaded of them).
+   * 2. Balance. Otherwise a leader hands a group it does not prefer to a voter that leads at least two groups
+   *    fewer than this node. A group is never moved away from a leader that prefers it.
+   *
+   * Moves stop: a preference move adds one to the groups led by a voter that prefers them, and no move takes
+   * one away; a balance move leaves that count and lowers the sum of the squared loads by at least 2. When
+   * they stop, every group that a voter prefers (and that voter is reachable) is led by such a voter, and no
+   * voter that could take a group leads two fewer than one that could give it. The default group is neither
+   * counted nor moved (its leader changes the configuration; a transfer of it is `transferLeadership()`'s
+   * business).
    */
   private runPlacement(): void {
     const loads = new Map<NodeId, number>();
@@ -976,16 +991,28 @@ export class ElectionMachine {
       loads.set(leader, (loads.get(leader) ?? 0) + 1);
     }
     const own = loads.get(this.id) ?? 0;
-    for (const group of this.groups.values()) {
-      const lease = group.lease;
-      if (group.isDefault || lease === null || !group.isLeader(this.now)) continue;
+    const movable = [...this.groups.values()].filter(
+      (group) => !group.isDefault && !group.preferred && group.lease !== null && group.isLeader(this.now),
+    );
+    const leastLoaded = (group: GroupElection, among: Iterable<NodeId>, maxLoad: number): NodeId | null => {
       let target: NodeId | null = null;
-      for (const candidate of [...group.candidates].sort()) {
+      for (const candidate of [...among].sort()) {
         const load = loads.get(candidate);
-        if (load === undefined || load > own - this.placementGap || lease.ackedRound(candidate) === 0)
-          continue;
+        if (load === undefined || load > maxLoad || group.lease?.ackedRound(candidate) === 0) continue;
+        if (!group.candidates.has(candidate)) continue;
         if (target === null || load < (loads.get(target) as number)) target = candidate;
       }
+      return target;
+    };
+    for (const group of movable) {
+      const target = leastLoaded(group, group.preferring, Number.POSITIVE_INFINITY);
+      if (target !== null) {
+        group.transferTo(target);
+        return;
+      }
+    }
+    for (const group of movable) {
+      const target = leastLoaded(group, group.candidates, own - this.placementGap);
       if (target !== null) {
         group.transferTo(target);
         return;

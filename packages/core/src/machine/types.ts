@@ -284,6 +284,12 @@ export interface HeartbeatResponse extends MessageEnvelope {
    * it did not.
    */
   readonly asked?: boolean;
+  /**
+   * With `asked`: the member prefers to lead the group (`group(name, { preferred: true })`). Placement hands
+   * the group to such a member before any other, and never moves it away from one that leads it. Absent: no
+   * preference.
+   */
+  readonly preferred?: boolean;
 }
 
 /**
@@ -654,6 +660,8 @@ export interface GroupSnapshot {
   readonly name: string;
   /** Whether this node asked for the group (and may campaign); `false`: it takes part passively. */
   readonly asked: boolean;
+  /** Whether this node asked to be a preferred leader of the group (`group(name, { preferred: true })`). */
+  readonly preferred: boolean;
   readonly role: Role;
   /** The group's term: the fencing token of its leader in that term. */
   readonly term: number;

@@ -45,6 +45,29 @@ export const ELECTION_GROUP_EVENTS: readonly (keyof ElectionGroupEvents)[] = [
 ];
 
 /** What a group handle asks of the `LeaderElection` that runs it. Internal. */
+/**
+ * Options of an election group on this node (`LeaderElection#group(name, options)`).
+ *
+ * @example
+ * ```ts
+ * import { type GroupOptions, LeaderElection } from '@baton/core';
+ * import { MemoryNetwork } from '@baton/core/testing';
+ * const election = new LeaderElection({ clusterId: 'jobs', voters: ['a', 'b', 'c'], transport: new MemoryNetwork().transport('a') });
+ * const options: GroupOptions = { preferred: true };
+ * election.group('billing', options); // placement hands billing to this replica while it is a healthy voter
+ * ```
+ */
+export interface GroupOptions {
+  /**
+   * This replica prefers to lead the group: placement hands the group to a voter that prefers it before
+   * balancing loads, and never moves the group away from a leader that prefers it. Several replicas may
+   * prefer one group; any of them keeps it. Other voters need no setting: the preference travels with this
+   * replica's acknowledgements.
+   * @default false
+   */
+  readonly preferred?: boolean;
+}
+
 export interface ElectionGroupHost {
   readonly emitter: TypedEmitter<ElectionGroupEvents>;
   isLeader(): boolean;

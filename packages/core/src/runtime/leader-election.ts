@@ -1,4 +1,5 @@
 import {
+  InvalidOptionError,
   MembershipChangeError,
   NoSuccessorError,
   NotLeaderError,
@@ -19,7 +20,7 @@ import type {
   Ready,
 } from '../machine/types.js';
 import type { TransportHandlers } from '../transport/types.js';
-import { ElectionGroup, type ElectionGroupEvents } from './election-group.js';
+import { ElectionGroup, type ElectionGroupEvents, type GroupOptions } from './election-group.js';
 import { Leadership } from './leadership.js';
 import { EventLoopMonitor, type EventLoopStall } from './loop-monitor.js';
 import { decodePayload, encodePayload } from './payload.js';
@@ -126,7 +127,11 @@ export class LeaderElection {
   /** The election groups this node asked for (`group()`), with their handles and event emitters. */
   private readonly groupRecords = new Map<
     string,
-    { readonly handle: ElectionGroup; readonly emitter: TypedEmitter<ElectionGroupEvents> }
+    {
+      readonly handle: ElectionGroup;
+      readonly emitter: TypedEmitter<ElectionGroupEvents>;
+      preferred: boolean;
+    }
   >();
   /** The configuration last passed to the transport's `configurationChanged`. */
   private announcedConfiguration: Configuration | null = null;
@@ -287,14 +292,23 @@ export class LeaderElection {
    * leader and events), elected among the same voters. Calling it asks for the group: this node may then
    * lead it, and every voter of the cluster votes in it. Before `start()` the group is asked for at start.
    * Idempotent: the same name returns the same handle (until its `close()`; a later call asks again with a
-   * new handle). `group('default')` is a view of this election itself.
+   * new handle). `group('default')` is a view of this election itself. `options.preferred`: this replica
+   * prefers to lead the group (see {@link GroupOptions}); a later call with options sets them anew.
    *
-   * @throws InvalidOptionError (option `group`) when `name` is not 1-63 characters of a-z, 0-9, '.', '_', '-'.
+   * @throws InvalidOptionError (option `group`) when `name` is not 1-63 characters of a-z, 0-9, '.', '_', '-';
+   *   (option `preferred`) when it is not a boolean, or is given for the default group.
    */
-  group(name: string): ElectionGroup {
+  group(name: string, options?: GroupOptions): ElectionGroup {
     checkGroupName('group', name);
+    const preferred = checkGroupOptions(name, options);
     const known = this.groupRecords.get(name);
-    if (known !== undefined) return known.handle;
+    if (known !== undefined) {
+      if (options !== undefined && known.preferred !== preferred) {
+        known.preferred = preferred;
+        this.openGroup(name);
+      }
+      return known.handle;
+    }
     const { time, logger } = this.settings;
     const emitter = new TypedEmitter<ElectionGroupEvents>(
       (task) => time.queueTask(task),
@@ -306,7 +320,7 @@ export class LeaderElection {
         }),
     );
     const handle = new ElectionGroup(name, this.groupHost(name, emitter));
-    this.groupRecords.set(name, { handle, emitter });
+    this.groupRecords.set(name, { handle, emitter, preferred });
     this.openGroup(name);
     return handle;
   }
@@ -315,7 +329,8 @@ export class LeaderElection {
   private openGroup(name: string): void {
     const machine = this.machine;
     if (name === DEFAULT_GROUP || machine === null || this.halted || this.lifecycle !== 'running') return;
-    this.stepNow('group', (now) => machine.openGroup(name, now));
+    const preferred = this.groupRecords.get(name)?.preferred === true;
+    this.stepNow('group', (now) => machine.openGroup(name, now, { preferred }));
   }
 
   private groupHost(name: string, emitter: TypedEmitter<ElectionGroupEvents>) {
@@ -604,7 +619,8 @@ export class LeaderElection {
       store: store.description,
     });
     this.input((now) => {
-      for (const name of this.groupRecords.keys()) if (name !== DEFAULT_GROUP) machine.openGroup(name, now);
+      for (const [name, { preferred }] of this.groupRecords)
+        if (name !== DEFAULT_GROUP) machine.openGroup(name, now, { preferred });
     }); // persists the initial state, arms the timer
   }
 
@@ -1202,4 +1218,21 @@ function checkNodeId(operation: string, node: unknown): NodeId {
 /** A log context's `group` field: absent for the default group, so its log lines read as before groups. */
 function named(group: string): { group?: string } {
   return group === DEFAULT_GROUP ? {} : { group };
+}
+
+/** The preference in a group's options, checked: a boolean, and not for the default group. */
+function checkGroupOptions(name: string, options: GroupOptions | undefined): boolean {
+  const preferred: unknown = options?.preferred;
+  if (preferred === undefined) return false;
+  if (typeof preferred !== 'boolean') {
+    throw new InvalidOptionError('preferred', preferred, `group(${JSON.stringify(name)}): must be a boolean`);
+  }
+  if (preferred && name === DEFAULT_GROUP) {
+    throw new InvalidOptionError(
+      'preferred',
+      preferred,
+      'group("default"): the default election has no preferred replica (transferLeadership() moves it)',
+    );
+  }
+  return preferred;
 }

@@ -365,11 +365,14 @@ export class SimCluster extends SimEngine {
 
   // ---------------------------------------------------------------- commands
 
-  /** `id` asks for election group `group` (`ElectionMachine#openGroup`): it may campaign to lead it. */
-  openGroup(id: NodeId, group: string): void {
+  /**
+   * `id` asks for election group `group` (`ElectionMachine#openGroup`): it may campaign to lead it; with
+   * `preferred`, it prefers to lead it (placement hands it the group first).
+   */
+  openGroup(id: NodeId, group: string, options: { readonly preferred?: boolean } = {}): void {
     const node = this.running(id, 'openGroup');
-    (node.machine as ElectionMachine).openGroup(group, node.clock.local(this.virtualNow));
-    this.record(id, 'command', `open group ${group}`);
+    (node.machine as ElectionMachine).openGroup(group, node.clock.local(this.virtualNow), options);
+    this.record(id, 'command', `open group ${group}${options.preferred === true ? ' (preferred)' : ''}`);
     this.afterInput(node);
     this.afterStep();
   }

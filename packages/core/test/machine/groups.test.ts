@@ -419,6 +419,7 @@ describe('several groups at once', () => {
     expect(bg).toEqual({
       name: 'g',
       asked: true,
+      preferred: false,
       role: 'leader',
       term: 2,
       votedFor: 'b',
@@ -429,6 +430,7 @@ describe('several groups at once', () => {
     expect(a.group('g', net.now)).toEqual({
       name: 'g',
       asked: true,
+      preferred: false,
       role: 'follower',
       term: 2,
       votedFor: 'b',

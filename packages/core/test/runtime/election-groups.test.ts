@@ -130,4 +130,20 @@ describe('election groups in the runtime', () => {
       /unknown event "voters-changed" of group billing/,
     );
   });
+
+  it('a preferred replica gets the group from whichever node won it; the preference is checked', async () => {
+    cluster = new VirtualCluster(['a', 'b', 'c']);
+    const c = cluster;
+    for (const id of ['a', 'b', 'c']) c.node(id).group('reports', { preferred: id === 'c' });
+    expect(() => c.node('a').group('reports', { preferred: 'yes' as unknown as boolean })).toThrow(
+      /invalid option preferred="yes": group\("reports"\): must be a boolean/,
+    );
+    expect(() => c.node('a').group('default', { preferred: true })).toThrow(InvalidOptionError);
+    await c.startAll();
+    await c.clock.runUntil(() => c.node('c').inspect().groups?.reports?.isLeader === true, {
+      within: 20_000,
+    });
+    expect(c.node('c').inspect().groups?.reports?.preferred).toBe(true);
+    expect(c.node('a').inspect().groups?.reports?.preferred).toBe(false);
+  });
 });

@@ -65,6 +65,41 @@ describe('placement of election groups', () => {
     expect(spread(c, groups, 5)).toBe(false);
   });
 
+  it.each([1, 2, 3])(
+    'a group goes to the replica that prefers it, and balance never moves it away (seed %i)',
+    (seed) => {
+      const c = SimCluster.create({ nodes: ['a', 'b', 'c'], seed, groups: GROUPS });
+      c.runUntil(() => spread(c, GROUPS, 3), { within: 15_000 });
+      // c prefers all three groups: they end on c, though that is three against none.
+      for (const group of GROUPS) c.openGroup('c', group, { preferred: true });
+      c.runUntil(() => GROUPS.every((g) => c.groupLeaseHolder(g) === 'c'), { within: 15_000 });
+      c.runFor(5_000);
+      expect(GROUPS.map((g) => c.groupLeaseHolder(g))).toEqual(['c', 'c', 'c']); // settled
+      // Without the preference, balance spreads them again.
+      for (const group of GROUPS) c.openGroup('c', group, { preferred: false });
+      c.runUntil(() => spread(c, GROUPS, 3), { within: 15_000 });
+      // Two replicas prefer one group: whichever of them leads keeps it.
+      c.openGroup('a', 'billing', { preferred: true });
+      c.openGroup('b', 'billing', { preferred: true });
+      c.runUntil(() => ['a', 'b'].includes(c.groupLeaseHolder('billing') ?? ''), { within: 15_000 });
+      const holder = c.groupLeaseHolder('billing');
+      c.runFor(5_000);
+      expect(c.groupLeaseHolder('billing')).toBe(holder);
+    },
+  );
+
+  it('a preferred replica that stops: the group moves to another voter, and comes back when it returns', () => {
+    const c = SimCluster.create({ nodes: ['a', 'b', 'c'], seed: 11, groups: GROUPS });
+    c.runUntil(() => spread(c, GROUPS, 3), { within: 15_000 });
+    c.openGroup('b', 'reports', { preferred: true });
+    c.runUntil(() => c.groupLeaseHolder('reports') === 'b', { within: 15_000 });
+    c.crash('b');
+    c.runUntil(() => !['b', null].includes(c.groupLeaseHolder('reports')), { within: 5_000 });
+    c.restart('b');
+    c.openGroup('b', 'reports', { preferred: true });
+    c.runUntil(() => c.groupLeaseHolder('reports') === 'b', { within: 20_000 });
+  });
+
   /** Leaderships of named groups begun in the log after `from` (virtual ms). */
   const groupLeaderships = (c: SimCluster, from: number) =>
     c.log.filter((entry) => entry.at >= from && entry.event === 'became-leader' && entry.text.startsWith('['))
