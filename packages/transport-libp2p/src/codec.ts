@@ -243,6 +243,7 @@ function electionFields(message: ElectionMessage, envelope: boolean): Partial<El
       frame.steady = Math.max(0, Math.floor(message.steady ?? 0));
       frame.maxGroupTerm = message.maxGroupTerm ?? 0;
       frame.asked = message.asked === true;
+      frame.preferred = message.preferred === true;
       setConfiguration(frame, message.configuration);
       break;
     case 'timeout-now':
@@ -426,6 +427,9 @@ function checkFrame(frame: ElectionFrame, context: FrameContext): FrameVerdict {
   if (frame.asked && (frame.kind !== ElectionFrame.Kind.HEARTBEAT_RESPONSE || frame.group === '')) {
     return dropped('invalid', 'asked travels only on a heartbeat response of a group');
   }
+  if (frame.preferred && !frame.asked) {
+    return dropped('invalid', 'preferred travels only with asked');
+  }
   const envelope = {
     cluster: frame.cluster,
     from: frame.from,
@@ -490,6 +494,7 @@ function checkFrame(frame: ElectionFrame, context: FrameContext): FrameVerdict {
           steady: frame.steady,
           ...(frame.maxGroupTerm > 0 ? { maxGroupTerm: frame.maxGroupTerm } : {}),
           ...(frame.asked ? { asked: true } : {}),
+          ...(frame.preferred ? { preferred: true } : {}),
         },
       };
     case ElectionFrame.Kind.TIMEOUT_NOW:

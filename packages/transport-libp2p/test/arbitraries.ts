@@ -83,6 +83,7 @@ export const electionMessage: fc.Arbitrary<ElectionMessage> = fc
         ...grouped,
         maxGroupTerm: extra,
         ...(group !== undefined && extra % 2 === 0 ? { asked: true } : {}),
+        ...(group !== undefined && extra % 4 === 0 ? { preferred: true } : {}),
       };
     }
     if (grouped.type === 'heartbeat' && 'voters' in grouped.configuration) {

@@ -26,6 +26,31 @@ function decodeAll(frames: readonly Uint8Array[]): ElectionMessage[] {
   });
 }
 
+describe("a group's placement fields", () => {
+  it('asked only on an acknowledgement of a group, preferred only with asked; both round-trip', () => {
+    const ack = {
+      kind: ElectionFrame.Kind.HEARTBEAT_RESPONSE,
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+      term: 4,
+      round: 2,
+      ok: true,
+      group: 'billing',
+    };
+    const verdict = decodeFrame(ElectionFrame.encode({ ...ack, asked: true, preferred: true }), context);
+    expect(verdict).toMatchObject({ kind: 'election', message: { asked: true, preferred: true } });
+    expect(decodeFrame(ElectionFrame.encode({ ...ack, preferred: true }), context)).toMatchObject({
+      kind: 'dropped',
+      detail: 'preferred travels only with asked',
+    });
+    expect(decodeFrame(ElectionFrame.encode({ ...ack, group: '', asked: true }), context)).toMatchObject({
+      kind: 'dropped',
+      detail: 'asked travels only on a heartbeat response of a group',
+    });
+  });
+});
+
 describe('BATCH frames', () => {
   it('round-trip any election messages, in order, in frames no larger than asked', () => {
     fc.assert(

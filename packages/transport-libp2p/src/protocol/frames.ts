@@ -30,6 +30,7 @@ export interface ElectionFrame {
   asked: boolean
   batch: Uint8Array<ArrayBuffer>[]
   batches: boolean
+  preferred: boolean
 }
 
 export namespace ElectionFrame {
@@ -492,6 +493,11 @@ export namespace ElectionFrame {
           w.bool(obj.batches)
         }
 
+        if ((obj.preferred != null && obj.preferred !== false)) {
+          w.uint32(216)
+          w.bool(obj.preferred)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -521,7 +527,8 @@ export namespace ElectionFrame {
           groups: false,
           asked: false,
           batch: [],
-          batches: false
+          batches: false,
+          preferred: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -668,6 +675,10 @@ export namespace ElectionFrame {
             }
             case 26: {
               obj.batches = reader.bool()
+              break
+            }
+            case 27: {
+              obj.preferred = reader.bool()
               break
             }
             default: {
@@ -925,6 +936,13 @@ export namespace ElectionFrame {
               }
               break
             }
+            case 27: {
+              yield {
+                field: `${prefix}.preferred`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1088,6 +1106,11 @@ export namespace ElectionFrame {
     value: boolean
   }
 
+  export interface ElectionFramePreferredFieldEvent {
+    field: '$.preferred'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -1096,7 +1119,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent | ElectionFrameAskedFieldEvent | ElectionFrameBatchFieldEvent | ElectionFrameBatchesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent | ElectionFrameAskedFieldEvent | ElectionFrameBatchFieldEvent | ElectionFrameBatchesFieldEvent | ElectionFramePreferredFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
