@@ -364,27 +364,35 @@ describe('PEERS frames', () => {
   });
 });
 
+/**
+ * A bare libp2p node that speaks the election protocol by hand with `transport`: it records every frame the
+ * transport sends it (`heard`), and has a stream open to it (`stream`; nothing sent on it yet).
+ */
+async function rawPeerOf(transport: Libp2pTransport) {
+  const peer = await rawNode({ identify: identify() });
+  const from = peer.peerId.toString();
+  const heard: ElectionFrame[] = [];
+  const reader = new FrameReader(1 << 20);
+  await peer.handle(transport.protocol, (stream) => {
+    stream.addEventListener('message', (event) =>
+      reader.push(event.data, {
+        frame: (bytes) => void heard.push(ElectionFrame.decode(bytes)),
+        oversized: () => {},
+        unreadable: () => {},
+      }),
+    );
+  });
+  const stream = await peer.dialProtocol(transport.addresses()[0]!, transport.protocol, {
+    signal: AbortSignal.timeout(5000),
+  });
+  return { from, heard, stream, envelope: { cluster: 'test', from, to: transport.localId } };
+}
+
 describe('election groups on the wire', () => {
   it("a group's messages go only to a peer whose HELLO says it understands groups", async () => {
     const transport = later(testTransport());
     await transport.start(new Recorder());
-    const peer = await rawNode({ identify: identify() });
-    const from = peer.peerId.toString();
-    const heard: ElectionFrame[] = [];
-    const reader = new FrameReader(1 << 20);
-    await peer.handle(transport.protocol, (stream) => {
-      stream.addEventListener('message', (event) =>
-        reader.push(event.data, {
-          frame: (bytes) => void heard.push(ElectionFrame.decode(bytes)),
-          oversized: () => {},
-          unreadable: () => {},
-        }),
-      );
-    });
-    const stream = await peer.dialProtocol(transport.addresses()[0]!, transport.protocol, {
-      signal: AbortSignal.timeout(5000),
-    });
-    const envelope = { cluster: 'test', from, to: transport.localId };
+    const { from, heard, stream, envelope } = await rawPeerOf(transport);
     // An older peer's HELLO: no `groups`.
     stream.send(lengthPrefixed(ElectionFrame.encode({ kind: ElectionFrame.Kind.HELLO, ...envelope })));
     const message = {
@@ -422,23 +430,7 @@ describe('BATCH frames on the wire', () => {
   it('what is sent to a peer in one task leaves in one BATCH frame once its HELLO says it understands them; to an older peer, one frame each', async () => {
     const transport = later(testTransport());
     await transport.start(new Recorder());
-    const peer = await rawNode({ identify: identify() });
-    const from = peer.peerId.toString();
-    const heard: ElectionFrame[] = [];
-    const reader = new FrameReader(1 << 20);
-    await peer.handle(transport.protocol, (stream) => {
-      stream.addEventListener('message', (event) =>
-        reader.push(event.data, {
-          frame: (bytes) => void heard.push(ElectionFrame.decode(bytes)),
-          oversized: () => {},
-          unreadable: () => {},
-        }),
-      );
-    });
-    const stream = await peer.dialProtocol(transport.addresses()[0]!, transport.protocol, {
-      signal: AbortSignal.timeout(5000),
-    });
-    const envelope = { cluster: 'test', from, to: transport.localId };
+    const { from, heard, stream, envelope } = await rawPeerOf(transport);
     const heartbeat = (group: string, term: number) => ({
       type: 'heartbeat' as const,
       cluster: 'test',
@@ -495,12 +487,7 @@ describe('BATCH frames on the wire', () => {
         onMessages: (messages: readonly unknown[]) => void calls.push(messages.length),
       }),
     );
-    const peer = await rawNode({ identify: identify() });
-    const from = peer.peerId.toString();
-    const stream = await peer.dialProtocol(transport.addresses()[0]!, transport.protocol, {
-      signal: AbortSignal.timeout(5000),
-    });
-    const envelope = { cluster: 'test', from, to: transport.localId };
+    const { stream, envelope } = await rawPeerOf(transport);
     stream.send(lengthPrefixed(encodeHelloFrame({ ...envelope, configuration: { term: 0, version: 0 } })));
     const entry = (group: string) =>
       ElectionFrame.encode({
