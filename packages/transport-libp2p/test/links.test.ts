@@ -65,9 +65,14 @@ describe('observers keep connections to the voters only', () => {
         observersLinked: linked(first, second),
       }),
     );
-    // The founders, voters, still hold a connection to every member.
-    for (const founder of founders)
-      for (const observer of observers) expect(linked(founder, observer)).toBe(true);
+    // The founders, voters, still hold a connection to every member. Each end registers a connection when its
+    // own upgrade ends, so the founder's end may come a moment after the observer's: wait for it.
+    await eventually(
+      () => founders.every((f) => observers.every((o) => linked(f, o))),
+      10_000,
+      'every voter linked to each observer',
+      () => founders.map((f) => observers.map((o) => linked(f, o))),
+    );
 
     // A follower voter stops for good: the autopilot replaces it with an observer, which the other observer
     // (and every voter) dials now that it votes.
