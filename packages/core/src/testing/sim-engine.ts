@@ -546,16 +546,24 @@ export abstract class SimEngine {
     }
     this.coverage.observe(now, leaseEnd);
     this.checker.liveness(now, this.faultFree, leaseEnd !== null, this.coverage.lastLeaseEnd);
-    for (const [group, check] of this.groupChecks) this.checkGroupLeases(group, check, now);
+    if (this.groupChecks.size === 0) return;
+    // The nodes that take part in a group other than the default one, once per step (not once per group).
+    const inGroups = this.nodes.filter((node) => (node.machine?.groupNames.length ?? 0) > 1);
+    for (const [group, check] of this.groupChecks) this.checkGroupLeases(group, check, inGroups, now);
   }
 
   /** The lease checks of one election group other than the default one (as `afterStep` does for the default). */
-  private checkGroupLeases(group: string, check: GroupCheck, now: number): void {
+  private checkGroupLeases(
+    group: string,
+    check: GroupCheck,
+    inGroups: readonly SimNode[],
+    now: number,
+  ): void {
     const holders: NodeId[] = [];
     let leaseEnd: number | null = null;
-    for (const node of this.nodes) {
+    for (const node of inGroups) {
       const machine = node.machine;
-      if (machine === null || machine.groupNames.length === 1) continue;
+      if (machine === null) continue;
       const local = node.clock.local(now);
       const end = machine.leaseEnd(local, group);
       const term = end === null ? (node.disk?.groups?.[group]?.term ?? 0) : machine.group(group, local).term;
