@@ -1,4 +1,5 @@
 import {
+  type Configuration,
   type ConfigurationId,
   DEFAULT_GROUP,
   type DropReason,
@@ -430,14 +431,6 @@ function checkFrame(frame: ElectionFrame, context: FrameContext): FrameVerdict {
   if (frame.preferred && !frame.asked) {
     return dropped('invalid', 'preferred travels only with asked');
   }
-  const envelope = {
-    cluster: frame.cluster,
-    from: frame.from,
-    to: frame.to,
-    term: frame.term,
-    ...(frame.group === '' ? {} : { group: frame.group }),
-  };
-  const configuration: ConfigurationId = { term: frame.configTerm, version: frame.configVersion };
   if (frame.voters.length > 0) {
     if (new Set(frame.voters).size !== frame.voters.length || frame.voters.some((voter) => voter === '')) {
       return dropped('invalid', 'the voters of a configuration must be distinct, non-empty ids');
@@ -446,59 +439,8 @@ function checkFrame(frame: ElectionFrame, context: FrameContext): FrameVerdict {
       return dropped('invalid', 'voters travel only on a heartbeat, with a configuration version above 0');
     }
   }
+  if (ELECTION_KINDS.has(frame.kind)) return { kind: 'election', message: electionMessage(frame) };
   switch (frame.kind) {
-    case ElectionFrame.Kind.PRE_VOTE:
-      return {
-        kind: 'election',
-        message: { ...envelope, type: 'pre-vote', configuration },
-      };
-    case ElectionFrame.Kind.PRE_VOTE_RESPONSE:
-      return {
-        kind: 'election',
-        message: { ...envelope, type: 'pre-vote-response', granted: frame.granted },
-      };
-    case ElectionFrame.Kind.VOTE:
-      return {
-        kind: 'election',
-        message: { ...envelope, type: 'vote', configuration, transfer: frame.transfer },
-      };
-    case ElectionFrame.Kind.VOTE_RESPONSE:
-      return { kind: 'election', message: { ...envelope, type: 'vote-response', granted: frame.granted } };
-    case ElectionFrame.Kind.HEARTBEAT:
-      return {
-        kind: 'election',
-        message: {
-          ...envelope,
-          type: 'heartbeat',
-          round: frame.round,
-          configuration:
-            frame.voters.length > 0
-              ? {
-                  ...configuration,
-                  voters: frame.voters,
-                  ...(frame.groupTermFloor > 0 ? { groupTermFloor: frame.groupTermFloor } : {}),
-                }
-              : configuration,
-        },
-      };
-    case ElectionFrame.Kind.HEARTBEAT_RESPONSE:
-      return {
-        kind: 'election',
-        message: {
-          ...envelope,
-          type: 'heartbeat-response',
-          round: frame.round,
-          ok: frame.ok,
-          configuration,
-          leaving: frame.leaving,
-          steady: frame.steady,
-          ...(frame.maxGroupTerm > 0 ? { maxGroupTerm: frame.maxGroupTerm } : {}),
-          ...(frame.asked ? { asked: true } : {}),
-          ...(frame.preferred ? { preferred: true } : {}),
-        },
-      };
-    case ElectionFrame.Kind.TIMEOUT_NOW:
-      return { kind: 'election', message: { ...envelope, type: 'timeout-now' } };
     case ElectionFrame.Kind.BROADCAST:
       return { kind: 'broadcast', from: frame.from, payload: frame.payload, seq: frame.seq };
     case ElectionFrame.Kind.LEAVE:
@@ -523,6 +465,73 @@ function checkFrame(frame: ElectionFrame, context: FrameContext): FrameVerdict {
     default:
       return dropped('invalid', 'unknown message type');
   }
+}
+
+/** A mutable election message being built (the group, and the fields of a few messages, are set when present). */
+type Building = { -readonly [K in keyof ElectionMessage]: ElectionMessage[K] } & Record<string, unknown>;
+
+/**
+ * The election message of a checked frame of kind PRE_VOTE ... TIMEOUT_NOW. Built as plain object literals of
+ * one shape per type, then the optional fields set: this is the receiver's hottest path with many groups
+ * (every group's heartbeat and acknowledgement), where object spreads cost most of the decoding.
+ */
+function electionMessage(frame: ElectionFrame): ElectionMessage {
+  const { cluster, from, to, term } = frame;
+  const configuration: ConfigurationId = { term: frame.configTerm, version: frame.configVersion };
+  let message: Building;
+  switch (frame.kind) {
+    case ElectionFrame.Kind.PRE_VOTE:
+      message = { type: 'pre-vote', cluster, from, to, term, configuration };
+      break;
+    case ElectionFrame.Kind.PRE_VOTE_RESPONSE:
+      message = { type: 'pre-vote-response', cluster, from, to, term, granted: frame.granted };
+      break;
+    case ElectionFrame.Kind.VOTE:
+      message = { type: 'vote', cluster, from, to, term, configuration, transfer: frame.transfer };
+      break;
+    case ElectionFrame.Kind.VOTE_RESPONSE:
+      message = { type: 'vote-response', cluster, from, to, term, granted: frame.granted };
+      break;
+    case ElectionFrame.Kind.HEARTBEAT: {
+      const full: Configuration | null =
+        frame.voters.length === 0
+          ? null
+          : frame.groupTermFloor > 0
+            ? { ...configuration, voters: frame.voters, groupTermFloor: frame.groupTermFloor }
+            : { ...configuration, voters: frame.voters };
+      message = {
+        type: 'heartbeat',
+        cluster,
+        from,
+        to,
+        term,
+        round: frame.round,
+        configuration: full ?? configuration,
+      };
+      break;
+    }
+    case ElectionFrame.Kind.HEARTBEAT_RESPONSE:
+      message = {
+        type: 'heartbeat-response',
+        cluster,
+        from,
+        to,
+        term,
+        round: frame.round,
+        ok: frame.ok,
+        configuration,
+        leaving: frame.leaving,
+        steady: frame.steady,
+      };
+      if (frame.maxGroupTerm > 0) message.maxGroupTerm = frame.maxGroupTerm;
+      if (frame.asked) message.asked = true;
+      if (frame.preferred) message.preferred = true;
+      break;
+    default:
+      message = { type: 'timeout-now', cluster, from, to, term };
+  }
+  if (frame.group !== '') message.group = frame.group;
+  return message as ElectionMessage;
 }
 
 /**
