@@ -64,4 +64,5 @@ export type {
 } from './leader.module-definition.js';
 export { LeaderService } from './leader.service.js';
 export { LeaderGroup } from './leader-group.js';
+export type { LeaderGroupOptions, LeaderModuleGroup } from './module-groups.js';
 export { nestElectionLogger } from './nest-election-logger.js';

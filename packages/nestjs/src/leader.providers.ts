@@ -1,5 +1,4 @@
 import {
-  checkGroupName,
   InvalidOptionError,
   LeaderElection,
   type LeaderElectionOptions,
@@ -12,7 +11,6 @@ import type { LeaderModuleOptions } from './interfaces/leader-module-options.int
 import { LEADER_ELECTION } from './leader.constants.js';
 import {
   BOTH_TRANSPORTS,
-  GROUPS_NOT_LIST,
   LEADER_ADDRESS_NOT_FUNCTION,
   LIBP2P_NO_FACTORY,
   LIBP2P_NOT_INSTALLED,
@@ -20,6 +18,7 @@ import {
 } from './leader.messages.js';
 import { libp2pMetrics, metricsOptions, registerModuleMetrics } from './leader.metrics.js';
 import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
+import { checkModuleGroups } from './module-groups.js';
 import { nestElectionLogger } from './nest-election-logger.js';
 import { checkVoterOptions, startingVoters } from './starting-voters.js';
 
@@ -72,25 +71,6 @@ async function resolveTransport(options: LeaderModuleOptions): Promise<Transport
   })) as Transport;
 }
 
-/** The `groups` option checked: a list of group names. */
-function checkGroups(groups: unknown): readonly string[] {
-  if (groups === undefined) return [];
-  if (!Array.isArray(groups)) throw new InvalidOptionError('groups', groups, GROUPS_NOT_LIST);
-  for (const [index, name] of groups.entries()) {
-    try {
-      checkGroupName('LeaderModule', name);
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw new InvalidOptionError(
-        'groups',
-        groups,
-        `groups[${index}] is not an election group name (${why})`,
-      );
-    }
-  }
-  return groups as readonly string[];
-}
-
 /** Builds the module's `LeaderElection` from its options (not started: the module starts it). */
 export async function createLeaderElection(options: LeaderModuleOptions): Promise<LeaderElection> {
   if (options == null || typeof options !== 'object') {
@@ -108,7 +88,7 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
     groups: _groups,
     ...electionOptions
   } = options;
-  const groups = checkGroups(options.groups);
+  const groups = checkModuleGroups(options.groups);
   if (leaderAddress !== undefined && typeof leaderAddress !== 'function') {
     throw new InvalidOptionError('leaderAddress', leaderAddress, LEADER_ADDRESS_NOT_FUNCTION);
   }
@@ -127,7 +107,9 @@ export async function createLeaderElection(options: LeaderModuleOptions): Promis
     ...(voters === undefined ? {} : { voters }),
     transport,
   });
-  for (const name of groups) election.group(name); // asked for at start, with the decorators' groups
+  // Asked for at start, with the decorators' groups (which keep the preference given here).
+  for (const { name, preferred } of groups)
+    election.group(name, preferred === undefined ? undefined : { preferred });
   registerModuleMetrics(election, options);
   return election;
 }

@@ -22,6 +22,7 @@ import { LEADER_ELECTION } from './leader.constants.js';
 import { LEADER_MODULE_OPTIONS } from './leader.module-definition.js';
 import { LeaderGroup } from './leader-group.js';
 import type { LeadershipGate } from './leader-only.registry.js';
+import { moduleGroupName } from './module-groups.js';
 
 /** Internal: lets the module refresh and complete the streams without making that public API. */
 export const SYNC_STATE = Symbol('baton:sync-state');
@@ -219,7 +220,10 @@ export class LeaderService implements LeadershipGate {
     @Optional() private readonly discovery?: DiscoveryService,
     @Optional() private readonly scanner?: MetadataScanner,
   ) {
-    for (const name of options?.groups ?? []) if (name !== DEFAULT_GROUP) this.asked.add(name);
+    for (const entry of options?.groups ?? []) {
+      const name = moduleGroupName(entry);
+      if (name !== DEFAULT_GROUP) this.asked.add(name);
+    }
     this.state = new BehaviorSubject(this.readState());
     this.peerList = new BehaviorSubject(this.readPeers());
     this.leader$ = this.state.asObservable().pipe(distinctUntilChanged(sameState));

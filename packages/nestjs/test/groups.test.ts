@@ -222,11 +222,42 @@ describe('LeaderService.group()', () => {
 
 describe('the `groups` option', () => {
   it.each([
-    ['a name that is not one', ['billing', 'Reports']],
-    ['not a list', 'billing'],
-  ])('refuses %s, naming the option', async (_case, groups) => {
+    ['a name that is not one', ['billing', 'Reports'], 'groups[1] is not an election group name'],
+    ['not a list', 'billing', 'must be a list of election group names'],
+    ['an entry of another kind', [7], 'groups[0] must be a group name or { name, preferred }'],
+    ['an entry without a valid name', [{ preferred: true }], 'groups[0].name is not an election group name'],
+    ['an unknown field', [{ name: 'billing', prefered: true }], 'groups[0] has unknown field prefered'],
+    [
+      'a preference that is not a boolean',
+      [{ name: 'billing', preferred: 'yes' }],
+      'groups[0].preferred must be a boolean',
+    ],
+    [
+      'a preference for the default election',
+      [{ name: 'default', preferred: true }],
+      'groups[0].preferred is set for the default election',
+    ],
+    [
+      'a name listed twice',
+      ['billing', { name: 'billing', preferred: true }],
+      'groups[1].name names group billing a second time',
+    ],
+  ])('refuses %s, naming the option and the entry', async (_case, groups, message) => {
     const failure = await solo({ options: { groups: groups as string[] } }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(InvalidOptionError);
     expect(failure).toMatchObject({ option: 'groups' });
+    expect((failure as Error).message).toContain(message);
+  });
+
+  it('asks for a group listed with { name, preferred }, with the preference, also when a decorator names it', async () => {
+    const moduleRef = await solo({
+      providers: [Billing],
+      options: { groups: [{ name: 'billing', preferred: true }, { name: 'reports' }] },
+    });
+    const election = moduleRef.get<LeaderElection>(LEADER_ELECTION);
+    await until(moduleRef.get(LeaderService).group('reports').isLeader$, Boolean, 'the node to lead reports');
+    const groups = election.inspect().groups ?? {};
+    expect(groups.billing).toMatchObject({ asked: true, preferred: true });
+    expect(groups.reports).toMatchObject({ asked: true, preferred: false });
   });
 });

@@ -1,6 +1,7 @@
 import type { LeaderElectionOptions, NodeId, Transport } from '@baton/core';
 import type { BatonMetricsOptions } from '@baton/core/metrics';
 import type { Libp2pTransportOptions } from '@baton/transport-libp2p';
+import type { LeaderModuleGroup } from '../module-groups.js';
 
 /**
  * Options of `@baton/transport-libp2p`'s `libp2pTransport()`, its own `Libp2pTransportOptions` (so a typo such
@@ -37,7 +38,7 @@ export type Libp2pTransportInit = Omit<Libp2pTransportOptions, 'clusterId'> & { 
  *   expect: 3, // the first formation waits for three fresh replicas; later replicas join
  *   libp2p: { listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: ['/dns4/billing-headless/tcp/4001'] },
  *   stopTimeout: 1_000, // at shutdown, how long a leader waits for its successor
- *   groups: ['reports'], // an election group used through LeaderService#group('reports') only
+ *   groups: ['reports', { name: 'billing', preferred: true }], // reports: used through LeaderService#group() only; billing: this replica leads it when it can
  * };
  * ```
  */
@@ -94,10 +95,14 @@ export interface LeaderModuleOptions extends Omit<LeaderElectionOptions, 'transp
    * a replica may lead only the groups it asks for, and every voter votes in every group. Each name is 1-63
    * characters of a-z, 0-9, '.', '_', '-', starting with a letter or a digit; anything else is an
    * `InvalidOptionError` (option `groups`) when the module is built. `'default'` is the default election
-   * (always there).
+   * (always there). An entry may be `{ name, preferred: true }`: this replica prefers to lead that group
+   * (placement hands the group to a voter that prefers it first, and never moves it away from one); a group
+   * its decorators name may be listed here for that. An entry that is neither, an unknown field, a
+   * `preferred` that is not a boolean or set for `'default'`, or a name listed twice is an
+   * `InvalidOptionError` naming the entry (`groups[1].preferred`).
    * @default [] (only the groups the decorators name)
    */
-  groups?: readonly string[];
+  groups?: readonly LeaderModuleGroup[];
   /**
    * Where a node serves HTTP, as a base URL (`http://10.0.0.2:3000`), or `null`/`undefined` when unknown:
    * `LeaderGuard` puts the leader's in its 503 answer and redirects there with `redirect: true`.
