@@ -133,6 +133,9 @@ export class ElectionMachine {
   private readonly contact: MemberContact;
   /** When the leader's heartbeat round next includes the observers. */
   private nextObserverHeartbeatAt = 0;
+  /** When the rounds of the named groups this node leads next include the observers, and when they last did. */
+  private nextGroupObserverRoundAt = 0;
+  private groupObserverRoundAt = Number.NEGATIVE_INFINITY;
   /** The heartbeat clock shared by every group this node leads (see `GroupHost.heartbeatTick`). */
   private heartbeatTickAt = Number.NEGATIVE_INFINITY;
   /** When this node next considers handing one of the groups it leads to a less loaded voter. */
@@ -498,7 +501,9 @@ export class ElectionMachine {
     if (message.type === 'heartbeat') this.learnConfiguration(message);
     const group = this.groupOf(message);
     if (group === null) {
-      this.counters.drop('not-a-voter');
+      // A named group's heartbeat reaches every observer, also one that did not ask for the group: ignored.
+      if (message.type !== 'heartbeat' || message.group === undefined || this.isVoter(this.id))
+        this.counters.drop('not-a-voter');
       return;
     }
     group.receive(message);
@@ -853,8 +858,17 @@ export class ElectionMachine {
     const full = this.config;
     const id = configurationId(full);
     if (!group.isDefault) {
-      // Another group's heartbeat goes to the voters: an observer takes no part in it.
+      // Another group's heartbeat goes to the voters, and every observerHeartbeatInterval to the observers
+      // too: an observer that asked for the group learns its leader (to route to it), though it never votes
+      // or counts for the lease. One clock for all groups, so their rounds to an observer leave together.
+      if (this.now >= this.nextGroupObserverRoundAt) {
+        this.groupObserverRoundAt = this.now;
+        this.nextGroupObserverRoundAt = this.now + this.options.observerHeartbeatInterval;
+      }
+      const observers = this.groupObserverRoundAt === this.now ? this.observers : [];
       for (const to of this.otherVoters())
+        this.host.send(group, { ...envelope, type: 'heartbeat', to, configuration: id });
+      for (const to of observers)
         this.host.send(group, { ...envelope, type: 'heartbeat', to, configuration: id });
       return;
     }

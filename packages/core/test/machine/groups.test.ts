@@ -200,13 +200,14 @@ describe('openGroup', () => {
     expect(b.group('g', net.now)).toMatchObject({ role: 'candidate', term: 2, votedFor: 'b' });
   });
 
-  it('an observer (not a voter) drops the messages of a group it does not know and creates no record', () => {
+  it('an observer (not a voter) ignores the heartbeats of a group it does not know, drops the rest, and creates no record', () => {
     const net = cluster();
     const d = net.add('d', null, ['a', 'b', 'c']).machine; // knows the voters, is not one
     expect(d.role).toBe('observer');
     net.get('a').addObserver('d');
     openAndWin(net, 'g', ['a'], 1005);
-    expect(allSent(net).filter((m) => m.group === 'g' && m.to === 'd')).toEqual([]); // only voters are asked
+    // The leader's group heartbeats reach the observer too (every observerHeartbeatInterval): it ignores them.
+    expect(allSent(net).filter((m) => m.group === 'g' && m.to === 'd' && m.type !== 'heartbeat')).toEqual([]);
     net.collect('d');
     const received = d.inspect(net.now).counters.messagesReceived;
     const envelope = { cluster: 'test', from: 'a', to: 'd', term: 2, group: 'g' } as const;
@@ -216,10 +217,40 @@ describe('openGroup', () => {
     d.receive(heartbeatOf('g', 2, 'd'), net.now);
     d.receive({ ...envelope, type: 'timeout-now' }, net.now);
     expect(d.inspect(net.now).counters.messagesReceived).toBe(received + 4);
-    expect(dropped(net, 'd')['not-a-voter']).toBe(4);
+    expect(dropped(net, 'd')['not-a-voter']).toBe(3);
     expect(d.groupNames).toEqual(['default']);
     expect(d.inspect(net.now).groups).toBeUndefined();
     expect(net.collect('d')).toEqual({ persist: null, messages: [], events: [] });
+  });
+});
+
+describe('an observer that asked for a group', () => {
+  it('learns the group leader from its heartbeats (every observerHeartbeatInterval), never campaigns, and the lease does not need it', () => {
+    const net = cluster();
+    const d = net.add('d', null, ['a', 'b', 'c']).machine;
+    for (const id of ['a', 'b', 'c']) net.get(id).addObserver('d');
+    d.openGroup('g', net.now);
+    openAndWin(net, 'g', ['a', 'b'], 1005);
+    const interval = resolveElectionOptions({ clusterId: 'test', voters: ['a'] }).options
+      .observerHeartbeatInterval;
+    run(net, net.now + interval + 10);
+    expect(d.group('g', net.now)).toMatchObject({ role: 'observer', leader: 'a', term: 1 });
+    expect(d.leaseEnd(net.now, 'g')).toBeNull();
+    expect(sent(net, 'd').filter(isCampaign)).toEqual([]);
+    // At most one round per interval reaches it, while the voters hear every heartbeatInterval.
+    const toD = sent(net, 'a').filter((m) => m.group === 'g' && m.type === 'heartbeat' && m.to === 'd');
+    const toB = sent(net, 'a').filter((m) => m.group === 'g' && m.type === 'heartbeat' && m.to === 'b');
+    expect(toD.length).toBeGreaterThan(0);
+    expect(toD.length * 5).toBeLessThan(toB.length);
+    // The group's lease does not wait for the observer: with d cut off, a keeps leading g.
+    run(net, net.now + 3 * interval, (m) => m.to !== 'd' && m.from !== 'd');
+    expect(net.get('a').leaseEnd(net.now, 'g')).not.toBeNull();
+    // A new leader of g: the observer follows it within an interval.
+    net.get('a').transferLeadership(net.now, 'b', 'g');
+    run(net, net.now + 2 * interval);
+    const leader = ['a', 'b', 'c'].find((id) => net.get(id).leaseEnd(net.now, 'g') !== null);
+    expect(leader).toBeDefined();
+    expect(d.group('g', net.now).leader).toBe(leader);
   });
 });
 

@@ -74,6 +74,30 @@ describe('random schedules with all faults', () => {
     },
   );
 
+  it('50 seeds of 3 voters and 2 observers that ask for election groups (which learn their leaders, and may be promoted) break no invariant per group', () => {
+    let observerFollowed = 0;
+    for (let seed = 1; seed <= 50; seed++) {
+      const run = runRandomSchedule({
+        seed,
+        nodes: 3,
+        observers: 2,
+        duration: 30_000,
+        membership: seed % 2 === 0,
+        groups: ['billing', 'emails'],
+        log: 'events',
+      });
+      expect(run.violations).toEqual([]);
+      // An observer that learned a group's leader (the group's heartbeats reach observers).
+      observerFollowed += run.cluster.log.filter(
+        (entry) =>
+          entry.event === 'leader-changed' &&
+          /^\[(billing|emails)\] knows leader (?!none)/.test(entry.text) &&
+          entry.node?.startsWith('o') === true,
+      ).length;
+    }
+    expect(observerFollowed).toBeGreaterThan(0);
+  });
+
   it('50 seeds of 3 voters and 2 observers break no invariant', () => {
     expect(violationsOver(50, { nodes: 3, observers: 2, duration: 30_000 }).found).toEqual([]);
   });
