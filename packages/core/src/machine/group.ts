@@ -63,6 +63,8 @@ export class GroupElection {
   readonly preferring = new Set<NodeId>();
   /** This node asked to be a preferred leader of the group (placement never moves the group away from it). */
   preferred = false;
+  /** When this node last received a message of the group (or created or loaded its record). */
+  heardAt: number;
 
   constructor(
     readonly name: string,
@@ -78,6 +80,18 @@ export class GroupElection {
     this.role = host.isVoter(host.id) ? 'follower' : 'observer';
     this.stickyUntil = stickyUntil;
     this.electionDeadline = electionDeadline;
+    this.heardAt = host.now();
+  }
+
+  /**
+   * When this record may be retired (rule G6; `Infinity`: not now): a named group this node does not ask
+   * for, neither leads nor campaigns in, that sent it nothing for `idle` ms, past any promise of stickiness
+   * its last acknowledgement made.
+   */
+  retireAt(idle: number): number {
+    if (this.isDefault || this.asked || idle === 0) return Number.POSITIVE_INFINITY;
+    if (this.role !== 'follower' && this.role !== 'observer') return Number.POSITIVE_INFINITY;
+    return Math.max(this.heardAt + idle, this.stickyUntil);
   }
 
   get isDefault(): boolean {
@@ -139,6 +153,7 @@ export class GroupElection {
   /** Handles one admitted message of this group (the host has checked cluster, addressee and term range). */
   receive(message: ElectionMessage): void {
     const host = this.host;
+    this.heardAt = host.now();
     if (!host.isVoter(message.from) && !host.fromNewerConfiguration(message)) {
       // A non-voter never campaigns or leads: only a member's acknowledgement means something (its contact,
       // the configuration it holds). Its term must not move a voter's, or a stale or misconfigured peer could

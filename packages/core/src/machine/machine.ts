@@ -140,6 +140,11 @@ export class ElectionMachine {
   private heartbeatTickAt = Number.NEGATIVE_INFINITY;
   /** When this node next considers handing one of the groups it leads to a less loaded voter. */
   private nextPlacementAt: number;
+  /**
+   * The highest term of every group record this node retired (rule G6, see `retireIdleGroups`): persisted,
+   * and a floor of its votes and campaigns in every named group, as if it still held those records.
+   */
+  private retiredTermValue: number;
 
   private persistPending = false;
   private outbox: ElectionMessage[] = [];
@@ -160,6 +165,7 @@ export class ElectionMachine {
     this.now = init.now;
     this.startedAt = init.now;
     this.nextPlacementAt = init.now + options.placementInterval;
+    this.retiredTermValue = 0;
     this.contact = new MemberContact(steadyGap(options));
     this.host = this.groupHost();
     const notes = [...warnings];
@@ -201,6 +207,7 @@ export class ElectionMachine {
       deadline,
     );
     this.groups.set(DEFAULT_GROUP, this.main);
+    this.retiredTermValue = state?.retiredTerm ?? 0;
     for (const [name, record] of Object.entries(state?.groups ?? {})) {
       this.groups.set(
         name,
@@ -229,6 +236,14 @@ export class ElectionMachine {
   /** The leader of the default group this node knows of (itself once it holds a lease), or `null`. */
   get leader(): NodeId | null {
     return this.main.leader;
+  }
+
+  /**
+   * The highest term of any election group record this node retired (rule G6; 0 when none): it votes and
+   * campaigns in a named group only above it, and a record it creates starts there.
+   */
+  get retiredTerm(): number {
+    return this.retiredTermValue;
   }
 
   /** The voter configuration this node holds. */
@@ -287,6 +302,8 @@ export class ElectionMachine {
     readonly termFloor: boolean;
     readonly ackNotNewer: boolean;
     readonly settle: boolean;
+    /** G6: a retired record's term is kept (`retiredTerm`) and floors the node's votes in every group. */
+    readonly retiredFloor: boolean;
   } {
     return ALL_GROUP_RULES;
   }
@@ -301,7 +318,12 @@ export class ElectionMachine {
 
   /** The state to keep on stable storage. */
   get persistentState(): PersistentState {
-    const state = { term: this.main.term, votedFor: this.main.vote, configuration: this.config };
+    const state = {
+      term: this.main.term,
+      votedFor: this.main.vote,
+      configuration: this.config,
+      ...(this.retiredTerm > 0 ? { retiredTerm: this.retiredTerm } : {}),
+    };
     if (this.groups.size === 1) return state;
     const groups: Record<string, GroupState> = {};
     for (const [name, group] of this.groups) {
@@ -332,7 +354,10 @@ export class ElectionMachine {
   /** The time at which `advance` must next be called. */
   nextDeadline(): number {
     let deadline = Number.POSITIVE_INFINITY;
-    for (const group of this.groups.values()) deadline = Math.min(deadline, group.nextDeadline());
+    const idle = this.options.groupIdleTimeout;
+    for (const group of this.groups.values()) {
+      deadline = Math.min(deadline, group.nextDeadline(), group.retireAt(idle));
+    }
     if (this.leadsNamedGroup()) deadline = Math.min(deadline, this.nextPlacementAt);
     return deadline;
   }
@@ -486,6 +511,7 @@ export class ElectionMachine {
     this.tick(now);
     for (const group of this.groups.values()) group.advance();
     if (this.placementDue()) this.runPlacement();
+    this.retireIdleGroups();
   }
 
   /** Handles one message addressed to this node. */
@@ -705,11 +731,45 @@ export class ElectionMachine {
     return this.createGroup(name, false);
   }
 
+  /**
+   * Rule G6: retires the records of named groups this node does not ask for, that it neither leads nor
+   * campaigns in, that sent it nothing for `groupIdleTimeout`, past the stickiness of its last
+   * acknowledgement (`GroupElection#retireAt`). The record is deleted and its term folded into
+   * `retiredTerm`, in the same save.
+   *
+   * Why no guarantee is lost. Votes: this node votes and campaigns in any named group only above
+   * `max(config.groupTermFloor, retiredTerm)` (the floor of G3, `groupTermFloor` in the host), and
+   * `retiredTerm` is at least the term of every record it deleted, so it never votes again in a term in which
+   * the deleted record may have voted: as if the record were kept with a vote in every term up to
+   * `retiredTerm`. Its acknowledgements report `maxGroupTerm` at least `retiredTerm`, so the configuration's
+   * floor still learns every term it voted in (the G3 argument in the design doc). Leases: an acknowledgement
+   * promised not to vote for another leader before `stickyUntil`, which has passed. A re-created record
+   * (a group's message after retirement, or `openGroup`) starts at term `retiredTerm` with no vote, which the
+   * floor forbids in that term: its term never goes back, a candidate of a term it may have voted in is
+   * refused with that term (and, adopting it, campaigns above: without this, a candidate that cannot know
+   * this node's retired term would pre-vote below it for ever), and fencing tokens only grow (this node
+   * can lead a group only above `retiredTerm`). Crash: deletion and the new `retiredTerm` are one state
+   * write; before it lands, the record is still on disk. The simulator's story in
+   * test/sim/groups-invariants.test.ts shows a second leader of a retired term once the rule is off.
+   */
+  private retireIdleGroups(): void {
+    const idle = this.options.groupIdleTimeout;
+    if (idle === 0 || this.groups.size === 1) return;
+    for (const [name, group] of this.groups) {
+      if (this.now < group.retireAt(idle)) continue;
+      if (this.groupRules.retiredFloor) this.retiredTermValue = Math.max(this.retiredTermValue, group.term);
+      this.groups.delete(name);
+      this.persistPending = true;
+    }
+  }
+
   private createGroup(name: string, asked: boolean): GroupElection {
+    // A record starts at the retired term (G6): a candidate that asks this node in a term it may have voted in
+    // before a retirement is refused with that term, adopts it, and campaigns above it.
     const group = new GroupElection(
       name,
       this.host,
-      { term: 0, votedFor: null },
+      { term: this.retiredTerm, votedFor: null },
       asked,
       this.startedAt + this.options.electionTimeoutMin,
       this.now + this.randomTimeout(),
@@ -829,7 +889,7 @@ export class ElectionMachine {
 
   /** The highest term of any group other than the default one on this node (rule G3; 0 with none). */
   private maxGroupTerm(): number {
-    let max = 0;
+    let max = this.groupRules.retiredFloor ? this.retiredTerm : 0;
     for (const group of this.groups.values()) if (!group.isDefault) max = Math.max(max, group.term);
     return max;
   }
@@ -1114,7 +1174,11 @@ export class ElectionMachine {
       termFloor: this.termFloor,
       now: () => this.now,
       configuration: () => this.config,
-      groupTermFloor: () => (this.groupRules.termFloor ? (this.config.groupTermFloor ?? 0) : 0),
+      groupTermFloor: () =>
+        Math.max(
+          this.groupRules.termFloor ? (this.config.groupTermFloor ?? 0) : 0,
+          this.groupRules.retiredFloor ? this.retiredTerm : 0,
+        ),
       leaving: () => this.leaving,
       isVoter: (id) => this.isVoter(id),
       otherVoters: () => this.otherVoters(),
@@ -1166,7 +1230,12 @@ export class ElectionMachine {
  */
 const MAX_GROUPS = 1_024;
 
-const ALL_GROUP_RULES = Object.freeze({ termFloor: true, ackNotNewer: true, settle: true });
+const ALL_GROUP_RULES = Object.freeze({
+  termFloor: true,
+  ackNotNewer: true,
+  settle: true,
+  retiredFloor: true,
+});
 
 /**
  * The longest gap between two heartbeats that still counts as steady contact: an observer hears the leader

@@ -76,6 +76,16 @@ export interface ElectionOptions {
    * @default 1000 (at least `heartbeatInterval`)
    */
   placementInterval?: number;
+  /**
+   * How long a record of an election group that this node does not ask for (one it only voted in, or
+   * closed) is kept after the group's last message: then it is retired (deleted from the state file, its
+   * term folded into the node's `retiredTerm`, above which alone it votes in a group again), so that a
+   * cluster whose jobs come and go does not keep their records for ever (a node keeps at most 1024). A group
+   * still led somewhere sends heartbeats to every voter, so its records stay. `0` keeps every record. At
+   * least 10 × `electionTimeoutMax`.
+   * @default 600000 (10 minutes)
+   */
+  groupIdleTimeout?: number;
 }
 
 /**
@@ -99,6 +109,8 @@ export interface ResolvedElectionOptions {
   readonly clockDriftBound: number;
   /** How often election groups are rebalanced over the voters; 0: never. */
   readonly placementInterval: number;
+  /** How long an idle group record this node does not ask for is kept before it is retired; 0: for ever. */
+  readonly groupIdleTimeout: number;
   /** How long a lease lasts after the start of a heartbeat round a majority acknowledged. */
   readonly leaseDuration: number;
   /** The autopilot's options, or `null` when it is off. */
@@ -122,6 +134,7 @@ export const ELECTION_DEFAULTS = {
   heartbeatInterval: 50,
   observerHeartbeatInterval: 1_000,
   placementInterval: 1_000,
+  groupIdleTimeout: 600_000,
   clockDriftBound: 0.05,
 } as const;
 
@@ -229,6 +242,19 @@ export function resolveElectionOptions(input: ElectionOptions): {
       `must be 0 (off) or an integer of at least heartbeatInterval (${heartbeatInterval})`,
     );
   }
+  const groupIdleTimeout =
+    input.groupIdleTimeout ?? Math.max(ELECTION_DEFAULTS.groupIdleTimeout, 10 * electionTimeoutMax);
+  if (
+    !Number.isSafeInteger(groupIdleTimeout) ||
+    groupIdleTimeout < 0 ||
+    (groupIdleTimeout > 0 && groupIdleTimeout < 10 * electionTimeoutMax)
+  ) {
+    throw new InvalidOptionError(
+      'groupIdleTimeout',
+      groupIdleTimeout,
+      `must be 0 (keep every group record) or an integer of at least 10 × electionTimeoutMax (${10 * electionTimeoutMax})`,
+    );
+  }
   const clockDriftBound = input.clockDriftBound ?? ELECTION_DEFAULTS.clockDriftBound;
   if (
     typeof clockDriftBound !== 'number' ||
@@ -263,6 +289,7 @@ export function resolveElectionOptions(input: ElectionOptions): {
       voters,
       clockDriftBound,
       placementInterval,
+      groupIdleTimeout,
       leaseDuration,
       autopilot: resolveAutopilotOptions(input.autopilot),
     },
@@ -281,6 +308,7 @@ export const ELECTION_OPTION_NAMES: readonly string[] = [
   'autopilot',
   'clockDriftBound',
   'placementInterval',
+  'groupIdleTimeout',
 ];
 
 /**

@@ -50,6 +50,12 @@ export function checkPersistentState(value: unknown): asserts value is Persisten
   if (floor !== undefined && (!Number.isSafeInteger(floor) || (floor as number) < 0)) {
     fail('configuration.groupTermFloor', floor, 'must be a non-negative integer');
   }
+  if (
+    state.retiredTerm !== undefined &&
+    (!Number.isSafeInteger(state.retiredTerm) || (state.retiredTerm as number) < 0)
+  ) {
+    fail('retiredTerm', state.retiredTerm, 'must be a non-negative integer');
+  }
   if (state.groups === undefined) return;
   if (state.groups === null || typeof state.groups !== 'object' || Array.isArray(state.groups)) {
     fail('groups', state.groups, 'must be an object of group records by name');

@@ -95,6 +95,12 @@ export interface PersistentState {
    * group name, saved atomically with the rest. Absent: none.
    */
   readonly groups?: Readonly<Record<string, GroupState>>;
+  /**
+   * The highest term of any election group record this node retired (deleted after `groupIdleTimeout`
+   * without a message of the group, see rule G6 of the election groups' design): it votes and campaigns in a
+   * group only above it, as if it still held every retired record. Absent: 0.
+   */
+  readonly retiredTerm?: number;
 }
 
 /**

@@ -171,10 +171,19 @@ export class MetricSet {
         names = new Set();
         this.groupNames.set(cluster, names);
       }
+      const present = new Set<string>();
       for (const { name: group, isLeader, term } of reading.groups) {
         this.groupGauges.get('groupIsLeader')?.set({ cluster, group }, isLeader ? 1 : 0);
         this.groupGauges.get('groupTerm')?.set({ cluster, group }, term);
         names.add(group);
+        present.add(group);
+      }
+      // A group this node no longer takes part in (its record retired after groupIdleTimeout): no series.
+      for (const group of names) {
+        if (present.has(group)) continue;
+        this.groupGauges.get('groupIsLeader')?.remove({ cluster, group });
+        this.groupGauges.get('groupTerm')?.remove({ cluster, group });
+        names.delete(group);
       }
       this.groupGauges.get('groupsLed')?.set({ cluster }, reading.groups.filter((g) => g.isLeader).length);
       const counter = (key: CounterKey, by: number) => this.counters.get(key)!.inc({ cluster }, by);

@@ -90,6 +90,8 @@ export function resolveRuntimeOptions(input: LeaderElectionOptions): RuntimeSett
     voters: input.voters,
     autopilot: input.autopilot,
     clockDriftBound: input.clockDriftBound,
+    placementInterval: input.placementInterval,
+    groupIdleTimeout: input.groupIdleTimeout,
   };
   const { options: election, warnings } = resolveElectionOptions(electionOptions);
 

@@ -27,20 +27,24 @@ import type { StateStore } from './types.js';
 export const STATE_FILE = 'baton-state.json';
 /**
  * The newest format version this version of Baton reads and writes. Version 3 adds the election groups'
- * records (`groups`) and the configuration's `groupTermFloor`; a state without either is still written as
- * version 2, so that a node of a cluster that never used groups can run an older Baton again. Version 1 (a
+ * records (`groups`) and the configuration's `groupTermFloor`; version 4 adds `retiredTerm` (the highest
+ * term of a group record retired, which a version that reads only 3 would drop: it refuses the file
+ * instead). A state is written in the oldest version that holds it: without groups, a floor or a retired
+ * term as version 2, so that a node of a cluster that never used groups can run an older Baton again. Version 1 (a
  * voter list and a version, `config`) still loads, as a configuration of term 0, and is written as version 2
  * at the next save; a newer version than this one is refused, naming the file.
  *
  * @example
  * ```ts
  * import { STATE_FORMAT_VERSION } from './file-state-store.js';
- * console.log(STATE_FORMAT_VERSION); // 3
+ * console.log(STATE_FORMAT_VERSION); // 4
  * ```
  */
-export const STATE_FORMAT_VERSION = 3;
+export const STATE_FORMAT_VERSION = 4;
 /** The version written for a state with no election group and no group term floor. */
 const PLAIN_FORMAT_VERSION = 2;
+/** The version written for a state with groups or a floor, and no retired term. */
+const GROUPS_FORMAT_VERSION = 3;
 const FORMAT = 'baton-state';
 
 /**
@@ -214,7 +218,12 @@ export class FileStateStore implements StateStore {
  */
 export function serialiseState(state: PersistentState): string {
   const plain = state.groups === undefined && (state.configuration.groupTermFloor ?? 0) === 0;
-  const version = plain ? PLAIN_FORMAT_VERSION : STATE_FORMAT_VERSION;
+  const version =
+    (state.retiredTerm ?? 0) > 0
+      ? STATE_FORMAT_VERSION
+      : plain
+        ? PLAIN_FORMAT_VERSION
+        : GROUPS_FORMAT_VERSION;
   const body = { format: FORMAT, version, state: normalise(state) };
   const document = { ...body, checksum: checksum(body) };
   return `${JSON.stringify(document, null, 2)}\n`;
@@ -253,7 +262,12 @@ export function parseStateFile(file: string, text: string): PersistentState {
       `format is ${JSON.stringify(format)}, expected ${JSON.stringify(FORMAT)}`,
     );
   }
-  if (version !== STATE_FORMAT_VERSION && version !== PLAIN_FORMAT_VERSION && version !== 1) {
+  if (
+    version !== STATE_FORMAT_VERSION &&
+    version !== GROUPS_FORMAT_VERSION &&
+    version !== PLAIN_FORMAT_VERSION &&
+    version !== 1
+  ) {
     throw new CorruptStateError(
       file,
       typeof version === 'number' && Number.isInteger(version) && version > STATE_FORMAT_VERSION
@@ -297,6 +311,7 @@ function normalise(state: PersistentState): PersistentState {
     term: state.term,
     votedFor: state.votedFor,
     configuration: { term, version, voters: [...voters], ...(floor > 0 ? { groupTermFloor: floor } : {}) },
+    ...((state.retiredTerm ?? 0) > 0 ? { retiredTerm: state.retiredTerm } : {}),
   };
   if (state.groups === undefined) return plain;
   const groups: Record<string, GroupState> = {};

@@ -252,6 +252,7 @@ export class InvariantChecker {
     votedFor: NodeId | null,
     at: number,
     where: 'memory' | 'disk',
+    sealedUpTo = 0,
   ): void {
     const history = where === 'memory' ? this.memory : this.disk;
     const last = history.get(node);
@@ -266,6 +267,9 @@ export class InvariantChecker {
         `${node}'s term went back from ${last.term} to ${term} (${where})`,
       );
     } else if (term === last.term) {
+      // A term at or below the node's retired term is sealed (rule G6 of election groups): no vote may be cast
+      // there, and a record re-created there holds none, as if it kept the vote the retired record held.
+      if (term <= sealedUpTo) return;
       if (last.votedFor !== null && votedFor !== last.votedFor) {
         this.fail(
           'term-and-vote-monotonic',

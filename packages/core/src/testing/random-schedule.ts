@@ -48,6 +48,14 @@ export interface RandomScheduleOptions {
    * @default none
    */
   groups?: readonly string[];
+  /**
+   * With `groups`: nodes also close a group and ask for it again (one that another running node still asks
+   * for, so that every group keeps an asker), so that records go unasked; with a short `groupIdleTimeout`
+   * (election options) a node cut off from a group's leader for that long retires its record, and re-creates
+   * it when the group's messages come back.
+   * @default false
+   */
+  groupChurn?: boolean;
 }
 
 /**
@@ -107,7 +115,7 @@ export function runRandomSchedule(options: RandomScheduleOptions): RandomRunResu
   });
   const plannerRandom = new Prng((options.seed ^ 0x5bd1e995) >>> 0);
   const faults = membership ? new MembershipFaults(cluster, plannerRandom.fork(), nodes + 1) : null;
-  const plan = new SchedulePlanner(cluster, plannerRandom, faults);
+  const plan = new SchedulePlanner(cluster, plannerRandom, faults, options.groupChurn === true);
   plan.schedule(duration);
   cluster.runFor(duration);
   return {
@@ -128,6 +136,7 @@ class SchedulePlanner {
     private readonly c: SimCluster,
     private readonly rnd: Prng,
     private readonly membership: MembershipFaults | null,
+    private readonly groupChurn = false,
   ) {}
 
   /** The nodes that are not gone for good. */
@@ -198,8 +207,28 @@ class SchedulePlanner {
       [1, () => this.drift()],
       [1, () => this.handOver()],
       [this.membership === null ? 0 : 5, () => this.membership?.fault()],
+      [this.groupChurn ? 3 : 0, () => this.toggleGroup()],
     ];
     pickWeighted(rnd, actions)();
+  }
+
+  /**
+   * A running node closes a group it asks for (if another running node asks for it too), or asks again for
+   * one it does not (`groupChurn`).
+   */
+  private toggleGroup(): void {
+    const c = this.c;
+    const running = c.ids.filter((id) => !c.isCrashed(id) && !c.isGone(id) && !c.isPaused(id));
+    if (running.length === 0 || c.groups.length === 0) return;
+    const id = this.rnd.pick(running);
+    const group = this.rnd.pick(c.groups);
+    const asks = (node: NodeId) => {
+      const machine = c.machine(node);
+      if (!machine?.groupNames.includes(group)) return false;
+      return machine.group(group, c.localTime(node)).asked;
+    };
+    if (!asks(id)) c.openGroup(id, group);
+    else if (running.some((other) => other !== id && asks(other))) c.closeGroup(id, group);
   }
 
   private benign(): void {

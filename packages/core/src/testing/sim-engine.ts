@@ -412,8 +412,16 @@ export abstract class SimEngine {
       if (ready.persist !== null) {
         node.disk = ready.persist;
         this.checker.stateObserved(node.id, ready.persist.term, ready.persist.votedFor, now, 'disk');
+        const sealed = ready.persist.retiredTerm ?? 0;
         for (const [group, state] of Object.entries(ready.persist.groups ?? {})) {
-          this.groupCheck(group).checker.stateObserved(node.id, state.term, state.votedFor, now, 'disk');
+          this.groupCheck(group).checker.stateObserved(
+            node.id,
+            state.term,
+            state.votedFor,
+            now,
+            'disk',
+            sealed,
+          );
         }
         if (node.checkedDisk !== ready.persist.configuration) {
           node.checkedDisk = ready.persist.configuration;
@@ -430,7 +438,14 @@ export abstract class SimEngine {
       const local = node.clock.local(now);
       for (const name of names.slice(1)) {
         const group = machine.group(name, local);
-        this.groupCheck(name).checker.stateObserved(node.id, group.term, group.votedFor, now, 'memory');
+        this.groupCheck(name).checker.stateObserved(
+          node.id,
+          group.term,
+          group.votedFor,
+          now,
+          'memory',
+          machine.retiredTerm,
+        );
       }
     }
     if (node.checkedConfiguration !== machine.configuration) {

@@ -180,6 +180,30 @@ describe('@baton/core/metrics read back in the text exposition format', () => {
     expect(led).toBe(2);
   });
 
+  it('drops the series of a group once its record retired (closed everywhere, idle for groupIdleTimeout)', async () => {
+    cluster = new VirtualCluster(THREE, { groupIdleTimeout: 3_000 });
+    const registries = withMetrics(cluster);
+    for (const node of cluster.nodes.values()) node.group('reports');
+    await cluster.startAll();
+    await cluster.stableLeader();
+    await cluster.clock.runUntil(() => THREE.some((id) => cluster!.node(id).group('reports').isLeader()), {
+      within: 5_000,
+    });
+    const first = THREE[0] as string;
+    expect(
+      sample(await scrape(registries.get(first)!), 'baton_group_term', { group: 'reports' }),
+    ).toBeGreaterThan(0);
+    await Promise.all(THREE.map((id) => cluster!.node(id).group('reports').close()));
+    await cluster.clock.advanceBy(5_000);
+    for (const id of THREE) {
+      expect(cluster.node(id).inspect().groups?.reports).toBeUndefined();
+      const metrics = await scrape(registries.get(id)!);
+      expect(samplesOf(metrics, 'baton_group_term')).toEqual([]);
+      expect(samplesOf(metrics, 'baton_group_is_leader')).toEqual([]);
+      expect(sample(metrics, 'baton_groups_led')).toBe(0);
+    }
+  });
+
   it('counts dropped messages by reason', async () => {
     cluster = new VirtualCluster(THREE);
     const registries = withMetrics(cluster);

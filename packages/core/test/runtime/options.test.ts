@@ -55,6 +55,10 @@ describe('LeaderElection options', () => {
     [{ maxEventLoopStall: '50' }, 'maxEventLoopStall'],
     [{ random: 0.5 }, 'random'],
     [{ timeProvider: { now: () => 0 } }, 'timeProvider'],
+    [{ placementInterval: -1 }, 'placementInterval'],
+    [{ placementInterval: 10 }, 'placementInterval'], // below heartbeatInterval
+    [{ groupIdleTimeout: -1 }, 'groupIdleTimeout'],
+    [{ groupIdleTimeout: 2_999 }, 'groupIdleTimeout'], // below 10 × electionTimeoutMax
   ])('%j is refused, naming %s', (overrides, option) => {
     const error = optionError(overrides);
     expect(error.option).toBe(option);

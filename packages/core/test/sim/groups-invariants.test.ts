@@ -2,7 +2,8 @@
  * Election groups share one voter configuration, which only the default group's leader changes. The rules
  * that keep every group safe while that configuration moves (membership.ts, "Election groups": G3 the group
  * term floor, G4 acknowledgements not newer than the group leader's configuration, G5 the settle time between
- * changes) are checked here by the counter-examples that need them, each run against the real machine (no
+ * changes, G6 the retired term that outlives a retired group record) are checked here by the counter-examples
+ * that need them, each run against the real machine (no
  * violation) and against a machine with the rule switched off (the invariants must catch it). Random
  * schedules with groups and every fault run in random-schedules.test.ts.
  */
@@ -11,13 +12,13 @@ import type { ElectionMachineInit } from '../../src/index.js';
 import { ElectionMachine } from '../../src/machine/machine.js';
 import { SimCluster, type Violation } from '../../src/testing/index.js';
 
-type Rules = { termFloor: boolean; ackNotNewer: boolean; settle: boolean };
+type Rules = { termFloor: boolean; ackNotNewer: boolean; settle: boolean; retiredFloor: boolean };
 
 /** A machine with some of the group rules switched off (a deliberately broken protocol). */
 function without(off: Partial<Rules>): (init: ElectionMachineInit) => ElectionMachine {
   class Broken extends ElectionMachine {
     protected override get groupRules(): Rules {
-      return { termFloor: true, ackNotNewer: true, settle: true, ...off };
+      return { termFloor: true, ackNotNewer: true, settle: true, retiredFloor: true, ...off };
     }
   }
   return (init) => new Broken(init);
@@ -138,5 +139,71 @@ describe('G4 and G5: two valid leases of one group without them', () => {
   it('without G4 and G5, single-lease in group g is caught', () => {
     const { c } = story(1, without({ ackNotNewer: false, settle: false }));
     expect(invariants(c.violations)).toContain('single-lease@g');
+  });
+});
+
+describe('G6, retirement keeps the retired term: two leaders of one term without it', () => {
+  /**
+   * Voters L (the default group's leader), B and X; X is cut from L throughout. L asks for g and wins its
+   * term 1 with votes {L, B}; X never hears of g. L closes g: nobody asks for it, and after groupIdleTimeout
+   * without a message L and B retire their records. Then X asks for g. With G6, B's new record starts at the
+   * retired term 1 (its floor): X's pre-vote for term 1 is refused with term 1, X adopts it and wins term 2.
+   * Without it, B has forgotten its vote in term 1 and votes for X in term 1 again: a second leader of term 1,
+   * with L's fencing token.
+   */
+  function story(seed: number, createMachine?: (init: ElectionMachineInit) => ElectionMachine) {
+    const c = SimCluster.create({
+      nodes: ['a', 'b', 'c'],
+      seed,
+      throwOnViolation: false,
+      election: { groupIdleTimeout: 3_000 },
+      ...(createMachine ? { createMachine } : {}),
+    });
+    const leader = readyLeader(c);
+    const [, late] = ['a', 'b', 'c'].filter((id) => id !== leader) as [string, string];
+    c.cut(leader, late);
+    c.openGroup(leader, 'g');
+    c.runUntil(() => c.groupLeaseHolder('g') === leader);
+    const first = c.machine(leader)?.group('g', c.localTime(leader)).term as number;
+    c.closeGroup(leader, 'g');
+    c.runFor(3_000 + 1_000);
+    c.openGroup(late, 'g');
+    c.runUntil(() => c.groupLeaseHolder('g') === late);
+    return { c, first, second: c.machine(late)?.group('g', c.localTime(late)).term as number };
+  }
+
+  it.each(SEEDS)(
+    'with it, the records retire and g elects again above the retired term (seed %i)',
+    (seed) => {
+      const { c, first, second } = story(seed);
+      expect(invariants(c.violations)).toEqual([]);
+      expect(first).toBe(1);
+      expect(second).toBeGreaterThan(first);
+    },
+  );
+
+  it('retires the records once g is idle: deleted from the saved state, their term kept as retiredTerm', () => {
+    const c = SimCluster.create({ nodes: ['a', 'b', 'c'], seed: 1, election: { groupIdleTimeout: 3_000 } });
+    const leader = readyLeader(c);
+    c.openGroup(leader, 'g');
+    c.runUntil(() => c.groupLeaseHolder('g') === leader);
+    const term = c.machine(leader)?.group('g', c.localTime(leader)).term;
+    c.runFor(5_000);
+    // Led and asked for: kept on every voter (the leader's heartbeats keep the others' records fresh).
+    for (const id of ['a', 'b', 'c']) expect(c.persisted(id)?.groups?.g?.term).toBe(term);
+    c.closeGroup(leader, 'g');
+    c.runFor(2_500);
+    for (const id of ['a', 'b', 'c']) expect(c.persisted(id)?.groups?.g).toBeDefined(); // idle under 3 s
+    c.runFor(2_000);
+    for (const id of ['a', 'b', 'c']) {
+      expect(c.persisted(id)?.groups).toBeUndefined();
+      expect(c.persisted(id)?.retiredTerm).toBe(term);
+      expect(c.machine(id)?.groupNames).toEqual(['default']);
+    }
+  });
+
+  it('without it (a deliberately broken machine), one-leader-per-term in group g is caught', () => {
+    const { c } = story(1, without({ retiredFloor: false }));
+    expect(invariants(c.violations)).toContain('one-leader-per-term@g');
   });
 });

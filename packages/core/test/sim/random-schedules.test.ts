@@ -98,6 +98,28 @@ describe('random schedules with all faults', () => {
     expect(observerFollowed).toBeGreaterThan(0);
   });
 
+  it.each([3, 5])(
+    '50 seeds of %i voters whose groups are closed, asked for again and retired after 3 s idle (groupIdleTimeout) break no invariant per group',
+    (nodes) => {
+      let retired = 0;
+      for (let seed = 1; seed <= 50; seed++) {
+        const run = runRandomSchedule({
+          seed,
+          nodes,
+          duration: 30_000,
+          membership: seed % 2 === 0,
+          groups: ['billing', 'emails'],
+          groupChurn: true,
+          election: { groupIdleTimeout: 3_000 },
+        });
+        expect(run.violations).toEqual([]);
+        for (const id of run.cluster.ids) if ((run.cluster.machine(id)?.retiredTerm ?? 0) > 0) retired++;
+      }
+      // Records did retire (a node cut off from a group's leader for 3 s, or a group nobody led).
+      expect(retired).toBeGreaterThan(10);
+    },
+  );
+
   it('50 seeds of 3 voters and 2 observers break no invariant', () => {
     expect(violationsOver(50, { nodes: 3, observers: 2, duration: 30_000 }).found).toEqual([]);
   });

@@ -196,6 +196,47 @@ describe('FileStateStore', () => {
     }
   });
 
+  describe('retired group records (format version 4)', () => {
+    const RETIRED: PersistentState = {
+      term: 7,
+      votedFor: 'b',
+      configuration: { term: 4, version: 2, voters: ['a', 'b', 'c'] },
+      retiredTerm: 31,
+    };
+
+    it('round-trips retiredTerm in version 4, with or without groups; a state without it is written as before', async () => {
+      const store = await opened();
+      const version = async (state: PersistentState) => {
+        await store.save(state);
+        expect(await store.load()).toStrictEqual(state);
+        return (JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as { version: number }).version;
+      };
+      expect(await version(RETIRED)).toBe(4);
+      expect(await version({ ...RETIRED, groups: { billing: { term: 40, votedFor: null } } })).toBe(4);
+      const { retiredTerm: _, ...plain } = RETIRED;
+      expect(await version(plain)).toBe(2);
+      expect(await version({ ...plain, groups: { billing: { term: 40, votedFor: null } } })).toBe(3);
+      // A retired term of 0 is none: not written.
+      await store.save({ ...plain, retiredTerm: 0 });
+      expect(await store.load()).toStrictEqual(plain);
+      await store.close();
+      await store.open();
+      await store.save(RETIRED);
+      await store.close();
+      expect(await FileStateStore.read(dir)).toEqual(RETIRED);
+    });
+
+    it('a bad retiredTerm is refused on save and, in a file, fails to load naming retiredTerm', async () => {
+      const store = await opened();
+      await expect(store.save({ ...RETIRED, retiredTerm: -1 })).rejects.toThrow(/retiredTerm/);
+      const text = serialiseState({ ...RETIRED, retiredTerm: 2.5 });
+      await writeFile(join(dir, STATE_FILE), text);
+      const error = await store.load().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptStateError);
+      expect((error as CorruptStateError).problem).toMatch(/retiredTerm/);
+    });
+  });
+
   it('read() reads a data directory without its lock, while a store holds it; null when there is no state yet', async () => {
     expect(await FileStateStore.read(dir)).toBe(null);
     const store = await opened();
@@ -238,16 +279,16 @@ describe('FileStateStore', () => {
       ],
       [
         'of a newer format version',
-        (text) => text.replace('"version": 2', '"version": 4'),
-        /format version 4 was written by a newer Baton/,
+        (text) => text.replace('"version": 2', '"version": 5'),
+        /format version 5 was written by a newer Baton/,
       ],
       [
-        'of a newer format version than 3, with groups',
+        'of a newer format version than 4, with groups',
         (text) =>
           text
-            .replace('"version": 2', '"version": 5')
+            .replace('"version": 2', '"version": 6')
             .replace('"votedFor": "b"', '"votedFor": "b", "groups": {}'),
-        /format version 5 was written by a newer Baton \(this one reads versions 1 to 3\)/,
+        /format version 6 was written by a newer Baton \(this one reads versions 1 to 4\)/,
       ],
       [
         'missing its checksum',
