@@ -165,12 +165,12 @@ export class ElectionMachine {
     this.now = init.now;
     this.startedAt = init.now;
     this.nextPlacementAt = init.now + options.placementInterval;
-    this.retiredTermValue = 0;
     this.contact = new MemberContact(steadyGap(options));
     this.host = this.groupHost();
     const notes = [...warnings];
     const state = init.state ?? null;
     if (state !== null) checkPersistentState(state);
+    this.retiredTermValue = state?.retiredTerm ?? 0;
     this.config = state?.configuration ?? initialConfiguration([]);
     this.persistPending = state === null;
     if (this.config.version === 0 && options.voters.length > 0) {
@@ -207,7 +207,6 @@ export class ElectionMachine {
       deadline,
     );
     this.groups.set(DEFAULT_GROUP, this.main);
-    this.retiredTermValue = state?.retiredTerm ?? 0;
     for (const [name, record] of Object.entries(state?.groups ?? {})) {
       this.groups.set(
         name,
@@ -926,9 +925,7 @@ export class ElectionMachine {
         this.nextGroupObserverRoundAt = this.now + this.options.observerHeartbeatInterval;
       }
       const observers = this.groupObserverRoundAt === this.now ? this.observers : [];
-      for (const to of this.otherVoters())
-        this.host.send(group, { ...envelope, type: 'heartbeat', to, configuration: id });
-      for (const to of observers)
+      for (const to of [...this.otherVoters(), ...observers])
         this.host.send(group, { ...envelope, type: 'heartbeat', to, configuration: id });
       return;
     }
