@@ -3,7 +3,8 @@
 //   node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N]
 //                      [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained]
 //                      [--scaling-idle-ms N] [--scaling-voters 3,5,7] [--scaling-observers 20]
-//                      [--only cluster,sim,core,cpu-limit,scaling]
+//                      [--groups 1,10,100] [--groups-idle-ms N] [--groups-trials N]
+//                      [--only cluster,sim,core,cpu-limit,scaling,groups]
 //
 // 1. a real cluster of N processes over libp2p on loopback (cluster-bench.mjs), at the default timings or,
 //    with --timings constrained, at CONSTRAINED_TIMINGS, and cold starts of such a cluster on fresh data
@@ -16,6 +17,9 @@
 // 5. how idle cost grows (scaling.mjs): idle CPU and RSS of the leader and of a follower for 3, 5 and 7 voter
 //    processes, and for 5 voters + 20 observers (and per observer); the CPU per election message end to end
 //    beside the plain-TCP floor measured in the same run (tcp-floor.mjs).
+// 6. election groups (groups.mjs): idle CPU of the busiest of 5 processes with 1, 10 and 100 groups (1 and 10
+//    with --quick), the crash failover of every group a killed process led, and the time to spread the
+//    groups after a fifth process joins.
 // Prints tables on stdout (progress on stderr) and, with --json, writes the figures to a file. --check reads the
 // JSON back and checks that it has every key issue 7 lists, with the right types (check-json.mjs); without
 // --json it writes it to a temporary file, removed afterwards.
@@ -32,6 +36,7 @@ import { runClusterBench } from './cluster-bench.mjs';
 import { runColdStarts } from './cold-starts.mjs';
 import { runCoreThroughput } from './core-throughput.mjs';
 import { parseProfile, runCpuLimitBench } from './cpu-limit.mjs';
+import { runGroupsBench } from './groups.mjs';
 import { runScalingBench } from './scaling.mjs';
 import { PAPER, runFigure16 } from './sim-figure16.mjs';
 import { ms, round, summary, table } from './stats.mjs';
@@ -55,6 +60,11 @@ const settings = {
   // 10 with --quick: 20 observers joining take 20-30 s on two busy cores, over the quick run's budget.
   scalingObservers: args.scalingObservers ?? (quick ? 10 : 20),
   floorRoundTrips: quick ? 1_000 : 4_000,
+  groups: args.groups ?? (quick ? [1, 10] : [1, 10, 100]),
+  groupsIdleMs: args.groupsIdleMs ?? (quick ? 3_000 : 30_000),
+  groupsTrials: args.groupsTrials ?? (quick ? 2 : 30),
+  groupsSpreadTrials: quick ? 1 : 5,
+  groupsSettleMs: quick ? 2_000 : 5_000,
 };
 const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
 const problems = [];
@@ -76,6 +86,7 @@ const out = {
   core: null,
   cpu_limit: null,
   scaling: null,
+  groups: null,
 };
 
 const sections = [];
@@ -431,6 +442,26 @@ if (only.has('scaling')) {
   }
 }
 
+if (only.has('groups')) {
+  progress(
+    `groups: ${settings.groups.join(', ')} election groups on 5 processes, ${settings.groupsIdleMs / 1000} s idle per row; ` +
+      `${settings.groupsTrials} kills; ${settings.groupsSpreadTrials} joins`,
+  );
+  try {
+    out.groups = await runGroupsBench({
+      groups: settings.groups,
+      idleMs: settings.groupsIdleMs,
+      trials: settings.groupsTrials,
+      spreadTrials: settings.groupsSpreadTrials,
+      settleMs: settings.groupsSettleMs,
+      log: progress,
+    });
+    sections.push(groupsLines(out.groups));
+  } catch (error) {
+    problems.push(`groups: ${error.message}`);
+  }
+}
+
 out.machine.loadavg_end = loadavg().map((x) => round(x, 2));
 sections.push(
   `load average at the end: ${out.machine.loadavg_end.join(' ')}; took ${((performance.now() - started) / 1000).toFixed(0)} s`,
@@ -455,7 +486,7 @@ if (args.json || args.check) {
       for (const error of errors) problems.push(`json: ${error}`);
       progress(
         errors.length === 0
-          ? `json check: every key issues 7 and 13 list is present with the right type (${['machine', ...only].join(', ')}; ${path})`
+          ? `json check: every key issues 7, 13 and 15 list is present with the right type (${['machine', ...only].join(', ')}; ${path})`
           : `json check: ${errors.length} problem(s) in ${path}`,
       );
     }
@@ -469,6 +500,32 @@ if (problems.length > 0) {
 }
 
 /** Section 5: how idle cost grows, and the CPU per election message beside the plain-TCP floor. */
+function groupsLines(r) {
+  const crash = r.crash_failover_ms;
+  const spread = r.spread_after_join_ms;
+  return [
+    `6. Election groups: 5 processes over libp2p on loopback, default timings, each asking for every group; idle ` +
+      `${r.idle_ms / 1000} s per row once the groups' leaders spread (no change for a few seconds). CPU in % of one core.`,
+    table(
+      ['groups', 'busiest CPU', 'ratio to first row', 'max RSS', 'settled', 'changes while idle'],
+      r.idle.map((row) => [
+        row.groups,
+        `${row.busiest_cpu_pct.toFixed(2)} %`,
+        row.busiest_ratio_to_first.toFixed(2),
+        `${Math.max(...row.nodes.map((n) => n.rss_mb)).toFixed(0)} MB`,
+        row.settled_before_idle ? 'yes' : 'no',
+        row.group_changes_while_idle,
+      ]),
+    ),
+    crash === null
+      ? '   crash failover: not run'
+      : `   crash failover of the groups a killed process led (${crash.groups} groups, ${crash.n} samples): p50 ${ms(crash.p50)}, p99 ${ms(crash.p99)}, max ${ms(crash.max)}`,
+    spread === null
+      ? '   spread after a join: not run'
+      : `   spread of ${spread.groups} groups after a fifth process joins (${spread.n} trials, from its ready; 2 s of it the autopilot's stabilizationTime): p50 ${ms(spread.p50)}, max ${ms(spread.max)}`,
+  ].join('\n');
+}
+
 function scalingLines(r) {
   const t = r.timing;
   const perMessage = r.cpu_per_election_message;
@@ -609,6 +666,8 @@ function parseArgs(argv) {
     '--cpu-limit-ms': 'cpuLimitMs',
     '--cold-starts': 'coldStarts',
     '--scaling-idle-ms': 'scalingIdleMs',
+    '--groups-idle-ms': 'groupsIdleMs',
+    '--groups-trials': 'groupsTrials',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -625,6 +684,10 @@ function parseArgs(argv) {
       parsed.scalingVoters = (argv[++i] ?? '').split(',').map(Number);
       if (!parsed.scalingVoters.every((x) => Number.isInteger(x) && x >= 3 && x <= 15))
         usage('--scaling-voters takes cluster sizes from 3 to 15, e.g. 3,5,7');
+    } else if (arg === '--groups') {
+      parsed.groups = (argv[++i] ?? '').split(',').map(Number);
+      if (!parsed.groups.every((x) => Number.isInteger(x) && x >= 1 && x <= 1000))
+        usage('--groups takes counts of election groups from 1 to 1000, e.g. 1,10,100');
     } else if (arg === '--scaling-observers') {
       parsed.scalingObservers = Number(argv[++i]);
       if (!Number.isInteger(parsed.scalingObservers) || parsed.scalingObservers < 0)
@@ -660,7 +723,7 @@ function parseArgs(argv) {
 
 function usage(message) {
   console.error(
-    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--scaling-idle-ms N] [--scaling-voters 3,5,7] [--scaling-observers 20] [--only ${SECTIONS.join(',')}]`,
+    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--scaling-idle-ms N] [--scaling-voters 3,5,7] [--scaling-observers 20] [--groups 1,10,100] [--groups-idle-ms N] [--groups-trials N] [--only ${SECTIONS.join(',')}]`,
   );
   process.exit(2);
 }

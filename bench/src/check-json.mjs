@@ -6,7 +6,7 @@
 // it back and runs this on it; `check-json.test.mjs` shows that it rejects what it should.
 
 /** The sections of the output, as `--only` names them. */
-export const SECTIONS = ['cluster', 'sim', 'core', 'cpu-limit', 'scaling'];
+export const SECTIONS = ['cluster', 'sim', 'core', 'cpu-limit', 'scaling', 'groups'];
 
 /** The fields of each row of `sim.figure16`. */
 export const FIGURE16_FIELDS = ['range', 'network', 'median_ms', 'p99_ms', 'max_ms', 'split_vote_rate'];
@@ -37,6 +37,15 @@ export const SCALING_ROW_FIELDS = /** @type {const} */ ([
   ['cpu_us_per_election_message', 'number'],
 ]);
 
+/** The fields of each row of `groups.idle` (one row per count of election groups), and what each holds. */
+export const GROUPS_ROW_FIELDS = /** @type {const} */ ([
+  ['groups', 'count'],
+  ['busiest_cpu_pct', 'number'],
+  ['busiest_ratio_to_first', 'number'],
+  ['settled_before_idle', 'boolean'],
+  ['group_changes_while_idle', 'count'],
+]);
+
 const latency = (name) => [
   [`${name}.p50`, 'number'],
   [`${name}.p99`, 'number'],
@@ -51,7 +60,9 @@ const latency = (name) => [
  * `cpu-limit` is issue 13's: leadership changes and lease losses by reason under a CPU quota, per cell.
  * `scaling` is issue 13's too: idle CPU and RSS by cluster size, and the CPU per election message beside the
  * plain-TCP floor.
- * @typedef {'number' | 'count' | 'version' | 'figure16' | 'rssByNode' | 'cpuLimitCells' | 'scalingRows'} Kind
+ * `groups` is issue 15's: idle CPU of the busiest process by count of election groups, the crash failover of
+ * the groups a killed process led, and the time to spread the groups after a process joins.
+ * @typedef {'number' | 'count' | 'version' | 'figure16' | 'rssByNode' | 'cpuLimitCells' | 'scalingRows' | 'groupsRows'} Kind
  */
 export const REQUIRED = {
   machine: [
@@ -88,6 +99,16 @@ export const REQUIRED = {
     ['scaling.cpu_per_election_message.us', 'number'],
     ['scaling.cpu_per_election_message.tcp_floor_us', 'number'],
     ['scaling.cpu_per_election_message.ratio', 'number'],
+  ],
+  groups: [
+    ['groups.idle_ms', 'count'],
+    ['groups.idle', 'groupsRows'],
+    ['groups.crash_failover_ms.p50', 'number'],
+    ['groups.crash_failover_ms.p99', 'number'],
+    ['groups.crash_failover_ms.n', 'count'],
+    ['groups.spread_after_join_ms.p50', 'number'],
+    ['groups.spread_after_join_ms.max', 'number'],
+    ['groups.spread_after_join_ms.n', 'count'],
   ],
 };
 
@@ -170,6 +191,8 @@ function checkKind(value, kind, path, root) {
       return checkCpuLimitCells(value, path, lookUp(root, 'cpu_limit.skipped'));
     case 'scalingRows':
       return checkScalingRows(value, path);
+    case 'groupsRows':
+      return checkRows(value, path, GROUPS_ROW_FIELDS);
   }
   return [`${path}: unknown kind ${kind}`];
 }
@@ -279,7 +302,11 @@ function checkCpuLimitCells(value, path, skipped) {
  * A non-empty list of rows with {@link SCALING_ROW_FIELDS}, and `observer` an object of `cpu_pct` and `rss_mb`
  * in a row with observers, null in a row without.
  */
-function checkScalingRows(value, path) {
+/**
+ * A non-empty list of rows, each with every field of `fields` (dotted inside the row) of its kind; `more`
+ * checks a row further.
+ */
+function checkRows(value, path, fields, more = (_row, _at, _problems) => {}) {
   if (!Array.isArray(value)) return [`${path}: expected a list, got ${describe(value)}`];
   if (value.length === 0) return [`${path}: expected at least one row, got an empty list`];
   const problems = [];
@@ -291,12 +318,19 @@ function checkScalingRows(value, path) {
         ? isNumber(v)
         : typeof v === 'boolean';
   eachRow(value, path, problems, (row, at) => {
-    for (const [key, kind] of SCALING_ROW_FIELDS) {
+    for (const [key, kind] of fields) {
       const found = lookUp(row, key);
       if (!found.ok) problems.push(`${at}.${found.message}`);
       else if (!fits(found.value, kind))
         problems.push(`${at}.${key}: expected ${expected[kind]}, got ${describe(found.value)}`);
     }
+    more(row, at, problems);
+  });
+  return problems;
+}
+
+function checkScalingRows(value, path) {
+  return checkRows(value, path, SCALING_ROW_FIELDS, (row, at, problems) => {
     if (!Number.isInteger(row.observers)) return;
     if (!Object.hasOwn(row, 'observer')) problems.push(`${at}.observer: missing`);
     else if (row.observers === 0) {
@@ -312,7 +346,6 @@ function checkScalingRows(value, path) {
           problems.push(`${at}.observer.${key}: expected a number, got ${describe(row.observer[key])}`);
     }
   });
-  return problems;
 }
 
 /** @returns {value is Record<string, any>} */

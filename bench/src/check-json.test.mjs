@@ -6,6 +6,7 @@ import {
   CPU_LIMIT_FIELDS,
   checkBenchJson,
   FIGURE16_FIELDS,
+  GROUPS_ROW_FIELDS,
   REQUIRED,
   SCALING_ROW_FIELDS,
 } from './check-json.mjs';
@@ -100,6 +101,22 @@ function sample() {
       tcp_floor: { round_trips: 1000, messages: 2000, us_per_message: 80.2, us_per_message_one_side: 45 },
       cpu_per_election_message: { voters: 5, us: 400.5, tcp_floor_us: 80.2, ratio: 4.99, goal_ratio_max: 3 },
       failures: [],
+    },
+    groups: {
+      machine: { cpus: 2, node: 'v20.19.0' },
+      idle_ms: 3000,
+      idle: [1, 10].map((groups) => ({
+        groups,
+        busiest_cpu_pct: 6.7 + groups / 10,
+        busiest_node: 1,
+        busiest_ratio_to_first: 1 + groups / 70,
+        settled_before_idle: true,
+        group_changes_while_idle: 0,
+        load: [1, 1, 1],
+        nodes: [],
+      })),
+      crash_failover_ms: { groups: 10, n: 4, p50: 175.5, p99: 236.2, max: 236.2 },
+      spread_after_join_ms: { groups: 10, n: 1, p50: 3477.4, max: 3477.4 },
     },
   };
 }
@@ -252,4 +269,26 @@ test('scaling rows: every field; an observer figure exactly in the rows with obs
 
 test('anything but an object at the top fails', () => {
   assert.deepEqual(checkBenchJson(null), ['(top level): expected an object, got null']);
+});
+
+test('groups rows: every field, of its kind', () => {
+  for (const [key] of GROUPS_ROW_FIELDS) {
+    const json = sample();
+    remove(json.groups.idle[1], key);
+    assert.deepEqual(checkBenchJson(json), [`groups.idle[1].${key}: missing`]);
+  }
+  const json = sample();
+  json.groups.idle[0].settled_before_idle = 'yes';
+  json.groups.idle[1].group_changes_while_idle = 1.5;
+  assert.deepEqual(checkBenchJson(json), [
+    'groups.idle[0].settled_before_idle: expected true or false, got the string "yes"',
+    'groups.idle[1].group_changes_while_idle: expected a whole number, got number 1.5',
+  ]);
+  json.groups.idle = [];
+  assert.deepEqual(checkBenchJson(json), ['groups.idle: expected at least one row, got an empty list']);
+  const noFailover = sample();
+  noFailover.groups.crash_failover_ms = null;
+  assert.deepEqual(checkBenchJson(noFailover, { sections: ['groups'] }), [
+    'groups.crash_failover_ms: expected an object, got null',
+  ]);
 });
