@@ -16,7 +16,7 @@ import {
   OnBecomeLeader,
   OnLeadershipLost,
 } from '../src/index.js';
-import { TEST_TIMING, until } from './support/cluster.js';
+import { TEST_TIMING, TestCluster, until } from './support/cluster.js';
 
 type Job = 'default' | 'billing' | 'reports';
 
@@ -247,5 +247,47 @@ describe('election groups on a three-node cluster', () => {
     );
     expect(new Set(b.jobs.runs.billing.slice(billedByBBefore))).toEqual(new Set([successor.fencingToken]));
     expect(a.jobs.runs.billing).toHaveLength(billedByA);
+  });
+
+  it('an observer replica knows each group’s leader (LeaderService#group(name).leader$), and follows a handover', async () => {
+    const voters = ['obs-a', 'obs-b', 'obs-c'];
+    const cluster = await TestCluster.start({
+      ids: [...voters, 'obs-d'],
+      voters,
+      // maxVoters 3: the fourth replica stays an observer; placement off, so the group stays put.
+      options: { groups: ['reports'], autopilot: { maxVoters: 3 }, placementInterval: 0 },
+    });
+    try {
+      const [observer, ...members] = [cluster.node('obs-d'), ...voters.map((id) => cluster.node(id))];
+      const leading = await until(
+        combineLatest(members.map((m) => m.leader.group('reports').isLeader$)),
+        (all) => all.filter(Boolean).length === 1,
+        'one voter to lead reports',
+      );
+      const leader = members[leading.indexOf(true)]!;
+      await until(
+        observer.leader.group('reports').leader$,
+        (s) => s.leader === leader.id,
+        'the observer to know it',
+      );
+      expect(observer.leader.membership().voters).not.toContain('obs-d');
+      expect(observer.leader.group('reports').isLeader()).toBe(false);
+      // The leader's replica shuts down (it hands reports over, or another voter wins it): the observer follows.
+      await cluster.close(leader);
+      const rest = members.filter((m) => m !== leader);
+      const after = await until(
+        combineLatest(rest.map((m) => m.leader.group('reports').isLeader$)),
+        (all) => all.filter(Boolean).length === 1,
+        'another voter to lead reports',
+      );
+      const next = rest[after.indexOf(true)]!;
+      await until(
+        observer.leader.group('reports').leader$,
+        (s) => s.leader === next.id,
+        'the observer to follow the new leader',
+      );
+    } finally {
+      await cluster.closeAll();
+    }
   });
 });

@@ -30,6 +30,8 @@ export interface ClusterNode {
 
 export interface ClusterInit {
   ids?: readonly string[];
+  /** The voters every node is given; default: every id (the others start as observers). */
+  voters?: readonly string[];
   providers?: Provider[];
   imports?: (Type | DynamicModule)[];
   options?: Partial<LeaderModuleOptions>;
@@ -73,7 +75,7 @@ export class TestCluster {
   static async start(init: ClusterInit = {}): Promise<TestCluster> {
     const cluster = new TestCluster();
     const ids = init.ids ?? ['node-a', 'node-b', 'node-c'];
-    for (const id of ids) cluster.nodes.push(await cluster.boot(id, ids, init));
+    for (const id of ids) cluster.nodes.push(await cluster.boot(id, init.voters ?? ids, init));
     return cluster;
   }
 
