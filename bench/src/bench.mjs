@@ -1,7 +1,7 @@
 // `pnpm bench`: Baton's benchmarks in one command.
 //
 //   node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N]
-//                      [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained]
+//                      [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--cpu-limit-groups N]
 //                      [--scaling-idle-ms N] [--scaling-voters 3,5,7] [--scaling-observers 20]
 //                      [--groups 1,10,100] [--groups-idle-ms N] [--groups-trials N]
 //                      [--only cluster,sim,core,cpu-limit,scaling,groups]
@@ -12,7 +12,8 @@
 // 2. figure 16 of the Raft paper in the simulator (sim-figure16.mjs);
 // 3. messages per second through one node's state machine (core-throughput.mjs);
 // 4. N processes each under a CPU quota (a cgroup of its own), idle for --cpu-limit-ms (default 10 minutes,
-//    3 s with --quick): leadership changes and lease losses at each limit and timing profile (cpu-limit.mjs).
+//    3 s with --quick): leadership changes and lease losses at each limit and timing profile (cpu-limit.mjs);
+//    with --cpu-limit-groups N, every node also asks for N election groups and their leader changes count too.
 //    Needs root and cgroup v1; skipped otherwise, saying why.
 // 5. how idle cost grows (scaling.mjs): idle CPU and RSS of the leader and of a follower for 3, 5 and 7 voter
 //    processes, and for 5 voters + 20 observers (and per observer); the CPU per election message end to end
@@ -54,6 +55,7 @@ const settings = {
   cpuLimitMs: args.cpuLimitMs ?? (quick ? 3_000 : 600_000),
   cpuLimits: args.cpuLimits ?? [250, 100],
   cpuLimitTimings: args.cpuLimitTimings,
+  cpuLimitGroups: args.cpuLimitGroups ?? 0,
   timings: args.timings ?? 'default',
   scalingIdleMs: args.scalingIdleMs ?? (quick ? 2_000 : 20_000),
   scalingVoters: args.scalingVoters ?? [3, 5, 7],
@@ -364,6 +366,7 @@ if (only.has('cpu-limit')) {
       idleMs: settings.cpuLimitMs,
       limits: settings.cpuLimits,
       profiles: settings.cpuLimitTimings,
+      groups: settings.cpuLimitGroups,
       log: progress,
     });
   } catch (error) {
@@ -389,6 +392,7 @@ if (only.has('cpu-limit')) {
               'timings',
               'lease / stall bound',
               'leadership changes',
+              ...(settings.cpuLimitGroups > 0 ? [`changes of ${settings.cpuLimitGroups} groups`] : []),
               'lease losses',
               'by reason',
               'nr_throttled',
@@ -401,6 +405,15 @@ if (only.has('cpu-limit')) {
               `${c.timings} (${c.election_timeout_min}-${c.election_timeout_max}/${c.heartbeat_interval})`,
               `${c.lease_ms} / ${c.max_event_loop_stall_ms} ms`,
               c.leadership_changes,
+              ...(settings.cpuLimitGroups > 0
+                ? [
+                    `${c.group_leadership_changes} (${
+                      Object.entries(c.group_lease_losses_by_reason)
+                        .map(([k, n]) => `${k} ${n}`)
+                        .join(', ') || '-'
+                    })`,
+                  ]
+                : []),
               c.lease_losses,
               reasons.map((k) => `${k} ${c.lease_losses_by_reason[k] ?? 0}`).join(', ') || '-',
               `${c.nr_throttled} of ${c.nr_periods}`,
@@ -696,6 +709,10 @@ function parseArgs(argv) {
       parsed.cpuLimits = (argv[++i] ?? '').split(',').map((x) => (x === 'none' ? 0 : Number(x)));
       if (!parsed.cpuLimits.every((x) => Number.isInteger(x) && x >= 0 && x <= 64_000))
         usage('--cpu-limits takes millicores, e.g. 250,100 (none or 0: no limit, a control)');
+    } else if (arg === '--cpu-limit-groups') {
+      parsed.cpuLimitGroups = Number(argv[++i]);
+      if (!Number.isInteger(parsed.cpuLimitGroups) || parsed.cpuLimitGroups < 0)
+        usage('--cpu-limit-groups needs a whole number (election groups on every node; 0: none)');
     } else if (arg === '--cpu-limit-timings') {
       parsed.cpuLimitTimings = (argv[++i] ?? '').split(',').filter(Boolean);
       try {
@@ -723,7 +740,7 @@ function parseArgs(argv) {
 
 function usage(message) {
   console.error(
-    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--scaling-idle-ms N] [--scaling-voters 3,5,7] [--scaling-observers 20] [--groups 1,10,100] [--groups-idle-ms N] [--groups-trials N] [--only ${SECTIONS.join(',')}]`,
+    `bench: ${message}\nusage: node src/bench.mjs [--quick] [--json <path>] [--check] [--nodes N] [--trials N] [--sim-trials N] [--idle-ms N] [--cold-starts N] [--timings default|constrained|min-max/heartbeat] [--cpu-limit-ms N] [--cpu-limits 250,100] [--cpu-limit-timings default,constrained] [--cpu-limit-groups N] [--scaling-idle-ms N] [--scaling-voters 3,5,7] [--scaling-observers 20] [--groups 1,10,100] [--groups-idle-ms N] [--groups-trials N] [--only ${SECTIONS.join(',')}]`,
   );
   process.exit(2);
 }

@@ -126,9 +126,9 @@ async function removeCgroup(path) {
  * Runs one cell: `nodes` processes, each in its own cgroup of `millicores`, with `timings`; waits for a stable
  * leader, then idles for `idleMs` and counts.
  * @param {{ millicores: number, profile: string, timings: Record<string, number>, nodes: number,
- *   idleMs: number, log: (line: string) => void }} cell
+ *   idleMs: number, groups: number, log: (line: string) => void }} cell
  */
-async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
+async function runCell({ millicores, profile, timings, nodes, idleMs, groups, log }) {
   const name = `${millicores === 0 ? 'no limit' : `${millicores}m`} ${profile}`;
   const dir = await mkdtemp(join(tmpdir(), 'baton-cpu-limit-'));
   const cgroups = Array.from({ length: nodes }, (_, i) =>
@@ -144,9 +144,21 @@ async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
     timings,
     onSpawn: (index, pid) => cgroups[index].add(pid),
   });
+  // Election groups g1 ... gN on every node (`groups`): every change of a group's leader, and every end of a
+  // group's leadership with its reason (a transfer of placement's, or a lapse), with their times.
+  const groupChanges = [];
+  const groupLosses = [];
+  const onLine = cluster.onLine.bind(cluster);
+  cluster.onLine = (node, proc, text) => {
+    if (text.includes('"group-leader"')) groupChanges.push(nowMs());
+    else if (text.includes('"group-lost"'))
+      groupLosses.push({ at: nowMs(), reason: JSON.parse(text).reason });
+    onLine(node, proc, text);
+  };
   let keep = false;
   try {
     await cluster.prepare();
+    if (groups > 0) for (const node of cluster.nodes) Object.assign(node.config, { groups });
     for (let i = 0; i < nodes; i++) cluster.spawn(i);
     // Start-up (importing libp2p) takes seconds of CPU time, here at a fraction of a core.
     await cluster.waitFor(
@@ -205,6 +217,11 @@ async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
       idle_ms: round(end - start),
       stable_at_start: stableAtStart,
       leadership_changes: changes.length,
+      groups,
+      group_leadership_changes: groupChanges.filter((at) => at >= start && at <= end).length,
+      group_lease_losses_by_reason: countReasons(
+        groupLosses.filter(({ at }) => at >= start && at <= end).map(({ reason }) => reason),
+      ),
       lease_losses: ended.length,
       lease_losses_by_reason: endedBy,
       event_loop_stalls: stalls.reduce((a, b) => a + b, 0),
@@ -218,7 +235,7 @@ async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
     };
     keep = changes.length > 0;
     log(
-      `${name}: ${row.leadership_changes} leadership changes, ${row.lease_losses} lease losses ${JSON.stringify(endedBy)}, nr_throttled ${row.nr_throttled} in ${(row.idle_ms / 1000).toFixed(1)} s`,
+      `${name}: ${row.leadership_changes} leadership changes${groups > 0 ? ` (and ${row.group_leadership_changes} of its ${groups} groups, ended by ${JSON.stringify(row.group_lease_losses_by_reason)})` : ''}, ${row.lease_losses} lease losses ${JSON.stringify(endedBy)}, nr_throttled ${row.nr_throttled} in ${(row.idle_ms / 1000).toFixed(1)} s`,
     );
     return row;
   } catch (error) {
@@ -233,10 +250,20 @@ async function runCell({ millicores, profile, timings, nodes, idleMs, log }) {
   }
 }
 
+/** How many times each reason occurs. */
+function countReasons(reasons) {
+  /** @type {Record<string, number>} */
+  const counts = {};
+  for (const reason of reasons) counts[reason ?? 'unknown'] = (counts[reason ?? 'unknown'] ?? 0) + 1;
+  return counts;
+}
+
 /**
  * Runs every cell. Returns `{ skipped }` with the reason when cgroups cannot be used here.
- * @param {{ nodes?: number, idleMs?: number, limits?: number[], profiles?: string[],
+ * @param {{ nodes?: number, idleMs?: number, limits?: number[], profiles?: string[], groups?: number,
  *   log?: (line: string) => void }} [options]
+ *   `groups`: every node also asks for election groups g1 ... gN (default 0); each cell counts their leader
+ *   changes too.
  *   `limits`: millicores, 0 for none (default 250 and 100). `profiles`: see {@link parseProfile} (default
  *   `default` and `constrained`), run side by side.
  */
@@ -246,6 +273,7 @@ export async function runCpuLimitBench(options = {}) {
   const limits = options.limits ?? [250, 100];
   const profiles = Object.fromEntries((options.profiles ?? Object.keys(PROFILES)).map(parseProfile));
   const log = options.log ?? ((line) => console.error(line));
+  const groups = options.groups ?? 0;
   const skipped = cgroupUnavailable();
   if (skipped) return { skipped, nodes, idle_ms: idleMs, cells: [], failures: [] };
   const cells = [];
@@ -256,7 +284,7 @@ export async function runCpuLimitBench(options = {}) {
     );
     const results = await Promise.allSettled(
       Object.entries(profiles).map(([profile, timings]) =>
-        runCell({ millicores, profile, timings, nodes, idleMs, log }),
+        runCell({ millicores, profile, timings, nodes, idleMs, groups, log }),
       ),
     );
     for (const result of results) {
