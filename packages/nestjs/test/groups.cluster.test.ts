@@ -259,12 +259,16 @@ describe('election groups on a three-node cluster', () => {
     });
     try {
       const [observer, ...members] = [cluster.node('obs-d'), ...voters.map((id) => cluster.node(id))];
-      const leading = await until(
-        combineLatest(members.map((m) => m.leader.group('reports').isLeader$)),
-        (all) => all.filter(Boolean).length === 1,
-        'one voter to lead reports',
-      );
-      const leader = members[leading.indexOf(true)]!;
+      /** The one node of `nodes` that leads reports, once exactly one does. */
+      const soleLeader = async (nodes: typeof members, what: string) => {
+        const leading = await until(
+          combineLatest(nodes.map((m) => m.leader.group('reports').isLeader$)),
+          (all) => all.filter(Boolean).length === 1,
+          what,
+        );
+        return nodes[leading.indexOf(true)]!;
+      };
+      const leader = await soleLeader(members, 'one voter to lead reports');
       await until(
         observer.leader.group('reports').leader$,
         (s) => s.leader === leader.id,
@@ -274,13 +278,10 @@ describe('election groups on a three-node cluster', () => {
       expect(observer.leader.group('reports').isLeader()).toBe(false);
       // The leader's replica shuts down (it hands reports over, or another voter wins it): the observer follows.
       await cluster.close(leader);
-      const rest = members.filter((m) => m !== leader);
-      const after = await until(
-        combineLatest(rest.map((m) => m.leader.group('reports').isLeader$)),
-        (all) => all.filter(Boolean).length === 1,
+      const next = await soleLeader(
+        members.filter((m) => m !== leader),
         'another voter to lead reports',
       );
-      const next = rest[after.indexOf(true)]!;
       await until(
         observer.leader.group('reports').leader$,
         (s) => s.leader === next.id,
