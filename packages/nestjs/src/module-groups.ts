@@ -1,4 +1,10 @@
-import { checkGroupName, DEFAULT_GROUP, type GroupOptions, InvalidOptionError } from '@baton/core';
+import {
+  checkGroupName,
+  DEFAULT_GROUP,
+  type GroupOptions,
+  InvalidOptionError,
+  isGroupName,
+} from '@baton/core';
 import { GROUPS_NOT_LIST } from './leader.messages.js';
 
 /**
@@ -54,7 +60,7 @@ export function checkModuleGroups(groups: unknown): readonly LeaderGroupOptions[
     if (unknown.length > 0)
       throw bad('', `has unknown field ${unknown[0]} (a group takes name and preferred)`);
     const name: unknown = object ? (entry as { name?: unknown }).name : entry;
-    if (!nameIsValid(name))
+    if (!isGroupName(name))
       throw bad(object ? '.name' : '', `is not an election group name (${whyNot(name)})`);
     if (seen.has(name))
       throw bad(object ? '.name' : '', `names group ${name} a second time: list each group once`);
@@ -75,10 +81,7 @@ export function moduleGroupName(entry: LeaderModuleGroup): string {
   return typeof entry === 'string' ? entry : entry.name;
 }
 
-function nameIsValid(name: unknown): name is string {
-  return whyNot(name) === '';
-}
-
+/** What the core's check says about a name that is not a group name. */
 function whyNot(name: unknown): string {
   try {
     checkGroupName('LeaderModule', name);
