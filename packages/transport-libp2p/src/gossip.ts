@@ -1,5 +1,10 @@
 import type { DropReason } from '@baton/core';
-import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import {
+  type GossipSub,
+  type Message,
+  type SubscriptionChangeData,
+  TopicValidatorResult,
+} from '@libp2p/gossipsub';
 import { decodeGossip } from './gossip-codec.js';
 
 /** What a {@link GossipChannel} needs from the transport. */
@@ -15,6 +20,8 @@ export interface GossipHost {
   mayAnnounce(peer: string): 'yes' | 'not-a-voter' | 'not-a-member';
   broadcastReceived(from: string, payload: Uint8Array, seq: number): void;
   leaderAnnounced(leader: string, term: number): void;
+  /** `peer` subscribed to the cluster's topic. */
+  subscribed(peer: string): void;
   drop(reason: DropReason, detail: string): void;
 }
 
@@ -39,6 +46,7 @@ export class GossipChannel {
     this.started = true;
     this.pubsub.topicValidators.set(this.topic, this.validate);
     this.pubsub.addEventListener('message', this.onMessage);
+    this.pubsub.addEventListener('subscription-change', this.onSubscriptionChange);
     this.pubsub.subscribe(this.topic);
   }
 
@@ -46,6 +54,7 @@ export class GossipChannel {
     if (!this.started) return;
     this.started = false;
     this.pubsub.removeEventListener('message', this.onMessage);
+    this.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange);
     if (this.pubsub.topicValidators.get(this.topic) === this.validate)
       this.pubsub.topicValidators.delete(this.topic);
     try {
@@ -107,6 +116,12 @@ export class GossipChannel {
       return TopicValidatorResult.Ignore;
     }
     return TopicValidatorResult.Accept;
+  };
+
+  private readonly onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
+    const { peerId, subscriptions } = event.detail;
+    if (subscriptions.some((s) => s.topic === this.topic && s.subscribe))
+      this.host.subscribed(peerId.toString());
   };
 
   private readonly onMessage = (event: CustomEvent<Message>): void => {

@@ -11,6 +11,7 @@ import type { DialStatus } from './dial-status.js';
 import { GossipChannel } from './gossip.js';
 import { loadOrCreatePeerKey } from './identity.js';
 import type { InboundStreams } from './inbound.js';
+import type { LeaderAnnouncer } from './leader-announcer.js';
 import type { Links } from './links.js';
 import type { Membership } from './membership.js';
 import { createBatonNode } from './node.js';
@@ -28,6 +29,8 @@ export interface NodeBindingParts {
   readonly inbound: Pick<InboundStreams, 'handle'>;
   readonly broadcasts: Pick<Broadcasts, 'received'>;
   readonly announcements: Pick<LeaderAnnouncements, 'heard'>;
+  /** Told when a peer subscribes to the cluster's topic (the leader then announces itself again). */
+  readonly announcer: Pick<LeaderAnnouncer, 'subscribed'>;
   readonly links: Pick<Links, 'wants'>;
 }
 
@@ -90,6 +93,7 @@ export class NodeBinding {
         mayAnnounce: (peer) => parts.membership.mayAnnounce(peer),
         broadcastReceived: (from, payload, seq) => parts.broadcasts.received(from, payload, seq),
         leaderAnnounced: (leader, term) => parts.announcements.heard(leader, term),
+        subscribed: () => parts.announcer.subscribed(),
         drop: (reason, detail) => context.delivery.dropped(reason, detail),
       });
       context.gossip.start();

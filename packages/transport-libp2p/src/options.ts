@@ -152,8 +152,9 @@ export interface Libp2pTransportOptions {
   maxQueuedFrames?: number;
   /**
    * How often the leader re-announces itself on the gossip topic, in ms; `0` turns announcements off. The
-   * leader also announces at once when it starts to lead a term.
-   * @default 1000
+   * leader also announces at once when it starts to lead a term, and at its next heartbeat after a peer
+   * subscribes to the topic.
+   * @default 10000
    */
   leaderAnnounceInterval?: number;
   /**
@@ -236,7 +237,7 @@ export const TRANSPORT_DEFAULTS = {
   dialTimeout: 2000,
   maxFrameSize: 65_536,
   maxQueuedFrames: 256,
-  leaderAnnounceInterval: 1000,
+  leaderAnnounceInterval: 10_000,
   maxRedialDelay: 2000,
   maxRedialAttempts: 10,
 } as const;

@@ -199,6 +199,7 @@ export class Libp2pTransport implements Transport {
       inbound,
       broadcasts,
       announcements,
+      announcer: this.announcer,
       links,
     });
     this.lifecycle = new Lifecycle(context, {
@@ -546,7 +547,8 @@ export class Libp2pTransport implements Transport {
 
   /**
    * The latest leader announcement (highest term) heard or made, or `null`. Check `receivedAt`: a leader
-   * re-announces every `leaderAnnounceInterval`, so an old one may name a leader that is gone.
+   * re-announces every `leaderAnnounceInterval` (10 s by default), so an old one may name a leader that is
+   * gone. A new leader announces at once, so a change of leader does not wait for the interval.
    *
    * @example
    * ```ts
@@ -554,7 +556,7 @@ export class Libp2pTransport implements Transport {
    * const transport = libp2pTransport({ clusterId: 'jobs', mdns: true });
    * await transport.open();
    * const latest = transport.leaderAnnouncement();
-   * if (latest && performance.now() - latest.receivedAt < 3000) console.log(latest.leader);
+   * if (latest && performance.now() - latest.receivedAt < 20_000) console.log(latest.leader);
    * ```
    */
   leaderAnnouncement(): LeaderAnnouncement | null {

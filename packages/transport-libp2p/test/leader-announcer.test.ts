@@ -68,6 +68,32 @@ describe('LeaderAnnouncer', () => {
     expect(announcements.latest).toBe(null);
   });
 
+  it('announces at the next heartbeat after a peer subscribes, then waits a whole interval again', () => {
+    const { leader, published } = announcer(10_000);
+    leader.leads(5);
+    vi.advanceTimersByTime(50);
+    leader.leads(5);
+    expect(published).toEqual([5]);
+    leader.subscribed();
+    leader.leads(5);
+    expect(published).toEqual([5, 5]);
+    vi.advanceTimersByTime(9_999);
+    leader.leads(5);
+    expect(published).toEqual([5, 5]);
+    vi.advanceTimersByTime(1);
+    leader.leads(5);
+    expect(published).toEqual([5, 5, 5]);
+  });
+
+  it('a subscription while not leading announces nothing until this node leads', () => {
+    const { leader, published } = announcer(10_000);
+    leader.subscribed();
+    vi.advanceTimersByTime(1_000);
+    expect(published).toEqual([]);
+    leader.leads(2);
+    expect(published).toEqual([2]);
+  });
+
   it('after reset (the transport stopped), announces the same term again at once', () => {
     const { leader, published } = announcer(1000);
     leader.leads(2);
