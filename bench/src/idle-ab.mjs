@@ -5,13 +5,18 @@
 //   cp -r packages/transport-libp2p/{dist,package.json} /tmp/base/ && ln -s "$PWD/packages/transport-libp2p/node_modules" /tmp/base/
 //   node bench/src/idle-ab.mjs --base /tmp/base [--also /tmp/other ...] [--rounds 3] [--idle-ms 30000]
 //     [--settle-ms 8000] [--nodes 5] [--groups N]
+// A change to the core needs a whole other checkout instead (built, e.g. `git clone` of main, then install
+// and build): --base-repo <dir> runs A with that checkout's own idle-profile.mjs, core and transport.
+//   node bench/src/idle-ab.mjs --base-repo /tmp/base-repo [--rounds 3] ...
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
+    'base-repo': { type: 'string' },
     also: { type: 'string', multiple: true, default: [] },
     rounds: { type: 'string', default: '3' },
     'idle-ms': { type: 'string', default: '30000' },
@@ -20,8 +25,10 @@ const { values } = parseArgs({
     groups: { type: 'string', default: '0' },
   },
 });
-if (values.base === undefined) {
-  console.error('usage: node bench/src/idle-ab.mjs --base <dir of a built copy of the package> [--rounds 3]');
+if ((values.base === undefined) === (values['base-repo'] === undefined)) {
+  console.error(
+    'usage: node bench/src/idle-ab.mjs --base <dir of a built copy of the package> | --base-repo <dir of a built checkout> [--rounds 3]',
+  );
   process.exit(2);
 }
 const script = new URL('./idle-profile.mjs', import.meta.url).pathname;
@@ -42,10 +49,10 @@ const median = (xs) => {
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** One cluster's figures: leader CPU, mean follower CPU, max RSS, connections per node. */
-async function round(label, extra) {
+async function round(label, extra, scriptPath = script) {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [script, ...common, '--nodes', values.nodes, ...extra],
+    [scriptPath, ...common, '--nodes', values.nodes, ...extra],
     { maxBuffer: 1 << 24 },
   );
   const { results } = JSON.parse(stdout.trim().split('\n').at(-1));
@@ -68,8 +75,11 @@ async function round(label, extra) {
   return figures;
 }
 
+const baseRepo = values['base-repo'];
 const builds = [
-  { label: `A ${values.base}`, args: ['--transport', values.base] },
+  baseRepo === undefined
+    ? { label: `A ${values.base}`, args: ['--transport', values.base] }
+    : { label: `A ${baseRepo}`, args: [], script: join(baseRepo, 'bench', 'src', 'idle-profile.mjs') },
   ...values.also.map((dir, i) => ({
     label: `${String.fromCharCode(66 + i)} ${dir}`,
     args: ['--transport', dir],
@@ -82,7 +92,9 @@ console.log(
     .join(' ')}`,
 );
 for (let i = 0; i < Number(values.rounds); i++) {
-  for (const build of builds) build.figures.push(await round(`${build.label} round ${i + 1}`, build.args));
+  for (const build of builds) {
+    build.figures.push(await round(`${build.label} round ${i + 1}`, build.args, build.script));
+  }
 }
 console.log(
   `load average at end: ${loadavg()

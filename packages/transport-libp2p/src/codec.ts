@@ -231,6 +231,7 @@ function electionFields(message: ElectionMessage, envelope: boolean): Partial<El
       break;
     case 'heartbeat':
       frame.round = message.round;
+      frame.quiet = message.quiet === true;
       setConfiguration(frame, message.configuration);
       if ('voters' in message.configuration) {
         frame.voters = [...message.configuration.voters];
@@ -431,6 +432,9 @@ function checkFrame(frame: ElectionFrame, context: FrameContext): FrameVerdict {
   if (frame.preferred && !frame.asked) {
     return dropped('invalid', 'preferred travels only with asked');
   }
+  if (frame.quiet && frame.kind !== ElectionFrame.Kind.HEARTBEAT) {
+    return dropped('invalid', 'quiet travels only on a heartbeat');
+  }
   if (frame.voters.length > 0) {
     if (new Set(frame.voters).size !== frame.voters.length || frame.voters.some((voter) => voter === '')) {
       return dropped('invalid', 'the voters of a configuration must be distinct, non-empty ids');
@@ -508,6 +512,7 @@ function electionMessage(frame: ElectionFrame): ElectionMessage {
         round: frame.round,
         configuration: full ?? configuration,
       };
+      if (frame.quiet) message.quiet = true;
       break;
     }
     case ElectionFrame.Kind.HEARTBEAT_RESPONSE:

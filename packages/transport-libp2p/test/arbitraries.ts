@@ -56,6 +56,7 @@ export const electionMessage: fc.Arbitrary<ElectionMessage> = fc
         type: fc.constant('heartbeat' as const),
         round: count,
         configuration: fc.oneof(configurationId, fullConfiguration),
+        quiet: fc.constantFrom(true, undefined),
       }),
       fc.record({
         ...envelope,

@@ -51,6 +51,36 @@ describe("a group's placement fields", () => {
   });
 });
 
+describe('a quiet heartbeat', () => {
+  it('round-trips quiet, and a frame of another kind that says quiet is dropped', () => {
+    const configuration = { term: 1, version: 1 };
+    const heartbeat: ElectionMessage = {
+      type: 'heartbeat',
+      cluster: 'jobs',
+      from: 'a',
+      to: 'b',
+      term: 3,
+      round: 7,
+      configuration,
+      quiet: true,
+    };
+    expect(decodeFrame(encodeElectionMessage(heartbeat), context)).toEqual({
+      kind: 'election',
+      message: heartbeat,
+    });
+    const { quiet: _, ...asked } = heartbeat;
+    expect(decodeFrame(encodeElectionMessage(asked), context)).toEqual({ kind: 'election', message: asked });
+    const ack = { kind: ElectionFrame.Kind.HEARTBEAT_RESPONSE, cluster: 'jobs', from: 'a', to: 'b', term: 3 };
+    expect(
+      decodeFrame(ElectionFrame.encode({ ...ack, round: 7, ok: true, quiet: true }), context),
+    ).toMatchObject({
+      kind: 'dropped',
+      reason: 'invalid',
+      detail: 'quiet travels only on a heartbeat',
+    });
+  });
+});
+
 describe('BATCH frames', () => {
   it('round-trip any election messages, in order, in frames no larger than asked', () => {
     fc.assert(

@@ -179,7 +179,7 @@ export class GroupElection {
         this.handleVote(message.from, message.configuration, message.transfer);
         return;
       case 'heartbeat':
-        this.handleHeartbeat(message.from, message.round);
+        this.handleHeartbeat(message.from, message.round, message.quiet === true);
         return;
       case 'timeout-now':
         this.handleTimeoutNow();
@@ -404,7 +404,12 @@ export class GroupElection {
     host.send(this, { ...reply, type: 'vote-response', granted });
   }
 
-  private handleHeartbeat(leader: NodeId, round: number): void {
+  /**
+   * Follows the leader's heartbeat and acknowledges it, unless it is quiet (the leader did not ask: see
+   * `LeaderLease.quietFor`) and this node has nothing to tell it: a leaving node always answers, so the
+   * leader learns at once that it is going.
+   */
+  private handleHeartbeat(leader: NodeId, round: number, quiet: boolean): void {
     const host = this.host;
     if (this.role === 'leader') {
       // Two leaders in one term cannot happen while votes are persisted; refuse rather than follow.
@@ -420,7 +425,7 @@ export class GroupElection {
     this.stickyUntil = host.now() + host.options.electionTimeoutMin;
     this.electionDeadline = host.now() + host.followTimeout(this.role);
     host.heardLeader(this);
-    host.send(this, host.ack(this, leader, this.term, round, true));
+    if (!quiet || host.leaving()) host.send(this, host.ack(this, leader, this.term, round, true));
   }
 
   private handleTimeoutNow(): void {

@@ -1,4 +1,4 @@
-import { quorumRound } from './quorum.js';
+import { majority, quorumRound } from './quorum.js';
 import type { NodeId } from './types.js';
 
 /**
@@ -47,8 +47,20 @@ import type { NodeId } from './types.js';
  * lease as held; a leader whose deadline has passed steps down at its next input, whatever the input; and the
  * runtime also ends leadership after an event-loop stall longer than `maxEventLoopStall`.
  */
+/**
+ * Rounds that ask every voter after a round that was not confirmed by the time the next one started (about
+ * a second at the default heartbeat interval).
+ */
+export const ASK_ALL_ROUNDS = 20;
+
+const NOBODY: ReadonlySet<NodeId> = new Set();
+
 export class LeaderLease {
   private round = 0;
+  /** Per voter, the last round that asked it to acknowledge (see {@link quietFor}). */
+  private readonly askedIn = new Map<NodeId, number>();
+  /** Rounds up to this one ask every voter (see {@link quietFor}). */
+  private askAllThrough = 0;
   private readonly roundStarts = new Map<number, number>();
   private readonly acked = new Map<NodeId, number>();
   /** End of the lease on the leader's clock; `-Infinity` until a majority acknowledged a round. */
@@ -85,6 +97,7 @@ export class LeaderLease {
     this.sets = [voters];
     this.acked.clear();
     this.roundStarts.clear();
+    this.askedIn.clear();
   }
 
   /** Starts a new heartbeat round at `now` and returns its number. The leader acknowledges it at once. */
@@ -93,6 +106,65 @@ export class LeaderLease {
     this.roundStarts.set(this.round, now);
     this.acknowledge(this.self, this.round);
     return this.round;
+  }
+
+  /**
+   * The voters that round `round`, just started, need not ask to acknowledge: the leader still sends them
+   * its heartbeat (it keeps them following and sticky) but marks it quiet, and a quiet heartbeat is
+   * answered only by a voter with something to say (that it is leaving). Every other voter is asked.
+   *
+   * Which voters are asked: a strict majority of every voter set, counting the leader, chosen among the
+   * voters that answered the last round that asked them, the least recently asked first (so in a 5-voter
+   * cluster two followers answer one round and the other two the next); plus every voter that has not
+   * answered the last round that asked it, or was never asked (it answers as soon as it can, and is then
+   * counted again). Every voter is asked when there are too few that answered, and for
+   * {@link ASK_ALL_ROUNDS} rounds after a round that was not confirmed by the time the next one started
+   * (a chosen voter that did not answer in time): then any majority confirms a round, as without quiet
+   * heartbeats.
+   *
+   * Why this cannot extend a lease wrongly: the lease counts acknowledgements only (`acknowledge`), never a
+   * voter that was not asked, so a quiet heartbeat that goes unanswered is exactly a lost acknowledgement,
+   * which steps 1-5 above already allow. What it costs: a round confirmed by the chosen majority alone has
+   * no spare, so a chosen voter that stops answering costs one round (the lease then has one heartbeat
+   * interval less of slack until the next round, which asks every voter, is confirmed). What it buys: in an
+   * idle 5-voter cluster the followers send half the acknowledgements, and the leader receives half.
+   */
+  quietFor(round: number): ReadonlySet<NodeId> {
+    if (round !== this.round) return NOBODY;
+    const others = new Set<NodeId>();
+    for (const set of this.sets) for (const voter of set) if (voter !== this.self) others.add(voter);
+    const askAll = (): ReadonlySet<NodeId> => {
+      for (const voter of others) this.askedIn.set(voter, round);
+      return NOBODY;
+    };
+    // A round before this one that a majority has not confirmed yet: a chosen voter did not answer in time.
+    if (round > 2 && this.confirmed < round - 1) this.askAllThrough = round + ASK_ALL_ROUNDS;
+    if (round <= this.askAllThrough) return askAll();
+    const answered = (voter: NodeId) => this.answered(voter);
+    const ready = [...others]
+      .filter(answered)
+      .sort(
+        (a, b) => (this.askedIn.get(a) ?? 0) - (this.askedIn.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0),
+      );
+    const chosen = new Set<NodeId>();
+    for (const set of this.sets) {
+      let have = 0;
+      for (const voter of set) if (voter === this.self || chosen.has(voter)) have++;
+      for (const voter of ready) {
+        if (have >= majority(set.length)) break;
+        if (!chosen.has(voter) && set.includes(voter)) {
+          chosen.add(voter);
+          have++;
+        }
+      }
+      if (have < majority(set.length)) return askAll();
+    }
+    const quiet = new Set<NodeId>();
+    for (const voter of others) {
+      if (chosen.has(voter) || !answered(voter)) this.askedIn.set(voter, round);
+      else quiet.add(voter);
+    }
+    return quiet;
   }
 
   /** Records that `voter` acknowledged `round` (a later round implies the earlier ones). */
@@ -133,6 +205,14 @@ export class LeaderLease {
   /** The highest round a strict majority acknowledged in this term (0: none yet). */
   get confirmedRound(): number {
     return this.confirmed;
+  }
+
+  /**
+   * Whether `voter` acknowledged the last round that asked it to (false when no round asked it yet). A voter
+   * whose heartbeats were quiet since keeps its answer: it was not asked again.
+   */
+  answered(voter: NodeId): boolean {
+    return (this.askedIn.get(voter) ?? Number.POSITIVE_INFINITY) <= (this.acked.get(voter) ?? 0);
   }
 
   /** The highest round `voter` acknowledged in this term (0: none). */

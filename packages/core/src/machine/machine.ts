@@ -925,8 +925,11 @@ export class ElectionMachine {
         this.nextGroupObserverRoundAt = this.now + this.options.observerHeartbeatInterval;
       }
       const observers = this.groupObserverRoundAt === this.now ? this.observers : [];
-      for (const to of [...this.otherVoters(), ...observers])
-        this.host.send(group, { ...envelope, type: 'heartbeat', to, configuration: id });
+      const quiet = this.quietFor(group, round);
+      for (const to of [...this.otherVoters(), ...observers]) {
+        const heartbeat: Heartbeat = { ...envelope, type: 'heartbeat', to, configuration: id };
+        this.host.send(group, quiet.has(to) ? { ...heartbeat, quiet: true } : heartbeat);
+      }
       return;
     }
     const membership = this.membership;
@@ -939,16 +942,24 @@ export class ElectionMachine {
     const observers = this.now >= this.nextObserverHeartbeatAt ? this.observers : [];
     if (observers.length > 0)
       this.nextObserverHeartbeatAt = this.now + this.options.observerHeartbeatInterval;
+    const quiet = this.quietFor(group, round);
     for (const to of new Set([...this.otherVoters(), ...previous, ...observers])) {
       if (to === this.id) continue;
-      // The voters travel only to members not known to hold this configuration yet.
-      this.send({
-        ...envelope,
-        type: 'heartbeat',
-        to,
-        configuration: membership.holdsCurrent(to) ? id : full,
-      });
+      // The voters travel only to members not known to hold this configuration yet, and such a member is
+      // always asked to acknowledge: its answer tells the leader it holds it.
+      const holds = membership.holdsCurrent(to);
+      const heartbeat: Heartbeat = { ...envelope, type: 'heartbeat', to, configuration: holds ? id : full };
+      this.send(holds && quiet.has(to) ? { ...heartbeat, quiet: true } : heartbeat);
     }
+  }
+
+  /**
+   * The voters that `group`'s heartbeat round `round` does not ask to acknowledge (`LeaderLease.quietFor`
+   * argues why the lease stays safe). Protected so that the simulator's tests can show what a leader that
+   * counted the voters it did not ask as acknowledging would break.
+   */
+  protected quietFor(group: GroupElection, round: number): ReadonlySet<NodeId> {
+    return group.lease?.quietFor(round) ?? new Set();
   }
 
   // ---------------------------------------------------------------- the default group's leadership
@@ -1092,14 +1103,17 @@ export class ElectionMachine {
   }
 
   /**
-   * The voter that acknowledged the latest round (the most recent contact on a tie), leaving voters last. For
+   * The voter that answered the last round that asked it and acknowledged the latest round (the most recent
+   * contact on a tie), leaving voters last: with quiet heartbeats (`LeaderLease.quietFor`) a voter that was
+   * not asked lately has an older round than one that was, so whether it answered when asked comes first. For
    * a group other than the default one, only a voter that said it asked for the group: any other drops the
    * `timeout-now` (it never campaigns there), and the group would wait an election timeout for a leader.
    */
   private mostSuitableSuccessor(group: GroupElection, lease: LeaderLease): NodeId | null {
     let best: NodeId | null = null;
-    const rank = (voter: NodeId): [number, number, number] => [
+    const rank = (voter: NodeId): [number, number, number, number] => [
       this.contact.leaving.has(voter) ? 0 : 1,
+      lease.answered(voter) ? 1 : 0,
       lease.ackedRound(voter),
       this.lastContact.get(voter) ?? 0,
     ];

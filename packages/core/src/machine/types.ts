@@ -248,6 +248,11 @@ export interface Heartbeat extends MessageEnvelope {
   readonly round: number;
   /** The leader's configuration: with `voters` when the receiver may not hold it yet. */
   readonly configuration: ConfigurationId | Configuration;
+  /**
+   * `true`: the leader does not need this round acknowledged by the receiver (enough other voters were
+   * asked), so only a receiver that is leaving answers. Absent or `false`: the receiver acknowledges.
+   */
+  readonly quiet?: boolean;
 }
 
 /**

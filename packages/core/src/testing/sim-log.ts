@@ -82,7 +82,7 @@ export function describeMessage(m: ElectionMessage): string {
     case 'vote-response':
       return `${head} ${m.granted ? 'granted' : 'refused'}`;
     case 'heartbeat':
-      return `${head} round ${m.round}`;
+      return m.quiet === true ? `${head} round ${m.round} quiet` : `${head} round ${m.round}`;
     case 'heartbeat-response':
       return `${head} round ${m.round} ${m.ok ? 'ok' : 'stale'}`;
     case 'vote':

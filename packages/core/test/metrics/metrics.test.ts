@@ -79,9 +79,10 @@ describe('@baton/core/metrics read back in the text exposition format', () => {
     const lease = sample(leaderMetrics, 'baton_lease_remaining_seconds');
     expect(lease).toBeGreaterThan(0);
     expect(lease).toBeLessThanOrEqual(0.15);
-    // 500 ms of 50 ms heartbeats to two followers: every acknowledgement is one observation.
+    // 500 ms of 50 ms heartbeats to two followers: every acknowledgement is one observation, and each round
+    // asks at least one of them (with the leader, a majority; the other's heartbeat is quiet).
     const acks = sample(leaderMetrics, 'baton_heartbeat_round_trip_seconds_count');
-    expect(acks).toBeGreaterThanOrEqual(2 * 9);
+    expect(acks).toBeGreaterThanOrEqual(9);
     // The memory network's 1 ms each way: every round trip is 2 ms.
     expect(sample(leaderMetrics, 'baton_heartbeat_round_trip_seconds_sum') / acks).toBeCloseTo(0.002, 6);
     expect(sample(leaderMetrics, 'baton_heartbeat_round_trip_seconds_bucket', { le: '0.001' })).toBe(0);

@@ -31,6 +31,7 @@ export interface ElectionFrame {
   batch: Uint8Array<ArrayBuffer>[]
   batches: boolean
   preferred: boolean
+  quiet: boolean
 }
 
 export namespace ElectionFrame {
@@ -498,6 +499,11 @@ export namespace ElectionFrame {
           w.bool(obj.preferred)
         }
 
+        if ((obj.quiet != null && obj.quiet !== false)) {
+          w.uint32(224)
+          w.bool(obj.quiet)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -528,7 +534,8 @@ export namespace ElectionFrame {
           asked: false,
           batch: [],
           batches: false,
-          preferred: false
+          preferred: false,
+          quiet: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -679,6 +686,10 @@ export namespace ElectionFrame {
             }
             case 27: {
               obj.preferred = reader.bool()
+              break
+            }
+            case 28: {
+              obj.quiet = reader.bool()
               break
             }
             default: {
@@ -943,6 +954,13 @@ export namespace ElectionFrame {
               }
               break
             }
+            case 28: {
+              yield {
+                field: `${prefix}.quiet`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1111,6 +1129,11 @@ export namespace ElectionFrame {
     value: boolean
   }
 
+  export interface ElectionFrameQuietFieldEvent {
+    field: '$.quiet'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ElectionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ElectionFrame.codec())
   }
@@ -1119,7 +1142,7 @@ export namespace ElectionFrame {
     return decodeMessage(buf, ElectionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent | ElectionFrameAskedFieldEvent | ElectionFrameBatchFieldEvent | ElectionFrameBatchesFieldEvent | ElectionFramePreferredFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ElectionFrame>): Generator<ElectionFrameKindFieldEvent | ElectionFrameClusterFieldEvent | ElectionFrameFromFieldEvent | ElectionFrameToFieldEvent | ElectionFrameTermFieldEvent | ElectionFrameConfigVersionFieldEvent | ElectionFrameConfigTermFieldEvent | ElectionFrameGrantedFieldEvent | ElectionFrameTransferFieldEvent | ElectionFrameRoundFieldEvent | ElectionFrameOkFieldEvent | ElectionFramePayloadFieldEvent | ElectionFrameSeqFieldEvent | ElectionFramePeersIdFieldEvent | ElectionFramePeersAddrsFieldEvent | ElectionFramePeersVoterFieldEvent | ElectionFrameVotersFieldEvent | ElectionFrameLeavingFieldEvent | ElectionFrameSteadyFieldEvent | ElectionFrameConfigurationTermFieldEvent | ElectionFrameConfigurationVersionFieldEvent | ElectionFrameLockedFieldEvent | ElectionFrameGroupFieldEvent | ElectionFrameGroupTermFloorFieldEvent | ElectionFrameMaxGroupTermFieldEvent | ElectionFrameGroupsFieldEvent | ElectionFrameAskedFieldEvent | ElectionFrameBatchFieldEvent | ElectionFrameBatchesFieldEvent | ElectionFramePreferredFieldEvent | ElectionFrameQuietFieldEvent> {
     return streamMessage(buf, ElectionFrame.codec(), opts)
   }
 }
