@@ -135,22 +135,27 @@ async function elected(group: Job): Promise<{ node: GroupNode; term: number }> {
 }
 
 /**
- * Moves `group`'s leadership onto `to` (a transfer from its current leader) unless it is there already. A
- * leader just elected refuses a target that has not acknowledged one of its heartbeats yet
+ * Transfers `group`'s leadership from its leader `from` to `to`. A leader just elected refuses a target that
+ * has not acknowledged one of its heartbeats yet, or not said yet that it asked for the group
  * (`InvalidTargetError`): then it tries again after the leader's next run of its job, a few times.
  */
-async function place(group: Job, to: GroupNode): Promise<void> {
-  const { node } = await elected(group);
-  for (let attempt = 1; node !== to; attempt += 1) {
+async function transfer(group: Job, from: GroupNode, to: GroupNode): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
     try {
-      await groupOf(node, group).transferLeadership(to.id);
-      break;
+      await groupOf(from, group).transferLeadership(to.id);
+      return;
     } catch (error) {
       if (!(error instanceof InvalidTargetError) || attempt === 5) throw error;
-      const runs = node.jobs.runs[group].length;
-      await until(node.jobs.count, () => node.jobs.runs[group].length > runs, `${node.id} to run ${group}`);
+      const runs = from.jobs.runs[group].length;
+      await until(from.jobs.count, () => from.jobs.runs[group].length > runs, `${from.id} to run ${group}`);
     }
   }
+}
+
+/** Moves `group`'s leadership onto `to` (a transfer from its current leader) unless it is there already. */
+async function place(group: Job, to: GroupNode): Promise<void> {
+  const { node } = await elected(group);
+  if (node !== to) await transfer(group, node, to);
   await until(groupOf(to, group).isLeader$, Boolean, `${to.id} to lead ${group}`);
 }
 
@@ -231,7 +236,7 @@ describe('election groups on a three-node cluster', () => {
 
     // b may have billed before, in an earlier term (it may have led billing before place() moved it to a).
     const billedByBBefore = b.jobs.runs.billing.length;
-    await a.leader.group('billing').transferLeadership(b.id);
+    await transfer('billing', a, b);
 
     await until(a.jobs.billingLost, (lost) => lost.length > 0, '@OnLeadershipLost(billing) on a');
     expect(a.jobs.billingLost.value).toEqual([{ term: handle.term, reason: 'transfer' }]);

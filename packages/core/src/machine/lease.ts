@@ -48,10 +48,10 @@ import type { NodeId } from './types.js';
  * runtime also ends leadership after an event-loop stall longer than `maxEventLoopStall`.
  */
 /**
- * Rounds that ask every voter after a round that was not confirmed by the time the next one started (about
- * a second at the default heartbeat interval).
+ * Heartbeat intervals during which a node's rounds ask every voter after one of its rounds was not confirmed
+ * by the time the next one started (10 s at the default heartbeat interval; see `LeaderLease.quietFor`).
  */
-export const ASK_ALL_ROUNDS = 20;
+export const ASK_ALL_ROUNDS = 200;
 
 const NOBODY: ReadonlySet<NodeId> = new Set();
 
@@ -59,8 +59,6 @@ export class LeaderLease {
   private round = 0;
   /** Per voter, the last round that asked it to acknowledge (see {@link quietFor}). */
   private readonly askedIn = new Map<NodeId, number>();
-  /** Rounds up to this one ask every voter (see {@link quietFor}). */
-  private askAllThrough = 0;
   private readonly roundStarts = new Map<number, number>();
   private readonly acked = new Map<NodeId, number>();
   /** End of the lease on the leader's clock; `-Infinity` until a majority acknowledged a round. */
@@ -117,10 +115,12 @@ export class LeaderLease {
    * voters that answered the last round that asked them, the least recently asked first (so in a 5-voter
    * cluster two followers answer one round and the other two the next); plus every voter that has not
    * answered the last round that asked it, or was never asked (it answers as soon as it can, and is then
-   * counted again). Every voter is asked when there are too few that answered, and for
-   * {@link ASK_ALL_ROUNDS} rounds after a round that was not confirmed by the time the next one started
-   * (a chosen voter that did not answer in time): then any majority confirms a round, as without quiet
-   * heartbeats.
+   * counted again). Every voter is asked when there are too few that answered. The leader asks every voter
+   * ({@link askAll}) for {@link ASK_ALL_ROUNDS} heartbeat intervals after a round of any of its leases was
+   * not confirmed by the time the next one started ({@link unconfirmedBefore}: a chosen voter did not answer
+   * in time), in this term and the next ones: then any majority confirms a round, as without quiet
+   * heartbeats. A node whose peers answer late (a CPU limit throttling them) thus stops choosing after its
+   * first miss, rather than losing a round's slack again and again.
    *
    * Why this cannot extend a lease wrongly: the lease counts acknowledgements only (`acknowledge`), never a
    * voter that was not asked, so a quiet heartbeat that goes unanswered is exactly a lost acknowledgement,
@@ -131,15 +131,11 @@ export class LeaderLease {
    */
   quietFor(round: number): ReadonlySet<NodeId> {
     if (round !== this.round) return NOBODY;
-    const others = new Set<NodeId>();
-    for (const set of this.sets) for (const voter of set) if (voter !== this.self) others.add(voter);
+    const others = this.others();
     const askAll = (): ReadonlySet<NodeId> => {
-      for (const voter of others) this.askedIn.set(voter, round);
+      this.askAll(round);
       return NOBODY;
     };
-    // A round before this one that a majority has not confirmed yet: a chosen voter did not answer in time.
-    if (round > 2 && this.confirmed < round - 1) this.askAllThrough = round + ASK_ALL_ROUNDS;
-    if (round <= this.askAllThrough) return askAll();
     const answered = (voter: NodeId) => this.answered(voter);
     const ready = [...others]
       .filter(answered)
@@ -165,6 +161,27 @@ export class LeaderLease {
       else quiet.add(voter);
     }
     return quiet;
+  }
+
+  /** Round `round`, just started, asks every voter to acknowledge it (none of its heartbeats is quiet). */
+  askAll(round: number): void {
+    for (const voter of this.others()) this.askedIn.set(voter, round);
+  }
+
+  /**
+   * Whether a heartbeat round before `round` (just started) is not confirmed yet: a voter asked for it did
+   * not answer in time. The votes (round 1) always are; a round started right after another one (an extra
+   * round after a change) may not be yet, which only makes the leader ask every voter for a while.
+   */
+  unconfirmedBefore(round: number): boolean {
+    return round > 2 && this.confirmed < round - 1;
+  }
+
+  /** The voters of every voter set but this node. */
+  private others(): Set<NodeId> {
+    const others = new Set<NodeId>();
+    for (const set of this.sets) for (const voter of set) if (voter !== this.self) others.add(voter);
+    return others;
   }
 
   /** Records that `voter` acknowledged `round` (a later round implies the earlier ones). */

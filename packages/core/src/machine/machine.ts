@@ -17,7 +17,7 @@ import {
 import { MachineCounters } from './counters.js';
 import { GroupElection, type GroupHost } from './group.js';
 import { checkGroupName, DEFAULT_GROUP, isGroupName } from './group-names.js';
-import type { LeaderLease } from './lease.js';
+import { ASK_ALL_ROUNDS, type LeaderLease } from './lease.js';
 import { MemberContact } from './member-contact.js';
 import { checkChange, LeaderMembership } from './membership.js';
 import { type ElectionOptions, type ResolvedElectionOptions, resolveElectionOptions } from './options.js';
@@ -138,6 +138,8 @@ export class ElectionMachine {
   private groupObserverRoundAt = Number.NEGATIVE_INFINITY;
   /** The heartbeat clock shared by every group this node leads (see `GroupHost.heartbeatTick`). */
   private heartbeatTickAt = Number.NEGATIVE_INFINITY;
+  /** Until when every heartbeat round asks every voter (a round was late: `LeaderLease.quietFor`). */
+  private askAllUntil = Number.NEGATIVE_INFINITY;
   /** When this node next considers handing one of the groups it leads to a less loaded voter. */
   private nextPlacementAt: number;
   /**
@@ -959,7 +961,17 @@ export class ElectionMachine {
    * counted the voters it did not ask as acknowledging would break.
    */
   protected quietFor(group: GroupElection, round: number): ReadonlySet<NodeId> {
-    return group.lease?.quietFor(round) ?? new Set();
+    const lease = group.lease;
+    if (lease === null) return new Set();
+    // One late round of any lease makes every round of this node ask every voter for a while (quietFor).
+    if (lease.unconfirmedBefore(round)) {
+      this.askAllUntil = this.now + ASK_ALL_ROUNDS * this.options.heartbeatInterval;
+    }
+    if (this.now < this.askAllUntil) {
+      lease.askAll(round);
+      return new Set();
+    }
+    return lease.quietFor(round);
   }
 
   // ---------------------------------------------------------------- the default group's leadership

@@ -42,28 +42,22 @@ describe('LeaderLease.quietFor: which voters a round does not ask to acknowledge
     expect(third.quiet).toEqual(['c']); // d (asked longest ago) and b, and e again
   });
 
-  it('asks every voter for ASK_ALL_ROUNDS rounds after a round that was not confirmed before the next began', () => {
+  it('says when a round before the one just started is not confirmed, and can ask every voter', () => {
     const lease = new LeaderLease('a', ['a', 'b', 'c', 'd', 'e'], 135);
     const first = round(lease, 0);
     for (const v of ['b', 'c', 'd', 'e']) lease.acknowledge(v, first.round);
     const second = round(lease, 50);
     expect(second.quiet).toEqual(['d', 'e']);
     lease.acknowledge('b', second.round); // c, chosen, does not answer in time
-    const third = round(lease, 100);
-    expect(third.quiet).toEqual([]);
+    const third = lease.startRound(100);
+    expect(lease.unconfirmedBefore(third)).toBe(true);
+    lease.askAll(third);
     // Any majority confirms the round, as without quiet heartbeats.
-    lease.acknowledge('d', third.round);
-    lease.acknowledge('e', third.round);
-    expect(lease.confirmedRound).toBe(third.round);
-    let last = third.round;
-    for (let i = 1; i <= ASK_ALL_ROUNDS; i++) {
-      const next = round(lease, 100 + 50 * i);
-      expect(next.quiet).toEqual([]);
-      for (const v of ['b', 'c', 'd', 'e']) lease.acknowledge(v, next.round);
-      last = next.round;
-    }
-    expect(round(lease, 100 + 50 * (ASK_ALL_ROUNDS + 1)).quiet).toHaveLength(2);
-    expect(last).toBe(third.round + ASK_ALL_ROUNDS);
+    lease.acknowledge('d', third);
+    lease.acknowledge('e', third);
+    expect(lease.confirmedRound).toBe(third);
+    expect(lease.answered('c')).toBe(false);
+    expect(lease.unconfirmedBefore(lease.startRound(150))).toBe(false);
   });
 
   it('while a change is in progress, asks a majority of both voter sets', () => {
@@ -169,5 +163,33 @@ describe('quiet heartbeats between machines', () => {
     net.stabilize();
     expect(a.leaseEnd(net.now)).toBeCloseTo(next + a.options.leaseDuration, 9);
     expect(a.isLeader(net.now)).toBe(true);
+  });
+
+  it('after a late round, every round asks every voter for ASK_ALL_ROUNDS heartbeat intervals, then quiet again', () => {
+    const net = new Net(['a', 'b', 'c', 'd', 'e']);
+    elect(net, 'a');
+    const a = net.get('a');
+    const interval = a.options.heartbeatInterval;
+    net.advanceTo(net.now + interval);
+    net.stabilize();
+    net.advanceTo(net.now + interval);
+    const lost = heartbeatsOf(net.inbox).find((m) => m.quiet !== true)?.to as string;
+    net.inbox = net.inbox.filter((m) => m.to !== lost); // its answer never comes
+    net.stabilize();
+    const missedAt = net.now + interval; // the next round finds the last one unconfirmed
+    let quietRounds = 0;
+    let firstQuietAt = Number.POSITIVE_INFINITY;
+    for (let at = missedAt; at <= missedAt + (ASK_ALL_ROUNDS + 2) * interval; at += interval) {
+      net.advanceTo(at);
+      const quiet = heartbeatsOf(net.inbox).filter((m) => m.quiet === true).length;
+      if (quiet > 0) {
+        quietRounds++;
+        firstQuietAt = Math.min(firstQuietAt, at);
+      }
+      net.stabilize();
+      expect(a.isLeader(net.now)).toBe(true);
+    }
+    expect(firstQuietAt).toBe(missedAt + ASK_ALL_ROUNDS * interval);
+    expect(quietRounds).toBe(3);
   });
 });

@@ -188,12 +188,12 @@ describe('the simulator catches broken machines', () => {
     expect(found?.invariant).toBe('term-and-vote-monotonic');
   });
 
-  it('a lease without the clock-drift margin overlaps under drift (seed 34 found it, seed 15 shows it)', () => {
+  it('a lease without the clock-drift margin overlaps under drift (seed 34 found it, seed 14 shows it)', () => {
     // The machine believes clocks are exact; the simulated ones drift by up to 10 %. Seed 34 found it; since
     // leaders ask only a majority to acknowledge each round (quiet heartbeats), the schedules differ and
-    // seeds 15, 18, 33, 51 and 56 of the first 56 show it.
+    // seeds 14, 18, 51, 64 and 67 of the first 67 show it.
     const run = runRandomSchedule({
-      seed: 15,
+      seed: 14,
       nodes: 5,
       election: { clockDriftBound: 0 },
       clockDriftBound: 0.1,
