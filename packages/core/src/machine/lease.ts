@@ -115,7 +115,9 @@ export class LeaderLease {
    * voters that answered the last round that asked them, the least recently asked first (so in a 5-voter
    * cluster two followers answer one round and the other two the next); plus every voter that has not
    * answered the last round that asked it, or was never asked (it answers as soon as it can, and is then
-   * counted again). Every voter is asked when there are too few that answered. The leader asks every voter
+   * counted again). A voter that said it is leaving (`leaving`) is asked too and never chosen: a leader
+   * that just took over from one by a transfer must not count on it. Every voter is asked when there are
+   * too few that answered. The leader asks every voter
    * ({@link askAll}) for {@link ASK_ALL_ROUNDS} heartbeat intervals after a round of any of its leases was
    * not confirmed by the time the next one started ({@link unconfirmedBefore}: a chosen voter did not answer
    * in time), in this term and the next ones: then any majority confirms a round, as without quiet
@@ -129,14 +131,15 @@ export class LeaderLease {
    * interval less of slack until the next round, which asks every voter, is confirmed). What it buys: in an
    * idle 5-voter cluster the followers send half the acknowledgements, and the leader receives half.
    */
-  quietFor(round: number): ReadonlySet<NodeId> {
+  quietFor(round: number, leaving: ReadonlySet<NodeId> = NOBODY): ReadonlySet<NodeId> {
     if (round !== this.round) return NOBODY;
     const others = this.others();
     const askAll = (): ReadonlySet<NodeId> => {
       this.askAll(round);
       return NOBODY;
     };
-    const answered = (voter: NodeId) => this.answered(voter);
+    // A voter that said it is leaving is asked, never chosen: it may be gone before it answers.
+    const answered = (voter: NodeId) => this.answered(voter) && !leaving.has(voter);
     const ready = [...others]
       .filter(answered)
       .sort(

@@ -971,7 +971,7 @@ export class ElectionMachine {
       lease.askAll(round);
       return new Set();
     }
-    return lease.quietFor(round);
+    return lease.quietFor(round, this.contact.leaving);
   }
 
   // ---------------------------------------------------------------- the default group's leadership

@@ -60,6 +60,20 @@ describe('LeaderLease.quietFor: which voters a round does not ask to acknowledge
     expect(lease.unconfirmedBefore(lease.startRound(150))).toBe(false);
   });
 
+  it('asks a voter that said it is leaving every round and never counts on it', () => {
+    const lease = new LeaderLease('a', ['a', 'b', 'c', 'd', 'e'], 135);
+    const first = round(lease, 0);
+    for (const v of ['b', 'c', 'd', 'e']) lease.acknowledge(v, first.round);
+    const leaving = new Set(['b']);
+    const second = lease.startRound(50);
+    // b would come first (by id): it is asked, but c and d make the majority.
+    expect([...lease.quietFor(second, leaving)]).toEqual(['e']);
+    lease.acknowledge('c', second);
+    lease.acknowledge('d', second);
+    const third = lease.startRound(100);
+    expect([...lease.quietFor(third, leaving)]).toEqual(['d']); // e (asked longest ago) and c, and b again
+  });
+
   it('while a change is in progress, asks a majority of both voter sets', () => {
     const lease = new LeaderLease('a', ['a', 'b', 'c'], 135);
     lease.setVoterSets([
