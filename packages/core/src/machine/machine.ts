@@ -538,7 +538,7 @@ export class ElectionMachine {
 
   /**
    * Hands leadership of `group` (default: the default group) to `to` (or, without it, to the follower that
-   * acknowledged the latest heartbeat round). The lease is given up first; then the target is told to
+   * answered the last round that asked it and acknowledged the latest round: `mostSuitableSuccessor`). The lease is given up first; then the target is told to
    * campaign at once, bypassing stickiness. This node becomes a follower; if the target has not won within an
    * election timeout, this node may campaign again. Returns the target, or `null` when no voter is eligible
    * (leadership is then kept).
