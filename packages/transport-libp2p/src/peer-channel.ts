@@ -152,7 +152,7 @@ export class PeerChannel {
     while (this.queue.length > 0) {
       if (stream.writableNeedsDrain) {
         this.draining = true;
-        stream.onDrain({ signal: AbortSignal.timeout(this.host.drainTimeout) }).then(
+        nextDrain(stream, this.host.drainTimeout).then(
           () => {
             this.draining = false;
             this.pump();
@@ -254,6 +254,32 @@ export class PeerChannel {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
+}
+
+/**
+ * Resolves at `stream`'s next `drain` event; rejects when it closes first, or after `timeout` ms.
+ *
+ * Not `stream.onDrain()`: in `@libp2p/utils` 7.4 that promise, once a drain resolved it, is kept and handed
+ * back resolved to every later call, so the wait for a second full stream would end at once while the stream
+ * is still full, and `flush` would loop in microtasks without end (the event loop starved, the election with
+ * it). That happens with a peer that is slow to read twice, and with any stream that reports itself full
+ * after each write (QUIC's).
+ */
+function nextDrain(stream: Stream, timeout: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const end = (error?: Error): void => {
+      clearTimeout(timer);
+      stream.removeEventListener('drain', onDrain);
+      stream.removeEventListener('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = (): void => end();
+    const onClose = (): void => end(new Error('the stream closed while full'));
+    const timer = setTimeout(() => end(new Error(`the peer did not read for ${timeout} ms`)), timeout);
+    stream.addEventListener('drain', onDrain);
+    stream.addEventListener('close', onClose);
+  });
 }
 
 /** The most bytes of frames sent together in one write. */

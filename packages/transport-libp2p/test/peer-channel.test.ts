@@ -1,9 +1,14 @@
-import type { Stream } from '@libp2p/interface';
+import type { Logger, Stream } from '@libp2p/interface';
+import { AbstractStream } from '@libp2p/utils';
+import type { Uint8ArrayList } from 'uint8arraylist';
 import { describe, expect, it } from 'vitest';
 import { PeerChannel, type PeerChannelHost } from '../src/peer-channel.js';
 import { eventually } from './helpers.js';
 
-/** A stream double that records what is sent and can be broken. */
+/**
+ * A stream double that records what is sent and can be broken. Setting `writableNeedsDrain` makes it full (a
+ * peer that stopped reading) until the test dispatches `drain`.
+ */
 class FakeStream extends EventTarget {
   readonly sent: number[][] = [];
   status = 'open';
@@ -13,13 +18,6 @@ class FakeStream extends EventTarget {
     this.sent.push([...data]);
     return true;
   }
-  /** Never drains by itself once `writableNeedsDrain` is set (a peer that stopped reading). */
-  onDrain(options?: { signal?: AbortSignal }): Promise<void> {
-    if (!this.writableNeedsDrain) return Promise.resolve();
-    return new Promise((_, reject) =>
-      options?.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true }),
-    );
-  }
   async close(): Promise<void> {
     this.status = 'closed';
   }
@@ -28,6 +26,43 @@ class FakeStream extends EventTarget {
     this.status = 'aborted';
     this.dispatchEvent(new Event('close'));
   }
+}
+
+const silent: Logger = Object.assign(() => {}, {
+  error: () => {},
+  trace: () => {},
+  enabled: false,
+  newScope: () => silent,
+});
+
+/**
+ * A stream of `@libp2p/utils` (the base of yamux's and QUIC's streams) whose every write fills it until it
+ * drains a moment later, as a QUIC stream does; it counts the waits for a drain it was asked for.
+ */
+class FullAfterEachWrite extends AbstractStream {
+  readonly written: number[] = [];
+  onDrainCalls = 0;
+  constructor() {
+    super({ id: 's', log: silent, direction: 'outbound' });
+  }
+  override onDrain(options?: { signal?: AbortSignal }): Promise<void> {
+    // @libp2p/utils 7.4 keeps the promise of the first drain and returns it, resolved, to every later call: a
+    // caller that loops on it would never yield. Past 100 calls this double stops answering, so such a loop
+    // ends (and the test fails) instead of hanging the test run.
+    this.onDrainCalls++;
+    if (this.onDrainCalls > 100) return new Promise(() => {});
+    return super.onDrain(options);
+  }
+  sendData(data: Uint8ArrayList) {
+    this.written.push(...data.subarray());
+    setTimeout(() => this.safeDispatchEvent('drain'), 1);
+    return { sentBytes: data.byteLength, canSendMore: false };
+  }
+  sendReset(): void {}
+  async sendCloseWrite(): Promise<void> {}
+  async sendCloseRead(): Promise<void> {}
+  sendPause(): void {}
+  sendResume(): void {}
 }
 
 function host(open: () => Promise<FakeStream>, maxQueuedFrames = 4) {
@@ -170,6 +205,40 @@ describe('PeerChannel', () => {
     expect(streams[0]!.status).toBe('aborted');
     expect(streams[1]!.sent.flat()).toEqual([0, 2, 3]);
     expect(stalled).toEqual(['p']);
+  });
+
+  it('waits for each drain of a stream that is full after every write, and sends every frame in order', async () => {
+    const stream = new FullAfterEachWrite();
+    const { h, stalled } = host(async () => stream as unknown as FakeStream);
+    const channel = new PeerChannel('p', h);
+    // Frames queued in separate tasks: every flush after the first finds the stream full.
+    for (let i = 1; i <= 20; i++) {
+      channel.enqueue(new Uint8Array([i]));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await eventually(() => stream.written.length === 21, 5000, 'every frame');
+    expect(stream.written).toEqual([0, ...Array.from({ length: 20 }, (_, i) => i + 1)]);
+    expect(stream.onDrainCalls).toBeLessThanOrEqual(100);
+    expect(stream.status).toBe('open');
+    expect(stalled).toEqual([]);
+  });
+
+  it('a full stream that drains before drainTimeout is kept', async () => {
+    const { streams, h, stalled } = hostOfNewStreams();
+    const channel = new PeerChannel('p', h);
+    channel.enqueue(new Uint8Array([1]));
+    await eventually(() => streams[0]?.sent.length === 2, 2000, 'the first frame');
+    streams[0]!.writableNeedsDrain = true;
+    channel.enqueue(new Uint8Array([2]));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(streams[0]!.sent.length).toBe(2);
+    // The peer reads again.
+    streams[0]!.writableNeedsDrain = false;
+    streams[0]!.dispatchEvent(new Event('drain'));
+    await eventually(() => streams[0]?.sent.length === 3, 2000, 'the queued frame');
+    expect(streams[0]!.sent.flat()).toEqual([0, 1, 2]);
+    expect(streams.length).toBe(1);
+    expect(stalled).toEqual([]);
   });
 
   it('a reset while a stream is opening does not install that stream', async () => {
