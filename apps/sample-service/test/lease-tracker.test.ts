@@ -172,4 +172,28 @@ describe('LeaseTracker', () => {
       'election got 3 messages',
     ]);
   });
+
+  it('passes flush and configurationChanged on to the transport it wraps, and has neither when it has not', () => {
+    const calls: string[] = [];
+    const base: Transport = {
+      localId: 'a',
+      start: async () => {},
+      stop: async () => {},
+      send: () => {},
+      broadcast: () => {},
+      peers: () => [],
+    };
+    const tracker = new LeaseTracker({ leaseDuration: LEASE_MS, now: () => 0n });
+    const full = tracker.wrap({
+      ...base,
+      flush: () => calls.push('flush'),
+      configurationChanged: () => calls.push('configuration'),
+    });
+    full.flush?.();
+    full.configurationChanged?.({ term: 1, version: 1, voters: ['a'] });
+    expect(calls).toEqual(['flush', 'configuration']);
+    const bare = tracker.wrap(base);
+    expect(bare.flush).toBeUndefined();
+    expect(bare.configurationChanged).toBeUndefined();
+  });
 });

@@ -70,6 +70,11 @@ export class Channels {
     await this.channel(peer)?.finish(frame, signal);
   }
 
+  /** Sends now the frames that wait for the end of the task on open streams (`Transport.flush`). */
+  flushNow(): void {
+    for (const channel of this.channels.values()) channel.flushNow();
+  }
+
   /** Closes every channel for good (the transport stops). */
   closeAll(): void {
     for (const channel of this.channels.values()) channel.close();

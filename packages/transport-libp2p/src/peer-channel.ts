@@ -126,6 +126,13 @@ export class PeerChannel {
     this.reset();
   }
 
+  /** Sends now what waits for the end of the task (see `pump`); nothing when no flush is scheduled. */
+  flushNow(): void {
+    if (!this.flushScheduled) return;
+    this.flushScheduled = false;
+    this.flush();
+  }
+
   /**
    * Sends what is queued, or opens the stream first. Frames queued in one go (the messages of an election
    * step, the heartbeats and acknowledgements of every election group for this peer) leave together at the
@@ -140,10 +147,7 @@ export class PeerChannel {
     }
     if (this.flushScheduled || this.queue.length === 0) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    queueMicrotask(() => this.flushNow());
   }
 
   private flush(): void {

@@ -359,6 +359,19 @@ export class Libp2pTransport implements Transport {
   }
 
   /**
+   * {@inheritDoc @baton/core#Transport.flush}
+   *
+   * Messages sent in one task leave together at its end (one batch and one socket write per peer); this
+   * encodes and writes what is queued now, on the streams that are open (a stream still opening takes its
+   * frames when it opens).
+   */
+  flush(): void {
+    if (this.context.state !== 'open') return;
+    this.batches.flush();
+    this.channels.flushNow();
+  }
+
+  /**
    * {@inheritDoc @baton/core#Transport.send}
    *
    * A heartbeat also tells the transport that this node leads the heartbeat's term (only a leader sends

@@ -120,6 +120,23 @@ describe('PeerChannel', () => {
     expect(streams[0]!.sent).toEqual([[0], Array.from({ length: 10 }, (_, i) => [i + 1, i + 1]).flat()]);
   });
 
+  it('flushNow writes what is queued at once, not at the end of the task', async () => {
+    const { streams, h } = hostOfNewStreams();
+    const channel = new PeerChannel('p', h);
+    channel.connect();
+    await eventually(() => streams[0]?.sent.length === 1, 2000, 'the stream to open');
+    channel.enqueue(new Uint8Array([1]));
+    channel.enqueue(new Uint8Array([2]));
+    expect(streams[0]!.sent.length).toBe(1); // queued for the end of the task
+    channel.flushNow();
+    expect(streams[0]!.sent.flat()).toEqual([0, 1, 2]); // synchronously, in one write
+    expect(streams[0]!.sent.length).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(streams[0]!.sent.length).toBe(2); // the flush scheduled for the end of the task found nothing
+    channel.flushNow(); // nothing queued: nothing written
+    expect(streams[0]!.sent.length).toBe(2);
+  });
+
   it('drops the oldest frame when the queue is full, and counts it', async () => {
     let release: (stream: FakeStream) => void = () => {};
     const stream = new FakeStream();

@@ -115,6 +115,8 @@ export class LeaseTracker {
       ...(typeof transport.configurationChanged === 'function'
         ? { configurationChanged: transport.configurationChanged.bind(transport) }
         : {}),
+      // Writes a candidate's vote requests before its save blocks the loop (see Transport.flush).
+      ...(typeof transport.flush === 'function' ? { flush: transport.flush.bind(transport) } : {}),
     };
   }
 

@@ -509,7 +509,8 @@ export interface Ready {
   /**
    * Some of `messages` (the same objects) that may be sent before `persist` is on disk, at once: the vote
    * requests of this node's own campaign. A driver that ignores it sends them with the others, after
-   * `persist`, which is also correct, one save later. Absent: none.
+   * `persist`, which is also correct, one save later. A driver whose transport holds messages until the end
+   * of the task flushes it (`Transport.flush`) before it starts the save. Absent: none.
    *
    * Why a candidate need not wait for its own term and vote to be durable before asking (as etcd raft, whose
    * candidate sends its vote requests at once and counts its own vote only once it is synced): a vote request

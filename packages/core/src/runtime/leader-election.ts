@@ -895,9 +895,14 @@ export class LeaderElection {
       this.settings.transport.configurationChanged?.(machine.configuration);
     }
     if (ready.persist !== null || ready.messages.length > 0 || ready.events.length > 0) {
-      // Vote requests go at once, before the candidate's save (Ready.early says why that is safe).
+      // Vote requests go at once, before the candidate's save (Ready.early says why that is safe): handed to
+      // the network before the save starts, whatever the store does synchronously (Transport.flush).
       const early = ready.early ?? [];
-      if (early.length > 0) this.afterDelivery(this.send(early) ? this.lastSentAt : null);
+      if (early.length > 0) {
+        const campaign = this.send(early);
+        this.flushTransport();
+        this.afterDelivery(campaign ? this.lastSentAt : null);
+      }
       this.pipeline.submit(ready);
       // Not delivered at once: it waits behind a save (its own, or an earlier one).
       const waiting = ready.messages.some((m) => isCampaignRequest(m) && !early.includes(m));
@@ -988,6 +993,15 @@ export class LeaderElection {
       }
     }
     return campaign;
+  }
+
+  /** Asks the transport to hand what it queued to the network now (`Transport.flush`); never throws. */
+  private flushTransport(): void {
+    try {
+      this.settings.transport.flush?.();
+    } catch (error) {
+      this.settings.logger.error('transport.flush threw', { error: describeError(error) });
+    }
   }
 
   private publish(events: readonly ElectionEvent[]): void {

@@ -204,6 +204,24 @@ export function transportComplianceTests(api: ComplianceTestApi, harness: Transp
     );
 
     it(
+      'flush(), where the transport has it, never throws and loses nothing: what was sent before it arrives once',
+      async () => {
+        const { transports, recorders, ids } = await cluster(2);
+        const [a, b] = transports as [Transport, Transport];
+        const sent = [1, 2, 3].map((round) => heartbeat(ids[0]!, ids[1]!, round));
+        for (const message of sent) a.send(message);
+        a.flush?.();
+        a.flush?.(); // nothing queued
+        await waitFor(() => recorders[1]!.messages.length >= sent.length, 'every message to arrive');
+        await barrier(a, { transport: b, recorder: recorders[1]! }, 3);
+        expect(sortMessages(recorders[1]!.messages.filter((m) => m.term < 1_000_000))).toEqual(
+          sortMessages(sent),
+        );
+      },
+      testTimeout,
+    );
+
+    it(
       'a peer is reported connected before any of its messages',
       async () => {
         const { transports, recorders, ids } = await cluster(2);

@@ -94,6 +94,14 @@ export interface Transport {
   /** Sends an election message to `message.to`; silently drops it when that peer cannot be reached. */
   send(message: ElectionMessage): void;
   /**
+   * Hands what `send` queued to the network now, not at the end of the current task. The runtime calls it
+   * right after the messages that may leave before their batch's state is saved (`Ready.early`: a campaign's
+   * vote requests) and before it starts the save, so that they are written first whatever the store does: a
+   * store whose `save` blocks the event loop as soon as it is called would otherwise hold them for as long as
+   * its disk takes. Optional: a transport that writes each message as it is sent needs none.
+   */
+  flush?(): void;
+  /**
    * Sends an application payload to every connected peer of the cluster, or only to `to` when given
    * (`BroadcastBootstrap` of the `leader` package of the ergo actor framework, Go, reaches the voters only;
    * see docs/design.md).

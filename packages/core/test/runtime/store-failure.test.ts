@@ -153,6 +153,37 @@ describe('a campaign and a slow save', () => {
     expect(store.current).toMatchObject({ term, votedFor: 'a' });
   });
 
+  it('the transport is asked to flush the vote requests before the save begins', async () => {
+    // A store whose save blocks the event loop as soon as it is called would hold whatever the transport queued
+    // for the end of the task: the runtime calls Transport.flush between the early messages and the save.
+    const order: string[] = [];
+    class RecordingStore extends MemoryStateStore {
+      override save(state: PersistentState): Promise<void> {
+        order.push(`save t${state.term} ${state.votedFor ?? '-'}`);
+        return super.save(state);
+      }
+    }
+    const c = new VirtualCluster(['a', 'b', 'c'], {}, 1);
+    cluster = c;
+    const transport = c.network.transport('a');
+    const send = transport.send.bind(transport);
+    transport.send = (message) => {
+      if (message.type === 'vote') order.push(`vote ${message.to}`);
+      send(message);
+    };
+    (transport as MemoryTransport & { flush(): void }).flush = () => {
+      order.push('flush');
+    };
+    c.nodes.set('a', c.create('a', { store: new RecordingStore(null, 'recording:a'), transport }));
+    for (const id of ['b', 'c'])
+      c.nodes.set(id, c.create(id, { electionTimeoutMin: 2_000, electionTimeoutMax: 3_000 }));
+    await c.startAll();
+    await c.clock.runUntil(() => c.node('a').isLeader(), { within: 5_000 });
+    const term = c.node('a').term();
+    const campaign = order.indexOf('vote b');
+    expect(order.slice(campaign, campaign + 4)).toEqual(['vote b', 'vote c', 'flush', `save t${term} a`]);
+  });
+
   it('a campaign is not given up while its requests wait behind a save', async () => {
     const store = new HeldStore(null, 'held:a');
     const c = new VirtualCluster(['a', 'b', 'c']);
