@@ -95,6 +95,16 @@ function hostOfNewStreams() {
   return { streams, ...recorded };
 }
 
+/** A channel whose stream carried the HELLO and frame 1, and is now full: its peer stopped reading. */
+async function channelOnFullStream() {
+  const recorded = hostOfNewStreams();
+  const channel = new PeerChannel('p', recorded.h);
+  channel.enqueue(new Uint8Array([1]));
+  await eventually(() => recorded.streams[0]?.sent.length === 2, 2000, 'the first frame');
+  recorded.streams[0]!.writableNeedsDrain = true;
+  return { ...recorded, channel };
+}
+
 describe('PeerChannel', () => {
   it('opens one stream, greets, and sends every frame on it in order', async () => {
     const { streams, h, opened } = hostOfNewStreams();
@@ -206,12 +216,7 @@ describe('PeerChannel', () => {
   });
 
   it('aborts and reopens a stream whose peer stopped reading, and sends the queued frames on the new one', async () => {
-    const { streams, h, stalled } = hostOfNewStreams();
-    const channel = new PeerChannel('p', h);
-    channel.enqueue(new Uint8Array([1]));
-    await eventually(() => streams[0]?.sent.length === 2, 2000, 'the first frame');
-    // The peer stops reading: the stream is full.
-    streams[0]!.writableNeedsDrain = true;
+    const { streams, channel, stalled } = await channelOnFullStream();
     channel.enqueue(new Uint8Array([2]));
     channel.enqueue(new Uint8Array([3]));
     await eventually(
@@ -241,13 +246,9 @@ describe('PeerChannel', () => {
   });
 
   it('a full stream that drains before drainTimeout is kept', async () => {
-    const { streams, h, stalled } = hostOfNewStreams();
-    const channel = new PeerChannel('p', h);
-    channel.enqueue(new Uint8Array([1]));
-    await eventually(() => streams[0]?.sent.length === 2, 2000, 'the first frame');
-    streams[0]!.writableNeedsDrain = true;
+    const { streams, channel, stalled } = await channelOnFullStream();
     channel.enqueue(new Uint8Array([2]));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the end of the task: the flush found it full
     expect(streams[0]!.sent.length).toBe(2);
     // The peer reads again.
     streams[0]!.writableNeedsDrain = false;
