@@ -281,6 +281,7 @@ function nextDrain(stream: Stream, timeout: number): Promise<void> {
     const onDrain = (): void => end();
     const onClose = (): void => end(new Error('the stream closed while full'));
     const timer = setTimeout(() => end(new Error(`the peer did not read for ${timeout} ms`)), timeout);
+    timer.unref?.(); // as AbortSignal.timeout's: a wait never keeps the process alive
     stream.addEventListener('drain', onDrain);
     stream.addEventListener('close', onClose);
   });
