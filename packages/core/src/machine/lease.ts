@@ -2,6 +2,14 @@ import { majority, quorumRound } from './quorum.js';
 import type { NodeId } from './types.js';
 
 /**
+ * Heartbeat intervals during which a node's rounds ask every voter after one of its rounds was not confirmed
+ * by the time the next one started (10 s at the default heartbeat interval; see `LeaderLease.quietFor`).
+ */
+export const ASK_ALL_ROUNDS = 200;
+
+const NOBODY: ReadonlySet<NodeId> = new Set();
+
+/**
  * The leader's lease, driven by acknowledged heartbeat rounds.
  *
  * Why no other node can become leader before the lease ends (Raft thesis 6.4.1, with check-quorum):
@@ -47,14 +55,6 @@ import type { NodeId } from './types.js';
  * lease as held; a leader whose deadline has passed steps down at its next input, whatever the input; and the
  * runtime also ends leadership after an event-loop stall longer than `maxEventLoopStall`.
  */
-/**
- * Heartbeat intervals during which a node's rounds ask every voter after one of its rounds was not confirmed
- * by the time the next one started (10 s at the default heartbeat interval; see `LeaderLease.quietFor`).
- */
-export const ASK_ALL_ROUNDS = 200;
-
-const NOBODY: ReadonlySet<NodeId> = new Set();
-
 export class LeaderLease {
   private round = 0;
   /** Per voter, the last round that asked it to acknowledge (see {@link quietFor}). */

@@ -538,10 +538,10 @@ export class ElectionMachine {
 
   /**
    * Hands leadership of `group` (default: the default group) to `to` (or, without it, to the follower that
-   * answered the last round that asked it and acknowledged the latest round: `mostSuitableSuccessor`). The lease is given up first; then the target is told to
-   * campaign at once, bypassing stickiness. This node becomes a follower; if the target has not won within an
-   * election timeout, this node may campaign again. Returns the target, or `null` when no voter is eligible
-   * (leadership is then kept).
+   * answered the last round that asked it and acknowledged the latest round: `mostSuitableSuccessor`). The
+   * lease is given up first; then the target is told to campaign at once, bypassing stickiness. This node
+   * becomes a follower; if the target has not won within an election timeout, this node may campaign again.
+   * Returns the target, or `null` when no voter is eligible (leadership is then kept).
    *
    * @throws NotLeaderError when this node does not hold a valid lease of the group.
    * @throws InvalidTargetError when `to` is not another voter that acknowledged a heartbeat in this term (and,
